@@ -1,0 +1,63 @@
+"""Turning a stage's working-day limit into an instant, by the official calendar.
+
+This runs as an activity so that the instant is recorded in the case's history: loading a new
+calendar year never changes what a replayed case computed. A revision reaches running cases
+only through their `replan_deadlines` signal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from temporalio import activity
+
+from calendars import ChinaCalendar, deadline, load_calendar
+from shixian.settings import get_settings
+from workflows.common import PlannedDeadline, TimeLimit
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class PlanDeadlineInput:
+    stage: str
+    limit: TimeLimit
+    counted_from: datetime
+
+
+_loaded: tuple[tuple[tuple[str, float], ...], ChinaCalendar] | None = None
+
+
+def current_calendar(extra: Path | None = None) -> ChinaCalendar:
+    """The packaged calendar plus the operator's year files, reloaded when those change."""
+    global _loaded
+    directory = extra if extra is not None else get_settings().calendars
+    files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+    fingerprint = tuple((str(f), f.stat().st_mtime) for f in files)
+    if _loaded is None or _loaded[0] != fingerprint:
+        dirs = [directory] if files else []
+        _loaded = (fingerprint, load_calendar(*dirs))
+    return _loaded[1]
+
+
+@activity.defn
+def plan_deadline(request: PlanDeadlineInput) -> PlannedDeadline:
+    limit = request.limit
+    counted = deadline(request.counted_from, limit.working_days, current_calendar())
+    return PlannedDeadline(
+        stage=request.stage,
+        cite=limit.cite,
+        on_timeout=limit.on_timeout,
+        basis=limit.basis,
+        working_days=limit.working_days,
+        counted_from=request.counted_from,
+        last_day=counted.last_day,
+        due=counted.due,
+        # One working day ahead: the start of the last day.
+        remind_at=datetime.combine(counted.last_day, time(0), BEIJING),
+        provisional=counted.provisional,
+        notices=list(counted.notices),
+    )

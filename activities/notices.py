@@ -1,0 +1,98 @@
+"""Notices: rendered in Chinese with jinja2 and stored for each recipient department."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from temporalio import activity
+
+from activities.database import session
+from models import Department, Notice
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+PROCESS_NAMES = {
+    "sharing_application": "共享申请",
+    "quality_verification": "数据质量校核",
+    "catalog_update": "目录更新",
+    "open_data_objection": "开放数据异议",
+    "green_channel": "绿色通道需求",
+}
+
+
+def end_of_day(due_iso: str) -> str:
+    """A due instant (00:00 of the next day) as the law says it: 24时 of the last day."""
+    last_day = (datetime.fromisoformat(due_iso).astimezone(BEIJING) - timedelta(seconds=1)).date()
+    return f"{last_day.year}年{last_day.month}月{last_day.day}日24时（北京时间）"
+
+
+environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+environment.filters["end_of_day"] = end_of_day
+
+
+@dataclass(frozen=True)
+class SendNoticeInput:
+    case_id: str
+    key: str
+    kind: str
+    recipients: list[str]
+    context: dict[str, str] = field(default_factory=dict)
+
+
+def render_notice(kind: str, context: dict[str, str]) -> tuple[str, str]:
+    """Title (the template's first line) and body."""
+    text = environment.get_template(f"notices/{kind}.txt").render(
+        process_name=PROCESS_NAMES.get(context.get("process", ""), ""), **context
+    )
+    title, _, body = text.partition("\n")
+    return title.strip(), body.strip() + "\n"
+
+
+@activity.defn
+def send_notice(request: SendNoticeInput) -> int:
+    """Store the notice once per recipient; returns how many were new."""
+    title, body = render_notice(request.kind, request.context)
+    created = 0
+    with session() as db:
+        for recipient in request.recipients:
+            if db.get(Department, recipient) is None:
+                continue
+            exists = db.exec(
+                select(Notice.id).where(
+                    Notice.case_id == request.case_id,
+                    Notice.key == request.key,
+                    Notice.recipient_department_id == recipient,
+                )
+            ).first()
+            if exists is not None:
+                continue
+            db.add(
+                Notice(
+                    case_id=request.case_id,
+                    key=request.key,
+                    kind=request.kind,
+                    recipient_department_id=recipient,
+                    title=title,
+                    body=body,
+                )
+            )
+            try:
+                db.commit()
+                created += 1
+            except IntegrityError:
+                db.rollback()
+    return created

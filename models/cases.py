@@ -1,0 +1,63 @@
+"""What the database knows of cases: the supervisors' projection, submissions, case numbers.
+
+Temporal is the system of record for where a case stands; `CaseRecord` is a projection the
+workflow keeps current through an activity, so that lists and filters are plain SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.db import UTCDateTime
+from models.reference import utcnow
+
+
+class CaseRecord(SQLModel, table=True):
+    case_id: str = Field(primary_key=True, max_length=120)
+    case_number: str = Field(unique=True, max_length=40)
+    process: str = Field(index=True, max_length=40)
+    ruleset: str = Field(index=True, max_length=40)
+    jurisdiction: str = Field(index=True, max_length=100)
+    status: str = Field(index=True, max_length=10)
+    stage: str = Field(index=True, max_length=40)
+    outcome: str | None = Field(default=None, max_length=40)
+    applicant_department_id: str | None = Field(default=None, index=True, max_length=64)
+    provider_department_id: str | None = Field(default=None, index=True, max_length=64)
+    received_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    due: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    last_day: date | None = None
+    provisional: bool = False
+    overdue: bool = Field(default=False, index=True)
+    revision: int = 0
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CaseSubmission(SQLModel, table=True):
+    """An accepted POST /cases: the Idempotency-Key and the request it answered."""
+
+    __table_args__ = (UniqueConstraint("user_id", "idempotency_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    request_hash: str = Field(max_length=64)
+    case_id: str = Field(unique=True, max_length=120)
+    jurisdiction: str = Field(max_length=100)
+    start: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CaseCounter(SQLModel, table=True):
+    """The last case number given per ruleset and year (HB419-2026-000123)."""
+
+    __table_args__ = (UniqueConstraint("ruleset", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ruleset: str = Field(max_length=40)
+    year: int
+    last: int = 0

@@ -1,0 +1,45 @@
+"""The effects of decisions: authorizations granted and notices sent."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.db import UTCDateTime
+from models.reference import utcnow
+from workflows.common import GrantedBy
+
+
+class Authorization(SQLModel, table=True):
+    """One grant per case and stage: a retried activity finds the row and grants nothing more."""
+
+    __table_args__ = (UniqueConstraint("case_id", "stage"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True, max_length=120)
+    stage: str = Field(max_length=60)
+    applicant_department_id: str = Field(foreign_key="department.id", index=True)
+    resource_id: str = Field(foreign_key="catalogresource.id", index=True)
+    granted_by: GrantedBy = Field(sa_type=String(40))
+    fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    purpose: str = ""
+    scenario: str = ""
+    cite: str = ""
+    granted_at: datetime = Field(sa_type=UTCDateTime)
+    valid_until: date | None = None
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Notice(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("case_id", "key", "recipient_department_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True, max_length=120)
+    key: str = Field(max_length=80)
+    kind: str = Field(max_length=40)
+    recipient_department_id: str = Field(foreign_key="department.id", index=True)
+    title: str = Field(max_length=300)
+    body: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,72 @@
+"""Reference data: departments, users and their tokens, the data catalog."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, Column, String
+from sqlmodel import Field, SQLModel
+
+from models.db import UTCDateTime
+from workflows.common import DepartmentKind, OpenType, Role, ShareType
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class DepartmentBase(SQLModel):
+    id: str = Field(primary_key=True, max_length=64, description="Stable code, e.g. hubei-health.")
+    name: str = Field(max_length=200)
+    jurisdiction: str = Field(
+        index=True,
+        max_length=100,
+        description="Dotted jurisdiction code, e.g. hubei or hubei.lichuan.",
+    )
+    kind: DepartmentKind = Field(default=DepartmentKind.ORDINARY, sa_type=String(40))
+
+
+class Department(DepartmentBase, table=True):
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class UserBase(SQLModel):
+    name: str = Field(max_length=200)
+    role: Role = Field(sa_type=String(40))
+    department_id: str | None = Field(default=None, foreign_key="department.id")
+
+
+class User(UserBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    """Only the SHA-256 of a token is stored; the token itself is shown once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    prefix: str = Field(max_length=12)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CatalogResourceBase(SQLModel):
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    provider_id: str = Field(foreign_key="department.id", index=True)
+    share_type: ShareType = Field(sa_type=String(40))
+    open_type: OpenType = Field(default=OpenType.NOT_OPEN, sa_type=String(40))
+    legal_basis: str = ""
+    conditions: str = ""
+    fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    update_cycle: str = ""
+
+
+class CatalogResource(CatalogResourceBase, table=True):
+    status: str = Field(default="active", max_length=20)  # active, suspended, retired
+    version: int = 1
+    created_by_case: str | None = Field(default=None, max_length=120)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

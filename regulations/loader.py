@@ -1,0 +1,270 @@
+"""Reading ruleset files into validated rulesets and the plans workflows run on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from workflows.common import Basis, Lapse, Party, StagePlan, TimeLimit
+from workflows.sharing_application import SharingApplicationPlan, Track, TrackPlan
+
+PACKAGED = Path(__file__).resolve().parent / "data"
+
+
+class RulesetError(ValueError):
+    """A ruleset file is unreadable or invalid; the message names the file and the field."""
+
+
+class RulesetNotInForce(ValueError):
+    """No instrument governs the receipt date; the message names the instrument and its window."""
+
+
+class RulesetNotApplicable(ValueError):
+    """The requested ruleset does not cover the caller's jurisdiction or process."""
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LimitSpec(_Spec):
+    working_days: int = Field(ge=1, le=365)
+    on_timeout: Lapse
+    article: str = Field(min_length=1)
+    basis: Basis = Basis.STATUTE
+    instrument: str | None = None  # another ruleset's article, e.g. Lichuan citing Hubei
+
+
+class StageSpec(_Spec):
+    stage: str | None = None
+    actor: Party
+    article: str = Field(min_length=1)
+    instrument: str | None = None
+    time_limits: tuple[LimitSpec, ...] = ()
+
+
+class TrackSpec(_Spec):
+    article: str = Field(min_length=1)
+    stages: tuple[StageSpec, ...] = ()
+
+
+class ArticleSpec(_Spec):
+    article: str = Field(min_length=1)
+    needs_legal_basis: bool = False
+
+
+class SharingApplicationSpec(_Spec):
+    not_shared: ArticleSpec
+    refusal: ArticleSpec
+    refused: StageSpec | None = None
+    coordination: StageSpec | None = None
+    tracks: dict[Track, TrackSpec]
+
+
+class ProcessesSpec(_Spec):
+    sharing_application: SharingApplicationSpec | None = None
+
+
+class InForce(_Spec):
+    from_: date = Field(alias="from")
+    until: date | None = None  # inclusive
+
+
+class RulesetSpec(_Spec):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str = Field(min_length=1)
+    number: str = Field(min_length=1)
+    level: Literal["province", "city", "county", "district"]
+    jurisdiction: str = Field(pattern=r"^[a-z]+(\.[a-z]+)*$")
+    parent: str | None = None
+    in_force: InForce
+    case_prefix: str = Field(pattern=r"^[A-Z][A-Z0-9]{1,9}$")
+    processes: ProcessesSpec
+
+
+STAGE_KINDS = {"review", "provider_review", "authority_provide", "refused", "coordination"}
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    spec: RulesetSpec
+    source: str
+    sharing_application: SharingApplicationPlan | None
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def in_force_on(self, day: date) -> bool:
+        window = self.spec.in_force
+        return window.from_ <= day and (window.until is None or day <= window.until)
+
+    def covers(self, jurisdiction: str) -> bool:
+        own = self.spec.jurisdiction
+        return jurisdiction == own or jurisdiction.startswith(own + ".")
+
+    def plan_for(self, process: str) -> object | None:
+        return getattr(self, process, None)
+
+    def status_on(self, day: date) -> str:
+        if self.in_force_on(day):
+            return "in_force"
+        return "not_yet" if day < self.spec.in_force.from_ else "ended"
+
+    def window_text(self) -> str:
+        window = self.spec.in_force
+        until = _chinese_date(window.until) if window.until else "无终止日期"
+        return f"{_chinese_date(window.from_)}至{until}"
+
+
+def _chinese_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+class Rulesets:
+    """Every loaded ruleset, and the rule for picking the one that governs a case."""
+
+    def __init__(self, rulesets: list[Ruleset]) -> None:
+        self.by_id = {ruleset.id: ruleset for ruleset in rulesets}
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(sorted(self.by_id.values(), key=lambda r: r.id))
+
+    def get(self, ruleset_id: str) -> Ruleset | None:
+        return self.by_id.get(ruleset_id)
+
+    def resolve(
+        self, *, jurisdiction: str, received_on: date, process: str, requested: str | None = None
+    ) -> Ruleset:
+        """The most specific instrument covering `jurisdiction` that defines `process` and was
+        in force on the day of receipt. Cases already running keep theirs."""
+        candidates = [
+            r for r in self.by_id.values() if r.covers(jurisdiction) and r.plan_for(process)
+        ]
+        if requested is not None:
+            chosen = self.by_id.get(requested)
+            if chosen is None or chosen not in candidates:
+                raise RulesetNotApplicable(f"规则集“{requested}”不适用于本辖区的此类事项。")
+            candidates = [chosen]
+        in_force = [r for r in candidates if r.in_force_on(received_on)]
+        if in_force:
+            return max(in_force, key=lambda r: len(r.spec.jurisdiction))
+        if not candidates:
+            raise RulesetNotApplicable("本辖区没有规定此类事项的规则集。")
+        latest = max(candidates, key=lambda r: r.spec.in_force.from_)
+        if latest.status_on(received_on) == "ended":
+            assert latest.spec.in_force.until is not None
+            raise RulesetNotInForce(
+                f"《{latest.spec.title}》（{latest.spec.number}）已于"
+                f"{_chinese_date(latest.spec.in_force.until)}失效，"
+                f"{_chinese_date(received_on)}受理的案件不再适用，且尚无接续的规则集。"
+            )
+        raise RulesetNotInForce(
+            f"《{latest.spec.title}》自{_chinese_date(latest.spec.in_force.from_)}起施行，"
+            f"{_chinese_date(received_on)}尚未施行。"
+        )
+
+
+def load_rulesets(*directories: Path) -> Rulesets:
+    """Packaged rulesets plus those in `directories` (a later file with the same id wins)."""
+    files: dict[str, Path] = {}
+    for directory in (PACKAGED, *directories):
+        if directory.is_dir():
+            for path in sorted(directory.glob("*.yaml")):
+                files[path.name] = path
+    specs = {path: _read(path) for path in files.values()}
+    by_id = {spec.id: spec for spec in specs.values()}
+    return Rulesets([_build(spec, path, by_id) for path, spec in specs.items()])
+
+
+def parse_ruleset_text(text: str, source: str, known: Rulesets) -> Ruleset:
+    """Validate an uploaded ruleset against the loaded ones (for parents and cited instruments)."""
+    spec = _parse(text, source)
+    by_id = {r.id: r.spec for r in known}
+    by_id[spec.id] = spec
+    return _build(spec, Path(source), by_id)
+
+
+def _read(path: Path) -> RulesetSpec:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise RulesetError(f"{path}: cannot read: {error}") from error
+    return _parse(text, str(path))
+
+
+def _parse(text: str, source: str) -> RulesetSpec:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise RulesetError(f"{source}: not valid YAML: {error}") from error
+    try:
+        return RulesetSpec.model_validate(raw)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}"
+            for issue in error.errors()
+        )
+        raise RulesetError(f"{source}: {problems}") from error
+
+
+def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Ruleset:
+    def fail(field: str, message: str) -> RulesetError:
+        return RulesetError(f"{path}: {field}: {message}")
+
+    if spec.parent is not None and spec.parent not in by_id:
+        raise fail("parent", f"unknown ruleset {spec.parent!r}")
+
+    def cite(article: str, instrument: str | None, field: str) -> str:
+        source = by_id.get(instrument or spec.id)
+        if source is None:
+            raise fail(field, f"unknown instrument {instrument!r}")
+        return f"《{source.title}》{article}"
+
+    def limit(item: LimitSpec, field: str) -> TimeLimit:
+        text = (
+            item.article
+            if item.basis is Basis.TARGET
+            else cite(item.article, item.instrument, field)
+        )
+        return TimeLimit(item.working_days, item.on_timeout, text, item.basis)
+
+    def stage(item: StageSpec, field: str, kind: str | None = None) -> StagePlan:
+        name = kind or item.stage or ""
+        if name not in STAGE_KINDS:
+            raise fail(f"{field}.stage", f"unknown stage {name!r}; one of {sorted(STAGE_KINDS)}")
+        limits = tuple(
+            limit(x, f"{field}.time_limits.{i}") for i, x in enumerate(item.time_limits)
+        )
+        if [x.working_days for x in limits] != sorted(x.working_days for x in limits):
+            raise fail(f"{field}.time_limits", "escalating limits must be in increasing order")
+        return StagePlan(name, item.actor, cite(item.article, item.instrument, field), limits)
+
+    sharing = None
+    if (s := spec.processes.sharing_application) is not None:
+        base = "processes.sharing_application"
+        sharing = SharingApplicationPlan(
+            tracks={
+                track: TrackPlan(
+                    stages=tuple(
+                        stage(x, f"{base}.tracks.{track}.stages.{i}")
+                        for i, x in enumerate(t.stages)
+                    ),
+                    cite=cite(t.article, None, f"{base}.tracks.{track}"),
+                )
+                for track, t in s.tracks.items()
+            },
+            not_shared_cite=cite(s.not_shared.article, None, f"{base}.not_shared"),
+            refusal_cite=cite(s.refusal.article, None, f"{base}.refusal"),
+            refusal_needs_legal_basis=s.refusal.needs_legal_basis,
+            refused=stage(s.refused, f"{base}.refused", "refused") if s.refused else None,
+            coordination=stage(s.coordination, f"{base}.coordination", "coordination")
+            if s.coordination
+            else None,
+        )
+    return Ruleset(spec=spec, source=str(path), sharing_application=sharing)

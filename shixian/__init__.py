@@ -1,0 +1,1 @@
+"""Shixian (时限): cross-cutting pieces: settings, the command line, the `make run` launcher."""

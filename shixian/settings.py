@@ -1,0 +1,71 @@
+"""Every setting of the service, in one place. Environment variables override the defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHIXIAN_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="State of `make run`: database, dev server.")
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    temporal_port: int = Field(7233, description="Port of the embedded dev server.")
+    temporal_ui_port: int = Field(8233, description="Web UI port of the embedded dev server.")
+    task_queue: str = "shixian"
+    bootstrap_admin_token: str | None = Field(
+        None, description="On an empty database, creates the first admin with this token."
+    )
+    demo_data: bool = Field(True, description="`make run` loads demo departments and users once.")
+    calendar_dir: Path | None = Field(
+        None, description="Extra calendar year files; defaults to <data_dir>/calendars."
+    )
+
+    database_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("DATABASE_URL", "SHIXIAN_DATABASE_URL"),
+        description="SQLAlchemy URL; postgresql+psycopg://... for PostgreSQL. "
+        "Defaults to SQLite under data_dir.",
+    )
+    temporal_address: str | None = Field(
+        None,
+        validation_alias=AliasChoices("TEMPORAL_ADDRESS", "SHIXIAN_TEMPORAL_ADDRESS"),
+        description="host:port of a Temporal cluster; unset, `make run` starts a dev server.",
+    )
+    temporal_namespace: str = Field(
+        "default", validation_alias=AliasChoices("TEMPORAL_NAMESPACE", "SHIXIAN_TEMPORAL_NAMESPACE")
+    )
+    temporal_tls_cert: Path | None = Field(
+        None, validation_alias=AliasChoices("TEMPORAL_TLS_CERT", "SHIXIAN_TEMPORAL_TLS_CERT")
+    )
+    temporal_tls_key: Path | None = Field(
+        None, validation_alias=AliasChoices("TEMPORAL_TLS_KEY", "SHIXIAN_TEMPORAL_TLS_KEY")
+    )
+    temporal_tls_ca: Path | None = Field(
+        None, validation_alias=AliasChoices("TEMPORAL_TLS_CA", "SHIXIAN_TEMPORAL_TLS_CA")
+    )
+    temporal_api_key: str | None = Field(
+        None, validation_alias=AliasChoices("TEMPORAL_API_KEY", "SHIXIAN_TEMPORAL_API_KEY")
+    )
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'shixian.db'}"
+
+    @property
+    def temporal_target(self) -> str:
+        return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
+
+    @property
+    def calendars(self) -> Path:
+        return self.calendar_dir or self.data_dir / "calendars"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,399 @@
+"""What every case workflow shares: the case clock, waiting for an action against working-day
+limits, reminders, re-planning after a calendar revision, and the validation of actions.
+
+A process workflow subclasses `CaseWorkflow`, says which actions each of its stages allows, and
+drives its stages with `await_decision`. Updates only hand a decision to the main loop, which
+applies it; so every effect happens in one place, in order, and an update returns the state
+after its effects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+from workflows.common import (
+    FORBIDDEN,
+    INVALID,
+    WRONG_STAGE,
+    ActionInput,
+    Actor,
+    CaseEvent,
+    CaseState,
+    Lapse,
+    Parties,
+    Party,
+    PlannedDeadline,
+    ReplanInput,
+    Role,
+    StagePlan,
+    StateQuery,
+    Status,
+)
+
+with workflow.unsafe.imports_passed_through():
+    from activities.deadlines import PlanDeadlineInput, plan_deadline
+    from activities.notices import SendNoticeInput, send_notice
+    from activities.projection import record_case
+
+EFFECT = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=1)),
+}
+
+STAFF_ROLE = {
+    Party.APPLICANT: Role.CASEWORKER,
+    Party.PROVIDER: Role.CASEWORKER,
+    Party.AUTHORITY: Role.SUPERVISOR,
+    Party.SERVICE_CENTRE: Role.SUPERVISOR,
+}
+
+
+@dataclass
+class Decision:
+    action: str
+    input: ActionInput
+    at: datetime
+    seq: int
+
+
+class CaseWorkflow:
+    """Base of every process workflow.
+
+    Query: `state(StateQuery)`. Signal: `replan_deadlines(ReplanInput)`. Subclasses declare
+    their updates (one per action) and call `_accept_action` / `_validate_action` from them.
+    """
+
+    # action -> the party who may take it; subclasses fill this.
+    ACTORS: ClassVar[dict[str, Party]] = {}
+
+    def __init__(self) -> None:
+        self._state: CaseState | None = None
+        self._offset = timedelta(0)
+        self._stage_plan: StagePlan | None = None
+        self._open_actions: frozenset[str] = frozenset()
+        self._deadlines: list[PlannedDeadline] = []
+        self._decision: Decision | None = None
+        self._decisions_taken = 0
+        self._decisions_applied = 0
+        self._replan: ReplanInput | None = None
+        self._lock = asyncio.Lock()
+
+    # -- the case clock --------------------------------------------------------------------
+
+    def _open_case(self, state: CaseState, submitted_by: Actor | None) -> None:
+        """Start the case clock at the platform's recorded receipt time.
+
+        Timers run on workflow time; the law counts from `received_at`. The two differ by the
+        moments between the API recording receipt and the workflow starting (or, for a case
+        replayed in a test, by however far the test server's clock is from the receipt).
+        """
+        self._state = state
+        self._offset = state.received_at - workflow.now()
+        self._event("received", submitted_by)
+
+    def now(self) -> datetime:
+        return workflow.now() + self._offset
+
+    @property
+    def state(self) -> CaseState:
+        assert self._state is not None
+        return self._state
+
+    # -- handlers shared by every process ----------------------------------------------------
+
+    @workflow.query
+    def view(self, query: StateQuery) -> CaseState:
+        """The case as `query.viewer` sees it: with the actions that viewer may take now."""
+        actions = [
+            name
+            for name in sorted(self._open_actions)
+            if query.viewer is not None and self._refusal(name, query.viewer) is None
+        ]
+        return replace(self.state, actions=actions, deadline=self._current_deadline())
+
+    @workflow.signal
+    def replan_deadlines(self, request: ReplanInput) -> None:
+        self._replan = request
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def _refusal(self, action: str, actor: Actor) -> tuple[str, str] | None:
+        """Why `actor` may not take `action` now, as (error type, Chinese message), or None."""
+        if self._state is None or self.state.status is Status.CLOSED:
+            return WRONG_STAGE, "案件已办结，不能再办理。"
+        if action not in self._open_actions or self._decision is not None:
+            return WRONG_STAGE, f"案件当前处于“{self.state.stage}”环节，不能办理“{action}”。"
+        party = self.ACTORS.get(action) or (
+            self._stage_plan.actor if self._stage_plan else Party.APPLICANT
+        )
+        department = self.state.parties.department_of(party)
+        if actor.role is not STAFF_ROLE[party] or actor.department_id != department:
+            return FORBIDDEN, f"该操作只能由本案的{PARTY_NAMES[party]}办理。"
+        return None
+
+    def _validate_action(self, action: str, request: ActionInput) -> None:
+        refusal = self._refusal(action, request.actor)
+        if refusal is not None:
+            raise ApplicationError(refusal[1], type=refusal[0], non_retryable=True)
+        problem = self._payload_problem(action, request)
+        if problem:
+            raise ApplicationError(problem, type=INVALID, non_retryable=True)
+
+    def _payload_problem(self, action: str, request: ActionInput) -> str | None:
+        """A Chinese message if the payload is unfit for the action; subclasses extend."""
+        return None
+
+    async def _accept_action(self, action: str, request: ActionInput) -> CaseState:
+        """Hand the decision to the main loop and return the state once it is applied."""
+        async with self._lock:
+            # Two updates delivered in one activation both pass their validators.
+            self._validate_action(action, request)
+            self._decisions_taken += 1
+            seq = self._decisions_taken
+            self._decision = Decision(action, request, self.now(), seq)
+            await workflow.wait_condition(lambda: self._decisions_applied >= seq)
+            return self.view(StateQuery(request.actor))
+
+    # -- stages ---------------------------------------------------------------------------------
+
+    async def await_decision(
+        self, plan: StagePlan, actions: frozenset[str]
+    ) -> Decision | PlannedDeadline:
+        """Enter `plan`'s stage and wait for one of `actions`, or for a time limit that ends
+        the wait (deemed consent, close). Overdue limits notify and keep waiting."""
+        await self._enter_stage(plan, actions)
+        while True:
+            wake_at, reminder = self._next_wake()
+            timeout = None if wake_at is None else max(wake_at - self.now(), timedelta(0))
+            try:
+                await workflow.wait_condition(
+                    lambda: self._decision is not None or self._replan is not None,
+                    timeout=timeout,
+                )
+            except asyncio.TimeoutError:
+                assert reminder is not None
+                if not reminder.reminded and reminder.remind_at <= self.now() < reminder.due:
+                    reminder.reminded = True
+                    await self._remind(reminder)
+                    continue
+                reminder.fired = True
+                reminder.reminded = True
+                if reminder.on_timeout is Lapse.OVERDUE:
+                    await self._mark_overdue(reminder)
+                    continue
+                self._close_stage()
+                return reminder
+            if self._replan is not None:
+                await self._replan_open_deadlines(self._replan)
+                self._replan = None
+                continue
+            decision = self._decision
+            assert decision is not None
+            self._close_stage()
+            self._event(decision.action, decision.input.actor, **self._decision_detail(decision))
+            return decision
+
+    def _decision_detail(self, decision: Decision) -> dict[str, str]:
+        detail = {
+            key: value
+            for key, value in (
+                ("reason", decision.input.reason),
+                ("legal_basis", decision.input.legal_basis),
+                ("decision", decision.input.decision),
+                ("note", decision.input.note),
+            )
+            if value
+        }
+        pending = self._current_deadline()
+        if pending is not None:
+            detail["deadline_due"] = pending.due.isoformat()
+            detail["on_time"] = "true" if decision.at < pending.due else "false"
+            detail["cite"] = pending.cite
+        return detail
+
+    def _decision_applied(self) -> None:
+        """Called by the main loop once a decision's effects are done: releases its update."""
+        if self._decision is not None:
+            self._decisions_applied = self._decision.seq
+            self._decision = None
+
+    async def _enter_stage(self, plan: StagePlan, actions: frozenset[str]) -> None:
+        self._stage_plan = plan
+        self.state.stage = plan.stage
+        started = self.now()
+        self._deadlines = [
+            await workflow.execute_activity(
+                plan_deadline,
+                PlanDeadlineInput(plan.stage, limit, started),
+                **EFFECT,  # type: ignore[arg-type]
+            )
+            for limit in plan.time_limits
+        ]
+        self._open_actions = actions
+        self._event("stage_entered", None, stage=plan.stage)
+        await self._record()
+        # The previous stage's decision has had all its effects: its update may now return.
+        self._decision_applied()
+
+    def _close_stage(self) -> None:
+        self._open_actions = frozenset()
+
+    def _current_deadline(self) -> PlannedDeadline | None:
+        pending = [d for d in self._deadlines if not d.fired]
+        if pending:
+            return pending[0]
+        return self._deadlines[-1] if self._deadlines else None
+
+    def _next_wake(self) -> tuple[datetime | None, PlannedDeadline | None]:
+        pending = next((d for d in self._deadlines if not d.fired), None)
+        if pending is None:
+            return None, None
+        if not pending.reminded and self.now() < pending.remind_at:
+            return pending.remind_at, pending
+        return pending.due, pending
+
+    async def _remind(self, deadline: PlannedDeadline) -> None:
+        self._event("reminded", None, due=deadline.due.isoformat(), cite=deadline.cite)
+        await self._notify(
+            "reminder",
+            [self._stage_department()],
+            due=deadline.due.isoformat(),
+            last_day=deadline.last_day.isoformat(),
+            cite=deadline.cite,
+            lapse=deadline.on_timeout.value,
+        )
+
+    async def _mark_overdue(self, deadline: PlannedDeadline) -> None:
+        self.state.overdue = True
+        self._event("overdue", None, due=deadline.due.isoformat(), cite=deadline.cite)
+        await self._notify(
+            "overdue",
+            [self._stage_department(), self.state.parties.authority],
+            due=deadline.due.isoformat(),
+            cite=deadline.cite,
+        )
+        await self._record()
+
+    async def _replan_open_deadlines(self, request: ReplanInput) -> None:
+        """Recount unfired deadlines after a calendar revision; record the ones that moved."""
+        for index, old in enumerate(self._deadlines):
+            if old.fired:
+                continue
+            limit = next(
+                limit
+                for limit in (self._stage_plan.time_limits if self._stage_plan else ())
+                if limit.cite == old.cite and limit.working_days == old.working_days
+            )
+            new = await workflow.execute_activity(
+                plan_deadline,
+                PlanDeadlineInput(old.stage, limit, old.counted_from),
+                **EFFECT,  # type: ignore[arg-type]
+            )
+            if (new.due, new.provisional) == (old.due, old.provisional):
+                continue
+            new.reminded = old.reminded and new.remind_at <= self.now()
+            new.replanned_from = old.due
+            self._deadlines[index] = new
+            self._event(
+                "replanned",
+                None,
+                reason=request.reason,
+                old_due=old.due.isoformat(),
+                new_due=new.due.isoformat(),
+                provisional="true" if new.provisional else "false",
+            )
+        await self._record()
+
+    def _stage_department(self) -> str | None:
+        if self._stage_plan is None:
+            return None
+        return self.state.parties.department_of(self._stage_plan.actor)
+
+    # -- effects shared by every process -------------------------------------------------------
+
+    def _event(self, kind: str, actor: Actor | None, **detail: str) -> None:
+        self.state.events.append(CaseEvent(self.now(), kind, self.state.stage, actor, detail))
+
+    async def _record(self) -> None:
+        """Keep the supervisors' projection current; the revision orders concurrent retries."""
+        self.state.revision += 1
+        snapshot = replace(self.state, deadline=self._current_deadline(), actions=[])
+        await workflow.execute_activity(record_case, snapshot, **EFFECT)  # type: ignore[arg-type]
+
+    async def _notify(self, kind: str, departments: list[str | None], **context: str) -> None:
+        recipients = sorted({d for d in departments if d})
+        if not recipients:
+            return
+        await workflow.execute_activity(
+            send_notice,
+            SendNoticeInput(
+                case_id=self.state.case_id,
+                key=f"{len(self.state.events)}-{kind}",
+                kind=kind,
+                recipients=recipients,
+                context={
+                    "case_number": self.state.case_number,
+                    "process": self.state.process,
+                    "ruleset": self.state.ruleset,
+                    **context,
+                },
+            ),
+            **EFFECT,  # type: ignore[arg-type]
+        )
+
+    async def _close_case(self, outcome: str, **detail: str) -> CaseState:
+        self.state.status = Status.CLOSED
+        self.state.outcome = outcome
+        self.state.stage = "closed"
+        self._stage_plan = None
+        self._deadlines = []
+        self._event("closed", None, outcome=outcome, **detail)
+        await self._record()
+        self._decision_applied()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.state
+
+
+PARTY_NAMES = {
+    Party.APPLICANT: "申请部门经办人",
+    Party.PROVIDER: "数据提供部门经办人",
+    Party.AUTHORITY: "政务数据主管部门",
+    Party.SERVICE_CENTRE: "服务中心",
+}
+
+
+def new_state(
+    *,
+    case_id: str,
+    case_number: str,
+    process: str,
+    ruleset: str,
+    jurisdiction: str,
+    received_at: datetime,
+    parties: Parties,
+    details: dict[str, object],
+) -> CaseState:
+    return CaseState(
+        case_id=case_id,
+        case_number=case_number,
+        process=process,
+        ruleset=ruleset,
+        jurisdiction=jurisdiction,
+        status=Status.OPEN,
+        stage="received",
+        outcome=None,
+        received_at=received_at,
+        parties=parties,
+        deadline=None,
+        overdue=False,
+        actions=[],
+        events=[],
+        details=details,
+    )

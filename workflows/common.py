@@ -1,0 +1,196 @@
+"""Vocabulary shared by every process: who acts, what a stage plan says, what a case state shows.
+
+Everything here crosses the Temporal boundary, so it is plain dataclasses and string enums
+(serialised by the pydantic data converter) and imports nothing beyond the standard library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CASEWORKER = "caseworker"  # 经办人
+    SUPERVISOR = "supervisor"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+    PUBLIC = "public"
+
+
+class DepartmentKind(StrEnum):
+    ORDINARY = "ordinary"
+    COMPETENT_AUTHORITY = "competent_authority"  # 政务数据主管部门 / 大数据主管部门
+    SERVICE_CENTRE = "service_centre"  # e.g. 利川市智慧城市建设服务中心
+
+
+class ShareType(StrEnum):
+    UNCONDITIONAL = "unconditional"  # 无条件共享
+    CONDITIONAL = "conditional"  # 有条件共享
+    NOT_SHARED = "not_shared"  # 不予共享 (negative list)
+
+
+class OpenType(StrEnum):
+    UNCONDITIONAL = "unconditional"  # 无条件开放
+    CONDITIONAL = "conditional"  # 有条件开放 / 依申请开放
+    NOT_OPEN = "not_open"  # 不予开放
+
+
+class Party(StrEnum):
+    """Who a stage waits for, relative to the case."""
+
+    APPLICANT = "applicant"
+    PROVIDER = "provider"
+    AUTHORITY = "authority"  # the competent authority of the case's jurisdiction
+    SERVICE_CENTRE = "service_centre"
+
+
+class Lapse(StrEnum):
+    """What happens when a time limit runs out."""
+
+    DEEMED_CONSENT = "deemed_consent"  # 视为同意: the platform authorizes automatically
+    OVERDUE = "overdue"  # marked late, the supervisor is told, the case keeps waiting
+    CLOSE = "close"  # the case closes as it stands (operator targets only)
+
+
+class Basis(StrEnum):
+    STATUTE = "statute"  # a legal deadline of the instrument
+    TARGET = "target"  # an operator's target where the instrument sets no number
+
+
+class GrantedBy(StrEnum):
+    PROVIDER = "provider"
+    DEEMED_CONSENT = "deemed_consent"
+    AUTHORITY = "authority"
+    PLATFORM = "platform"
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind an action, recorded in history so the history alone proves who acted."""
+
+    user_id: int
+    role: Role
+    name: str = ""
+    department_id: str | None = None
+    jurisdiction: str | None = None
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """One time limit of a stage: N working days from the stage's start, and what lapsing does."""
+
+    working_days: int
+    on_timeout: Lapse
+    cite: str
+    basis: Basis = Basis.STATUTE
+
+
+@dataclass(frozen=True)
+class StagePlan:
+    """A stage as a ruleset defines it. Several limits escalate: Lichuan's 2 days, then Hubei's 10."""
+
+    stage: str
+    actor: Party
+    cite: str
+    time_limits: tuple[TimeLimit, ...] = ()
+
+
+@dataclass(frozen=True)
+class Parties:
+    """Departments involved in a case, resolved by the API from the catalog at submission."""
+
+    applicant: str | None
+    provider: str | None
+    authority: str | None = None
+    service_centre: str | None = None
+
+    def department_of(self, party: Party) -> str | None:
+        return getattr(self, party.value)
+
+
+@dataclass
+class PlannedDeadline:
+    """A time limit turned into an instant by the calendar (computed in an activity, kept in
+    history)."""
+
+    stage: str
+    cite: str
+    on_timeout: Lapse
+    basis: Basis
+    working_days: int
+    counted_from: datetime
+    last_day: date
+    due: datetime
+    remind_at: datetime
+    provisional: bool
+    notices: list[str] = field(default_factory=list)
+    fired: bool = False
+    reminded: bool = False
+    replanned_from: datetime | None = None
+
+
+@dataclass
+class CaseEvent:
+    at: datetime
+    kind: str
+    stage: str
+    actor: Actor | None = None
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CaseState:
+    """What a case shows: the same shape for every process."""
+
+    case_id: str
+    case_number: str
+    process: str
+    ruleset: str
+    jurisdiction: str
+    status: Status
+    stage: str
+    outcome: str | None
+    received_at: datetime
+    parties: Parties
+    deadline: PlannedDeadline | None
+    overdue: bool
+    actions: list[str]
+    events: list[CaseEvent]
+    details: dict[str, object] = field(default_factory=dict)
+    revision: int = 0
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    """Payload of every action update. Fields a given action does not use stay empty."""
+
+    actor: Actor
+    reason: str = ""
+    legal_basis: str = ""
+    decision: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class StateQuery:
+    viewer: Actor | None = None
+
+
+@dataclass(frozen=True)
+class ReplanInput:
+    """Signal sent after a calendar revision: recount the open deadlines."""
+
+    reason: str
+
+
+# Update validators reject with these ApplicationError types; api/errors.py maps them to HTTP.
+FORBIDDEN = "forbidden"
+WRONG_STAGE = "wrong_stage"
+INVALID = "invalid"

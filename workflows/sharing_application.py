@@ -1,0 +1,348 @@
+"""Sharing application (共享申请): a department asks another department's data.
+
+The ruleset's plan says which stages the application passes for its track (unconditional,
+conditional, or data not yet in the catalog), who acts, and within how many working days.
+The workflow knows what each kind of stage means:
+
+- `review`: the authority or service centre checks and forwards (`accept`) or not (`decline`).
+- `provider_review`: the provider consents (`approve`) or refuses with reasons (`reject`).
+- `authority_provide`: the authority provides the data (`provide`).
+- `refused`: after a refusal the applicant may ask for coordination (`request_coordination`).
+- `coordination`: the authority decides (`decide`: `grant` or `uphold`).
+
+The applicant may `withdraw` at any stage before a decision is final.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from temporalio import workflow
+
+from workflows.case import EFFECT, CaseWorkflow, Decision, new_state
+from workflows.common import (
+    ActionInput,
+    Actor,
+    CaseState,
+    GrantedBy,
+    Lapse,
+    Parties,
+    Party,
+    PlannedDeadline,
+    StagePlan,
+)
+
+with workflow.unsafe.imports_passed_through():
+    from activities.authorizations import (
+        AddCatalogEntryInput,
+        GrantAuthorizationInput,
+        add_catalog_entry,
+        grant_authorization,
+    )
+
+
+class Track(StrEnum):
+    UNCONDITIONAL = "unconditional"
+    CONDITIONAL = "conditional"
+    NOT_IN_CATALOG = "not_in_catalog"  # hubei 第二十二条
+
+
+class Outcome(StrEnum):
+    GRANTED = "granted"
+    DECLINED = "declined"  # not accepted at review
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+    LAPSED = "lapsed"
+
+
+@dataclass(frozen=True)
+class TrackPlan:
+    stages: tuple[StagePlan, ...]
+    cite: str
+
+
+@dataclass(frozen=True)
+class SharingApplicationPlan:
+    """The sharing-application part of a ruleset, as data recorded in the case's history."""
+
+    tracks: dict[Track, TrackPlan]
+    not_shared_cite: str
+    refusal_cite: str
+    refusal_needs_legal_basis: bool = False
+    refused: StagePlan | None = None  # None: a refusal is final
+    coordination: StagePlan | None = None
+
+
+@dataclass(frozen=True)
+class SharingApplicationInput:
+    case_id: str
+    case_number: str
+    ruleset: str
+    jurisdiction: str
+    received_at: datetime
+    parties: Parties
+    track: Track
+    plan: SharingApplicationPlan
+    submitted_by: Actor
+    purpose: str
+    scenario: str
+    resource_id: str | None = None
+    resource_name: str = ""
+    fields: list[str] = field(default_factory=list)
+    valid_until: date | None = None
+
+
+STAGE_ACTIONS = {
+    "review": frozenset({"accept", "decline", "withdraw"}),
+    "provider_review": frozenset({"approve", "reject", "withdraw"}),
+    "authority_provide": frozenset({"provide", "withdraw"}),
+    "refused": frozenset({"request_coordination", "withdraw"}),
+    "coordination": frozenset({"decide"}),
+}
+
+
+@workflow.defn
+class SharingApplicationWorkflow(CaseWorkflow):
+    """One sharing application.
+
+    Query: `view`. Signal: `replan_deadlines`. Updates: `accept`, `decline`, `approve`,
+    `reject`, `provide`, `request_coordination`, `decide`, `withdraw`.
+    """
+
+    ACTORS = {"withdraw": Party.APPLICANT, "request_coordination": Party.APPLICANT}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._input: SharingApplicationInput | None = None
+
+    @workflow.run
+    async def run(self, request: SharingApplicationInput) -> CaseState:
+        self._input = request
+        self._open_case(
+            new_state(
+                case_id=request.case_id,
+                case_number=request.case_number,
+                process="sharing_application",
+                ruleset=request.ruleset,
+                jurisdiction=request.jurisdiction,
+                received_at=request.received_at,
+                parties=request.parties,
+                details={
+                    "track": request.track.value,
+                    "resource_id": request.resource_id,
+                    "resource_name": request.resource_name,
+                    "purpose": request.purpose,
+                    "scenario": request.scenario,
+                    "fields": list(request.fields),
+                    "submitted_by": request.submitted_by.user_id,
+                },
+            ),
+            submitted_by=request.submitted_by,
+        )
+        await self._notify(
+            "submitted",
+            [request.parties.applicant, request.parties.provider],
+            resource=request.resource_name,
+        )
+        return await self._run_track(request.plan.tracks[request.track])
+
+    async def _run_track(self, track: TrackPlan) -> CaseState:
+        granted_by, cite = GrantedBy.PLATFORM, track.cite
+        for plan in track.stages:
+            result = await self.await_decision(plan, STAGE_ACTIONS[plan.stage])
+            if isinstance(result, PlannedDeadline):
+                return await self._lapse(result)
+            match result.action:
+                case "withdraw":
+                    return await self._close_case(Outcome.WITHDRAWN)
+                case "decline":
+                    await self._tell_applicant("declined", result)
+                    return await self._close_case(Outcome.DECLINED, reason=result.input.reason)
+                case "reject":
+                    return await self._refuse(result)
+                case "accept":
+                    await self._notify(
+                        "forwarded", [self.request.parties.provider], cite=plan.cite
+                    )
+                case "approve":
+                    granted_by, cite = GrantedBy.PROVIDER, plan.cite
+                    await self._tell_applicant("approved", result)
+                case "provide":
+                    granted_by, cite = GrantedBy.AUTHORITY, plan.cite
+        return await self._grant(granted_by, cite)
+
+    async def _lapse(self, deadline: PlannedDeadline) -> CaseState:
+        if deadline.on_timeout is Lapse.DEEMED_CONSENT:
+            self._event("deemed_consent", None, cite=deadline.cite, due=deadline.due.isoformat())
+            await self._notify(
+                "deemed_consent",
+                [self.request.parties.applicant, self.request.parties.provider],
+                cite=deadline.cite,
+                due=deadline.due.isoformat(),
+            )
+            return await self._grant(GrantedBy.DEEMED_CONSENT, deadline.cite)
+        return await self._close_case(Outcome.LAPSED, cite=deadline.cite)
+
+    async def _refuse(self, rejection: Decision) -> CaseState:
+        await self._tell_applicant("rejected", rejection)
+        plan = self.request.plan
+        if plan.refused is None or plan.coordination is None:
+            return await self._close_case(Outcome.REFUSED, reason=rejection.input.reason)
+        result = await self.await_decision(plan.refused, STAGE_ACTIONS["refused"])
+        if isinstance(result, PlannedDeadline) or result.action == "withdraw":
+            return await self._close_case(Outcome.REFUSED, reason=rejection.input.reason)
+        await self._notify(
+            "coordination_requested",
+            [self.request.parties.authority, self.request.parties.provider],
+            cite=plan.coordination.cite,
+            reason=result.input.reason,
+        )
+        result = await self.await_decision(plan.coordination, STAGE_ACTIONS["coordination"])
+        assert isinstance(result, Decision)
+        await self._tell_applicant("coordination_decided", result)
+        if result.input.decision == "grant":
+            return await self._grant(GrantedBy.AUTHORITY, plan.coordination.cite)
+        return await self._close_case(Outcome.REFUSED, reason=result.input.reason)
+
+    async def _grant(self, granted_by: GrantedBy, cite: str) -> CaseState:
+        request = self.request
+        resource_id = request.resource_id
+        if request.track is Track.NOT_IN_CATALOG:
+            resource_id = await workflow.execute_activity(
+                add_catalog_entry,
+                AddCatalogEntryInput(
+                    case_id=request.case_id,
+                    case_number=request.case_number,
+                    name=request.resource_name,
+                    provider_id=request.parties.provider or "",
+                    fields=list(request.fields),
+                    legal_basis=cite,
+                ),
+                **EFFECT,  # type: ignore[arg-type]
+            )
+            self.state.details["resource_id"] = resource_id
+        authorization_id = await workflow.execute_activity(
+            grant_authorization,
+            GrantAuthorizationInput(
+                case_id=request.case_id,
+                stage=self.state.stage,
+                applicant_department_id=request.parties.applicant or "",
+                resource_id=resource_id or "",
+                granted_by=granted_by,
+                fields=list(request.fields),
+                purpose=request.purpose,
+                scenario=request.scenario,
+                granted_at=self.now(),
+                valid_until=request.valid_until,
+                cite=cite,
+            ),
+            **EFFECT,  # type: ignore[arg-type]
+        )
+        self.state.details["authorization_id"] = authorization_id
+        self.state.details["granted_by"] = granted_by.value
+        await self._notify(
+            "granted",
+            [request.parties.applicant, request.parties.provider],
+            granted_by=granted_by.value,
+            cite=cite,
+            resource=request.resource_name,
+        )
+        return await self._close_case(Outcome.GRANTED, granted_by=granted_by.value, cite=cite)
+
+    async def _tell_applicant(self, kind: str, decision: Decision) -> None:
+        await self._notify(
+            kind,
+            [self.request.parties.applicant, self.request.parties.provider],
+            reason=decision.input.reason,
+            legal_basis=decision.input.legal_basis,
+            decision=decision.input.decision,
+            resource=self.request.resource_name,
+        )
+
+    @property
+    def request(self) -> SharingApplicationInput:
+        assert self._input is not None
+        return self._input
+
+    def _payload_problem(self, action: str, request: ActionInput) -> str | None:
+        if action in ("decline", "reject") and not request.reason.strip():
+            return "不予受理或不同意共享，必须说明理由。"
+        if (
+            action == "reject"
+            and self.request.plan.refusal_needs_legal_basis
+            and not request.legal_basis.strip()
+        ):
+            return f"不同意共享须说明法律依据（{self.request.plan.refusal_cite}）。"
+        if action == "decide" and request.decision not in ("grant", "uphold"):
+            return "协调决定须为 grant（同意共享）或 uphold（维持不予共享）。"
+        if action == "decide" and request.decision == "uphold" and not request.reason.strip():
+            return "维持不予共享的协调决定必须说明理由。"
+        return None
+
+    # One update per action: the API refers to these methods, never to their names.
+
+    @workflow.update
+    async def accept(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("accept", request)
+
+    @accept.validator
+    def _validate_accept(self, request: ActionInput) -> None:
+        self._validate_action("accept", request)
+
+    @workflow.update
+    async def decline(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("decline", request)
+
+    @decline.validator
+    def _validate_decline(self, request: ActionInput) -> None:
+        self._validate_action("decline", request)
+
+    @workflow.update
+    async def approve(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("approve", request)
+
+    @approve.validator
+    def _validate_approve(self, request: ActionInput) -> None:
+        self._validate_action("approve", request)
+
+    @workflow.update
+    async def reject(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("reject", request)
+
+    @reject.validator
+    def _validate_reject(self, request: ActionInput) -> None:
+        self._validate_action("reject", request)
+
+    @workflow.update
+    async def provide(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("provide", request)
+
+    @provide.validator
+    def _validate_provide(self, request: ActionInput) -> None:
+        self._validate_action("provide", request)
+
+    @workflow.update
+    async def request_coordination(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("request_coordination", request)
+
+    @request_coordination.validator
+    def _validate_request_coordination(self, request: ActionInput) -> None:
+        self._validate_action("request_coordination", request)
+
+    @workflow.update
+    async def decide(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("decide", request)
+
+    @decide.validator
+    def _validate_decide(self, request: ActionInput) -> None:
+        self._validate_action("decide", request)
+
+    @workflow.update
+    async def withdraw(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("withdraw", request)
+
+    @withdraw.validator
+    def _validate_withdraw(self, request: ActionInput) -> None:
+        self._validate_action("withdraw", request)
