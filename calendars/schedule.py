@@ -5,6 +5,17 @@ A file ``YYYY.yaml`` holds the *effective* schedule set by the State Council not
 set days in December of Y-1 (the 2019 notice makes 2018-12-29 a working day; the 2023 notice
 makes 2022-12-31 a holiday), so calendar year Y is built from files Y and Y+1.
 
+The format (see ``data/2019.yaml`` for one with an amendment)::
+
+    year: 2019
+    notice: {title, number (文号), signed, published, url}
+    amendments:              # optional; the holidays below already include their effect
+      - {title, number, signed, published, affects: [first day, last day], effect, url?, source?}
+    holidays:                # rest days, weekends inside a range included
+      - [2018-12-30, 2019-01-01, 元旦]
+    makeup_workdays: [2018-12-29, ...]   # 调休上班, always a Saturday or Sunday
+    superseded, note, source, confidence: optional free text
+
 Files are read with ``yaml.compose`` rather than ``safe_load`` so that every error can name the
 line it is about: operators fix files, and "line 23" beats "somewhere in 2027.yaml".
 """
