@@ -35,6 +35,7 @@ def record_case(state: CaseState) -> None:
         row.received_at = state.received_at
         row.due = deadline.due if deadline and state.status == "open" else None
         row.last_day = deadline.last_day if deadline and state.status == "open" else None
+        row.counted_from = deadline.counted_from if deadline and state.status == "open" else None
         row.provisional = bool(deadline and deadline.provisional)
         row.overdue = state.overdue
         row.revision = state.revision

@@ -30,6 +30,7 @@ class CaseRecord(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime, index=True)
     due: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     last_day: date | None = None
+    counted_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
     provisional: bool = False
     overdue: bool = Field(default=False, index=True)
     revision: int = 0
@@ -47,7 +48,12 @@ class CaseSubmission(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, max_length=200)
     request_hash: str = Field(max_length=64)
     case_id: str = Field(unique=True, max_length=120)
+    process: str = Field(max_length=40)
+    ruleset: str = Field(max_length=40)
     jurisdiction: str = Field(max_length=100)
+    applicant_department_id: str | None = Field(default=None, max_length=64)
+    provider_department_id: str | None = Field(default=None, max_length=64)
+    # The workflow input, so a retry can start a case whose first start was interrupted.
     start: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -238,9 +238,7 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
         name = kind or item.stage or ""
         if name not in STAGE_KINDS:
             raise fail(f"{field}.stage", f"unknown stage {name!r}; one of {sorted(STAGE_KINDS)}")
-        limits = tuple(
-            limit(x, f"{field}.time_limits.{i}") for i, x in enumerate(item.time_limits)
-        )
+        limits = tuple(limit(x, f"{field}.time_limits.{i}") for i, x in enumerate(item.time_limits))
         if [x.working_days for x in limits] != sorted(x.working_days for x in limits):
             raise fail(f"{field}.time_limits", "escalating limits must be in increasing order")
         return StagePlan(name, item.actor, cite(item.article, item.instrument, field), limits)

@@ -177,7 +177,7 @@ class CaseWorkflow:
                     lambda: self._decision is not None or self._replan is not None,
                     timeout=timeout,
                 )
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 assert reminder is not None
                 if not reminder.reminded and reminder.remind_at <= self.now() < reminder.due:
                     reminder.reminded = True
@@ -275,7 +275,11 @@ class CaseWorkflow:
         self._event("overdue", None, due=deadline.due.isoformat(), cite=deadline.cite)
         await self._notify(
             "overdue",
-            [self._stage_department(), self.state.parties.authority],
+            [
+                self._stage_department(),
+                self.state.parties.authority,
+                self.state.parties.service_centre,
+            ],
             due=deadline.due.isoformat(),
             cite=deadline.cite,
         )

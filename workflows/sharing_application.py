@@ -163,9 +163,7 @@ class SharingApplicationWorkflow(CaseWorkflow):
                 case "reject":
                     return await self._refuse(result)
                 case "accept":
-                    await self._notify(
-                        "forwarded", [self.request.parties.provider], cite=plan.cite
-                    )
+                    await self._notify("forwarded", [self.request.parties.provider], cite=plan.cite)
                 case "approve":
                     granted_by, cite = GrantedBy.PROVIDER, plan.cite
                     await self._tell_applicant("approved", result)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 11:53:35.302629
+Create Date: 2026-11-21 11:58:25.271487
 """
 
 from collections.abc import Sequence
@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("received_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("due", models.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_day", sa.Date(), nullable=True),
+        sa.Column("counted_from", models.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("provisional", sa.Boolean(), nullable=False),
         sa.Column("overdue", sa.Boolean(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
@@ -222,7 +223,15 @@ def upgrade() -> None:
         sa.Column("idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("request_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("process", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("ruleset", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("jurisdiction", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column(
+            "applicant_department_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
+        ),
+        sa.Column(
+            "provider_department_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
+        ),
         sa.Column("start", sa.JSON(), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(

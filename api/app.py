@@ -1,0 +1,80 @@
+"""The FastAPI application: thin routes over Temporal and the reference database."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from activities.deadlines import current_calendar
+from api import errors
+from api.deps import now_utc
+from api.routes import calendars as calendar_routes
+from api.routes import cases, health, notices, reference, rulesets
+from models.db import migrate, session_for
+from regulations import load_rulesets
+from shixian.bootstrap import bootstrap_admin
+from shixian.settings import Settings, get_settings
+from shixian.temporal import connect
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+时限 (Shixian) runs the statutory processes of government data sharing as durable workflows
+whose deadlines count Chinese working days.
+
+Authenticate with `Authorization: Bearer <token>`. Errors are `{"code", "message"}`, the message
+in Chinese. Times are shown in Beijing time (+08:00).
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    temporal: Callable[[], Awaitable[Client]] | None = None,
+    clock: Callable[[], datetime] = now_utc,
+) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        migrate(settings.database)
+        with session_for(settings.database) as session:
+            bootstrap_admin(session, settings.bootstrap_admin_token)
+        yield
+
+    app = FastAPI(
+        title="时限 Shixian",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.temporal = temporal or _lazy_client(settings)
+    app.state.rulesets = load_rulesets(settings.data_dir / "regulations")
+    app.state.calendar = lambda: current_calendar(settings.calendars)
+    errors.install(app)
+    for module in (health, cases, reference, rulesets, calendar_routes, notices):
+        app.include_router(module.router)
+    return app
+
+
+def _lazy_client(settings: Settings) -> Callable[[], Awaitable[Client]]:
+    """Connect on first use and again after a failure, so the API starts before Temporal."""
+    client: Client | None = None
+    lock = asyncio.Lock()
+
+    async def get() -> Client:
+        nonlocal client
+        async with lock:
+            if client is None:
+                client = await asyncio.wait_for(connect(settings), timeout=5)
+            return client
+
+    return get

@@ -1,0 +1,424 @@
+"""Cases: submit, view, act, list. Access first, then validation, then Temporal.
+
+Temporal holds where a case stands; `CaseSubmission` holds who may see it from the moment it
+is accepted; `CaseRecord` is the projection lists and filters read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.deps import Caller
+from api.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable, from_rpc
+from api.processes import PROCESSES, Process
+from api.schemas import ActionBody, CaseOut, CaseSummary, DeadlineOut, Page
+from calendars import (
+    BEIJING,
+    ChinaCalendar,
+    Deadline,
+    deadline,
+    end_of_day,
+    working_days_left,
+)
+from models import CaseCounter, CaseRecord, CaseSubmission
+from regulations import Rulesets
+from shixian.settings import Settings
+from workflows.case import CaseWorkflow
+from workflows.common import ActionInput, CaseState, PlannedDeadline, Role, StateQuery
+
+STATE = TypeAdapter(CaseState)
+SETTLE_POLLS = 100  # 5 seconds
+
+
+def process_named(name: object) -> Process:
+    process = PROCESSES.get(str(name))
+    if process is None:
+        known = "、".join(PROCESSES)
+        raise Invalid(f"未知的事项类型“{name}”，可选：{known}。", "unknown_process")
+    return process
+
+
+def process_of(case_id: str) -> Process:
+    slug = case_id.split("/", 1)[0]
+    for process in PROCESSES.values():
+        if process.slug == slug:
+            return process
+    raise NotFound(f"案件“{case_id}”不存在。", "case_not_found")
+
+
+# -- submit --------------------------------------------------------------------------------
+
+
+async def submit(
+    *,
+    session: Session,
+    temporal: Client,
+    settings: Settings,
+    rulesets: Rulesets,
+    caller: Caller,
+    body: dict[str, Any],
+    idempotency_key: str | None,
+    received_at: datetime,
+) -> tuple[CaseSubmission, bool]:
+    """Start a case; returns its submission and whether it is new."""
+    process = process_named(body.get("process"))
+    caller.require(*process.submitters)
+    if caller.department is None:
+        raise Forbidden("提交人未关联部门，不能提交案件。", "no_department")
+    try:
+        request = process.request.model_validate(body)
+    except ValidationError as error:
+        problems = "；".join(
+            f"{'.'.join(str(p) for p in e['loc'])}：{e['msg']}" for e in error.errors()[:5]
+        )
+        raise Invalid(f"请求内容无效：{problems}", "invalid_request") from error
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    if idempotency_key:
+        previous = session.exec(
+            select(CaseSubmission).where(
+                CaseSubmission.user_id == caller.id,
+                CaseSubmission.idempotency_key == idempotency_key,
+            )
+        ).first()
+        if previous is not None:
+            if previous.request_hash != digest:
+                raise Conflict(
+                    "该 Idempotency-Key 已用于另一份不同的申请。", "idempotency_key_reused"
+                )
+            await _start(temporal, settings, process, previous)
+            return previous, False
+
+    ruleset = rulesets.resolve(
+        jurisdiction=caller.jurisdiction or "",
+        received_on=received_at.astimezone(BEIJING).date(),
+        process=process.name,
+        requested=getattr(request, "ruleset", None),
+    )
+    draft = process.prepare(session, caller, request, ruleset)
+    year = received_at.astimezone(BEIJING).year
+    submission = _allocate(
+        session,
+        prefix=ruleset.spec.case_prefix,
+        ruleset=ruleset.id,
+        year=year,
+        make=lambda number: CaseSubmission(
+            user_id=caller.id,
+            idempotency_key=idempotency_key or None,
+            request_hash=digest,
+            case_id=f"{process.slug}/{number}",
+            process=process.name,
+            ruleset=ruleset.id,
+            jurisdiction=caller.jurisdiction or "",
+            applicant_department_id=draft.parties.applicant,
+            provider_department_id=draft.parties.provider,
+            start=_dump(draft.build(f"{process.slug}/{number}", number, received_at)),
+        ),
+    )
+    try:
+        await _start(temporal, settings, process, submission)
+    except Unavailable:
+        # Nothing was started: take the submission back so no half-written case remains.
+        session.delete(submission)
+        session.commit()
+        raise
+    return submission, True
+
+
+def _dump(value: Any) -> dict[str, Any]:
+    return TypeAdapter(type(value)).dump_python(value, mode="json")  # type: ignore[no-any-return]
+
+
+def _allocate(
+    session: Session,
+    *,
+    prefix: str,
+    ruleset: str,
+    year: int,
+    make: Callable[[str], CaseSubmission],
+) -> CaseSubmission:
+    """Give the next number of the ruleset's year to a new submission, in one transaction."""
+    for _ in range(5):
+        counter = session.exec(
+            select(CaseCounter)
+            .where(CaseCounter.ruleset == ruleset, CaseCounter.year == year)
+            .with_for_update()
+        ).first() or CaseCounter(ruleset=ruleset, year=year, last=0)
+        counter.last += 1
+        submission = make(f"{prefix}-{year}-{counter.last:06d}")
+        session.add(counter)
+        session.add(submission)
+        try:
+            session.commit()
+            return submission
+        except IntegrityError:
+            # Another request took this number (or created the counter) first: try the next.
+            session.rollback()
+    raise Unavailable("案件编号分配繁忙，请重试。", "numbering_busy")
+
+
+async def _start(
+    temporal: Client, settings: Settings, process: Process, submission: CaseSubmission
+) -> None:
+    start_input = TypeAdapter(process.input).validate_python(submission.start)
+    try:
+        await temporal.start_workflow(
+            process.run,
+            start_input,
+            id=submission.case_id,
+            task_queue=settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+    except WorkflowAlreadyStartedError:
+        pass  # the same case, started by the first attempt
+    except RPCError as error:
+        raise from_rpc(error) from error
+
+
+# -- read ----------------------------------------------------------------------------------
+
+
+def submission_for(session: Session, caller: Caller, case_id: str) -> CaseSubmission:
+    """The case's submission if the caller may see the case; 404 hides other cases' existence
+    from parties who are not involved, 403 tells staff of the wrong jurisdiction."""
+    submission = session.exec(
+        select(CaseSubmission).where(
+            or_(
+                CaseSubmission.case_id == case_id,
+                col(CaseSubmission.case_id).endswith("/" + case_id),
+            )
+        )
+    ).first()
+    if submission is None:
+        raise NotFound(f"案件“{case_id}”不存在。", "case_not_found")
+    if not may_read(caller, submission):
+        raise Forbidden("无权查看该案件：不属于本部门或本辖区。", "case_forbidden")
+    return submission
+
+
+def may_read(caller: Caller, submission: CaseSubmission) -> bool:
+    match caller.role:
+        case Role.AUDITOR:
+            return True
+        case Role.SUPERVISOR:
+            return caller.oversees(submission.jurisdiction) or caller.user.department_id in (
+                submission.applicant_department_id,
+                submission.provider_department_id,
+            )
+        case Role.CASEWORKER:
+            return caller.user.department_id in (
+                submission.applicant_department_id,
+                submission.provider_department_id,
+            )
+        case Role.PUBLIC:
+            return submission.user_id == caller.id
+    return False
+
+
+async def view(
+    *,
+    session: Session,
+    temporal: Client,
+    caller: Caller,
+    case_id: str,
+    now: datetime,
+    calendar: ChinaCalendar,
+    settle: bool = False,
+) -> CaseOut:
+    """The case as the caller sees it. With `settle`, a case just started is given a moment
+    to enter its first stage, so the submitter sees what is due."""
+    submission = submission_for(session, caller, case_id)
+    handle: WorkflowHandle[Any, Any] = temporal.get_workflow_handle(submission.case_id)
+    try:
+        state = await handle.query(CaseWorkflow.view, StateQuery(caller.actor()))
+        for _ in range(SETTLE_POLLS if settle else 0):
+            if state.stage != "received":
+                break
+            await asyncio.sleep(0.05)
+            state = await handle.query(CaseWorkflow.view, StateQuery(caller.actor()))
+    except RPCError as error:
+        record = session.get(CaseRecord, submission.case_id)
+        if error.status is not RPCStatusCode.NOT_FOUND or record is None:
+            raise from_rpc(error) from error
+        # Past Temporal's retention the projection's last snapshot is the record.
+        state = STATE.validate_python(record.state)
+    return present(state, now, calendar)
+
+
+def present(state: CaseState, now: datetime, calendar: ChinaCalendar) -> CaseOut:
+    data = STATE.dump_python(state)
+    data["deadline"] = _deadline_out(state.deadline, now, calendar) if state.deadline else None
+    return CaseOut.model_validate(data)
+
+
+def _deadline_out(planned: PlannedDeadline, now: datetime, calendar: ChinaCalendar) -> DeadlineOut:
+    left = days_left(planned.counted_from, planned.last_day, now, calendar)
+    return DeadlineOut.model_validate({**planned.__dict__, "working_days_left": left})
+
+
+def days_left(
+    counted_from: datetime, last_day: date, now: datetime, calendar: ChinaCalendar
+) -> int:
+    """Working days left at `now`; the day the period started from is never one of them."""
+    counted = Deadline(
+        received_on=counted_from.astimezone(BEIJING).date(),
+        working_days=0,
+        last_day=last_day,
+        due=end_of_day(last_day),
+        provisional=False,
+        notices=(),
+    )
+    return working_days_left(counted, now, calendar)
+
+
+# -- act -----------------------------------------------------------------------------------
+
+
+async def act(
+    *,
+    session: Session,
+    temporal: Client,
+    caller: Caller,
+    case_id: str,
+    action: str,
+    body: ActionBody,
+    now: datetime,
+    calendar: ChinaCalendar,
+) -> CaseOut:
+    submission = submission_for(session, caller, case_id)
+    process = process_of(submission.case_id)
+    update = process.actions.get(action)
+    if update is None:
+        raise NotFound(
+            f"{process.title}没有“{action}”操作；可用操作：{'、'.join(process.actions)}。",
+            "unknown_action",
+        )
+    if caller.role in (Role.AUDITOR, Role.ADMIN):
+        raise Forbidden("审计人员和系统管理员只能查看，不能办理案件。", "read_only_role")
+    handle: WorkflowHandle[Any, Any] = temporal.get_workflow_handle(submission.case_id)
+    request = ActionInput(
+        actor=caller.actor(),
+        reason=body.reason,
+        legal_basis=body.legal_basis,
+        decision=body.decision,
+        note=body.note,
+    )
+    state = await handle.execute_update(update, request)
+    return present(state, now, calendar)
+
+
+# -- list ----------------------------------------------------------------------------------
+
+
+def list_cases(
+    *,
+    session: Session,
+    caller: Caller,
+    now: datetime,
+    calendar: ChinaCalendar,
+    process: str | None = None,
+    ruleset: str | None = None,
+    stage: str | None = None,
+    status: str | None = None,
+    department: str | None = None,
+    overdue: bool | None = None,
+    due_within: int | None = None,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[CaseSummary]:
+    query = select(CaseRecord)
+    match caller.role:
+        case Role.AUDITOR:
+            pass
+        case Role.SUPERVISOR:
+            own = caller.jurisdiction or "-"
+            query = query.where(
+                or_(
+                    CaseRecord.jurisdiction == own,
+                    col(CaseRecord.jurisdiction).startswith(own + "."),
+                )
+            )
+        case Role.CASEWORKER:
+            mine = caller.user.department_id
+            query = query.where(
+                or_(
+                    CaseRecord.applicant_department_id == mine,
+                    CaseRecord.provider_department_id == mine,
+                )
+            )
+        case _:
+            raise Forbidden("无权查看案件列表。", "role_not_allowed")
+    if process:
+        query = query.where(CaseRecord.process == process)
+    if ruleset:
+        query = query.where(CaseRecord.ruleset == ruleset)
+    if stage:
+        query = query.where(CaseRecord.stage == stage)
+    if status:
+        query = query.where(CaseRecord.status == status)
+    if department:
+        query = query.where(
+            or_(
+                CaseRecord.applicant_department_id == department,
+                CaseRecord.provider_department_id == department,
+            )
+        )
+    if overdue is not None:
+        # A timer that fired while the worker was down is overdue all the same.
+        late = or_(col(CaseRecord.overdue).is_(True), col(CaseRecord.due) <= now)
+        late_open = (CaseRecord.status == "open") & late
+        query = query.where(late_open if overdue else ~late_open)
+    if due_within is not None:
+        horizon = deadline(now, due_within, calendar).due if due_within > 0 else now
+        query = query.where(CaseRecord.status == "open", col(CaseRecord.due) <= horizon)
+    if received_from:
+        query = query.where(CaseRecord.received_at >= received_from)
+    if received_to:
+        query = query.where(CaseRecord.received_at < received_to)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(CaseRecord.due).is_(None), col(CaseRecord.due), CaseRecord.case_id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    items = [
+        CaseSummary(
+            case_id=row.case_id,
+            case_number=row.case_number,
+            process=row.process,
+            ruleset=row.ruleset,
+            jurisdiction=row.jurisdiction,
+            status=row.status,
+            stage=row.stage,
+            outcome=row.outcome,
+            applicant_department_id=row.applicant_department_id,
+            provider_department_id=row.provider_department_id,
+            received_at=row.received_at,
+            due=row.due,
+            last_day=row.last_day,
+            working_days_left=days_left(row.counted_from, row.last_day, now, calendar)
+            if row.last_day and row.counted_from
+            else None,
+            provisional=row.provisional,
+            overdue=row.status == "open"
+            and (row.overdue or (row.due is not None and row.due <= now)),
+        )
+        for row in rows
+    ]
+    return Page[CaseSummary](total=total, limit=limit, offset=offset, items=items)

@@ -1,0 +1,149 @@
+"""Domain errors and their HTTP mapping, in one place.
+
+Operations raise `DomainError` subclasses (or let Temporal's and the validators' errors through);
+the handlers installed by `install` turn them into `{"code", "message"}` with the right status.
+Messages are Chinese because users read them; codes are stable English for programs.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from calendars import CalendarNotCoveredError
+from regulations import RulesetError, RulesetNotApplicable, RulesetNotInForce
+from workflows.common import FORBIDDEN, INVALID, WRONG_STAGE
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class Unauthorized(DomainError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class Conflict(DomainError):
+    status, code = 409, "conflict"
+
+
+class Invalid(DomainError):
+    status, code = 422, "invalid"
+
+
+class Unavailable(DomainError):
+    status, code = 503, "unavailable"
+
+
+VALIDATOR_ERRORS = {FORBIDDEN: Forbidden, WRONG_STAGE: Conflict, INVALID: Invalid}
+
+
+def from_update_failure(error: WorkflowUpdateFailedError) -> DomainError:
+    cause = error.cause
+    if isinstance(cause, ApplicationError) and cause.type in VALIDATOR_ERRORS:
+        return VALIDATOR_ERRORS[cause.type](cause.message, cause.type)
+    log.error("action failed inside the workflow: %r", cause)
+    return Conflict("操作未能完成，案件状态未改变。", "action_failed")
+
+
+def from_rpc(error: RPCError) -> DomainError:
+    if error.status is RPCStatusCode.NOT_FOUND:
+        return NotFound("案件不存在或已超过保存期限。", "case_not_found")
+    if error.status is RPCStatusCode.FAILED_PRECONDITION:
+        return Conflict("案件已办结，不能再办理。", "case_closed")
+    if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+        return Unavailable(
+            "工作流服务暂不可用，请稍后重试；本次操作未生效。", "temporal_unavailable"
+        )
+    log.error("Temporal call failed: %s", error)
+    return Unavailable("工作流服务返回错误，本次操作未生效。", "temporal_error")
+
+
+def _body(status: int, code: str, message: str) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"code": code, "message": message}, status_code=status, headers=headers)
+
+
+FIELD_PROBLEMS = {
+    "missing": "缺少必填字段",
+    "string_too_short": "不能为空",
+    "json_invalid": "不是有效的 JSON",
+}
+
+
+def _validation_message(error: RequestValidationError) -> str:
+    parts = []
+    for issue in error.errors()[:5]:
+        where = ".".join(str(p) for p in issue["loc"] if p not in ("body", "query", "path"))
+        problem = FIELD_PROBLEMS.get(issue["type"], issue["msg"])
+        parts.append(f"{where or '请求体'}：{problem}")
+    return "请求内容无效：" + "；".join(parts)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, error: DomainError) -> JSONResponse:
+        return _body(error.status, error.code, error.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
+        return _body(422, "invalid_request", _validation_message(error))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        messages = {404: "资源不存在。", 405: "不支持该请求方法。"}
+        return _body(
+            error.status_code,
+            f"http_{error.status_code}",
+            messages.get(error.status_code, str(error.detail)),
+        )
+
+    @app.exception_handler(WorkflowUpdateFailedError)
+    async def _update(_: Request, error: WorkflowUpdateFailedError) -> JSONResponse:
+        domain = from_update_failure(error)
+        return _body(domain.status, domain.code, domain.message)
+
+    @app.exception_handler(RPCError)
+    async def _rpc(_: Request, error: RPCError) -> JSONResponse:
+        domain = from_rpc(error)
+        return _body(domain.status, domain.code, domain.message)
+
+    @app.exception_handler(RulesetNotInForce)
+    async def _not_in_force(_: Request, error: RulesetNotInForce) -> JSONResponse:
+        return _body(422, "ruleset_not_in_force", str(error))
+
+    @app.exception_handler(RulesetNotApplicable)
+    async def _not_applicable(_: Request, error: RulesetNotApplicable) -> JSONResponse:
+        return _body(422, "ruleset_not_applicable", str(error))
+
+    @app.exception_handler(RulesetError)
+    async def _ruleset(_: Request, error: RulesetError) -> JSONResponse:
+        return _body(422, "ruleset_invalid", str(error))
+
+    @app.exception_handler(CalendarNotCoveredError)
+    async def _calendar(_: Request, error: CalendarNotCoveredError) -> JSONResponse:
+        return _body(422, "calendar_not_covered", str(error))

@@ -1,0 +1,122 @@
+"""Submitting a sharing application: resource, provider, track and parties, checked up front."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from api.deps import Caller
+from api.errors import Conflict, Invalid, NotFound
+from api.processes import Draft, Process, parties_for
+from models import CatalogResource, Department
+from regulations import Ruleset
+from workflows.common import Role, ShareType
+from workflows.sharing_application import (
+    SharingApplicationInput,
+    SharingApplicationWorkflow,
+    Track,
+)
+
+
+class SharingApplicationRequest(BaseModel):
+    """A caseworker's application for another department's data."""
+
+    process: Literal["sharing_application"]
+    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
+    resource_id: str | None = Field(
+        None, description="Catalog resource; omit for data not yet in the catalog."
+    )
+    requested_name: str = Field("", description="Data not in the catalog: what is asked for.")
+    provider_id: str | None = Field(None, description="Data not in the catalog: who holds it.")
+    purpose: str = Field(min_length=1, max_length=2000, description="用途")
+    scenario: str = Field(min_length=1, max_length=2000, description="应用场景")
+    fields: list[str] = Field(default_factory=list, description="Fields asked for (最小够用).")
+    valid_until: date | None = Field(None, description="End of the period of use, if limited.")
+
+
+def prepare(
+    session: Session, caller: Caller, request: SharingApplicationRequest, ruleset: Ruleset
+) -> Draft:
+    plan = ruleset.sharing_application
+    assert plan is not None
+    if request.resource_id is not None:
+        resource = session.get(CatalogResource, request.resource_id)
+        if resource is None:
+            raise NotFound(f"目录中没有数据资源“{request.resource_id}”。", "resource_not_found")
+        if resource.status != "active":
+            raise Conflict(f"数据资源“{resource.name}”当前不可申请（{resource.status}）。")
+        if resource.share_type == ShareType.NOT_SHARED:
+            raise Invalid(
+                f"数据资源“{resource.name}”列入不予共享负面清单，"
+                f"依据{plan.not_shared_cite}不予受理。",
+                "not_shared",
+            )
+        unknown = sorted(set(request.fields) - set(resource.fields))
+        if unknown:
+            raise Invalid(f"数据资源“{resource.name}”没有这些字段：{'、'.join(unknown)}。")
+        track = Track(resource.share_type)
+        provider, name = resource.provider_id, resource.name
+    else:
+        if Track.NOT_IN_CATALOG not in plan.tracks:
+            raise Invalid(f"《{ruleset.spec.title}》未规定目录外数据的申请程序，请指定目录资源。")
+        if not request.requested_name.strip() or not request.provider_id:
+            raise Invalid(
+                "申请目录外数据，须说明所需数据（requested_name）和提供部门（provider_id）。"
+            )
+        if session.get(Department, request.provider_id) is None:
+            raise NotFound(f"没有部门“{request.provider_id}”。", "department_not_found")
+        track, provider, name = Track.NOT_IN_CATALOG, request.provider_id, request.requested_name
+    if provider == caller.user.department_id:
+        raise Invalid("不能向本部门申请共享本部门的数据。", "own_data")
+    track_plan = plan.tracks.get(track)
+    if track_plan is None:
+        raise Invalid(f"《{ruleset.spec.title}》未规定此类数据的共享程序。")
+    stages = list(track_plan.stages) + [s for s in (plan.refused, plan.coordination) if s]
+    parties = parties_for(session, caller, provider, stages)
+
+    def build(case_id: str, case_number: str, received_at: datetime) -> SharingApplicationInput:
+        return SharingApplicationInput(
+            case_id=case_id,
+            case_number=case_number,
+            ruleset=ruleset.id,
+            jurisdiction=caller.jurisdiction or "",
+            received_at=received_at,
+            parties=parties,
+            track=track,
+            plan=plan,
+            submitted_by=caller.actor(),
+            purpose=request.purpose,
+            scenario=request.scenario,
+            resource_id=request.resource_id,
+            resource_name=name,
+            fields=list(request.fields),
+            valid_until=request.valid_until,
+        )
+
+    return Draft(parties=parties, build=build)
+
+
+W = SharingApplicationWorkflow
+SHARING_APPLICATION = Process(
+    name="sharing_application",
+    title="共享申请",
+    slug="sharing-application",
+    run=W.run,
+    input=SharingApplicationInput,
+    request=SharingApplicationRequest,
+    submitters=frozenset({Role.CASEWORKER}),
+    prepare=prepare,
+    actions={
+        "accept": W.accept,
+        "decline": W.decline,
+        "approve": W.approve,
+        "reject": W.reject,
+        "provide": W.provide,
+        "request_coordination": W.request_coordination,
+        "decide": W.decide,
+        "withdraw": W.withdraw,
+    },
+)

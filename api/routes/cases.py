@@ -1,0 +1,161 @@
+"""Cases: POST /cases, GET /cases, GET /cases/{case_id}, POST /cases/{case_id}/actions/{action}."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Request, Response
+
+from api import cases
+from api.deps import CallerDep, ClockDep, RulesetsDep, SessionDep, SettingsDep, TemporalDep
+from api.schemas import ActionBody, CaseOut, CaseSummary, Error, Page
+from calendars import ChinaCalendar
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Error} for code in (401, 403, 404, 409, 422, 503)
+}
+
+
+def calendar_of(request: Request) -> ChinaCalendar:
+    return request.app.state.calendar()  # type: ignore[no-any-return]
+
+
+@router.post("", status_code=201, response_model=CaseOut, responses=ERRORS)
+async def submit_case(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    rulesets: RulesetsDep,
+    caller: CallerDep,
+    clock: ClockDep,
+    body: Annotated[
+        dict[str, Any],
+        Body(
+            examples=[
+                {
+                    "process": "sharing_application",
+                    "resource_id": "hubei-gaj-hukou",
+                    "purpose": "核验申请人户籍信息",
+                    "scenario": "公租房资格审核",
+                    "fields": ["姓名", "身份证号", "户籍地址"],
+                }
+            ]
+        ),
+    ],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> CaseOut:
+    """Submit a case. `process` picks the kind; the rest of the body is that process's request
+    (see docs/processes/). The ruleset is the instrument in force for the caller's jurisdiction
+    on the day of receipt. The same `Idempotency-Key` returns the same case."""
+    received_at = clock()
+    submission, new = await cases.submit(
+        session=session,
+        temporal=temporal,
+        settings=settings,
+        rulesets=rulesets,
+        caller=caller,
+        body=body,
+        idempotency_key=idempotency_key,
+        received_at=received_at,
+    )
+    if not new:
+        response.headers["Idempotent-Replayed"] = "true"
+    return await cases.view(
+        session=session,
+        temporal=temporal,
+        caller=caller,
+        case_id=submission.case_id,
+        now=clock(),
+        calendar=calendar_of(request),
+        settle=True,
+    )
+
+
+@router.get("", response_model=Page[CaseSummary], responses=ERRORS)
+def list_cases(
+    request: Request,
+    session: SessionDep,
+    caller: CallerDep,
+    clock: ClockDep,
+    process: str | None = None,
+    ruleset: str | None = None,
+    stage: str | None = None,
+    status: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
+    department: Annotated[str | None, Query(description="Requesting or providing.")] = None,
+    overdue: bool | None = None,
+    due_within: Annotated[int | None, Query(ge=0, le=60, description="Working days.")] = None,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[CaseSummary]:
+    """Cases the caller may see, soonest due first: supervisors their jurisdiction, caseworkers
+    their department, auditors all."""
+    return cases.list_cases(
+        session=session,
+        caller=caller,
+        now=clock(),
+        calendar=calendar_of(request),
+        process=process,
+        ruleset=ruleset,
+        stage=stage,
+        status=status,
+        department=department,
+        overdue=overdue,
+        due_within=due_within,
+        received_from=received_from,
+        received_to=received_to,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.post("/{case_id:path}/actions/{action}", response_model=CaseOut, responses=ERRORS)
+async def act_on_case(
+    request: Request,
+    case_id: str,
+    action: str,
+    session: SessionDep,
+    temporal: TemporalDep,
+    caller: CallerDep,
+    clock: ClockDep,
+    body: ActionBody | None = None,
+) -> CaseOut:
+    """Take an action. 403: not this caller's to take; 409: not at this stage; 422: the payload
+    is unfit (a refusal without reasons). A refused action changes nothing."""
+    return await cases.act(
+        session=session,
+        temporal=temporal,
+        caller=caller,
+        case_id=case_id,
+        action=action,
+        body=body or ActionBody(),
+        now=clock(),
+        calendar=calendar_of(request),
+    )
+
+
+@router.get("/{case_id:path}", response_model=CaseOut, responses=ERRORS)
+async def get_case(
+    request: Request,
+    case_id: str,
+    session: SessionDep,
+    temporal: TemporalDep,
+    caller: CallerDep,
+    clock: ClockDep,
+) -> CaseOut:
+    """The case as the caller sees it, with the actions the caller may take now. `case_id` is
+    the full id (`sharing-application/HB419-2026-000001`) or the case number alone."""
+    return await cases.view(
+        session=session,
+        temporal=temporal,
+        caller=caller,
+        case_id=case_id,
+        now=clock(),
+        calendar=calendar_of(request),
+    )

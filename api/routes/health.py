@@ -1,0 +1,39 @@
+"""GET /healthz: can this API reach Temporal and the database, and which years can it count."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import text
+
+from api.deps import SessionDep
+from calendars import covered_years
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz(request: Request, response: Response, session: SessionDep) -> dict[str, Any]:
+    """200 when Temporal and the database answer; 503 otherwise, saying which does not."""
+    checks: dict[str, Any] = {}
+    try:
+        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        checks["database"] = {"ok": True}
+    except Exception as error:
+        checks["database"] = {"ok": False, "error": str(error)[:200]}
+    try:
+        client = await request.app.state.temporal()
+        await asyncio.wait_for(client.service_client.check_health(), timeout=3)
+        checks["temporal"] = {"ok": True, "namespace": client.namespace}
+    except Exception as error:
+        checks["temporal"] = {"ok": False, "error": str(error)[:200] or type(error).__name__}
+    years = covered_years(request.app.state.calendar())
+    checks["calendar"] = {
+        "official_years": [y.year for y in years if y.official],
+        "provisional_years": [y.year for y in years if not y.official],
+    }
+    ok = checks["database"]["ok"] and checks["temporal"]["ok"]
+    response.status_code = 200 if ok else 503
+    return {"status": "ok" if ok else "degraded", **checks}

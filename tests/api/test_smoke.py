@@ -1,0 +1,27 @@
+from tests.conftest import auth
+
+
+async def test_hubei_conditional_application_can_be_submitted_and_approved(api):
+    response = await api.post(
+        "/api/v1/cases",
+        json={
+            "process": "sharing_application",
+            "resource_id": "hubei-hukou",
+            "purpose": "核验",
+            "scenario": "低保审核",
+            "fields": ["姓名"],
+        },
+        headers=auth("hubei-applicant"),
+    )
+    assert response.status_code == 201, response.text
+    case = response.json()
+    print(case)
+    assert case["stage"] == "provider_review"
+    response = await api.post(
+        f"/api/v1/cases/{case['case_id']}/actions/approve",
+        json={},
+        headers=auth("hubei-provider"),
+    )
+    assert response.status_code == 200, response.text
+    print(response.json())
+    assert response.json()["outcome"] == "granted"

@@ -1,0 +1,210 @@
+"""Fixtures: databases (SQLite, PostgreSQL), the time-skipping Temporal server, a worker, the API.
+
+Nothing here reads today's date: API tests run on a `TestClock` that starts at a fixed instant
+and moves only with the time-skipping server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from sqlmodel import Session
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+import shixian.settings
+from models.db import engine_for, migrate
+from shixian.demo import DemoWorld, load_demo
+from shixian.settings import Settings
+
+BIN = Path(sys.executable).parent
+
+
+# -- databases -----------------------------------------------------------------------------
+
+
+def _local_postgres(tmp: Path) -> str | None:
+    """Start a throwaway PostgreSQL from the machine's binaries, if it has them."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    pg_ctl = str(found[-1]) if found else shutil.which("pg_ctl")
+    if pg_ctl is None:
+        return None
+    bindir = Path(pg_ctl).parent
+    data, port = tmp / "pgdata", 55432
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        as_user = ["runuser", "-u", "postgres", "--"]
+        tmp.chmod(0o777)
+    subprocess.run(
+        [*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [*as_user, pg_ctl, "-D", str(data), "-o", f"-p {port} -k {tmp}", "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
+    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    started: Path | None = None
+    if not url:
+        tmp = tmp_path_factory.mktemp("postgres")
+        try:
+            url = _local_postgres(tmp)
+            started = tmp if url else None
+        except (subprocess.CalledProcessError, OSError):
+            url = None
+    yield url
+    if started is not None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+        as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run(
+            [*as_user, str(found[-1]), "-D", str(started / "pgdata"), "-m", "fast", "stop"],
+            capture_output=True,
+        )
+
+
+def _fresh_postgres_database(server: str) -> str:
+    name = f"shixian_test_{uuid.uuid4().hex[:12]}"
+    plain = server.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_server: str | None
+) -> str:
+    """SQLite, unless a test is parametrized with `both_databases`."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    if postgres_server is None:
+        pytest.skip("postgres: no TEST_DATABASE_URL and no local PostgreSQL binaries")
+    return _fresh_postgres_database(postgres_server)
+
+
+both_databases = pytest.mark.parametrize(
+    "database_url",
+    ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+    indirect=True,
+)
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    yield _settings_for(tmp_path, database_url, monkeypatch)
+    shixian.settings.get_settings.cache_clear()
+
+
+def _settings_for(tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings for one test; activities in this process read them through the environment."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SHIXIAN_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SHIXIAN_TASK_QUEUE", f"test-{uuid.uuid4().hex[:8]}")
+    monkeypatch.setenv("SHIXIAN_BOOTSTRAP_ADMIN_TOKEN", "bootstrap-admin-token")
+    shixian.settings.get_settings.cache_clear()
+    settings = shixian.settings.get_settings()
+    migrate(settings.database)
+    return settings
+
+
+@pytest.fixture
+def session(settings: Settings) -> Iterator[Session]:
+    with Session(engine_for(settings.database), expire_on_commit=False) as db:
+        yield db
+
+
+@pytest.fixture
+def world(session: Session) -> DemoWorld:
+    """The demo departments, users and catalog, with tokens named after their keys."""
+    loaded = load_demo(session, token_for=lambda key: f"{key}-token")
+    assert loaded is not None
+    return loaded
+
+
+# -- Temporal ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    async with await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=str(BIN / "temporal-test-server"),
+    ) as environment:
+        yield environment
+
+
+@pytest.fixture
+async def worker(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[object]:
+    from worker import build_worker
+
+    running = build_worker(env.client, settings.task_queue)
+    async with running:
+        yield running
+
+
+# -- the API -------------------------------------------------------------------------------
+
+
+@dataclass
+class TestClock:
+    """The API's clock in tests: a fixed start, moved only together with the test server."""
+
+    now: datetime
+    env: WorkflowEnvironment
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    async def advance(self, delta: timedelta) -> None:
+        await self.env.sleep(delta)
+        self.now += delta
+
+    async def advance_to(self, moment: datetime) -> None:
+        await self.advance(moment - self.now)
+
+
+@pytest.fixture
+def clock(env: WorkflowEnvironment) -> TestClock:
+    # Monday 2026-11-23 09:00 Beijing, an ordinary working day.
+    return TestClock(datetime.fromisoformat("2026-11-23T09:00:00+08:00"), env)
+
+
+@pytest.fixture
+async def api(
+    settings: Settings, env: WorkflowEnvironment, worker: object, clock: TestClock, world: DemoWorld
+) -> AsyncIterator[httpx.AsyncClient]:
+    from api.app import create_app
+
+    async def temporal() -> object:
+        return env.client
+
+    app = create_app(settings, temporal=temporal, clock=clock)  # type: ignore[arg-type]
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shixian") as client:
+            yield client
+
+
+def auth(key: str) -> dict[str, str]:
+    """Headers for the demo user `key` (tokens in tests are `<key>-token`)."""
+    return {"Authorization": f"Bearer {key}-token"}

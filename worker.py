@@ -1,0 +1,62 @@
+"""The Temporal worker: every process workflow and every activity, on one task queue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.authorizations import add_catalog_entry, grant_authorization
+from activities.deadlines import plan_deadline
+from activities.notices import send_notice
+from activities.projection import record_case
+from models.db import migrate
+from shixian.settings import Settings, get_settings
+from shixian.temporal import connect
+from workflows.sharing_application import SharingApplicationWorkflow
+
+WORKFLOWS = [SharingApplicationWorkflow]
+ACTIVITIES = [plan_deadline, send_notice, record_case, grant_authorization, add_catalog_entry]
+
+log = logging.getLogger("shixian.worker")
+
+
+def build_worker(client: Client, task_queue: str) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=ACTIVITIES,
+        # Activities use blocking database sessions.
+        activity_executor=ThreadPoolExecutor(max_workers=16),
+    )
+
+
+async def run(settings: Settings) -> None:
+    migrate(settings.database)
+    while True:
+        try:
+            client = await connect(settings)
+            break
+        except Exception as error:  # the server may still be starting
+            log.warning(
+                "Temporal at %s not reachable (%s); retrying", settings.temporal_target, error
+            )
+            await asyncio.sleep(2)
+    log.info("worker polling %s on %s", settings.task_queue, settings.temporal_target)
+    await build_worker(client, settings.task_queue).run()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        asyncio.run(run(get_settings()))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
