@@ -38,7 +38,14 @@ from models import CaseCounter, CaseRecord, CaseSubmission
 from regulations import Rulesets
 from shixian.settings import Settings
 from workflows.case import CaseWorkflow
-from workflows.common import ActionInput, CaseState, PlannedDeadline, Role, StateQuery
+from workflows.common import (
+    ActionInput,
+    CaseState,
+    PlannedDeadline,
+    ReplanInput,
+    Role,
+    StateQuery,
+)
 
 STATE = TypeAdapter(CaseState)
 SETTLE_POLLS = 100  # 5 seconds
@@ -422,3 +429,26 @@ def list_cases(
         for row in rows
     ]
     return Page[CaseSummary](total=total, limit=limit, offset=offset, items=items)
+
+
+# -- calendar revisions --------------------------------------------------------------------
+
+
+async def replan_open_cases(*, session: Session, temporal: Client, reason: str) -> int:
+    """Ask every open case to recount its deadlines; returns how many were asked.
+
+    The workflows recount through their deadline activity, which loads the revised calendar,
+    and record any deadline that moved. Cases that closed meanwhile are skipped.
+    """
+    open_ids = session.exec(select(CaseRecord.case_id).where(CaseRecord.status == "open")).all()
+    asked = 0
+    for case_id in open_ids:
+        try:
+            await temporal.get_workflow_handle(case_id).signal(
+                CaseWorkflow.replan_deadlines, ReplanInput(reason)
+            )
+            asked += 1
+        except RPCError as error:
+            if error.status is not RPCStatusCode.NOT_FOUND:
+                raise from_rpc(error) from error
+    return asked

@@ -13,24 +13,28 @@ from api.deps import hash_token
 from models import ApiToken, CatalogResource, Department, User
 from workflows.common import DepartmentKind, OpenType, Role, ShareType
 
-A, S, O = DepartmentKind.COMPETENT_AUTHORITY, DepartmentKind.SERVICE_CENTRE, DepartmentKind.ORDINARY
+AUTH, CENTRE, ORD = (
+    DepartmentKind.COMPETENT_AUTHORITY,
+    DepartmentKind.SERVICE_CENTRE,
+    DepartmentKind.ORDINARY,
+)
 
 DEPARTMENTS = [
-    ("hubei-bigdata", "湖北省政务服务和大数据管理局", "hubei", A),
-    ("hubei-police", "湖北省公安厅", "hubei", O),
-    ("hubei-civil", "湖北省民政厅", "hubei", O),
-    ("lichuan-centre", "利川市智慧城市建设服务中心", "hubei.lichuan", S),
-    ("lichuan-police", "利川市公安局", "hubei.lichuan", O),
-    ("lichuan-civil", "利川市民政局", "hubei.lichuan", O),
-    ("hebei-data", "河北省数据和政务服务局", "hebei", A),
-    ("hebei-police", "河北省公安厅", "hebei", O),
-    ("hebei-hrss", "河北省人力资源和社会保障厅", "hebei", O),
-    ("dongying-bigdata", "东营市大数据局", "shandong.dongying", A),
-    ("dongying-police", "东营市公安局", "shandong.dongying", O),
-    ("dongying-civil", "东营市民政局", "shandong.dongying", O),
-    ("yuhua-data", "长沙市雨花区数据资源中心", "hunan.changsha.yuhua", A),
-    ("yuhua-police", "长沙市公安局雨花分局", "hunan.changsha.yuhua", O),
-    ("yuhua-civil", "长沙市雨花区民政局", "hunan.changsha.yuhua", O),
+    ("hubei-bigdata", "湖北省政务服务和大数据管理局", "hubei", AUTH),
+    ("hubei-police", "湖北省公安厅", "hubei", ORD),
+    ("hubei-civil", "湖北省民政厅", "hubei", ORD),
+    ("lichuan-centre", "利川市智慧城市建设服务中心", "hubei.lichuan", CENTRE),
+    ("lichuan-police", "利川市公安局", "hubei.lichuan", ORD),
+    ("lichuan-civil", "利川市民政局", "hubei.lichuan", ORD),
+    ("hebei-data", "河北省数据和政务服务局", "hebei", AUTH),
+    ("hebei-police", "河北省公安厅", "hebei", ORD),
+    ("hebei-hrss", "河北省人力资源和社会保障厅", "hebei", ORD),
+    ("dongying-bigdata", "东营市大数据局", "shandong.dongying", AUTH),
+    ("dongying-police", "东营市公安局", "shandong.dongying", ORD),
+    ("dongying-civil", "东营市民政局", "shandong.dongying", ORD),
+    ("yuhua-data", "长沙市雨花区数据资源中心", "hunan.changsha.yuhua", AUTH),
+    ("yuhua-police", "长沙市公安局雨花分局", "hunan.changsha.yuhua", ORD),
+    ("yuhua-civil", "长沙市雨花区民政局", "hunan.changsha.yuhua", ORD),
 ]
 
 # (token key, name, role, department)

@@ -94,7 +94,7 @@ class TimeLimit:
 
 @dataclass(frozen=True)
 class StagePlan:
-    """A stage as a ruleset defines it. Several limits escalate: Lichuan's 2 days, then Hubei's 10."""
+    """A stage as a ruleset defines it. Limits escalate: Lichuan's 2 days, then Hubei's 10."""
 
     stage: str
     actor: Party

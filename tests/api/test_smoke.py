@@ -15,7 +15,6 @@ async def test_hubei_conditional_application_can_be_submitted_and_approved(api):
     )
     assert response.status_code == 201, response.text
     case = response.json()
-    print(case)
     assert case["stage"] == "provider_review"
     response = await api.post(
         f"/api/v1/cases/{case['case_id']}/actions/approve",
@@ -23,5 +22,4 @@ async def test_hubei_conditional_application_can_be_submitted_and_approved(api):
         headers=auth("hubei-provider"),
     )
     assert response.status_code == 200, response.text
-    print(response.json())
     assert response.json()["outcome"] == "granted"
