@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.authorizations import add_catalog_entry, grant_authorization
 from activities.deadlines import plan_deadline
@@ -21,6 +22,12 @@ from workflows.sharing_application import SharingApplicationWorkflow
 WORKFLOWS = [SharingApplicationWorkflow]
 ACTIVITIES = [plan_deadline, send_notice, record_case, grant_authorization, add_catalog_entry]
 
+# The shared vocabulary (plain dataclasses and enums) is passed through the sandbox, so an
+# activity's result is an instance of the very class the workflow checks it against.
+RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows.common")
+)
+
 log = logging.getLogger("shixian.worker")
 
 
@@ -30,6 +37,7 @@ def build_worker(client: Client, task_queue: str) -> Worker:
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=ACTIVITIES,
+        workflow_runner=RUNNER,
         # Activities use blocking database sessions.
         activity_executor=ThreadPoolExecutor(max_workers=16),
     )

@@ -49,6 +49,7 @@ from workflows.common import (
 
 STATE = TypeAdapter(CaseState)
 SETTLE_POLLS = 100  # 5 seconds
+NUMBER_ATTEMPTS = 50
 
 
 def process_named(name: object) -> Process:
@@ -106,7 +107,7 @@ async def submit(
                 raise Conflict(
                     "该 Idempotency-Key 已用于另一份不同的申请。", "idempotency_key_reused"
                 )
-            await _start(temporal, settings, process, previous)
+            await _start(temporal, settings, process, previous, new=False)
             return previous, False
 
     ruleset = rulesets.resolve(
@@ -117,32 +118,40 @@ async def submit(
     )
     draft = process.prepare(session, caller, request, ruleset)
     year = received_at.astimezone(BEIJING).year
-    submission = _allocate(
-        session,
-        prefix=ruleset.spec.case_prefix,
-        ruleset=ruleset.id,
-        year=year,
-        make=lambda number: CaseSubmission(
-            user_id=caller.id,
-            idempotency_key=idempotency_key or None,
-            request_hash=digest,
-            case_id=f"{process.slug}/{number}",
-            process=process.name,
+    for _ in range(NUMBER_ATTEMPTS):
+        submission = _allocate(
+            session,
+            prefix=ruleset.spec.case_prefix,
             ruleset=ruleset.id,
-            jurisdiction=caller.jurisdiction or "",
-            applicant_department_id=draft.parties.applicant,
-            provider_department_id=draft.parties.provider,
-            start=_dump(draft.build(f"{process.slug}/{number}", number, received_at)),
-        ),
-    )
-    try:
-        await _start(temporal, settings, process, submission)
-    except Unavailable:
-        # Nothing was started: take the submission back so no half-written case remains.
+            year=year,
+            make=lambda number: CaseSubmission(
+                user_id=caller.id,
+                idempotency_key=idempotency_key or None,
+                request_hash=digest,
+                case_id=f"{process.slug}/{number}",
+                process=process.name,
+                ruleset=ruleset.id,
+                jurisdiction=caller.jurisdiction or "",
+                applicant_department_id=draft.parties.applicant,
+                provider_department_id=draft.parties.provider,
+                start=_dump(draft.build(f"{process.slug}/{number}", number, received_at)),
+            ),
+        )
+        try:
+            await _start(temporal, settings, process, submission, new=True)
+            return submission, True
+        except WorkflowAlreadyStartedError:
+            # Temporal already has a case with this number (a database restored behind it):
+            # never attach to it; the number stays used and the next one is tried.
+            pass
+        except Unavailable:
+            # Nothing was started: take the submission back so no half-written case remains.
+            session.delete(submission)
+            session.commit()
+            raise
         session.delete(submission)
         session.commit()
-        raise
-    return submission, True
+    raise Unavailable("案件编号与工作流服务中的既有案件冲突，请联系管理员。", "numbering_conflict")
 
 
 def _dump(value: Any) -> dict[str, Any]:
@@ -178,8 +187,10 @@ def _allocate(
 
 
 async def _start(
-    temporal: Client, settings: Settings, process: Process, submission: CaseSubmission
+    temporal: Client, settings: Settings, process: Process, submission: CaseSubmission, new: bool
 ) -> None:
+    """Start the submission's workflow. For a retried submission the workflow may already
+    exist: it is this submission's own, started by the first attempt."""
     start_input = TypeAdapter(process.input).validate_python(submission.start)
     try:
         await temporal.start_workflow(
@@ -188,10 +199,11 @@ async def _start(
             id=submission.case_id,
             task_queue=settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
         )
     except WorkflowAlreadyStartedError:
-        pass  # the same case, started by the first attempt
+        if new:
+            raise
     except RPCError as error:
         raise from_rpc(error) from error
 
@@ -324,7 +336,13 @@ async def act(
         decision=body.decision,
         note=body.note,
     )
-    state = await handle.execute_update(update, request)
+    try:
+        state = await handle.execute_update(update, request)
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            # The case exists (its submission does): Temporal says so of a finished workflow.
+            raise Conflict("案件已办结，不能再办理。", "case_closed") from error
+        raise from_rpc(error) from error
     return present(state, now, calendar)
 
 

@@ -167,26 +167,40 @@ async def worker(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[
 
 @dataclass
 class TestClock:
-    """The API's clock in tests: a fixed start, moved only together with the test server."""
+    """The API's clock in tests: a fixed start, moving exactly as the test server's clock does
+    (real time passes between skips, so it is read back after every move)."""
 
     now: datetime
     env: WorkflowEnvironment
+    server_start: datetime
+    start: datetime
 
     def __call__(self) -> datetime:
         return self.now
 
+    async def sync(self) -> None:
+        self.now = self.start + (await self.env.get_current_time() - self.server_start)
+
     async def advance(self, delta: timedelta) -> None:
+        await self.sync()
         await self.env.sleep(delta)
-        self.now += delta
+        await self.sync()
 
     async def advance_to(self, moment: datetime) -> None:
+        await self.sync()
         await self.advance(moment - self.now)
+
+    async def set(self, moment: datetime) -> None:
+        """Move the platform's clock (before submitting a case received on another day)."""
+        self.start, self.server_start = moment, await self.env.get_current_time()
+        self.now = moment
 
 
 @pytest.fixture
-def clock(env: WorkflowEnvironment) -> TestClock:
+async def clock(env: WorkflowEnvironment) -> TestClock:
     # Monday 2026-11-23 09:00 Beijing, an ordinary working day.
-    return TestClock(datetime.fromisoformat("2026-11-23T09:00:00+08:00"), env)
+    start = datetime.fromisoformat("2026-11-23T09:00:00+08:00")
+    return TestClock(start, env, await env.get_current_time(), start)
 
 
 @pytest.fixture
@@ -203,6 +217,23 @@ async def api(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://shixian") as client:
             yield client
+    await terminate_cases(env, settings)
+
+
+async def terminate_cases(env: WorkflowEnvironment, settings: Settings) -> None:
+    """End this test's open cases: the test server is shared, and a timer of a case whose
+    worker is gone would otherwise stop later tests' time skipping."""
+    from sqlmodel import select
+
+    from models import CaseSubmission
+
+    with Session(engine_for(settings.database)) as db:
+        case_ids = db.exec(select(CaseSubmission.case_id)).all()
+    for case_id in case_ids:
+        try:
+            await env.client.get_workflow_handle(case_id).terminate("test finished")
+        except Exception:  # already closed
+            pass
 
 
 def auth(key: str) -> dict[str, str]:

@@ -201,6 +201,7 @@ class CaseWorkflow:
             return decision
 
     def _decision_detail(self, decision: Decision) -> dict[str, str]:
+        """What the decision carried, and how it stood against each limit of its stage."""
         detail = {
             key: value
             for key, value in (
@@ -211,11 +212,13 @@ class CaseWorkflow:
             )
             if value
         }
-        pending = self._current_deadline()
-        if pending is not None:
-            detail["deadline_due"] = pending.due.isoformat()
-            detail["on_time"] = "true" if decision.at < pending.due else "false"
-            detail["cite"] = pending.cite
+        if self._deadlines:
+            missed = [d for d in self._deadlines if d.due <= decision.at]
+            detail["on_time"] = "false" if missed else "true"
+            detail["deadline_due"] = self._deadlines[0].due.isoformat()
+            detail["cite"] = self._deadlines[0].cite
+            if missed:
+                detail["missed"] = "；".join(f"{d.cite}（{d.due.isoformat()}）" for d in missed)
         return detail
 
     def _decision_applied(self) -> None:

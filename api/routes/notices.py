@@ -1,3 +1,109 @@
-from fastapi import APIRouter
+"""What decisions left behind, for the people concerned: /notices and /authorizations.
 
-router = APIRouter()
+Caseworkers and supervisors read the notices addressed to their department; caseworkers the
+authorizations their department holds or granted, supervisors those of their jurisdiction;
+auditors everything.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from api import crud
+from api.deps import CallerDep, SessionDep
+from api.routes.reference import ERRORS
+from api.schemas import BeijingTime, Page
+
+router = APIRouter(prefix="/api/v1", tags=["notices and authorizations"])
+
+CaseFilter = Annotated[
+    str | None, Query(description="Full case id, or the case number alone (HB419-2026-000001).")
+]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+class NoticeOut(BaseModel):
+    id: int
+    case_id: str
+    kind: str
+    recipient_department_id: str
+    title: str
+    body: str
+    created_at: BeijingTime
+
+
+class AuthorizationOut(BaseModel):
+    id: int
+    case_id: str
+    stage: str
+    applicant_department_id: str
+    provider_department_id: str
+    resource_id: str
+    resource_name: str
+    granted_by: str
+    fields: list[str]
+    purpose: str
+    scenario: str
+    cite: str
+    granted_at: BeijingTime
+    valid_until: date | None
+    revoked_at: BeijingTime | None
+
+
+@router.get("/notices", response_model=Page[NoticeOut], responses=ERRORS)
+def list_notices(
+    session: SessionDep,
+    caller: CallerDep,
+    case_id: CaseFilter = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[NoticeOut]:
+    """Notices, newest first: caseworkers and supervisors those addressed to their
+    department; auditors all."""
+    found = crud.list_notices(
+        session=session, caller=caller, case_id=case_id, limit=limit, offset=offset
+    )
+    return Page[NoticeOut](
+        total=found.total,
+        limit=limit,
+        offset=offset,
+        items=[NoticeOut.model_validate(n, from_attributes=True) for n in found.items],
+    )
+
+
+@router.get("/authorizations", response_model=Page[AuthorizationOut], responses=ERRORS)
+def list_authorizations(
+    session: SessionDep,
+    caller: CallerDep,
+    case_id: CaseFilter = None,
+    resource_id: str | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[AuthorizationOut]:
+    """Authorizations granted by cases, newest first: caseworkers those where their
+    department is the applicant or provides the resource; supervisors those with either
+    party in their jurisdiction; auditors all."""
+    found = crud.list_authorizations(
+        session=session,
+        caller=caller,
+        case_id=case_id,
+        resource_id=resource_id,
+        limit=limit,
+        offset=offset,
+    )
+    items = [
+        AuthorizationOut.model_validate(
+            {
+                **grant.model_dump(),
+                "provider_department_id": resource.provider_id,
+                "resource_name": resource.name,
+            }
+        )
+        for grant, resource in found.items
+    ]
+    return Page[AuthorizationOut](total=found.total, limit=limit, offset=offset, items=items)

@@ -1,0 +1,211 @@
+"""The data catalog (政务数据资源目录): /catalog, /catalog/{id}, /catalog/import.
+
+Every authenticated user reads it; administrators add, change and import resources. Each
+change bumps the resource's version; cases already running keep what they were given.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+
+from api import crud
+from api.deps import CallerDep, SessionDep
+from api.errors import Invalid
+from api.routes.reference import ERRORS, AdminDep, enum_schema
+from api.schemas import BeijingTime, Page
+from models import CatalogResource
+from workflows.common import OpenType, ShareType
+
+router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
+
+MAX_UPLOAD = 10 * 1024 * 1024
+SHARE_TYPES = enum_schema([s.value for s in ShareType])
+OPEN_TYPES = enum_schema([o.value for o in OpenType])
+STATUSES = enum_schema(list(crud.RESOURCE_STATUSES))
+EXAMPLE_CSV = (
+    "id,name,provider_id,share_type,open_type,legal_basis,conditions,fields,update_cycle\n"
+    "hubei-health-birth,出生医学证明信息,hubei-health,conditional,not_open,"
+    "《中华人民共和国母婴保健法》,仅限户籍登记核验,姓名;出生日期;出生地点,每日\n"
+)
+
+
+class ResourceCreate(BaseModel):
+    id: str = Field(json_schema_extra={"pattern": crud.ID_PATTERN.pattern})
+    name: str
+    provider_id: str = Field(description="The providing department's id.")
+    share_type: str = Field(
+        description="无条件共享 / 有条件共享 / 不予共享 (the Chinese labels are accepted too).",
+        json_schema_extra=SHARE_TYPES,
+    )
+    open_type: str = Field(OpenType.NOT_OPEN.value, json_schema_extra=OPEN_TYPES)
+    legal_basis: str = ""
+    conditions: str = ""
+    fields: list[str] = Field(default_factory=list)
+    update_cycle: str = ""
+    status: str = Field("active", json_schema_extra=STATUSES)
+
+
+class ResourceUpdate(BaseModel):
+    """Only the attributes given change; the id never does."""
+
+    name: str | None = None
+    provider_id: str | None = None
+    share_type: str | None = Field(None, json_schema_extra=SHARE_TYPES)
+    open_type: str | None = Field(None, json_schema_extra=OPEN_TYPES)
+    legal_basis: str | None = None
+    conditions: str | None = None
+    fields: list[str] | None = None
+    update_cycle: str | None = None
+    status: str | None = Field(None, json_schema_extra=STATUSES)
+
+
+class ResourceOut(BaseModel):
+    id: str
+    name: str
+    provider_id: str
+    share_type: str
+    open_type: str
+    legal_basis: str
+    conditions: str
+    fields: list[str]
+    update_cycle: str
+    status: str
+    version: int
+    created_by_case: str | None
+    updated_at: BeijingTime
+
+    @classmethod
+    def of(cls, resource: CatalogResource) -> ResourceOut:
+        return cls.model_validate(resource, from_attributes=True)
+
+
+class RowOut(BaseModel):
+    row: int = Field(description="Line of the file; the header is line 1.")
+    id: str
+    ok: bool
+    action: str | None = Field(description="created, updated, unchanged; null if the row failed.")
+    message: str
+
+
+class ImportOut(BaseModel):
+    total: int
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+    rows: list[RowOut]
+
+
+@router.get("", response_model=Page[ResourceOut], responses=ERRORS)
+def list_catalog(
+    session: SessionDep,
+    caller: CallerDep,
+    provider: Annotated[str | None, Query(description="Providing department id.")] = None,
+    share_type: Annotated[str | None, Query(json_schema_extra=SHARE_TYPES)] = None,
+    status: Annotated[str | None, Query(json_schema_extra=STATUSES)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[ResourceOut]:
+    """Catalog resources by id; any authenticated user."""
+    found = crud.list_resources(
+        session=session,
+        provider=provider,
+        share_type=share_type,
+        status=status,
+        limit=limit,
+        offset=offset,
+    )
+    return Page[ResourceOut](
+        total=found.total,
+        limit=limit,
+        offset=offset,
+        items=[ResourceOut.of(r) for r in found.items],
+    )
+
+
+@router.post("", status_code=201, response_model=ResourceOut, responses=ERRORS)
+def create_resource(session: SessionDep, admin: AdminDep, body: ResourceCreate) -> ResourceOut:
+    """Add a resource at version 1 (administrators). 409 if the id exists; 422 if the provider
+    is unknown or a type is not one of the allowed values."""
+    resource = crud.create_resource(session=session, values=body.model_dump())
+    return ResourceOut.of(resource)
+
+
+@router.post(
+    "/import",
+    response_model=ImportOut,
+    responses=ERRORS,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}, "example": EXAMPLE_CSV},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                },
+            },
+        }
+    },
+)
+async def import_catalog(request: Request, session: SessionDep, admin: AdminDep) -> ImportOut:
+    """Create or update resources from CSV (administrators): the body as `text/csv`, or a
+    `multipart/form-data` field `file`. Columns: id, name, provider_id, share_type, open_type,
+    legal_basis, conditions, fields (separated by `;`), update_cycle; UTF-8 or GB18030.
+
+    200 with a result per row even when some rows fail: valid rows are written, invalid ones
+    are not. An existing id is updated and its version bumped if the row changes it. 422 only
+    if the header is wrong."""
+    data = await _upload(request)
+    report = crud.import_catalog_csv(session=session, text=crud.decode_text(data, "CSV 文件"))
+    return ImportOut(
+        total=len(report.rows),
+        created=report.count("created"),
+        updated=report.count("updated"),
+        unchanged=report.count("unchanged"),
+        failed=report.failed,
+        rows=[RowOut.model_validate(row, from_attributes=True) for row in report.rows],
+    )
+
+
+async def _upload(request: Request) -> bytes:
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        try:
+            form = await request.form(max_files=1)
+        except HTTPException as error:
+            raise Invalid("上传的表单无法解析。", "invalid_upload") from error
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise Invalid("表单中缺少文件字段 file。", "invalid_upload")
+        data = await upload.read(MAX_UPLOAD + 1)
+    else:
+        data = await request.body()
+    if len(data) > MAX_UPLOAD:
+        raise Invalid(f"文件过大：不能超过{MAX_UPLOAD // 1024 // 1024} MB。", "upload_too_large")
+    return data
+
+
+@router.get("/{resource_id}", response_model=ResourceOut, responses=ERRORS)
+def get_resource(session: SessionDep, caller: CallerDep, resource_id: str) -> ResourceOut:
+    """One resource; any authenticated user."""
+    return ResourceOut.of(crud.get_resource(session=session, resource_id=resource_id))
+
+
+@router.patch("/{resource_id}", response_model=ResourceOut, responses=ERRORS)
+def update_resource(
+    session: SessionDep, admin: AdminDep, resource_id: str, body: ResourceUpdate
+) -> ResourceOut:
+    """Change the attributes given (administrators); the version goes up by one if anything
+    changed. 404 for an unknown id; 422 as for POST."""
+    changes: dict[str, Any] = body.model_dump(exclude_unset=True)
+    resource = crud.update_resource(session=session, resource_id=resource_id, changes=changes)
+    return ResourceOut.of(resource)

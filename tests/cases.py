@@ -1,0 +1,101 @@
+"""Helpers for case tests: submit and act through the API, read effects from the database."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlmodel import Session, select
+from temporalio.client import Client
+
+from models import Authorization, CatalogResource, Notice
+from tests.conftest import auth
+
+HISTORIES = Path(__file__).parent / "replay" / "histories"
+RECORD = os.environ.get("SHIXIAN_RECORD_HISTORIES") == "1"
+
+
+async def submit(api: httpx.AsyncClient, key: str, **body: Any) -> dict[str, Any]:
+    body.setdefault("process", "sharing_application")
+    body.setdefault("purpose", "核验救助对象户籍信息")
+    body.setdefault("scenario", "最低生活保障审核")
+    response = await api.post("/api/v1/cases", json=body, headers=auth(key))
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def act(
+    api: httpx.AsyncClient, key: str, case: dict[str, Any], action: str, **body: Any
+) -> httpx.Response:
+    return await api.post(
+        f"/api/v1/cases/{case['case_id']}/actions/{action}", json=body, headers=auth(key)
+    )
+
+
+async def done(
+    api: httpx.AsyncClient, key: str, case: dict[str, Any], action: str, **body: Any
+) -> dict[str, Any]:
+    response = await act(api, key, case, action, **body)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def view(api: httpx.AsyncClient, key: str, case: dict[str, Any]) -> dict[str, Any]:
+    response = await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth(key))
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def kinds(case: dict[str, Any]) -> list[str]:
+    return [event["kind"] for event in case["events"]]
+
+
+def grants(session: Session, case_id: str) -> list[Authorization]:
+    session.expire_all()
+    return list(session.exec(select(Authorization).where(Authorization.case_id == case_id)))
+
+
+def notices(session: Session, case_id: str, kind: str | None = None) -> list[Notice]:
+    session.expire_all()
+    query = select(Notice).where(Notice.case_id == case_id)
+    if kind:
+        query = query.where(Notice.kind == kind)
+    return list(session.exec(query.order_by(Notice.id)))  # type: ignore[arg-type]
+
+
+def resource(session: Session, resource_id: str) -> CatalogResource | None:
+    session.expire_all()
+    return session.get(CatalogResource, resource_id)
+
+
+async def keep_history(client: Client, case: dict[str, Any], name: str) -> None:
+    """With SHIXIAN_RECORD_HISTORIES=1, save the case's history for the replay suite."""
+    if not RECORD:
+        return
+    history = await client.get_workflow_handle(case["case_id"]).fetch_history()
+    HISTORIES.mkdir(parents=True, exist_ok=True)
+    path = HISTORIES / f"{name}.json"
+    path.write_text(json.dumps(json.loads(history.to_json()), ensure_ascii=False, indent=1))
+
+
+async def until(
+    api: httpx.AsyncClient, key: str, case: dict[str, Any], predicate: Any, seconds: float = 10
+) -> dict[str, Any]:
+    """The case once `predicate(state)` holds: a fired timer is processed asynchronously."""
+    import asyncio
+
+    state = await view(api, key, case)
+    for _ in range(int(seconds / 0.05)):
+        if predicate(state):
+            return state
+        await asyncio.sleep(0.05)
+        state = await view(api, key, case)
+    raise AssertionError(f"condition not reached; stage={state['stage']} events={kinds(state)}")

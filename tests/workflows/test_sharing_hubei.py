@@ -1,0 +1,216 @@
+"""Sharing applications under 湖北省人民政府令第419号, through the API on the time-skipping server.
+
+The clock starts on Monday 2026-11-23 09:00 Beijing: ten working days end at 24:00 of Monday
+2026-12-07 (nothing official intervenes), so the deadline instant is 2026-12-08T00:00+08:00.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.cases import (
+    act,
+    at,
+    done,
+    grants,
+    keep_history,
+    kinds,
+    notices,
+    resource,
+    submit,
+    until,
+    view,
+)
+
+HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"
+HUBEI_22 = "《湖北省政务数据资源应用与管理办法》第二十二条"
+
+
+async def test_unconditional_data_is_authorized_by_the_platform_at_once(api, session, env):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-org", fields=["机构名称"])
+    case = await until(api, "hubei-applicant", case, lambda s: s["status"] == "closed")
+    assert case["outcome"] == "granted"
+    assert case["details"]["granted_by"] == "platform"
+    [grant] = grants(session, case["case_id"])
+    assert (grant.granted_by, grant.resource_id, grant.fields) == (
+        "platform",
+        "hubei-org",
+        ["机构名称"],
+    )
+    assert grant.purpose == "核验救助对象户籍信息"
+    await keep_history(env.client, case, "hubei-unconditional")
+
+
+async def test_conditional_application_waits_ten_working_days_for_the_provider(api):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    assert case["stage"] == "provider_review"
+    assert case["case_number"].startswith("HB419-2026-")
+    deadline = case["deadline"]
+    assert deadline["due"] == "2026-12-08T00:00:00+08:00"
+    assert deadline["last_day"] == "2026-12-07"
+    assert (deadline["working_days"], deadline["working_days_left"]) == (10, 10)
+    assert deadline["cite"] == HUBEI_20
+    assert deadline["on_timeout"] == "deemed_consent"
+    assert deadline["provisional"] is False
+    assert deadline["notices"] == ["国办发明电〔2025〕7号"]
+    assert case["actions"] == ["withdraw"]
+    provider_view = await view(api, "hubei-provider", case)
+    assert provider_view["actions"] == ["approve", "reject"]
+
+
+async def test_silent_provider_is_deemed_to_consent_at_midnight_and_not_a_second_earlier(
+    api, clock, session, env
+):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await clock.advance_to(at("2026-12-07T23:59:59+08:00"))
+    state = await view(api, "hubei-applicant", case)
+    assert state["stage"] == "provider_review"
+    assert state["deadline"]["working_days_left"] == 1
+    assert grants(session, case["case_id"]) == []
+
+    await clock.advance(timedelta(seconds=2))
+    state = await until(api, "hubei-applicant", case, lambda s: s["status"] == "closed")
+    assert state["outcome"] == "granted"
+    assert state["details"]["granted_by"] == "deemed_consent"
+    assert "deemed_consent" in kinds(state)
+    [grant] = grants(session, case["case_id"])
+    assert grant.granted_by == "deemed_consent"
+    assert grant.cite == HUBEI_20
+    told = {n.recipient_department_id for n in notices(session, case["case_id"], "deemed_consent")}
+    assert told == {"hubei-civil", "hubei-police"}
+    [notice] = notices(session, case["case_id"], "deemed_consent")[:1]
+    assert "2026年12月7日24时" in notice.body and "视为同意" in notice.body
+    await keep_history(env.client, case, "hubei-deemed-consent")
+
+
+async def test_provider_is_reminded_when_the_last_day_begins(api, clock, session):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await clock.advance_to(at("2026-12-06T23:59:00+08:00"))
+    assert notices(session, case["case_id"], "reminder") == []
+    await clock.advance(timedelta(minutes=2))
+    await until(api, "hubei-provider", case, lambda s: "reminded" in kinds(s))
+    [reminder] = notices(session, case["case_id"], "reminder")
+    assert reminder.recipient_department_id == "hubei-police"
+    assert "2026年12月7日24时" in reminder.title
+
+
+async def test_a_reply_at_235959_of_the_last_day_is_on_time(api, clock, session, env):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await clock.advance_to(at("2026-12-07T23:59:59+08:00"))
+    state = await done(api, "hubei-provider", case, "approve", note="同意")
+    assert state["outcome"] == "granted"
+    assert state["details"]["granted_by"] == "provider"
+    approval = next(e for e in state["events"] if e["kind"] == "approve")
+    assert approval["detail"]["on_time"] == "true"
+    assert approval["actor"]["department_id"] == "hubei-police"
+    [grant] = grants(session, case["case_id"])
+    assert grant.granted_by == "provider"
+    await keep_history(env.client, case, "hubei-approved-last-second")
+
+
+async def test_refusal_needs_reasons_and_may_go_to_coordination(api, session, env):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+
+    no_reason = await act(api, "hubei-provider", case, "reject")
+    assert no_reason.status_code == 422
+    assert no_reason.json()["code"] == "invalid"
+    assert "理由" in no_reason.json()["message"]
+    wrong_actor = await act(api, "hubei-applicant", case, "approve")
+    assert wrong_actor.status_code == 403
+    wrong_stage = await act(api, "hubei-supervisor", case, "decide", decision="grant")
+    assert wrong_stage.status_code == 409
+    assert kinds(await view(api, "hubei-applicant", case)).count("reject") == 0
+
+    state = await done(api, "hubei-provider", case, "reject", reason="涉及个人隐私")
+    assert state["stage"] == "refused"
+    [told] = [
+        n for n in notices(session, case["case_id"], "rejected") if n.recipient_department_id == "hubei-civil"
+    ]
+    assert "涉及个人隐私" in told.body
+    state = await done(api, "hubei-applicant", case, "request_coordination", reason="履职必需")
+    assert state["stage"] == "coordination"
+    assert (await view(api, "hubei-supervisor", case))["actions"] == ["decide"]
+    no_decision = await act(api, "hubei-supervisor", case, "decide", decision="maybe")
+    assert no_decision.status_code == 422
+    state = await done(api, "hubei-supervisor", case, "decide", decision="grant", reason="依法履职")
+    assert state["outcome"] == "granted"
+    [grant] = grants(session, case["case_id"])
+    assert grant.granted_by == "authority"
+    await keep_history(env.client, case, "hubei-coordinated")
+
+
+async def test_refused_applicant_who_does_not_object_is_closed_after_the_target(api, clock):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    state = await done(api, "hubei-provider", case, "reject", reason="不属于共享范围")
+    assert state["deadline"]["basis"] == "target"
+    await clock.advance(timedelta(days=20))
+    state = await until(api, "hubei-applicant", case, lambda s: s["status"] == "closed")
+    assert state["outcome"] == "refused"
+
+
+async def test_data_not_in_the_catalog_enters_it_on_consent(api, session, env):
+    case = await submit(
+        api,
+        "hubei-applicant",
+        requested_name="流动人口居住登记信息",
+        provider_id="hubei-police",
+        fields=["姓名", "居住地址"],
+    )
+    assert case["details"]["track"] == "not_in_catalog"
+    assert case["deadline"]["cite"] == HUBEI_22
+    assert case["deadline"]["on_timeout"] == "overdue"
+    state = await done(api, "hubei-provider", case, "approve")
+    assert state["outcome"] == "granted"
+    entry = resource(session, state["details"]["resource_id"])
+    assert entry is not None
+    assert (entry.name, entry.provider_id, entry.created_by_case) == (
+        "流动人口居住登记信息",
+        "hubei-police",
+        case["case_id"],
+    )
+    [grant] = grants(session, case["case_id"])
+    assert grant.resource_id == entry.id
+    await keep_history(env.client, case, "hubei-not-in-catalog")
+
+
+async def test_data_not_in_the_catalog_becomes_overdue_without_deemed_consent(
+    api, clock, session
+):
+    case = await submit(
+        api, "hubei-applicant", requested_name="流动人口居住登记信息", provider_id="hubei-police"
+    )
+    await clock.advance_to(at("2026-12-08T00:00:05+08:00"))
+    state = await until(api, "hubei-supervisor", case, lambda s: s["overdue"])
+    assert state["status"] == "open" and state["stage"] == "provider_review"
+    told = {n.recipient_department_id for n in notices(session, case["case_id"], "overdue")}
+    assert told == {"hubei-police", "hubei-bigdata"}
+    assert grants(session, case["case_id"]) == []
+    state = await done(api, "hubei-provider", case, "approve")
+    late = next(e for e in state["events"] if e["kind"] == "approve")
+    assert late["detail"]["on_time"] == "false"
+
+
+async def test_not_shared_data_is_refused_at_submission_citing_the_negative_list(api, session):
+    response = await api.post(
+        "/api/v1/cases",
+        json={
+            "process": "sharing_application",
+            "resource_id": "hubei-case",
+            "purpose": "x",
+            "scenario": "y",
+        },
+        headers={"Authorization": "Bearer hubei-applicant-token"},
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "not_shared"
+    assert "第二十三条" in response.json()["message"]
+
+
+async def test_applicant_may_withdraw_but_the_provider_may_not(api, session):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    assert (await act(api, "hubei-provider", case, "withdraw")).status_code == 403
+    state = await done(api, "hubei-applicant", case, "withdraw")
+    assert (state["status"], state["outcome"]) == ("closed", "withdrawn")
+    assert grants(session, case["case_id"]) == []
+    closed = await act(api, "hubei-provider", case, "approve")
+    assert closed.status_code == 409
