@@ -15,7 +15,7 @@ from activities.deadlines import current_calendar
 from api import errors
 from api.deps import now_utc
 from api.routes import calendars as calendar_routes
-from api.routes import cases, health, notices, reference, rulesets
+from api.routes import cases, catalog, health, notices, reference, rulesets
 from models.db import migrate, session_for
 from regulations import load_rulesets
 from shixian.bootstrap import bootstrap_admin
@@ -60,7 +60,7 @@ def create_app(
     app.state.rulesets = load_rulesets(settings.data_dir / "regulations")
     app.state.calendar = lambda: current_calendar(settings.calendars)
     errors.install(app)
-    for module in (health, cases, reference, rulesets, calendar_routes, notices):
+    for module in (health, cases, reference, catalog, rulesets, calendar_routes, notices):
         app.include_router(module.router)
     return app
 

@@ -216,8 +216,6 @@ async def upload_year(
     if replaced:
         response.status_code = 200
     summary = next(
-        y
-        for y in _years(calendar_of(request), str(settings.calendars))
-        if y.year == schedule.year
+        y for y in _years(calendar_of(request), str(settings.calendars)) if y.year == schedule.year
     )
     return UploadOut(**summary.model_dump(), replaced=replaced, replanned_cases=asked)
