@@ -11,10 +11,13 @@ STAMP := $(VENV)/.installed
 run: $(STAMP)
 	$(BIN)/python -m shixian.run
 
+# All three run even if one fails, so that one run shows every problem; the status is theirs.
 test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/mypy
-	$(BIN)/pytest -q -rs
+	@status=0; \
+	echo "== ruff check ."; $(BIN)/ruff check . || status=1; \
+	echo "== mypy"; $(BIN)/mypy || status=1; \
+	echo "== pytest -q -rs"; $(BIN)/pytest -q -rs || status=1; \
+	exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
