@@ -147,8 +147,16 @@ class UserOut(BaseModel):
 
     @classmethod
     def of(cls, user: User, prefixes: list[str]) -> UserOut:
-        data = user.model_dump()
-        return cls.model_validate({**data, "token_prefixes": prefixes})
+        assert user.id is not None
+        return cls(
+            id=user.id,
+            name=user.name,
+            role=str(user.role),
+            department_id=user.department_id,
+            active=user.active,
+            created_at=user.created_at,
+            token_prefixes=prefixes,
+        )
 
 
 class NewUserOut(UserOut):
