@@ -511,9 +511,10 @@ def decode_text(data: bytes, what: str) -> str:
 
 def import_catalog_csv(*, session: Session, text: str) -> ImportReport:
     """Create or update catalog resources from CSV (columns `CATALOG_COLUMNS`, `fields`
-    separated by semicolons). Valid rows are written in one transaction, invalid ones are
-    reported and written not at all; an existing id is updated and its version bumped if the
-    row changes it. Only a wrong header refuses the whole file."""
+    separated by semicolons, an empty `open_type` meaning not_open). Valid rows are written
+    in one transaction, invalid ones are reported and written not at all; an existing id is
+    updated and its version bumped if the row changes it. Only a wrong header refuses the
+    whole file."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), restkey="\0extra")
     try:
         header = [name.strip() for name in reader.fieldnames or []]
@@ -569,6 +570,8 @@ def _import_row(
     if any(raw.get(name) is None for name in CATALOG_COLUMNS):
         return failed("列数少于表头。")
     values = {name: raw[name].strip() for name in CATALOG_COLUMNS}
+    # A row describes the whole resource: an empty cell is the default, not "keep as is".
+    values["open_type"] = values["open_type"] or OpenType.NOT_OPEN
     try:
         clean = _resource_values(session, values)
     except DomainError as problem:
