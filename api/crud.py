@@ -708,7 +708,7 @@ def save_calendar_year(*, directory: Path, text: str) -> tuple[YearSchedule, boo
         dirs = [directory] if operator_files else []
         load_calendar(*dirs, extra=[schedule])  # cross-year conflicts (December reach-backs)
     except CalendarFileError as error:
-        where = f"第{error.line}行" if error.line is not None else ""
+        where = f"第{error.line}行：" if error.line is not None else ""
         source = "" if error.source == "上传的日历文件" else f"（{error.source}）"
         raise Invalid(f"日历文件无效{source}：{where}{error.detail}", "calendar_invalid") from error
     directory.mkdir(parents=True, exist_ok=True)
