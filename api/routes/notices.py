@@ -17,6 +17,7 @@ from api import crud
 from api.deps import CallerDep, SessionDep
 from api.routes.reference import ERRORS
 from api.schemas import BeijingTime, Page
+from models import Authorization
 
 router = APIRouter(prefix="/api/v1", tags=["notices and authorizations"])
 
@@ -53,6 +54,11 @@ class AuthorizationOut(BaseModel):
     granted_at: BeijingTime
     valid_until: date | None
     revoked_at: BeijingTime | None
+
+
+GRANT_ATTRIBUTES = [
+    name for name in AuthorizationOut.model_fields if name in Authorization.model_fields
+]
 
 
 @router.get("/notices", response_model=Page[NoticeOut], responses=ERRORS)
@@ -99,7 +105,7 @@ def list_authorizations(
     items = [
         AuthorizationOut.model_validate(
             {
-                **grant.model_dump(),
+                **{name: getattr(grant, name) for name in GRANT_ATTRIBUTES},
                 "provider_department_id": resource.provider_id,
                 "resource_name": resource.name,
             }
