@@ -609,7 +609,7 @@ def save_ruleset(
         ruleset = parse_ruleset_text(text, source, rulesets)
     except RulesetError as error:
         raise Invalid(f"规则集文件无效：{error}", "ruleset_invalid") from error
-    _refuse_overlap(ruleset, rulesets)
+    _refuse_clashes(ruleset, rulesets)
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{ruleset.id}.yaml"
     previous = target.read_text(encoding="utf-8") if target.exists() else None
@@ -642,14 +642,22 @@ def _ruleset_source(text: str) -> str:
     return "上传的规则集"
 
 
-def _refuse_overlap(ruleset: Ruleset, rulesets: Rulesets) -> None:
-    """Two instruments of one jurisdiction for one process must not be in force on one day:
-    which governs a case would be a matter of chance."""
+def _refuse_clashes(ruleset: Ruleset, rulesets: Rulesets) -> None:
+    """Case numbers are counted per ruleset, so two rulesets must not share a prefix; and two
+    instruments of one jurisdiction for one process must not be in force on one day: which
+    governs a case would be a matter of chance."""
     mine = ruleset.spec
     processes = _defined_processes(ruleset)
     for other in rulesets:
         theirs = other.spec
-        if other.id == ruleset.id or theirs.jurisdiction != mine.jurisdiction:
+        if other.id == ruleset.id:
+            continue
+        if theirs.case_prefix == mine.case_prefix:
+            raise Conflict(
+                f"案件编号前缀“{mine.case_prefix}”已由规则集“{other.id}”使用，请另选前缀。",
+                "case_prefix_taken",
+            )
+        if theirs.jurisdiction != mine.jurisdiction:
             continue
         if not processes & _defined_processes(other):
             continue

@@ -184,10 +184,10 @@ def get_year(
 async def upload_year(
     request: Request,
     response: Response,
-    session: SessionDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
     admin: AdminDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
 ) -> UploadOut:
     """Load a year file (administrators): the YAML text of `calendars/data/YYYY.yaml`'s
     format, from the State Council notice. It is validated alone and with every other year

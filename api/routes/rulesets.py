@@ -114,9 +114,9 @@ def get_ruleset(
 async def upload_ruleset(
     request: Request,
     response: Response,
+    admin: AdminDep,
     rulesets: RulesetsDep,
     settings: SettingsDep,
-    admin: AdminDep,
     clock: ClockDep,
 ) -> RulesetDetailOut:
     """Add a ruleset from the YAML text of its file (administrators), in the format of

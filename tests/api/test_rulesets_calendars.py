@@ -176,6 +176,16 @@ async def test_an_invalid_ruleset_is_refused_naming_the_file_and_the_field(api, 
     assert not (settings.data_dir / "regulations").exists()
 
 
+async def test_a_ruleset_may_not_take_another_rulesets_case_prefix(api):
+    # Numbers are counted per ruleset: a shared prefix would number two cases alike.
+    clash = SUCCESSOR.replace("jurisdiction: hubei", "jurisdiction: shanxi").replace(
+        "case_prefix: HB27", "case_prefix: HB419"
+    )
+    response = await api.post("/api/v1/rulesets", content=clash, headers=yaml_headers("admin"))
+    assert response.status_code == 409
+    assert response.json()["code"] == "case_prefix_taken"
+
+
 async def test_a_caseworker_may_not_upload_a_ruleset(api):
     response = await api.post(
         "/api/v1/rulesets", content=SUCCESSOR, headers=yaml_headers("hubei-provider")
@@ -239,11 +249,16 @@ async def test_an_invalid_year_file_is_refused_naming_the_line(api, settings):
     assert not (settings.calendars / "2027.yaml").exists()
 
 
-async def test_a_caseworker_may_not_load_a_calendar(api):
+async def test_only_an_admin_may_load_a_calendar(api, settings):
     response = await api.post(
         "/api/v1/calendars", content=YEAR_2027, headers=yaml_headers("hubei-provider")
     )
     assert response.status_code == 403
+    response = await api.post(
+        "/api/v1/calendars", content=YEAR_2027, headers={"Content-Type": "application/yaml"}
+    )
+    assert response.status_code == 401
+    assert not (settings.calendars / "2027.yaml").exists()
 
 
 async def test_loading_the_2027_notice_replans_a_running_case_over_new_year(api, clock, settings):
