@@ -520,15 +520,16 @@ def import_catalog_csv(*, session: Session, text: str) -> ImportReport:
         header = [name.strip() for name in reader.fieldnames or []]
     except csv.Error as error:
         raise Invalid(f"CSV 文件无法解析：{error}。", "csv_invalid") from error
-    missing = [name for name in CATALOG_COLUMNS if name not in header]
-    unknown = [name for name in header if name not in CATALOG_COLUMNS]
-    if missing or unknown or len(header) != len(set(header)):
+    named = [name for name in header if name]  # spreadsheets add empty trailing columns
+    missing = [name for name in CATALOG_COLUMNS if name not in named]
+    unknown = [name for name in named if name not in CATALOG_COLUMNS]
+    if missing or unknown or len(named) != len(set(named)):
         problems = []
         if missing:
             problems.append(f"缺少列 {', '.join(missing)}")
         if unknown:
             problems.append(f"有未知列 {', '.join(unknown)}")
-        if len(header) != len(set(header)):
+        if len(named) != len(set(named)):
             problems.append("有重复的列")
         raise Invalid(
             f"CSV 表头不正确（{'；'.join(problems) or '为空'}）。"

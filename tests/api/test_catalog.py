@@ -171,6 +171,17 @@ async def test_a_csv_with_a_wrong_header_is_refused_whole(api, session):
     assert session.get(CatalogResource, "hubei-x") is None
 
 
+async def test_empty_trailing_columns_of_a_spreadsheet_are_ignored(api):
+    csv = HEADER.rstrip("\n") + ",,\n" + "hubei-x,某数据,hubei-police,conditional,,,,甲,每日,,\n"
+    response = await api.post(
+        "/api/v1/catalog/import",
+        content=csv.encode(),
+        headers={**auth("admin"), "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] == 1
+
+
 async def test_a_row_with_too_many_values_is_reported(api):
     csv = HEADER + "hubei-x,某数据,hubei-police,conditional,not_open,,,甲,每日,多余\n"
     response = await api.post(
