@@ -124,11 +124,11 @@ E = TypeVar("E", bound=StrEnum)
 
 
 def _choice(value: object, enum: type[E], name: str, label: str) -> E:
-    text = value.strip() if isinstance(value, str) else value
+    text = value.strip() if isinstance(value, str) else str(value)
     try:
         return enum(text)
     except ValueError:
-        alias = ALIASES.get(enum, {}).get(str(text))
+        alias = ALIASES.get(enum, {}).get(text)
         if alias is not None:
             return alias  # type: ignore[return-value]
     allowed = "、".join(member.value for member in enum)
@@ -791,16 +791,18 @@ def list_authorizations(
             mine = caller.user.department_id
             query = query.where(
                 or_(
-                    Authorization.applicant_department_id == mine,
-                    CatalogResource.provider_id == mine,
+                    col(Authorization.applicant_department_id) == mine,
+                    col(CatalogResource.provider_id) == mine,
                 )
             )
         case Role.SUPERVISOR:
             own = caller.jurisdiction or "-"
             applicant, provider = aliased(Department), aliased(Department)
             query = (
-                query.join(applicant, applicant.id == Authorization.applicant_department_id)
-                .join(provider, provider.id == CatalogResource.provider_id)
+                query.join(
+                    applicant, col(applicant.id) == col(Authorization.applicant_department_id)
+                )
+                .join(provider, col(provider.id) == col(CatalogResource.provider_id))
                 .where(
                     or_(_within(applicant.jurisdiction, own), _within(provider.jurisdiction, own))
                 )
