@@ -16,7 +16,7 @@ test: $(STAMP)
 	@status=0; \
 	echo "== ruff check ."; $(BIN)/ruff check . || status=1; \
 	echo "== mypy"; $(BIN)/mypy || status=1; \
-	echo "== pytest -q -rs"; $(BIN)/pytest -q -rs || status=1; \
+	echo "== pytest -q -rfEs"; $(BIN)/pytest -q -rfEs || status=1; \
 	exit $$status
 
 lint: $(STAMP)
