@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -31,7 +32,7 @@ RUNNER = SandboxedWorkflowRunner(
 log = logging.getLogger("shixian.worker")
 
 
-def build_worker(client: Client, task_queue: str) -> Worker:
+def build_worker(client: Client, task_queue: str, **options: Any) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
@@ -40,6 +41,7 @@ def build_worker(client: Client, task_queue: str) -> Worker:
         workflow_runner=RUNNER,
         # Activities use blocking database sessions.
         activity_executor=ThreadPoolExecutor(max_workers=16),
+        **options,
     )
 
 

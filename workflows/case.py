@@ -228,9 +228,8 @@ class CaseWorkflow:
             self._decision = None
 
     async def _enter_stage(self, plan: StagePlan, actions: frozenset[str]) -> None:
-        self._stage_plan = plan
-        self.state.stage = plan.stage
         started = self.now()
+        # The stage shows only once its deadlines are known.
         self._deadlines = [
             await workflow.execute_activity(
                 plan_deadline,
@@ -239,6 +238,8 @@ class CaseWorkflow:
             )
             for limit in plan.time_limits
         ]
+        self._stage_plan = plan
+        self.state.stage = plan.stage
         self._open_actions = actions
         self._event("stage_entered", None, stage=plan.stage)
         await self._record()

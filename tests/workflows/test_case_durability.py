@@ -1,0 +1,123 @@
+"""Submitting twice, numbering, and a worker that dies mid-case."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import httpx
+from sqlmodel import select
+
+from api.app import create_app
+from models import CaseRecord, CaseSubmission
+from tests.cases import at, grants, kinds, submit, until
+from tests.conftest import auth, terminate_cases
+from worker import build_worker
+
+BODY = {
+    "process": "sharing_application",
+    "resource_id": "hubei-hukou",
+    "purpose": "核验",
+    "scenario": "低保审核",
+    "fields": ["姓名"],
+}
+
+
+async def test_the_same_idempotency_key_returns_the_same_case(api, session):
+    headers = {**auth("hubei-applicant"), "Idempotency-Key": "form-7f3a"}
+    first = await api.post("/api/v1/cases", json=BODY, headers=headers)
+    again = await api.post("/api/v1/cases", json=BODY, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["case_id"] == first.json()["case_id"]
+    assert len(session.exec(select(CaseSubmission)).all()) == 1
+
+    changed = await api.post("/api/v1/cases", json={**BODY, "purpose": "别的"}, headers=headers)
+    assert changed.status_code == 409
+    assert changed.json()["code"] == "idempotency_key_reused"
+    other_user = await api.post(
+        "/api/v1/cases",
+        json={**BODY, "resource_id": "hubei-org"},
+        headers={**auth("lichuan-applicant"), "Idempotency-Key": "form-7f3a"},
+    )
+    assert other_user.status_code == 422  # Lichuan's applicant, Hubei's resource: own rules
+    assert len(session.exec(select(CaseSubmission)).all()) == 1
+
+
+async def test_case_numbers_follow_each_other_per_ruleset_and_year(api):
+    first = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    second = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    prefix, year, number = first["case_number"].split("-")
+    assert (prefix, year) == ("HB419", "2026")
+    assert second["case_number"] == f"HB419-2026-{int(number) + 1:06d}"
+    assert second["case_id"] == f"sharing-application/{second['case_number']}"
+    by_number = await api.get(
+        f"/api/v1/cases/{second['case_number']}", headers=auth("hubei-applicant")
+    )
+    assert by_number.json()["case_id"] == second["case_id"]
+
+
+async def test_invalid_submissions_are_refused_and_leave_nothing_behind(api, session):
+    cases = [
+        ({**BODY, "process": "nonsense"}, 422, "unknown_process"),
+        ({**BODY, "purpose": ""}, 422, "invalid_request"),
+        ({**BODY, "resource_id": "no-such"}, 404, "resource_not_found"),
+        ({**BODY, "fields": ["银行账户"]}, 422, "invalid"),
+        ({**BODY, "resource_id": "hebei-hukou"}, 422, "own_data"),
+    ]
+    for body, status, code in cases[:4]:
+        response = await api.post("/api/v1/cases", json=body, headers=auth("hubei-applicant"))
+        assert (response.status_code, response.json()["code"]) == (status, code), body
+    own = await api.post(
+        "/api/v1/cases", json={**BODY, "resource_id": "hubei-hukou"}, headers=auth("hubei-provider")
+    )
+    assert (own.status_code, own.json()["code"]) == (422, "own_data")
+    assert (await api.post("/api/v1/cases", json=BODY)).status_code == 401
+    assert (
+        await api.post("/api/v1/cases", json=BODY, headers=auth("hubei-supervisor"))
+    ).status_code == 403
+    assert session.exec(select(CaseSubmission)).all() == []
+
+
+async def at_rest(session, case_id):  # type: ignore[no-untyped-def]
+    """Until the case's projection has caught up with it: no activity is in flight."""
+    for _ in range(200):
+        session.expire_all()
+        record = session.get(CaseRecord, case_id)
+        if record is not None and record.state["events"][-1]["kind"] in ("stage_entered", "reminded"):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the case never came to rest")
+
+
+async def test_a_case_resumes_after_its_worker_is_killed_and_its_deadline_still_fires(
+    settings, env, world, clock, session
+):
+    async def temporal():  # type: ignore[no-untyped-def]
+        return env.client
+
+    app = create_app(settings, temporal=temporal, clock=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as api:
+            # A real server moves a dead worker's cases to another after its sticky timeout; the
+            # test server never does, so this worker keeps no sticky cache.
+            async with build_worker(env.client, settings.task_queue, max_cached_workflows=0):
+                case = await submit(
+                    api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"]
+                )
+                await clock.advance_to(at("2026-12-07T12:00:00+08:00"))
+                await until(api, "hubei-applicant", case, lambda s: "reminded" in kinds(s))
+                await at_rest(session, case["case_id"])
+            # The worker dies on the last day; the deemed-consent timer fires with nobody to
+            # run the workflow. (The test server stops skipping once a task waits, so the
+            # last second passes in real time.)
+            await clock.advance_to(at("2026-12-07T23:59:59.500+08:00"))
+            await asyncio.sleep(1.5)
+            assert grants(session, case["case_id"]) == []
+            async with build_worker(env.client, settings.task_queue):
+                state = await until(api, "hubei-applicant", case, lambda s: s["outcome"])
+                assert state["details"]["granted_by"] == "deemed_consent"
+                assert len(grants(session, case["case_id"])) == 1
+                await clock.advance(timedelta(seconds=1))
+    await terminate_cases(env, settings)
