@@ -21,25 +21,30 @@ def record_case(state: CaseState) -> None:
         row = db.get(CaseRecord, state.case_id, with_for_update=True)
         if row is not None and row.revision >= state.revision:
             return
-        row = row or CaseRecord(case_id=state.case_id, received_at=state.received_at)
-        deadline = state.deadline
-        row.case_number = state.case_number
-        row.process = state.process
-        row.ruleset = state.ruleset
-        row.jurisdiction = state.jurisdiction
-        row.status = state.status.value
-        row.stage = state.stage
-        row.outcome = state.outcome
-        row.applicant_department_id = state.parties.applicant
-        row.provider_department_id = state.parties.provider
-        row.received_at = state.received_at
-        row.due = deadline.due if deadline and state.status == "open" else None
-        row.last_day = deadline.last_day if deadline and state.status == "open" else None
-        row.counted_from = deadline.counted_from if deadline and state.status == "open" else None
-        row.provisional = bool(deadline and deadline.provisional)
-        row.overdue = state.overdue
-        row.revision = state.revision
-        row.state = STATE.dump_python(state, mode="json")
-        row.updated_at = datetime.now(UTC)
+        deadline = state.deadline if state.status == "open" else None
+        fields = {
+            "case_number": state.case_number,
+            "process": state.process,
+            "ruleset": state.ruleset,
+            "jurisdiction": state.jurisdiction,
+            "status": state.status.value,
+            "stage": state.stage,
+            "outcome": state.outcome,
+            "applicant_department_id": state.parties.applicant,
+            "provider_department_id": state.parties.provider,
+            "received_at": state.received_at,
+            "due": deadline.due if deadline else None,
+            "last_day": deadline.last_day if deadline else None,
+            "counted_from": deadline.counted_from if deadline else None,
+            "provisional": bool(deadline and deadline.provisional),
+            "overdue": state.overdue,
+            "revision": state.revision,
+            "state": STATE.dump_python(state, mode="json"),
+            "updated_at": datetime.now(UTC),
+        }
+        if row is None:
+            row = CaseRecord(case_id=state.case_id, **fields)
+        else:
+            row.sqlmodel_update(fields)
         db.add(row)
         db.commit()

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
+import tempfile
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,70 +37,116 @@ BIN = Path(sys.executable).parent
 # -- databases -----------------------------------------------------------------------------
 
 
-def _local_postgres(tmp: Path) -> str | None:
-    """Start a throwaway PostgreSQL from the machine's binaries, if it has them."""
+def _pg_bin() -> Path | None:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
     pg_ctl = str(found[-1]) if found else shutil.which("pg_ctl")
-    if pg_ctl is None:
-        return None
-    bindir = Path(pg_ctl).parent
-    data, port = tmp / "pgdata", 55432
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        as_user = ["runuser", "-u", "postgres", "--"]
-        tmp.chmod(0o777)
+    return Path(pg_ctl).parent if pg_ctl else None
+
+
+def _as_postgres() -> list[str]:
+    # initdb refuses to run as root: run the throwaway server as the postgres user.
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
+def _local_postgres(data: Path) -> str:
+    """Start a throwaway PostgreSQL from the machine's binaries."""
+    bindir = _pg_bin()
+    assert bindir is not None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     subprocess.run(
-        [*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"],
+        [
+            *_as_postgres(),
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+        ],
         check=True,
         capture_output=True,
     )
     subprocess.run(
-        [*as_user, pg_ctl, "-D", str(data), "-o", f"-p {port} -k {tmp}", "-w", "start"],
+        [
+            *_as_postgres(),
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(data.parent / "log"),
+            "-o",
+            f"-p {port} -k {data}",
+            "-w",
+            "start",
+        ],
         check=True,
-        capture_output=True,
+        # The server inherits pg_ctl's output: a log file and /dev/null, never a pipe.
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     return f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
+def postgres_server() -> Iterator[str | None]:
+    """TEST_DATABASE_URL, or a server started from local binaries, or None (tests skip)."""
     url = os.environ.get("TEST_DATABASE_URL")
-    started: Path | None = None
-    if not url:
-        tmp = tmp_path_factory.mktemp("postgres")
-        try:
-            url = _local_postgres(tmp)
-            started = tmp if url else None
-        except (subprocess.CalledProcessError, OSError):
-            url = None
+    if url or _pg_bin() is None:
+        yield url
+        return
+    # Outside pytest's own temporary tree, which only root may enter.
+    home = Path(tempfile.mkdtemp(prefix="shixian-pg-"))
+    home.chmod(0o777)
+    try:
+        url = _local_postgres(home / "data")
+    except (subprocess.CalledProcessError, OSError):
+        url = None
     yield url
-    if started is not None:
-        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
-        as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if url is not None:
         subprocess.run(
-            [*as_user, str(found[-1]), "-D", str(started / "pgdata"), "-m", "fast", "stop"],
+            [
+                *_as_postgres(),
+                str(_pg_bin() / "pg_ctl"),
+                "-D",
+                str(home / "data"),
+                "-m",
+                "fast",
+                "stop",
+            ],  # type: ignore[operator]
             capture_output=True,
         )
+    shutil.rmtree(home, ignore_errors=True)
 
 
-def _fresh_postgres_database(server: str) -> str:
+@contextmanager
+def _fresh_postgres_database(server: str) -> Iterator[str]:
     name = f"shixian_test_{uuid.uuid4().hex[:12]}"
     plain = server.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
-    return server.rsplit("/", 1)[0] + "/" + name
+    url = server.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        engine_for(url).dispose()
+        with psycopg.connect(plain, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
 def database_url(
     request: pytest.FixtureRequest, tmp_path: Path, postgres_server: str | None
-) -> str:
+) -> Iterator[str]:
     """SQLite, unless a test is parametrized with `both_databases`."""
     if getattr(request, "param", "sqlite") == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.db'}"
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
     if postgres_server is None:
-        pytest.skip("postgres: no TEST_DATABASE_URL and no local PostgreSQL binaries")
-    return _fresh_postgres_database(postgres_server)
+        pytest.skip("postgres: no TEST_DATABASE_URL, and no PostgreSQL could be started here")
+    with _fresh_postgres_database(postgres_server) as url:
+        yield url
 
 
 both_databases = pytest.mark.parametrize(

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import ClassVar
+from collections.abc import Awaitable, Callable
+from typing import ClassVar, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -42,10 +43,20 @@ with workflow.unsafe.imports_passed_through():
     from activities.notices import SendNoticeInput, send_notice
     from activities.projection import record_case
 
-EFFECT = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=1)),
-}
+ParamT = TypeVar("ParamT")
+ReturnT = TypeVar("ReturnT")
+
+
+def effect(activity: Callable[[ParamT], ReturnT], arg: ParamT) -> Awaitable[ReturnT]:
+    """Run an activity with the timeout and retries every effect uses: transient failures
+    (a database restarting) retry with backoff; the activities are idempotent."""
+    return workflow.execute_activity(
+        activity,
+        arg,
+        start_to_close_timeout=timedelta(seconds=30),
+        retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+    )
+
 
 STAFF_ROLE = {
     Party.APPLICANT: Role.CASEWORKER,
@@ -231,11 +242,7 @@ class CaseWorkflow:
         started = self.now()
         # The stage shows only once its deadlines are known.
         self._deadlines = [
-            await workflow.execute_activity(
-                plan_deadline,
-                PlanDeadlineInput(plan.stage, limit, started),
-                **EFFECT,  # type: ignore[arg-type]
-            )
+            await effect(plan_deadline, PlanDeadlineInput(plan.stage, limit, started))
             for limit in plan.time_limits
         ]
         self._stage_plan = plan
@@ -299,11 +306,7 @@ class CaseWorkflow:
                 for limit in (self._stage_plan.time_limits if self._stage_plan else ())
                 if limit.cite == old.cite and limit.working_days == old.working_days
             )
-            new = await workflow.execute_activity(
-                plan_deadline,
-                PlanDeadlineInput(old.stage, limit, old.counted_from),
-                **EFFECT,  # type: ignore[arg-type]
-            )
+            new = await effect(plan_deadline, PlanDeadlineInput(old.stage, limit, old.counted_from))
             if (new.due, new.provisional) == (old.due, old.provisional):
                 continue
             new.reminded = old.reminded and new.remind_at <= self.now()
@@ -333,13 +336,13 @@ class CaseWorkflow:
         """Keep the supervisors' projection current; the revision orders concurrent retries."""
         self.state.revision += 1
         snapshot = replace(self.state, deadline=self._current_deadline(), actions=[])
-        await workflow.execute_activity(record_case, snapshot, **EFFECT)  # type: ignore[arg-type]
+        await effect(record_case, snapshot)
 
     async def _notify(self, kind: str, departments: list[str | None], **context: str) -> None:
         recipients = sorted({d for d in departments if d})
         if not recipients:
             return
-        await workflow.execute_activity(
+        await effect(
             send_notice,
             SendNoticeInput(
                 case_id=self.state.case_id,
@@ -353,7 +356,6 @@ class CaseWorkflow:
                     **context,
                 },
             ),
-            **EFFECT,  # type: ignore[arg-type]
         )
 
     async def _close_case(self, outcome: str, **detail: str) -> CaseState:

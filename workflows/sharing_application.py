@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from temporalio import workflow
 
-from workflows.case import EFFECT, CaseWorkflow, Decision, new_state
+from workflows.case import CaseWorkflow, Decision, effect, new_state
 from workflows.common import (
     ActionInput,
     Actor,
@@ -208,7 +208,7 @@ class SharingApplicationWorkflow(CaseWorkflow):
         request = self.request
         resource_id = request.resource_id
         if request.track is Track.NOT_IN_CATALOG:
-            resource_id = await workflow.execute_activity(
+            resource_id = await effect(
                 add_catalog_entry,
                 AddCatalogEntryInput(
                     case_id=request.case_id,
@@ -218,10 +218,9 @@ class SharingApplicationWorkflow(CaseWorkflow):
                     fields=list(request.fields),
                     legal_basis=cite,
                 ),
-                **EFFECT,  # type: ignore[arg-type]
             )
             self.state.details["resource_id"] = resource_id
-        authorization_id = await workflow.execute_activity(
+        authorization_id = await effect(
             grant_authorization,
             GrantAuthorizationInput(
                 case_id=request.case_id,
@@ -236,7 +235,6 @@ class SharingApplicationWorkflow(CaseWorkflow):
                 valid_until=request.valid_until,
                 cite=cite,
             ),
-            **EFFECT,  # type: ignore[arg-type]
         )
         self.state.details["authorization_id"] = authorization_id
         self.state.details["granted_by"] = granted_by.value
