@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
@@ -39,6 +41,8 @@ def build_worker(client: Client, task_queue: str, **options: Any) -> Worker:
         workflows=WORKFLOWS,
         activities=ACTIVITIES,
         workflow_runner=RUNNER,
+        # On shutdown, effects in flight finish rather than wait out their timeout elsewhere.
+        graceful_shutdown_timeout=timedelta(seconds=10),
         # Activities use blocking database sessions.
         activity_executor=ThreadPoolExecutor(max_workers=16),
         **options,
@@ -56,16 +60,23 @@ async def run(settings: Settings) -> None:
                 "Temporal at %s not reachable (%s); retrying", settings.temporal_target, error
             )
             await asyncio.sleep(2)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    worker = build_worker(client, settings.task_queue)
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_target)
-    await build_worker(client, settings.task_queue).run()
+    async with worker:
+        await stop.wait()
+        log.info("stopping: finishing the tasks in hand")
+    # Leaving the context shuts the worker down: in-flight activities finish or are retried
+    # elsewhere; workflows resume on any worker from their history.
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    try:
-        asyncio.run(run(get_settings()))
-    except KeyboardInterrupt:
-        pass
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    asyncio.run(run(get_settings()))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from temporalio import activity
 
 from calendars import ChinaCalendar, deadline, load_calendar
+from shixian.reloading import Reloading
 from shixian.settings import get_settings
 from workflows.common import PlannedDeadline, TimeLimit
 
@@ -28,19 +29,15 @@ class PlanDeadlineInput:
     counted_from: datetime
 
 
-_loaded: tuple[tuple[tuple[str, float], ...], ChinaCalendar] | None = None
+_calendars: dict[Path, Reloading[ChinaCalendar]] = {}
 
 
-def current_calendar(extra: Path | None = None) -> ChinaCalendar:
+def current_calendar(directory: Path | None = None) -> ChinaCalendar:
     """The packaged calendar plus the operator's year files, reloaded when those change."""
-    global _loaded
-    directory = extra if extra is not None else get_settings().calendars
-    files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
-    fingerprint = tuple((str(f), f.stat().st_mtime) for f in files)
-    if _loaded is None or _loaded[0] != fingerprint:
-        dirs = [directory] if files else []
-        _loaded = (fingerprint, load_calendar(*dirs))
-    return _loaded[1]
+    directory = directory if directory is not None else get_settings().calendars
+    if directory not in _calendars:
+        _calendars[directory] = Reloading(directory, lambda dirs: load_calendar(*dirs))
+    return _calendars[directory].current()
 
 
 @activity.defn

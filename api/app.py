@@ -19,6 +19,7 @@ from api.routes import cases, catalog, health, notices, reference, rulesets
 from models.db import migrate, session_for
 from regulations import load_rulesets
 from shixian.bootstrap import bootstrap_admin
+from shixian.reloading import Reloading
 from shixian.settings import Settings, get_settings
 from shixian.temporal import connect
 
@@ -57,7 +58,8 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     app.state.temporal = temporal or _lazy_client(settings)
-    app.state.rulesets = load_rulesets(settings.data_dir / "regulations")
+    instruments = Reloading(settings.data_dir / "regulations", lambda dirs: load_rulesets(*dirs))
+    app.state.rulesets = instruments.current
     app.state.calendar = lambda: current_calendar(settings.calendars)
     errors.install(app)
     for module in (health, cases, reference, catalog, rulesets, calendar_routes, notices):

@@ -10,7 +10,8 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -37,10 +38,11 @@ from calendars import (
 from models import CaseCounter, CaseRecord, CaseSubmission
 from regulations import Rulesets
 from shixian.settings import Settings
-from workflows.case import CaseWorkflow
+from workflows.case import CaseWorkflow, new_state
 from workflows.common import (
     ActionInput,
     CaseState,
+    Parties,
     PlannedDeadline,
     ReplanInput,
     Role,
@@ -49,6 +51,7 @@ from workflows.common import (
 
 STATE = TypeAdapter(CaseState)
 SETTLE_POLLS = 100  # 5 seconds
+QUERY_TIMEOUT = timedelta(seconds=5)
 NUMBER_ATTEMPTS = 50
 
 
@@ -262,20 +265,41 @@ async def view(
     to enter its first stage, so the submitter sees what is due."""
     submission = submission_for(session, caller, case_id)
     handle: WorkflowHandle[Any, Any] = temporal.get_workflow_handle(submission.case_id)
+    query = partial(
+        handle.query, CaseWorkflow.view, StateQuery(caller.actor()), rpc_timeout=QUERY_TIMEOUT
+    )
     try:
-        state = await handle.query(CaseWorkflow.view, StateQuery(caller.actor()))
+        state = await query()
         for _ in range(SETTLE_POLLS if settle else 0):
             if state.stage != "received":
                 break
             await asyncio.sleep(0.05)
-            state = await handle.query(CaseWorkflow.view, StateQuery(caller.actor()))
+            state = await query()
     except RPCError as error:
+        if settle:
+            # Just started, but no worker has run it yet: it is received all the same.
+            return present(_received(submission), now, calendar)
         record = session.get(CaseRecord, submission.case_id)
         if error.status is not RPCStatusCode.NOT_FOUND or record is None:
             raise from_rpc(error) from error
         # Past Temporal's retention the projection's last snapshot is the record.
         state = STATE.validate_python(record.state)
     return present(state, now, calendar)
+
+
+def _received(submission: CaseSubmission) -> CaseState:
+    """A started case no worker has run yet, as its submission describes it."""
+    start = submission.start
+    return new_state(
+        case_id=submission.case_id,
+        case_number=start["case_number"],
+        process=submission.process,
+        ruleset=submission.ruleset,
+        jurisdiction=submission.jurisdiction,
+        received_at=datetime.fromisoformat(start["received_at"]),
+        parties=TypeAdapter(Parties).validate_python(start["parties"]),
+        details={},
+    )
 
 
 def present(state: CaseState, now: datetime, calendar: ChinaCalendar) -> CaseOut:

@@ -48,7 +48,7 @@ TemporalDep = Annotated[Client, Depends(get_temporal)]
 
 
 def get_rulesets(request: Request) -> Rulesets:
-    return request.app.state.rulesets  # type: ignore[no-any-return]
+    return request.app.state.rulesets()  # type: ignore[no-any-return]
 
 
 RulesetsDep = Annotated[Rulesets, Depends(get_rulesets)]
@@ -137,6 +137,15 @@ def get_caller(
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def require_admin(caller: CallerDep) -> Caller:
+    """Checked before the body is validated: a caller who may not write learns nothing more."""
+    caller.require(Role.ADMIN)
+    return caller
+
+
+AdminDep = Annotated[Caller, Depends(require_admin)]
 
 
 def now_utc() -> datetime:

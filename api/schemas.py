@@ -22,6 +22,18 @@ class Error(BaseModel):
     message: str
 
 
+# The error answers every route may give, for OpenAPI.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Error} for code in (401, 403, 404, 409, 422, 503)
+}
+
+
+def enum_schema(values: list[str], **extra: Any) -> dict[str, Any]:
+    """Documents the allowed values in OpenAPI; the operation checks them with a Chinese
+    message (pydantic's own would be English)."""
+    return {"enum": values, **extra}
+
+
 class ActorOut(BaseModel):
     user_id: int
     role: str

@@ -10,8 +10,8 @@ import os
 import shutil
 import socket
 import subprocess
-import tempfile
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -193,8 +193,10 @@ def world(session: Session) -> DemoWorld:
 # -- Temporal ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server per test: on a shared one, timers a finished test left behind
+    (re-planned ones in particular) can hold the clock still for the next."""
     async with await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=str(BIN / "temporal-test-server"),

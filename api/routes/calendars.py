@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field
 
 from api import crud
 from api.cases import replan_open_cases
-from api.deps import CallerDep, SessionDep, SettingsDep, TemporalDep
+from api.deps import AdminDep, CallerDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import DomainError, Invalid, Unavailable
-from api.routes.reference import ERRORS, AdminDep
+from api.schemas import ERRORS
 from calendars import (
     ChinaCalendar,
     HolidayRange,

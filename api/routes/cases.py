@@ -9,14 +9,10 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response
 
 from api import cases
 from api.deps import CallerDep, ClockDep, RulesetsDep, SessionDep, SettingsDep, TemporalDep
-from api.schemas import ActionBody, CaseOut, CaseSummary, Error, Page
+from api.schemas import ERRORS, ActionBody, CaseOut, CaseSummary, Page
 from calendars import ChinaCalendar
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Error} for code in (401, 403, 404, 409, 422, 503)
-}
 
 
 def calendar_of(request: Request) -> ChinaCalendar:

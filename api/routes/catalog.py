@@ -14,10 +14,9 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from api import crud
-from api.deps import CallerDep, SessionDep
+from api.deps import AdminDep, CallerDep, SessionDep
 from api.errors import Invalid
-from api.routes.reference import ERRORS, AdminDep, enum_schema
-from api.schemas import BeijingTime, Page
+from api.schemas import ERRORS, BeijingTime, Page, enum_schema
 from models import CatalogResource
 from workflows.common import OpenType, ShareType
 

@@ -15,8 +15,7 @@ from pydantic import BaseModel
 
 from api import crud
 from api.deps import CallerDep, SessionDep
-from api.routes.reference import ERRORS
-from api.schemas import BeijingTime, Page
+from api.schemas import ERRORS, BeijingTime, Page
 from models import Authorization
 
 router = APIRouter(prefix="/api/v1", tags=["notices and authorizations"])

@@ -6,40 +6,20 @@ A token is shown once, when it is created, and stored only as its SHA-256.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api import crud
-from api.deps import Caller, CallerDep, SessionDep
+from api.deps import AdminDep, CallerDep, SessionDep
 from api.errors import Conflict
-from api.schemas import BeijingTime, Error, Page
+from api.schemas import ERRORS, BeijingTime, Page, enum_schema
 from models import Department, User
 from workflows.common import DepartmentKind, Role
 
 router = APIRouter(prefix="/api/v1", tags=["reference data"])
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Error} for code in (401, 403, 404, 409, 422)
-}
-
-
-def require_admin(caller: CallerDep) -> Caller:
-    """Checked before the body is validated: a caller who may not write learns nothing more."""
-    caller.require(Role.ADMIN)
-    return caller
-
-
-AdminDep = Annotated[Caller, Depends(require_admin)]
-
-
-def enum_schema(values: list[str], **extra: Any) -> dict[str, Any]:
-    """Documents the allowed values in OpenAPI; the operation checks them with a Chinese
-    message (pydantic's own would be English)."""
-    return {"enum": values, **extra}
-
 
 # -- departments ---------------------------------------------------------------------------
 

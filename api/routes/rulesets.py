@@ -13,9 +13,9 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from api import crud
-from api.deps import CallerDep, ClockDep, RulesetsDep, SettingsDep
+from api.deps import AdminDep, CallerDep, ClockDep, RulesetsDep, SettingsDep
 from api.errors import Invalid, NotFound
-from api.routes.reference import ERRORS, AdminDep
+from api.schemas import ERRORS
 from calendars import BEIJING
 from regulations import Ruleset
 from regulations.loader import PACKAGED
@@ -135,7 +135,6 @@ async def upload_ruleset(
     ruleset, reloaded, replaced = crud.save_ruleset(
         rulesets=rulesets, directory=settings.data_dir / "regulations", text=text
     )
-    request.app.state.rulesets = reloaded
     if replaced:
         response.status_code = 200
     return _detail(ruleset, clock().astimezone(BEIJING).date())

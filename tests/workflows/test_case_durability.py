@@ -84,7 +84,10 @@ async def at_rest(session, case_id):  # type: ignore[no-untyped-def]
     for _ in range(200):
         session.expire_all()
         record = session.get(CaseRecord, case_id)
-        if record is not None and record.state["events"][-1]["kind"] in ("stage_entered", "reminded"):
+        if record is not None and record.state["events"][-1]["kind"] in (
+            "stage_entered",
+            "reminded",
+        ):
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the case never came to rest")

@@ -124,7 +124,9 @@ async def test_refusal_needs_reasons_and_may_go_to_coordination(api, session, en
     state = await done(api, "hubei-provider", case, "reject", reason="涉及个人隐私")
     assert state["stage"] == "refused"
     [told] = [
-        n for n in notices(session, case["case_id"], "rejected") if n.recipient_department_id == "hubei-civil"
+        n
+        for n in notices(session, case["case_id"], "rejected")
+        if n.recipient_department_id == "hubei-civil"
     ]
     assert "涉及个人隐私" in told.body
     state = await done(api, "hubei-applicant", case, "request_coordination", reason="履职必需")
@@ -173,9 +175,7 @@ async def test_data_not_in_the_catalog_enters_it_on_consent(api, session, env):
     await keep_history(env.client, case, "hubei-not-in-catalog")
 
 
-async def test_data_not_in_the_catalog_becomes_overdue_without_deemed_consent(
-    api, clock, session
-):
+async def test_data_not_in_the_catalog_becomes_overdue_without_deemed_consent(api, clock, session):
     case = await submit(
         api, "hubei-applicant", requested_name="流动人口居住登记信息", provider_id="hubei-police"
     )

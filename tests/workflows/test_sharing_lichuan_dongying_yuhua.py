@@ -116,9 +116,7 @@ async def test_dongying_refuses_cases_received_after_its_last_day(api, clock):
     assert "东营市公共数据管理办法" in after.json()["message"]
 
 
-async def test_yuhua_cases_have_no_deadline_and_end_on_the_providers_word(
-    api, clock, session, env
-):
+async def test_yuhua_cases_have_no_deadline_and_end_on_the_providers_word(api, clock, session, env):
     await clock.set(at("2022-06-01T10:00:00+08:00"))
     case = await submit(api, "yuhua-applicant", resource_id="yuhua-hukou", fields=["姓名"])
     assert case["ruleset"] == "yuhua-2021-9"
@@ -133,8 +131,12 @@ async def test_yuhua_cases_have_no_deadline_and_end_on_the_providers_word(
     await clock.set(at("2023-05-14T09:00:00+08:00"))
     ended = await api.post(
         "/api/v1/cases",
-        json={"process": "sharing_application", "resource_id": "yuhua-org", "purpose": "x",
-              "scenario": "y"},
+        json={
+            "process": "sharing_application",
+            "resource_id": "yuhua-org",
+            "purpose": "x",
+            "scenario": "y",
+        },
         headers=auth("yuhua-applicant"),
     )
     assert ended.status_code == 422 and "2023年5月13日" in ended.json()["message"]
