@@ -1,0 +1,47 @@
+"""Replaying case histories against the current workflow code: the check that a change to a
+workflow did not break the cases already running or finished under it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from worker import RUNNER, WORKFLOWS
+
+
+@dataclass(frozen=True)
+class ReplayOutcome:
+    workflow_id: str
+    ok: bool
+    problem: str = ""  # the nondeterminism (or other failure) found
+
+
+def replayer() -> Replayer:
+    return Replayer(
+        workflows=WORKFLOWS, data_converter=pydantic_data_converter, workflow_runner=RUNNER
+    )
+
+
+async def replay(histories: Iterable[WorkflowHistory]) -> list[ReplayOutcome]:
+    """Replay every history; a failure is reported per case, never raised."""
+
+    async def each() -> AsyncIterator[WorkflowHistory]:
+        for history in histories:
+            yield history
+
+    outcomes = []
+    async with replayer().workflow_replay_iterator(each()) as results:
+        async for result in results:
+            problem = result.replay_failure
+            outcomes.append(
+                ReplayOutcome(
+                    workflow_id=result.history.workflow_id,
+                    ok=problem is None,
+                    problem="" if problem is None else f"{type(problem).__name__}: {problem}",
+                )
+            )
+    return outcomes
