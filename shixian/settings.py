@@ -13,11 +13,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHIXIAN_", env_file=".env", extra="ignore")
 
     data_dir: Path = Field(Path("var"), description="State of `make run`: database, dev server.")
-    api_host: str = "127.0.0.1"
-    api_port: int = 8000
+    api_host: str = Field("127.0.0.1", description="Address the API listens on.")
+    api_port: int = Field(8000, description="Port the API listens on.")
     temporal_port: int = Field(7233, description="Port of the embedded dev server.")
     temporal_ui_port: int = Field(8233, description="Web UI port of the embedded dev server.")
-    task_queue: str = "shixian"
+    task_queue: str = Field("shixian", description="Temporal task queue of the worker.")
     bootstrap_admin_token: str | None = Field(
         None, description="On an empty database, creates the first admin with this token."
     )
@@ -38,19 +38,29 @@ class Settings(BaseSettings):
         description="host:port of a Temporal cluster; unset, `make run` starts a dev server.",
     )
     temporal_namespace: str = Field(
-        "default", validation_alias=AliasChoices("TEMPORAL_NAMESPACE", "SHIXIAN_TEMPORAL_NAMESPACE")
+        "default",
+        validation_alias=AliasChoices("TEMPORAL_NAMESPACE", "SHIXIAN_TEMPORAL_NAMESPACE"),
+        description="Temporal namespace of the cases.",
     )
     temporal_tls_cert: Path | None = Field(
-        None, validation_alias=AliasChoices("TEMPORAL_TLS_CERT", "SHIXIAN_TEMPORAL_TLS_CERT")
+        None,
+        validation_alias=AliasChoices("TEMPORAL_TLS_CERT", "SHIXIAN_TEMPORAL_TLS_CERT"),
+        description="Client certificate (PEM) for mTLS to Temporal.",
     )
     temporal_tls_key: Path | None = Field(
-        None, validation_alias=AliasChoices("TEMPORAL_TLS_KEY", "SHIXIAN_TEMPORAL_TLS_KEY")
+        None,
+        validation_alias=AliasChoices("TEMPORAL_TLS_KEY", "SHIXIAN_TEMPORAL_TLS_KEY"),
+        description="Client private key (PEM) for mTLS.",
     )
     temporal_tls_ca: Path | None = Field(
-        None, validation_alias=AliasChoices("TEMPORAL_TLS_CA", "SHIXIAN_TEMPORAL_TLS_CA")
+        None,
+        validation_alias=AliasChoices("TEMPORAL_TLS_CA", "SHIXIAN_TEMPORAL_TLS_CA"),
+        description="CA certificate (PEM) that signed the server's.",
     )
     temporal_api_key: str | None = Field(
-        None, validation_alias=AliasChoices("TEMPORAL_API_KEY", "SHIXIAN_TEMPORAL_API_KEY")
+        None,
+        validation_alias=AliasChoices("TEMPORAL_API_KEY", "SHIXIAN_TEMPORAL_API_KEY"),
+        description="API key, for Temporal Cloud.",
     )
 
     @property
