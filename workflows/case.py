@@ -10,9 +10,9 @@ after its effects.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from collections.abc import Awaitable, Callable
 from typing import ClassVar, TypeVar
 
 from temporalio import workflow
