@@ -15,7 +15,7 @@ from activities.deadlines import current_calendar
 from api import errors
 from api.deps import now_utc
 from api.routes import calendars as calendar_routes
-from api.routes import cases, catalog, health, notices, reference, rulesets
+from api.routes import audit, cases, catalog, health, notices, reference, rulesets
 from models.db import migrate, session_for
 from regulations import load_rulesets
 from shixian.bootstrap import bootstrap_admin
@@ -62,7 +62,9 @@ def create_app(
     app.state.rulesets = instruments.current
     app.state.calendar = lambda: current_calendar(settings.calendars)
     errors.install(app)
-    for module in (health, cases, reference, catalog, rulesets, calendar_routes, notices):
+    # audit before cases: the cases routes' {case_id:path} would take /cases/{id}/history.
+    routers = (health, audit, cases, reference, catalog, rulesets, calendar_routes, notices)
+    for module in routers:
         app.include_router(module.router)
     return app
 

@@ -5,6 +5,8 @@
     shixian token issue USER_ID | shixian token revoke USER_ID
     shixian catalog import FILE.csv                      exit 1 if any row failed
     shixian demo                                         demo data on an empty database
+    shixian replay CASE_ID... | --file F.json... | --all [--process P] [--ruleset R]
+                   [--status open|closed]                exit 1 if any case failed to replay
 
 Each subcommand is a function that adds its parser to `SUBCOMMANDS`' list and sets `run`;
 adding one (`shixian replay`) is a function and a line there.
@@ -13,16 +15,21 @@ adding one (`shixian replay`) is a function and a line there.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, or_, select
+from temporalio.client import Client, WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api import crud
 from api.errors import DomainError
+from models import CaseRecord, CaseSubmission
 from models.db import migrate, session_for
 from shixian.demo import USERS, load_demo
 from shixian.settings import get_settings
@@ -184,6 +191,141 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- replay --------------------------------------------------------------------------------
+
+
+def add_replay_command(commands: Subcommands) -> None:
+    parser = commands.add_parser(
+        "replay",
+        help="用当前工作流代码重放案件历史，报告不确定性 (nondeterminism)",
+        description="每个案件输出一行：OK 案件号，或 NONDETERMINISTIC 案件号: 问题；"
+        "取不到历史的输出 ERROR。任一案件未通过则退出码为 1。",
+    )
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("case_ids", nargs="*", default=[], metavar="CASE_ID", help="案件号或案件编号")
+    what.add_argument(
+        "--file", nargs="+", type=Path, metavar="F.json", help="历史 JSON 文件（Temporal 导出格式）"
+    )
+    what.add_argument("--all", action="store_true", help="案件列表中符合条件的全部案件")
+    parser.add_argument("--process", help="与 --all 同用：事项类型")
+    parser.add_argument("--ruleset", help="与 --all 同用：规则")
+    parser.add_argument("--status", choices=["open", "closed"], help="与 --all 同用：状态")
+    parser.set_defaults(run=replay_command)
+
+
+REPLAY_BATCH = 50
+
+
+def replay_command(args: argparse.Namespace) -> int:
+    if (args.process or args.ruleset or args.status) and not args.all:
+        return fail("--process、--ruleset、--status 只能与 --all 同用。")
+    if args.file:
+        try:
+            histories = [h for path in args.file for h in histories_in(path)]
+        except (OSError, ValueError) as error:
+            return fail(f"无法读取历史文件：{error}")
+        return asyncio.run(report_replays(histories))
+    with database() as session:
+        if args.all:
+            query = select(CaseRecord.case_id).order_by(CaseRecord.case_id)
+            if args.process:
+                query = query.where(CaseRecord.process == args.process)
+            if args.ruleset:
+                query = query.where(CaseRecord.ruleset == args.ruleset)
+            if args.status:
+                query = query.where(CaseRecord.status == args.status)
+            case_ids = list(session.exec(query).all())
+        else:
+            case_ids = [full_case_id(session, case_id) for case_id in args.case_ids]
+    return asyncio.run(replay_from_temporal(case_ids))
+
+
+def full_case_id(session: Session, case_id: str) -> str:
+    """`sharing-application/HB419-2026-000001` from the number alone, if the database knows it."""
+    if "/" in case_id:
+        return case_id
+    found = session.exec(
+        select(CaseSubmission.case_id).where(
+            or_(
+                col(CaseSubmission.case_id) == case_id,
+                col(CaseSubmission.case_id).endswith("/" + case_id),
+            )
+        )
+    ).first()
+    return found or case_id
+
+
+def histories_in(path: Path) -> list[WorkflowHistory]:
+    """A file holds one history (`{"events": [...]}`) or a list of them. Each is named by the
+    case id in its workflow input and by the file it came from."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    items = data if isinstance(data, list) else [data]
+    if not all(isinstance(item, dict) and "events" in item for item in items):
+        raise ValueError(f"{path} 不是 Temporal 历史 JSON（缺少 events）")
+    return [
+        WorkflowHistory.from_json(
+            f"{case_id_in(item) or '?'} ({path}{'' if len(items) == 1 else f'#{i + 1}'})", item
+        )
+        for i, item in enumerate(items)
+    ]
+
+
+def case_id_in(history: dict[str, Any]) -> str | None:
+    try:
+        [first] = WorkflowHistory.from_json("-", {"events": history["events"][:1]}).events
+        payloads = first.workflow_execution_started_event_attributes.input.payloads
+        [value] = pydantic_data_converter.payload_converter.from_payloads(list(payloads))
+        return str(value["case_id"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+async def replay_from_temporal(case_ids: Sequence[str]) -> int:
+    from shixian.temporal import connect
+
+    settings = get_settings()
+    try:
+        client = await connect(settings)
+    except Exception as error:  # any connection failure is the same to the operator
+        return fail(f"无法连接工作流服务 {settings.temporal_target}：{error}")
+    failed = 0
+    for start in range(0, len(case_ids), REPLAY_BATCH):
+        histories, missing = await fetch_histories(client, case_ids[start : start + REPLAY_BATCH])
+        failed |= await report_replays(histories, missing)
+    return failed
+
+
+async def fetch_histories(
+    client: Client, case_ids: Sequence[str]
+) -> tuple[list[WorkflowHistory], list[tuple[str, str]]]:
+    histories, missing = [], []
+    for case_id in case_ids:
+        try:
+            histories.append(await client.get_workflow_handle(case_id).fetch_history())
+        except Exception as error:  # not found, past retention, unreachable: reported per case
+            missing.append((case_id, str(error) or type(error).__name__))
+    return histories, missing
+
+
+async def report_replays(
+    histories: list[WorkflowHistory], missing: Sequence[tuple[str, str]] = ()
+) -> int:
+    """Print one line per case; 1 if any case failed to replay or could not be fetched."""
+    from shixian.replay import replay
+
+    failed = 0
+    for case_id, problem in missing:
+        print(f"ERROR {case_id}: 无法获取历史：{problem}")
+        failed = 1
+    for outcome in await replay(histories) if histories else []:
+        if outcome.ok:
+            print(f"OK {outcome.workflow_id}")
+        else:
+            print(f"NONDETERMINISTIC {outcome.workflow_id}: {outcome.problem}")
+            failed = 1
+    return failed
+
+
 # -- main ----------------------------------------------------------------------------------
 
 SUBCOMMANDS: list[Callable[[Subcommands], None]] = [
@@ -192,6 +334,7 @@ SUBCOMMANDS: list[Callable[[Subcommands], None]] = [
     add_token_commands,
     add_catalog_commands,
     add_demo_command,
+    add_replay_command,
 ]
 
 

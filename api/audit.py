@@ -1,0 +1,402 @@
+"""What auditors and supervisors read of a case: its Temporal history, a replay of it against
+the current code, and a printable timeline of each step against the rule it had to meet.
+
+Access first (supervisors of the case's jurisdiction, auditors), then Temporal. The history
+is the record: the timeline reads the deadlines the case relied on from the activity results
+recorded in it, so it shows what was planned then, not what today's calendar would say.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlmodel import Session, col, select
+from temporalio.client import Client, WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.cases import QUERY_TIMEOUT, STATE, submission_for
+from api.deps import ROLE_NAMES, Caller
+from api.errors import from_rpc
+from api.processes import PROCESSES
+from calendars import BEIJING, ChinaCalendar
+from models import CaseRecord, CaseSubmission, Department, Notice
+from regulations import Rulesets
+from shixian.replay import ReplayOutcome, replay
+from workflows.case import CaseWorkflow
+from workflows.common import CaseEvent, CaseState, PlannedDeadline, Role, StateQuery
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def readable_submission(session: Session, caller: Caller, case_id: str) -> CaseSubmission:
+    """The case, if the caller is an auditor or a supervisor who may read it."""
+    caller.require(Role.SUPERVISOR, Role.AUDITOR)
+    return submission_for(session, caller, case_id)
+
+
+async def fetch_history(temporal: Client, case_id: str) -> WorkflowHistory:
+    try:
+        return await temporal.get_workflow_handle(case_id).fetch_history()
+    except RPCError as error:
+        raise from_rpc(error) from error
+
+
+def history_json(history: WorkflowHistory) -> dict[str, Any]:
+    """The history as Temporal's tools write it (`{"events": [...]}`), loadable again with
+    `WorkflowHistory.from_json`."""
+    return json.loads(history.to_json())  # type: ignore[no-any-return]
+
+
+async def history(
+    *, session: Session, temporal: Client, caller: Caller, case_id: str
+) -> dict[str, Any]:
+    submission = readable_submission(session, caller, case_id)
+    return history_json(await fetch_history(temporal, submission.case_id))
+
+
+async def replay_case(
+    *, session: Session, temporal: Client, caller: Caller, case_id: str
+) -> ReplayOutcome:
+    submission = readable_submission(session, caller, case_id)
+    [outcome] = await replay([await fetch_history(temporal, submission.case_id)])
+    return ReplayOutcome(submission.case_id, outcome.ok, outcome.problem)
+
+
+# -- the timeline --------------------------------------------------------------------------
+
+KIND_LABELS = {
+    "received": "收到申请",
+    "stage_entered": "进入环节",
+    "reminded": "到期提醒",
+    "overdue": "逾期",
+    "replanned": "因日历调整重新计算期限",
+    "deemed_consent": "视为同意",
+    "closed": "办结",
+    # actions
+    "accept": "审核通过并转送",
+    "decline": "不予受理",
+    "approve": "同意共享",
+    "reject": "不同意共享",
+    "provide": "主管部门提供数据",
+    "request_coordination": "申请协调",
+    "decide": "作出协调决定",
+    "withdraw": "撤回申请",
+}
+
+STAGE_LABELS = {
+    "received": "收件",
+    "review": "审核",
+    "provider_review": "提供部门答复",
+    "authority_provide": "主管部门提供",
+    "refused": "不予共享后待申请协调",
+    "coordination": "协调",
+    "closed": "已办结",
+}
+
+OUTCOME_LABELS = {
+    "granted": "同意共享（已授权）",
+    "declined": "不予受理",
+    "refused": "不予共享",
+    "withdrawn": "已撤回",
+    "lapsed": "期满终止",
+}
+
+GRANTED_BY_LABELS = {
+    "provider": "提供部门同意",
+    "deemed_consent": "视为同意",
+    "authority": "主管部门决定",
+    "platform": "共享平台直接授权",
+}
+
+LAPSE_LABELS = {"deemed_consent": "视为同意", "overdue": "逾期并通报", "close": "办结"}
+
+DETAIL_LABELS = {
+    "reason": "理由",
+    "legal_basis": "法律依据",
+    "decision": "决定",
+    "note": "备注",
+    "outcome": "结果",
+    "granted_by": "授权方式",
+}
+
+DECISION_LABELS = {"grant": "同意共享", "uphold": "维持不予共享"}
+
+
+def beijing(moment: datetime) -> str:
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def last_day_of(due: datetime) -> date:
+    """A due instant is 24:00 of its last day, written as 00:00 of the next."""
+    return (due.astimezone(BEIJING) - timedelta(microseconds=1)).date()
+
+
+def due_text(due: datetime) -> str:
+    return f"{last_day_of(due).isoformat()} 24:00"
+
+
+@dataclass
+class Row:
+    at: str
+    what: str
+    stage: str
+    who: str = ""
+    deadlines: list[str] = field(default_factory=list)
+    verdict: str = ""  # "met", "missed", or "" when the step had no deadline to meet
+    verdict_text: str = ""
+    details: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class NoticeRow:
+    at: str
+    recipient: str
+    title: str
+
+
+@dataclass
+class Timeline:
+    case: CaseState
+    process_title: str
+    ruleset_title: str
+    ruleset_number: str
+    parties: list[tuple[str, str]]
+    received_at: str
+    status: str
+    rows: list[Row]
+    notices: list[NoticeRow]
+    calendar_notices: list[str]
+    from_history: bool
+
+
+def planned_deadlines(recorded: WorkflowHistory) -> list[PlannedDeadline]:
+    """Every deadline the case's deadline activity returned, in order (re-plans included)."""
+    scheduled: set[int] = set()
+    planned: list[PlannedDeadline] = []
+    converter = pydantic_data_converter.payload_converter
+    for event in recorded.events:
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            if event.activity_task_scheduled_event_attributes.activity_type.name == "plan_deadline":
+                scheduled.add(event.event_id)
+        elif event.HasField("activity_task_completed_event_attributes"):
+            completed = event.activity_task_completed_event_attributes
+            if completed.scheduled_event_id in scheduled and completed.result.payloads:
+                [value] = converter.from_payloads(
+                    list(completed.result.payloads), [PlannedDeadline]
+                )
+                planned.append(value)
+    return planned
+
+
+async def case_state(temporal: Client, session: Session, case_id: str) -> CaseState:
+    """The case's state from its workflow, or past retention from the projection's snapshot."""
+    handle = temporal.get_workflow_handle(case_id)
+    try:
+        return await handle.query(  # type: ignore[no-any-return]
+            CaseWorkflow.view, StateQuery(None), rpc_timeout=QUERY_TIMEOUT
+        )
+    except RPCError as error:
+        record = session.get(CaseRecord, case_id)
+        if error.status is not RPCStatusCode.NOT_FOUND or record is None:
+            raise from_rpc(error) from error
+        return STATE.validate_python(record.state)
+
+
+async def timeline(
+    *,
+    session: Session,
+    temporal: Client,
+    caller: Caller,
+    case_id: str,
+    rulesets: Rulesets,
+    calendar: ChinaCalendar,
+) -> Timeline:
+    submission = readable_submission(session, caller, case_id)
+    state = await case_state(temporal, session, submission.case_id)
+    try:
+        deadlines = planned_deadlines(await fetch_history(temporal, submission.case_id))
+        from_history = True
+    except Exception:  # past retention: the snapshot's current deadline is all that is left
+        deadlines = [state.deadline] if state.deadline else []
+        from_history = False
+    names = _department_names(session, state)
+    ruleset = rulesets.get(state.ruleset)
+    process = PROCESSES.get(state.process)
+    parties = [
+        (label, names.get(department, department))
+        for label, department in (
+            ("申请部门", state.parties.applicant),
+            ("数据提供部门", state.parties.provider),
+            ("政务数据主管部门", state.parties.authority),
+            ("服务中心", state.parties.service_centre),
+        )
+        if department
+    ]
+    status = "办理中" if state.status == "open" else "已办结"
+    if state.outcome:
+        status += "：" + OUTCOME_LABELS.get(state.outcome, state.outcome)
+    granted_by = state.details.get("granted_by")
+    if isinstance(granted_by, str):
+        status += f"（{GRANTED_BY_LABELS.get(granted_by, granted_by)}）"
+    if state.status == "open":
+        status += f"，当前环节：{STAGE_LABELS.get(state.stage, state.stage)}"
+        if state.overdue:
+            status += "，已逾期"
+    seen: list[str] = []
+    for planned in deadlines:
+        for notice in planned.notices:
+            if notice not in seen:
+                seen.append(notice)
+    return Timeline(
+        case=state,
+        process_title=process.title if process else state.process,
+        ruleset_title=ruleset.spec.title if ruleset else "",
+        ruleset_number=ruleset.spec.number if ruleset else "",
+        parties=parties,
+        received_at=beijing(state.received_at),
+        status=status,
+        rows=_rows(state, deadlines, names, calendar),
+        notices=_notices(session, state, names),
+        calendar_notices=seen,
+        from_history=from_history,
+    )
+
+
+def _department_names(session: Session, state: CaseState) -> dict[str | None, str]:
+    wanted = {
+        state.parties.applicant,
+        state.parties.provider,
+        state.parties.authority,
+        state.parties.service_centre,
+        *(e.actor.department_id for e in state.events if e.actor),
+    }
+    wanted |= set(
+        session.exec(
+            select(Notice.recipient_department_id).where(Notice.case_id == state.case_id)
+        ).all()
+    )
+    found = session.exec(
+        select(Department).where(col(Department.id).in_([d for d in wanted if d]))
+    ).all()
+    return {department.id: department.name for department in found}
+
+
+def _rows(
+    state: CaseState,
+    deadlines: list[PlannedDeadline],
+    names: dict[str | None, str],
+    calendar: ChinaCalendar,
+) -> list[Row]:
+    # The deadlines planned on entering a stage share the moment their count started; a
+    # re-plan recounts from the same moment, so the first plan of each (stage, start) is the
+    # one planned on entry.
+    entries: dict[tuple[str, datetime], list[PlannedDeadline]] = {}
+    for planned in deadlines:
+        group = entries.setdefault((planned.stage, planned.counted_from), [])
+        if all(p.cite != planned.cite or p.working_days != planned.working_days for p in group):
+            group.append(planned)
+    per_stage: dict[str, list[list[PlannedDeadline]]] = {}
+    for (stage, _), group in entries.items():
+        per_stage.setdefault(stage, []).append(group)
+    rows = []
+    for event in state.events:
+        row = Row(
+            at=beijing(event.at),
+            what=KIND_LABELS.get(event.kind, event.kind),
+            stage=STAGE_LABELS.get(event.stage, event.stage),
+            who=_who(event, names),
+        )
+        detail = event.detail
+        if event.kind == "stage_entered":
+            groups = per_stage.get(event.stage) or []
+            for planned in groups.pop(0) if groups else []:
+                row.deadlines.append(
+                    f"{planned.working_days}个工作日，至{due_text(planned.due)}"
+                    f"（{planned.cite}）；期满：{LAPSE_LABELS.get(planned.on_timeout, '')}"
+                    + ("；预估期限" if planned.provisional else "")
+                )
+            if not row.deadlines:
+                row.deadlines.append("本环节无法定时限")
+        elif "deadline_due" in detail:
+            due = datetime.fromisoformat(detail["deadline_due"])
+            row.deadlines.append(f"至{due_text(due)}（{detail.get('cite', '')}）")
+            if detail.get("on_time") == "true":
+                row.verdict, row.verdict_text = "met", "按时"
+            else:
+                row.verdict = "missed"
+                late = int(
+                    calendar.get_working_days_delta(
+                        last_day_of(due), event.at.astimezone(BEIJING).date()
+                    )
+                )
+                row.verdict_text = (f"逾期{late}个工作日" if late else "逾期（未满1个工作日）") + (
+                    f"；超过：{detail['missed']}" if detail.get("missed") else ""
+                )
+        elif "due" in detail and event.kind in ("overdue", "deemed_consent", "reminded"):
+            due = datetime.fromisoformat(detail["due"])
+            row.deadlines.append(f"至{due_text(due)}（{detail.get('cite', '')}）")
+            if event.kind != "reminded":
+                row.verdict, row.verdict_text = "missed", "期限届满未办理"
+        elif event.kind == "replanned":
+            row.deadlines.append(
+                f"原至{due_text(datetime.fromisoformat(detail['old_due']))}，"
+                f"现至{due_text(datetime.fromisoformat(detail['new_due']))}"
+            )
+        elif detail.get("cite"):
+            row.deadlines.append(detail["cite"])
+        shown = {"outcome": OUTCOME_LABELS, "granted_by": GRANTED_BY_LABELS}
+        shown["decision"] = DECISION_LABELS
+        for key, value in detail.items():
+            if key in DETAIL_LABELS:
+                label = "原因" if event.kind == "replanned" else DETAIL_LABELS[key]
+                row.details.append((label, shown.get(key, {}).get(value, value)))
+        rows.append(row)
+    return rows
+
+
+def _who(event: CaseEvent, names: dict[str | None, str]) -> str:
+    actor = event.actor
+    if actor is None:
+        return "" if event.kind == "received" else "系统"
+    department = names.get(actor.department_id, actor.department_id or "")
+    parts = [actor.name or f"用户{actor.user_id}", department, ROLE_NAMES.get(actor.role, "")]
+    return " · ".join(part for part in parts if part)
+
+
+def _notices(session: Session, state: CaseState, names: dict[str | None, str]) -> list[NoticeRow]:
+    """Notices of the case, each at the moment of the step that sent it: its key starts with
+    the number of events the case had then (the row's own time is the database's clock)."""
+    rows = []
+    for notice in session.exec(
+        select(Notice).where(Notice.case_id == state.case_id).order_by(col(Notice.id))
+    ).all():
+        step, _, _ = notice.key.partition("-")
+        at = notice.created_at
+        if step.isdigit() and 0 < int(step) <= len(state.events):
+            at = state.events[int(step) - 1].at
+        rows.append(
+            NoticeRow(
+                at=beijing(at),
+                recipient=names.get(notice.recipient_department_id, notice.recipient_department_id),
+                title=notice.title,
+            )
+        )
+    return rows
+
+
+def render_timeline(timeline: Timeline) -> str:
+    return environment.get_template("timeline.html").render(t=timeline)
