@@ -24,7 +24,15 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import Caller
-from api.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable, from_rpc
+from api.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unavailable,
+    describe_problems,
+    from_rpc,
+)
 from api.processes import PROCESSES, Process
 from api.schemas import ActionBody, CaseOut, CaseSummary, DeadlineOut, Page
 from calendars import (
@@ -93,25 +101,27 @@ async def submit(
     try:
         request = process.request.model_validate(body)
     except ValidationError as error:
-        problems = "；".join(
-            f"{'.'.join(str(p) for p in e['loc'])}：{e['msg']}" for e in error.errors()[:5]
-        )
-        raise Invalid(f"请求内容无效：{problems}", "invalid_request") from error
+        raise Invalid(describe_problems(error.errors()), "invalid_request") from error
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
-    if idempotency_key:
-        previous = session.exec(
+
+    async def replayed(previous: CaseSubmission) -> tuple[CaseSubmission, bool]:
+        if previous.request_hash != digest:
+            raise Conflict("该 Idempotency-Key 已用于另一份不同的申请。", "idempotency_key_reused")
+        await _start(temporal, settings, process, previous, new=False)
+        return previous, False
+
+    def previous() -> CaseSubmission | None:
+        if not idempotency_key:
+            return None
+        return session.exec(
             select(CaseSubmission).where(
                 CaseSubmission.user_id == caller.id,
                 CaseSubmission.idempotency_key == idempotency_key,
             )
         ).first()
-        if previous is not None:
-            if previous.request_hash != digest:
-                raise Conflict(
-                    "该 Idempotency-Key 已用于另一份不同的申请。", "idempotency_key_reused"
-                )
-            await _start(temporal, settings, process, previous, new=False)
-            return previous, False
+
+    if (earlier := previous()) is not None:
+        return await replayed(earlier)
 
     ruleset = rulesets.resolve(
         jurisdiction=caller.jurisdiction or "",
@@ -122,8 +132,9 @@ async def submit(
     draft = process.prepare(session, caller, request, ruleset)
     year = received_at.astimezone(BEIJING).year
     for _ in range(NUMBER_ATTEMPTS):
-        submission = _allocate(
+        submission, created = _allocate(
             session,
+            taken=previous,
             prefix=ruleset.spec.case_prefix,
             ruleset=ruleset.id,
             year=year,
@@ -140,6 +151,8 @@ async def submit(
                 start=_dump(draft.build(f"{process.slug}/{number}", number, received_at)),
             ),
         )
+        if not created:
+            return await replayed(submission)
         try:
             await _start(temporal, settings, process, submission, new=True)
             return submission, True
@@ -164,12 +177,16 @@ def _dump(value: Any) -> dict[str, Any]:
 def _allocate(
     session: Session,
     *,
+    taken: Callable[[], CaseSubmission | None],
     prefix: str,
     ruleset: str,
     year: int,
     make: Callable[[str], CaseSubmission],
-) -> CaseSubmission:
-    """Give the next number of the ruleset's year to a new submission, in one transaction."""
+) -> tuple[CaseSubmission, bool]:
+    """Give the next number of the ruleset's year to a new submission, in one transaction.
+
+    If a concurrent request with the same Idempotency-Key won, returns its submission, and
+    False for "not created"."""
     for _ in range(5):
         counter = session.exec(
             select(CaseCounter)
@@ -182,10 +199,13 @@ def _allocate(
         session.add(submission)
         try:
             session.commit()
-            return submission
+            return submission, True
         except IntegrityError:
-            # Another request took this number (or created the counter) first: try the next.
+            # Another request took this number, created the counter, or carried the same
+            # Idempotency-Key first.
             session.rollback()
+            if (winner := taken()) is not None:
+                return winner, False
     raise Unavailable("案件编号分配繁忙，请重试。", "numbering_busy")
 
 

@@ -8,6 +8,8 @@ Messages are Chinese because users read them; codes are stable English for progr
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -91,13 +93,25 @@ def _body(status: int, code: str, message: str) -> JSONResponse:
 FIELD_PROBLEMS = {
     "missing": "缺少必填字段",
     "string_too_short": "不能为空",
+    "string_too_long": "过长",
+    "string_type": "应为字符串",
+    "list_type": "应为列表",
+    "int_parsing": "应为整数",
+    "bool_parsing": "应为布尔值",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "date_parsing": "应为日期（YYYY-MM-DD）",
+    "datetime_parsing": "应为带时区的时间",
+    "literal_error": "取值不在允许范围内",
+    "enum": "取值不在允许范围内",
+    "extra_forbidden": "不允许的字段",
     "json_invalid": "不是有效的 JSON",
 }
 
 
-def _validation_message(error: RequestValidationError) -> str:
+def describe_problems(problems: Sequence[Any]) -> str:
+    """Pydantic's findings as one Chinese sentence naming the fields."""
     parts = []
-    for issue in error.errors()[:5]:
+    for issue in list(problems)[:5]:
         where = ".".join(str(p) for p in issue["loc"] if p not in ("body", "query", "path"))
         problem = FIELD_PROBLEMS.get(issue["type"], issue["msg"])
         parts.append(f"{where or '请求体'}：{problem}")
@@ -111,7 +125,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
-        return _body(422, "invalid_request", _validation_message(error))
+        return _body(422, "invalid_request", describe_problems(error.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -124,3 +124,21 @@ async def test_a_case_resumes_after_its_worker_is_killed_and_its_deadline_still_
                 assert len(grants(session, case["case_id"])) == 1
                 await clock.advance(timedelta(seconds=1))
     await terminate_cases(env, settings)
+
+
+async def test_concurrent_retries_with_one_idempotency_key_make_one_case(api, session):
+    headers = {**auth("hubei-applicant"), "Idempotency-Key": "double-click"}
+    responses = await asyncio.gather(
+        *(api.post("/api/v1/cases", json=BODY, headers=headers) for _ in range(4))
+    )
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["case_id"] for r in responses}) == 1
+    assert len(session.exec(select(CaseSubmission)).all()) == 1
+
+
+async def test_an_invalid_field_is_named_in_chinese(api):
+    response = await api.post(
+        "/api/v1/cases", json={**BODY, "fields": "姓名"}, headers=auth("hubei-applicant")
+    )
+    assert response.status_code == 422
+    assert response.json()["message"] == "请求内容无效：fields：应为列表"
