@@ -11,7 +11,7 @@ from sqlmodel import select
 from api.app import create_app
 from models import CaseRecord, CaseSubmission
 from tests.cases import at, grants, kinds, submit, until
-from tests.conftest import auth, terminate_cases
+from tests.conftest import auth, both_databases, terminate_cases
 from worker import build_worker
 
 BODY = {
@@ -126,6 +126,7 @@ async def test_a_case_resumes_after_its_worker_is_killed_and_its_deadline_still_
     await terminate_cases(env, settings)
 
 
+@both_databases
 async def test_concurrent_retries_with_one_idempotency_key_make_one_case(api, session):
     headers = {**auth("hubei-applicant"), "Idempotency-Key": "double-click"}
     responses = await asyncio.gather(

@@ -21,6 +21,7 @@ from tests.cases import (
     until,
     view,
 )
+from tests.conftest import both_databases
 
 HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"
 HUBEI_22 = "《湖北省政务数据资源应用与管理办法》第二十二条"
@@ -58,6 +59,7 @@ async def test_conditional_application_waits_ten_working_days_for_the_provider(a
     assert provider_view["actions"] == ["approve", "reject"]
 
 
+@both_databases
 async def test_silent_provider_is_deemed_to_consent_at_midnight_and_not_a_second_earlier(
     api, clock, session, env
 ):
@@ -108,6 +110,7 @@ async def test_a_reply_at_235959_of_the_last_day_is_on_time(api, clock, session,
     await keep_history(env.client, case, "hubei-approved-last-second")
 
 
+@both_databases
 async def test_refusal_needs_reasons_and_may_go_to_coordination(api, session, env):
     case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
 
