@@ -14,7 +14,17 @@ from temporalio.client import Client
 from activities.deadlines import current_calendar
 from api import errors
 from api.deps import now_utc
-from api.routes import audit, cases, catalog, dashboard, health, notices, reference, rulesets
+from api.routes import (
+    audit,
+    cases,
+    catalog,
+    dashboard,
+    health,
+    notices,
+    reference,
+    reports,
+    rulesets,
+)
 from api.routes import calendars as calendar_routes
 from models.db import migrate, session_for
 from regulations import load_rulesets
@@ -63,7 +73,17 @@ def create_app(
     app.state.calendar = lambda: current_calendar(settings.calendars)
     errors.install(app)
     # audit before cases: the cases routes' {case_id:path} would take /cases/{id}/history.
-    routers = (health, audit, dashboard, cases, reference, catalog, rulesets, calendar_routes)
+    routers = (
+        health,
+        audit,
+        dashboard,
+        reports,
+        cases,
+        reference,
+        catalog,
+        rulesets,
+        calendar_routes,
+    )
     for module in (*routers, notices):
         app.include_router(module.router)
     return app

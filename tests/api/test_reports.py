@@ -1,0 +1,187 @@
+"""The statistics report: every number of a known set of cases exactly, traceable to its cases,
+in the caller's jurisdiction only.
+
+The clock starts on Monday 2026-11-23 09:00 Beijing; the period is that day alone. Hubei's
+provider answers within 10 working days (第二十条, deemed consent at 24:00 on 7 December);
+a request for data not in the catalog has the same 10 days but only goes overdue (第二十二条).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from sqlmodel import Session
+
+from models import Department
+from tests.cases import at, done, submit, until
+from tests.conftest import auth
+
+PERIOD = {"from": "2026-11-23", "to": "2026-11-23"}
+COLUMNS = ["收到申请", "已办结", "按时答复", "逾期答复", "视为同意", "不予共享（附理由）"]
+COLUMNS += ["同意共享", "尚未办结", "当前逾期"]
+
+
+async def report(api, key: str, **params: str):  # type: ignore[no-untyped-def]
+    return await api.get(
+        "/api/v1/reports/statistics", params={**PERIOD, **params}, headers=auth(key)
+    )
+
+
+def table(body: str) -> list[list[str]]:
+    assert body.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(body[1:])))
+
+
+def numbers(body: str) -> dict[str, dict[str, Any]]:
+    """department id ('' for the total) -> {column: value} of the summary CSV."""
+    header, *rows = table(body)
+    assert header[:2] == ["提供部门编码", "提供部门"]
+    assert header[2:] == [*COLUMNS, "核查办理时长", "目录按时更新"]
+    out = {}
+    for row in rows:
+        if len(row) != len(header):
+            continue
+        values = dict(zip(header, row, strict=True))
+        out[row[0]] = {
+            "name": row[1],
+            **{c: int(values[c]) for c in COLUMNS},
+            "pending": (values["核查办理时长"], values["目录按时更新"]),
+        }
+    return out
+
+
+async def not_in_catalog(api):  # type: ignore[no-untyped-def]
+    return await submit(
+        api, "hubei-applicant", requested_name="流动人口居住登记信息", provider_id="hubei-police"
+    )
+
+
+async def test_statistics_count_each_case_once_where_it_belongs(api, clock, session: Session):
+    police = session.get(Department, "hubei-police")
+    assert police is not None
+    police.name = "湖北省公安厅<script>alert(1)</script>"
+    session.add(police)
+    session.commit()
+
+    hukou = {"resource_id": "hubei-hukou", "fields": ["姓名"]}
+    on_time = await submit(api, "hubei-applicant", **hukou)
+    await done(api, "hubei-provider", on_time, "approve", note="同意")
+    refused = await submit(api, "hubei-applicant", **hukou)
+    await done(api, "hubei-provider", refused, "reject", reason="不符合共享条件")
+    await done(api, "hubei-applicant", refused, "withdraw")  # no coordination asked
+    deemed = await submit(api, "hubei-applicant", **hukou)
+    late = await not_in_catalog(api)
+    overdue = await not_in_catalog(api)
+    hebei = await submit(api, "hebei-applicant", resource_id="hebei-hukou", fields=["姓名"])
+
+    await clock.advance_to(at("2026-11-24T09:00:00+08:00"))
+    outside = await submit(api, "hubei-applicant", **hukou)  # received after the period
+
+    await clock.advance_to(at("2026-12-08T00:00:05+08:00"))
+    await until(api, "auditor", deemed, lambda s: s["status"] == "closed")
+    await until(api, "auditor", late, lambda s: s["overdue"])
+    await done(api, "hubei-provider", late, "approve", note="补办同意")
+    await until(api, "auditor", overdue, lambda s: s["overdue"])
+    await until(api, "auditor", hebei, lambda s: s["overdue"])
+
+    response = await report(api, "hubei-supervisor", format="csv")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    expected = {
+        "name": "湖北省公安厅<script>alert(1)</script>",
+        "收到申请": 5,
+        "已办结": 4,
+        "按时答复": 2,
+        "逾期答复": 1,
+        "视为同意": 1,
+        "不予共享（附理由）": 1,
+        "同意共享": 3,
+        "尚未办结": 1,
+        "当前逾期": 1,
+        "pending": ("—", "—"),
+    }
+    assert numbers(response.text) == {
+        "hubei-police": expected,
+        "": {**expected, "name": "合计"},
+    }
+    assert "该事项尚未上线" in response.text
+
+    # Each case and the counts it falls in.
+    detail = await report(api, "hubei-supervisor", format="csv", detail="1")
+    header, *rows = table(detail.text)
+    assert header[:5] == ["案件标识", "案件编号", "提供部门编码", "提供部门", "收件时间"]
+    falls_in = {
+        row[0]: {c for c, v in zip(header[5:], row[5:], strict=True) if v == "1"} for row in rows
+    }
+    assert falls_in == {
+        on_time["case_id"]: {"收到申请", "已办结", "按时答复", "同意共享"},
+        refused["case_id"]: {"收到申请", "已办结", "按时答复", "不予共享（附理由）"},
+        deemed["case_id"]: {"收到申请", "已办结", "视为同意", "同意共享"},
+        late["case_id"]: {"收到申请", "已办结", "逾期答复", "同意共享"},
+        overdue["case_id"]: {"收到申请", "尚未办结", "当前逾期"},
+    }
+    assert outside["case_id"] not in falls_in and hebei["case_id"] not in falls_in
+    assert {row[2] for row in rows} == {"hubei-police"}
+
+    # The auditor sees both provinces; the Hebei supervisor Hebei alone.
+    everything = numbers((await report(api, "auditor", format="csv")).text)
+    assert set(everything) == {"hubei-police", "hebei-police", ""}
+    assert everything[""]["收到申请"] == 6 and everything[""]["当前逾期"] == 2
+    hebei_only = numbers((await report(api, "hebei-supervisor", format="csv")).text)
+    assert set(hebei_only) == {"hebei-police", ""}
+    assert hebei_only["hebei-police"]["name"] == "河北省公安厅"
+    assert (hebei_only[""]["收到申请"], hebei_only[""]["当前逾期"]) == (1, 1)
+    assert (hebei_only[""]["按时答复"], hebei_only[""]["已办结"]) == (0, 0)
+    by_auditor = await report(api, "auditor", format="csv", jurisdiction="hebei")
+    assert numbers(by_auditor.text) == hebei_only
+
+    # The period is inclusive Beijing dates: the next day holds only the case received then.
+    next_day = await report(
+        api, "auditor", format="csv", **{"from": "2026-11-24", "to": "2026-11-24"}
+    )
+    assert numbers(next_day.text)[""]["收到申请"] == 1
+
+    page = await report(api, "hubei-supervisor")
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert "<script>alert(1)</script>" not in html
+    assert "湖北省公安厅&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    for article in ("第二十六条", "第三十七条", "第三十八条", "第二十八条"):
+        assert article in html
+    assert "该事项尚未上线" in html and "—" in html
+    assert "河北省公安厅" not in html
+    # The overdue count links to the case list, which gives those very cases.
+    link = (
+        "/api/v1/cases?process=sharing_application&amp;department=hubei-police"
+        "&amp;received_from=2026-11-23T00%3A00%3A00%2B08%3A00"
+        "&amp;received_to=2026-11-24T00%3A00%3A00%2B08%3A00&amp;overdue=true"
+    )
+    assert f'<a href="{link}">1</a>' in html
+    listed = await api.get(link.replace("&amp;", "&"), headers=auth("hubei-supervisor"))
+    assert [c["case_id"] for c in listed.json()["items"]] == [overdue["case_id"]]
+    received = await api.get(
+        link.replace("&amp;", "&").replace("&overdue=true", ""), headers=auth("hubei-supervisor")
+    )
+    assert received.json()["total"] == 5
+
+
+async def test_statistics_are_for_supervisors_and_auditors_of_a_valid_period(api):
+    for key in ("hubei-provider", "hubei-applicant", "public", "admin"):
+        response = await report(api, key)
+        assert response.status_code == 403, key
+        assert response.json()["code"] == "role_not_allowed"
+        assert "统计报表" in response.json()["message"]
+    outside = await report(api, "hebei-supervisor", jurisdiction="hubei")
+    assert outside.status_code == 403
+    assert outside.json()["code"] == "jurisdiction_forbidden"
+    backwards = await report(api, "auditor", **{"from": "2026-11-24", "to": "2026-11-23"})
+    assert backwards.status_code == 422
+    assert backwards.json()["code"] == "period_invalid"
+    assert "起始日期" in backwards.json()["message"]
+    assert (await api.get("/api/v1/reports/statistics", params=PERIOD)).status_code == 401
+    empty = numbers((await report(api, "auditor", format="csv")).text)
+    assert empty == {"": {"name": "合计", **dict.fromkeys(COLUMNS, 0), "pending": ("—", "—")}}
