@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlmodel import Session, select  # noqa: E402
+from sqlmodel import Session, col, select  # noqa: E402
 
 from api.cases import list_cases  # noqa: E402
 from api.deps import Caller  # noqa: E402
@@ -82,7 +82,7 @@ def main(n: int) -> None:
 
         def naive() -> int:
             rows = session.exec(
-                select(CaseRecord).where(CaseRecord.jurisdiction.startswith("hubei"))  # type: ignore[attr-defined]
+                select(CaseRecord).where(col(CaseRecord.jurisdiction).startswith("hubei"))
             ).all()
             late = [
                 r for r in rows if r.status == "open" and (r.overdue or (r.due and r.due <= NOW))
