@@ -103,6 +103,23 @@ class Caller:
             names = "、".join(ROLE_NAMES[r] for r in roles)
             raise Forbidden(f"此操作仅限{names}。", "role_not_allowed")
 
+    def jurisdiction_to_read(self, requested: str | None, what: str) -> str | None:
+        """The jurisdiction whose figures (`what`, e.g. 概况) the caller may read: a supervisor
+        their own or one inside it, an auditor any (None: all)."""
+        match self.role:
+            case Role.AUDITOR:
+                return requested
+            case Role.SUPERVISOR:
+                own = self.jurisdiction
+                if own is None:
+                    raise Forbidden(f"监管人员未关联辖区，不能查看{what}。", "no_jurisdiction")
+                if requested is None:
+                    return own
+                if not self.oversees(requested):
+                    raise Forbidden(f"只能查看本辖区及下级辖区的{what}。", "jurisdiction_forbidden")
+                return requested
+        raise Forbidden(f"{what}仅限监管人员和审计人员查看。", "role_not_allowed")
+
     def oversees(self, jurisdiction: str) -> bool:
         """A supervisor oversees their department's jurisdiction and every one inside it."""
         own = self.jurisdiction

@@ -14,13 +14,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, select
 
-from api.deps import Caller, CallerDep, ClockDep, SessionDep
-from api.errors import Forbidden
+from api.deps import CallerDep, ClockDep, SessionDep
 from api.routes.cases import calendar_of
 from api.schemas import ERRORS, BeijingTime
 from calendars import BEIJING, ChinaCalendar, deadline
 from models import CaseRecord, Department
-from workflows.common import Role
 
 router = APIRouter(prefix="/api/v1", tags=["dashboard"])
 
@@ -64,24 +62,6 @@ class Dashboard(BaseModel):
     deemed_consents_this_month: int = Field(
         description="Cases closed by deemed consent (视为同意) in the current Beijing month."
     )
-
-
-def scope(caller: Caller, jurisdiction: str | None) -> str | None:
-    """The jurisdiction the caller may count: a supervisor their own (or one inside it), an
-    auditor any (None: all)."""
-    match caller.role:
-        case Role.AUDITOR:
-            return jurisdiction
-        case Role.SUPERVISOR:
-            own = caller.jurisdiction
-            if own is None:
-                raise Forbidden("监管人员未关联辖区，不能查看概况。", "no_jurisdiction")
-            if jurisdiction is None:
-                return own
-            if not caller.oversees(jurisdiction):
-                raise Forbidden("只能查看本辖区及下级辖区的概况。", "jurisdiction_forbidden")
-            return jurisdiction
-    raise Forbidden("概况仅限监管人员和审计人员查看。", "role_not_allowed")
 
 
 def summarize(
@@ -195,7 +175,7 @@ def dashboard(
     days, overdue (per providing and per requesting department), deemed consents this month.
     Supervisors see their jurisdiction and those inside it; auditors all, or `?jurisdiction=`.
     The cases behind each number: `GET /cases?overdue=true`, `?due_within=3`, `?stage=...`."""
-    within = scope(caller, jurisdiction)
+    within = caller.jurisdiction_to_read(jurisdiction, "概况")
     return summarize(
         session=session, jurisdiction=within, now=clock(), calendar=calendar_of(request)
     )

@@ -23,12 +23,11 @@ from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from api.audit import beijing, environment
-from api.deps import Caller, CallerDep, ClockDep, SessionDep
-from api.errors import Forbidden, Invalid
+from api.deps import CallerDep, ClockDep, SessionDep
+from api.errors import Invalid
 from api.schemas import ERRORS
 from calendars import BEIJING
 from models import CaseRecord, Department
-from workflows.common import Role
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -92,24 +91,6 @@ class Statistics:
     rows: list[Row]
     total: Row
     cases: list[CaseCounts]
-
-
-def report_scope(caller: Caller, jurisdiction: str | None) -> str | None:
-    """The jurisdiction the caller may report on: a supervisor their own (or one inside it), an
-    auditor any (None: all)."""
-    match caller.role:
-        case Role.AUDITOR:
-            return jurisdiction
-        case Role.SUPERVISOR:
-            own = caller.jurisdiction
-            if own is None:
-                raise Forbidden("监管人员未关联辖区，不能查看统计报表。", "no_jurisdiction")
-            if jurisdiction is None:
-                return own
-            if not caller.oversees(jurisdiction):
-                raise Forbidden("只能查看本辖区及下级辖区的统计报表。", "jurisdiction_forbidden")
-            return jurisdiction
-    raise Forbidden("统计报表仅限监管人员和审计人员查看。", "role_not_allowed")
 
 
 def period_bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -299,7 +280,7 @@ def statistics_report(
     (视为同意), refused with reasons, granted, still open, overdue now. Every number in the HTML
     links to the case list; `format=csv&detail=1` lists each case and the counts it falls in.
     Supervisors see their jurisdiction and those inside it; auditors all, or `?jurisdiction=`."""
-    within = report_scope(caller, jurisdiction)
+    within = caller.jurisdiction_to_read(jurisdiction, "统计报表")
     if first > last:
         raise Invalid("统计期间的起始日期不能晚于截止日期。", "period_invalid")
     report = statistics(session=session, jurisdiction=within, first=first, last=last, now=clock())
