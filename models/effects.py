@@ -33,13 +33,21 @@ class Authorization(SQLModel, table=True):
 
 
 class Notice(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("case_id", "key", "recipient_department_id"),)
+    """Addressed to a department, or (for a member of the public, who has none) to a user."""
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "key", "recipient_department_id"),
+        UniqueConstraint("case_id", "key", "recipient_user_id", name="uq_notice_user"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(index=True, max_length=120)
     key: str = Field(max_length=80)
     kind: str = Field(max_length=40)
-    recipient_department_id: str = Field(foreign_key="department.id", index=True)
+    recipient_department_id: str | None = Field(
+        default=None, foreign_key="department.id", index=True
+    )
+    recipient_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     title: str = Field(max_length=300)
     body: str
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

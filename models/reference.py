@@ -69,4 +69,8 @@ class CatalogResource(CatalogResourceBase, table=True):
     status: str = Field(default="active", max_length=20)  # active, suspended, retired
     version: int = 1
     created_by_case: str | None = Field(default=None, max_length=120)
+    # The objection (开放数据异议) case number whose suspension holds the resource, and why
+    # the status last changed.
+    suspended_by_case: str | None = Field(default=None, max_length=40)
+    status_reason: str = ""
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

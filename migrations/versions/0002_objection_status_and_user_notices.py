@@ -1,0 +1,64 @@
+"""objection: catalog suspension by case, notices to public users
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-21 13:40:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "suspended_by_case", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True
+            )
+        )
+        batch_op.add_column(
+            sa.Column(
+                "status_reason",
+                sqlmodel.sql.sqltypes.AutoString(),
+                nullable=False,
+                server_default="",
+            )
+        )
+    with op.batch_alter_table("notice", schema=None) as batch_op:
+        batch_op.alter_column(
+            "recipient_department_id",
+            existing_type=sqlmodel.sql.sqltypes.AutoString(),
+            nullable=True,
+        )
+        batch_op.add_column(sa.Column("recipient_user_id", sa.Integer(), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_notice_recipient_user_id"), ["recipient_user_id"], unique=False
+        )
+        batch_op.create_foreign_key(
+            "fk_notice_recipient_user_id", "user", ["recipient_user_id"], ["id"]
+        )
+        batch_op.create_unique_constraint("uq_notice_user", ["case_id", "key", "recipient_user_id"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("notice", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_notice_user", type_="unique")
+        batch_op.drop_constraint("fk_notice_recipient_user_id", type_="foreignkey")
+        batch_op.drop_index(batch_op.f("ix_notice_recipient_user_id"))
+        batch_op.drop_column("recipient_user_id")
+        batch_op.alter_column(
+            "recipient_department_id",
+            existing_type=sqlmodel.sql.sqltypes.AutoString(),
+            nullable=False,
+        )
+    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
+        batch_op.drop_column("status_reason")
+        batch_op.drop_column("suspended_by_case")
