@@ -14,16 +14,26 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.authorizations import add_catalog_entry, grant_authorization
+from activities.catalog import set_resource_status
 from activities.deadlines import plan_deadline
-from activities.notices import send_notice
+from activities.notices import send_notice, send_user_notice
 from activities.projection import record_case
 from models.db import migrate
 from shixian.settings import Settings, get_settings
 from shixian.temporal import connect
+from workflows.open_data_objection import OpenDataObjectionWorkflow
 from workflows.sharing_application import SharingApplicationWorkflow
 
-WORKFLOWS = [SharingApplicationWorkflow]
-ACTIVITIES = [plan_deadline, send_notice, record_case, grant_authorization, add_catalog_entry]
+WORKFLOWS = [SharingApplicationWorkflow, OpenDataObjectionWorkflow]
+ACTIVITIES = [
+    plan_deadline,
+    send_notice,
+    send_user_notice,
+    record_case,
+    grant_authorization,
+    add_catalog_entry,
+    set_resource_status,
+]
 
 # The shared vocabulary (plain dataclasses and enums) is passed through the sandbox, so an
 # activity's result is an instance of the very class the workflow checks it against.

@@ -1,4 +1,5 @@
-"""Notices: rendered in Chinese with jinja2 and stored for each recipient department."""
+"""Notices: rendered in Chinese with jinja2 and stored for each recipient department, or for
+a member of the public, who has no department, addressed to the user."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlmodel import select
 from temporalio import activity
 
 from activities.database import session
-from models import Department, Notice
+from models import Department, Notice, User
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -96,3 +97,42 @@ def send_notice(request: SendNoticeInput) -> int:
             except IntegrityError:
                 db.rollback()
     return created
+
+
+@dataclass(frozen=True)
+class SendUserNoticeInput:
+    case_id: str
+    key: str
+    kind: str
+    user_id: int
+    context: dict[str, str] = field(default_factory=dict)
+
+
+@activity.defn
+def send_user_notice(request: SendUserNoticeInput) -> int:
+    """Store the notice for one user once; returns 1 if it is new."""
+    title, body = render_notice(request.kind, request.context)
+    query = select(Notice.id).where(
+        Notice.case_id == request.case_id,
+        Notice.key == request.key,
+        Notice.recipient_user_id == request.user_id,
+    )
+    with session() as db:
+        if db.get(User, request.user_id) is None or db.exec(query).first() is not None:
+            return 0
+        db.add(
+            Notice(
+                case_id=request.case_id,
+                key=request.key,
+                kind=request.kind,
+                recipient_user_id=request.user_id,
+                title=title,
+                body=body,
+            )
+        )
+        try:
+            db.commit()
+        except IntegrityError:
+            db.rollback()
+            return 0
+    return 1

@@ -96,7 +96,8 @@ async def submit(
     """Start a case; returns its submission and whether it is new."""
     process = process_named(body.get("process"))
     caller.require(*process.submitters)
-    if caller.department is None:
+    # A member of the public has no department; staff submit for theirs.
+    if caller.department is None and caller.role is not Role.PUBLIC:
         raise Forbidden("提交人未关联部门，不能提交案件。", "no_department")
     try:
         request = process.request.model_validate(body)
@@ -123,8 +124,13 @@ async def submit(
     if (earlier := previous()) is not None:
         return await replayed(earlier)
 
+    # A retry above replays even if the resource has changed since.
+    if process.jurisdiction_of is not None:
+        jurisdiction = process.jurisdiction_of(session, caller, request)
+    else:
+        jurisdiction = caller.jurisdiction or ""
     ruleset = rulesets.resolve(
-        jurisdiction=caller.jurisdiction or "",
+        jurisdiction=jurisdiction,
         received_on=received_at.astimezone(BEIJING).date(),
         process=process.name,
         requested=getattr(request, "ruleset", None),
@@ -145,7 +151,7 @@ async def submit(
                 case_id=f"{process.slug}/{number}",
                 process=process.name,
                 ruleset=ruleset.id,
-                jurisdiction=caller.jurisdiction or "",
+                jurisdiction=jurisdiction,
                 applicant_department_id=draft.parties.applicant,
                 provider_department_id=draft.parties.provider,
                 start=_dump(draft.build(f"{process.slug}/{number}", number, received_at)),
@@ -431,6 +437,10 @@ def list_cases(
                     CaseRecord.provider_department_id == mine,
                 )
             )
+        case Role.PUBLIC:
+            # A member of the public sees the cases they submitted, and no others.
+            own = select(CaseSubmission.case_id).where(CaseSubmission.user_id == caller.id)
+            query = query.where(col(CaseRecord.case_id).in_(own))
         case _:
             raise Forbidden("无权查看案件列表。", "role_not_allowed")
     if process:

@@ -754,15 +754,18 @@ def list_notices(
     limit: int = 50,
     offset: int = 0,
 ) -> Listing[Notice]:
-    """Notices addressed to the caller's department (auditors: all), newest first."""
+    """Notices addressed to the caller's department, or to a member of the public themself
+    (auditors: all), newest first."""
     query = select(Notice)
     match caller.role:
         case Role.AUDITOR:
             pass
         case Role.CASEWORKER | Role.SUPERVISOR:
             query = query.where(Notice.recipient_department_id == caller.user.department_id)
+        case Role.PUBLIC:
+            query = query.where(Notice.recipient_user_id == caller.id)
         case _:
-            raise Forbidden("通知仅供经办人、监管人员和审计人员查看。", "role_not_allowed")
+            raise Forbidden("通知仅供经办人、监管人员、审计人员和本人查看。", "role_not_allowed")
     if case_id:
         query = query.where(_case_matches(Notice.case_id, case_id))
     query = query.order_by(col(Notice.created_at).desc(), col(Notice.id).desc())

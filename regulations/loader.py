@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workflows.common import Basis, Lapse, Party, StagePlan, TimeLimit
+from workflows.open_data_objection import OpenDataObjectionPlan
 from workflows.sharing_application import SharingApplicationPlan, Track, TrackPlan
 
 PACKAGED = Path(__file__).resolve().parent / "data"
@@ -66,8 +67,16 @@ class SharingApplicationSpec(_Spec):
     tracks: dict[Track, TrackSpec]
 
 
+class OpenDataObjectionSpec(_Spec):
+    article: str = Field(min_length=1)
+    instrument: str | None = None
+    assessment: StageSpec
+    verification: StageSpec
+
+
 class ProcessesSpec(_Spec):
     sharing_application: SharingApplicationSpec | None = None
+    open_data_objection: OpenDataObjectionSpec | None = None
 
 
 class InForce(_Spec):
@@ -88,6 +97,7 @@ class RulesetSpec(_Spec):
 
 
 STAGE_KINDS = {"review", "provider_review", "authority_provide", "refused", "coordination"}
+OBJECTION_STAGES = {"provider_assessment", "verification"}
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,7 @@ class Ruleset:
     spec: RulesetSpec
     source: str
     sharing_application: SharingApplicationPlan | None
+    open_data_objection: OpenDataObjectionPlan | None = None
 
     @property
     def id(self) -> str:
@@ -234,9 +245,11 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
         )
         return TimeLimit(item.working_days, item.on_timeout, text, item.basis)
 
-    def stage(item: StageSpec, field: str, kind: str | None = None) -> StagePlan:
+    def stage(
+        item: StageSpec, field: str, kind: str | None = None, kinds: set[str] = STAGE_KINDS
+    ) -> StagePlan:
         name = kind or item.stage or ""
-        if name not in STAGE_KINDS:
+        if name not in kinds:
             raise fail(f"{field}.stage", f"unknown stage {name!r}; one of {sorted(STAGE_KINDS)}")
         limits = tuple(limit(x, f"{field}.time_limits.{i}") for i, x in enumerate(item.time_limits))
         if [x.working_days for x in limits] != sorted(x.working_days for x in limits):
@@ -265,4 +278,18 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
             if s.coordination
             else None,
         )
-    return Ruleset(spec=spec, source=str(path), sharing_application=sharing)
+    objection = None
+    if (o := spec.processes.open_data_objection) is not None:
+        base = "processes.open_data_objection"
+        objection = OpenDataObjectionPlan(
+            assessment=stage(
+                o.assessment, f"{base}.assessment", "provider_assessment", OBJECTION_STAGES
+            ),
+            verification=stage(
+                o.verification, f"{base}.verification", "verification", OBJECTION_STAGES
+            ),
+            cite=cite(o.article, o.instrument, base),
+        )
+    return Ruleset(
+        spec=spec, source=str(path), sharing_application=sharing, open_data_objection=objection
+    )

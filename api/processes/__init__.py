@@ -38,6 +38,9 @@ class Process:
     submitters: frozenset[Role]
     prepare: Callable[[Session, Caller, Any, Ruleset], Draft]
     actions: dict[str, Any]  # action name -> update method
+    # Where the case belongs, when not the submitter's own jurisdiction (a member of the
+    # public has none): (session, caller, request) -> jurisdiction.
+    jurisdiction_of: Callable[[Session, Caller, Any], str] | None = None
 
 
 def find_department(session: Session, jurisdiction: str, kind: DepartmentKind) -> str | None:
@@ -85,9 +88,10 @@ PARTY_LABELS = {
 
 
 def registry() -> dict[str, Process]:
+    from api.processes.open_data_objection import OPEN_DATA_OBJECTION
     from api.processes.sharing_application import SHARING_APPLICATION
 
-    return {process.name: process for process in (SHARING_APPLICATION,)}
+    return {process.name: process for process in (SHARING_APPLICATION, OPEN_DATA_OBJECTION)}
 
 
 PROCESSES = registry()

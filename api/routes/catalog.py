@@ -76,6 +76,10 @@ class ResourceOut(BaseModel):
     status: str
     version: int
     created_by_case: str | None
+    suspended_by_case: str | None = Field(
+        description="The objection case (开放数据异议) whose suspension holds the resource."
+    )
+    status_reason: str = Field(description="Why the status last changed.")
     updated_at: BeijingTime
 
     @classmethod

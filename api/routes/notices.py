@@ -1,6 +1,7 @@
 """What decisions left behind, for the people concerned: /notices and /authorizations.
 
-Caseworkers and supervisors read the notices addressed to their department; caseworkers the
+Caseworkers and supervisors read the notices addressed to their department, members of the
+public those addressed to them; caseworkers the
 authorizations their department holds or granted, supervisors those of their jurisdiction;
 auditors everything.
 """
@@ -31,7 +32,8 @@ class NoticeOut(BaseModel):
     id: int
     case_id: str
     kind: str
-    recipient_department_id: str
+    recipient_department_id: str | None
+    recipient_user_id: int | None
     title: str
     body: str
     created_at: BeijingTime
@@ -69,7 +71,7 @@ def list_notices(
     offset: Offset = 0,
 ) -> Page[NoticeOut]:
     """Notices, newest first: caseworkers and supervisors those addressed to their
-    department; auditors all."""
+    department; members of the public those addressed to them; auditors all."""
     found = crud.list_notices(
         session=session, caller=caller, case_id=case_id, limit=limit, offset=offset
     )

@@ -1,0 +1,122 @@
+"""Submitting an objection to opened data: the resource must be opened and active; the
+objector is a member of the public or a department's caseworker (an organisation)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from api.deps import Caller
+from api.errors import Conflict, Invalid, NotFound
+from api.processes import Draft, Process, find_department
+from models import CatalogResource, Department
+from regulations import Ruleset
+from workflows.common import DepartmentKind, OpenType, Parties, Role
+from workflows.open_data_objection import (
+    Evidence,
+    Grounds,
+    OpenDataObjectionInput,
+    OpenDataObjectionWorkflow,
+)
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+
+
+class EvidenceIn(BaseModel):
+    """An attachment uploaded to the open platform, described by its digest."""
+
+    name: str = Field(min_length=1, max_length=200)
+    content_type: Literal["application/pdf", "image/jpeg", "image/png"]
+    size: int = Field(ge=1, le=MAX_EVIDENCE_BYTES, description="Bytes, at most 10 MB.")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class OpenDataObjectionRequest(BaseModel):
+    """An objection to a resource opened to the public (hubei 第二十八条)."""
+
+    process: Literal["open_data_objection"]
+    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
+    resource_id: str = Field(min_length=1)
+    grounds: Grounds = Field(description="accuracy 数据有误 / trade_secret / privacy")
+    description: str = Field(min_length=1, max_length=4000, description="异议内容")
+    contact: str = Field(min_length=1, max_length=200, description="联系方式")
+    evidence: list[EvidenceIn] = Field(min_length=1, max_length=20, description="证据材料")
+
+
+def opened_resource(session: Session, resource_id: str) -> CatalogResource:
+    resource = session.get(CatalogResource, resource_id)
+    if resource is None:
+        raise NotFound(f"目录中没有数据资源“{resource_id}”。", "resource_not_found")
+    if resource.open_type == OpenType.NOT_OPEN:
+        raise Invalid(f"数据资源“{resource.name}”属于不予开放类，未向社会开放。", "not_opened")
+    if resource.status == "suspended":
+        raise Conflict(
+            f"数据资源“{resource.name}”已因开放数据异议案件 {resource.suspended_by_case} "
+            "暂停开放，正在核实。",
+            "resource_suspended",
+        )
+    if resource.status != "active":
+        raise Conflict(f"数据资源“{resource.name}”已停止开放（{resource.status}）。")
+    return resource
+
+
+def jurisdiction_of(session: Session, caller: Caller, request: OpenDataObjectionRequest) -> str:
+    """The case belongs where the data is held: the provider's jurisdiction."""
+    resource = opened_resource(session, request.resource_id)
+    provider = session.get(Department, resource.provider_id)
+    assert provider is not None
+    return provider.jurisdiction
+
+
+def prepare(
+    session: Session, caller: Caller, request: OpenDataObjectionRequest, ruleset: Ruleset
+) -> Draft:
+    plan = ruleset.open_data_objection
+    assert plan is not None
+    resource = opened_resource(session, request.resource_id)
+    if resource.provider_id == caller.user.department_id:
+        raise Invalid("数据提供部门不能对本部门开放的数据提出异议。", "own_data")
+    jurisdiction = jurisdiction_of(session, caller, request)
+    parties = Parties(
+        applicant=caller.user.department_id,
+        provider=resource.provider_id,
+        authority=find_department(session, jurisdiction, DepartmentKind.COMPETENT_AUTHORITY),
+    )
+
+    def build(case_id: str, case_number: str, received_at: datetime) -> OpenDataObjectionInput:
+        return OpenDataObjectionInput(
+            case_id=case_id,
+            case_number=case_number,
+            ruleset=ruleset.id,
+            jurisdiction=jurisdiction,
+            received_at=received_at,
+            parties=parties,
+            plan=plan,
+            submitted_by=caller.actor(),
+            resource_id=resource.id,
+            resource_name=resource.name,
+            grounds=request.grounds,
+            description=request.description,
+            contact=request.contact,
+            evidence=[Evidence(**e.model_dump()) for e in request.evidence],
+        )
+
+    return Draft(parties=parties, build=build)
+
+
+W = OpenDataObjectionWorkflow
+OPEN_DATA_OBJECTION = Process(
+    name="open_data_objection",
+    title="开放数据异议",
+    slug="open-data-objection",
+    run=W.run,
+    input=OpenDataObjectionInput,
+    request=OpenDataObjectionRequest,
+    submitters=frozenset({Role.PUBLIC, Role.CASEWORKER}),
+    prepare=prepare,
+    actions={"suspend": W.suspend, "keep_open": W.keep_open, "close": W.close},
+    jurisdiction_of=jurisdiction_of,
+)

@@ -1,0 +1,258 @@
+"""Objections to opened data (开放数据异议) under hubei 第二十八条, through the API on the
+time-skipping server.
+
+The clock starts on Monday 2026-11-23 09:00 Beijing. The assessment target is 2 working days:
+it ends at 24:00 of Wednesday 2026-11-25, so the target instant is 2026-11-26T00:00+08:00.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlmodel import Session
+
+from api.deps import hash_token
+from models import ApiToken, User
+from tests.cases import act, at, done, keep_history, kinds, notices, resource, until, view
+from tests.conftest import auth
+from workflows.common import Role
+
+HUBEI_28 = "《湖北省政务数据资源应用与管理办法》第二十八条"
+ASSESS_TARGET = "运营目标（第二十八条未规定时限）：评估是否中止开放"
+EVIDENCE = [
+    {
+        "name": "出生证明.pdf",
+        "content_type": "application/pdf",
+        "size": 204_800,
+        "sha256": "a" * 64,
+    }
+]
+
+
+def objection(**body: Any) -> dict[str, Any]:
+    return {
+        "process": "open_data_objection",
+        "resource_id": "hubei-org",
+        "grounds": "accuracy",
+        "description": "公开的机构地址有误，已搬迁。",
+        "contact": "13800000000",
+        "evidence": EVIDENCE,
+        **body,
+    }
+
+
+async def object_to(api: httpx.AsyncClient, key: str = "public", **body: Any) -> dict[str, Any]:
+    response = await api.post("/api/v1/cases", json=objection(**body), headers=auth(key))
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def suspended(api: httpx.AsyncClient, case: dict[str, Any]) -> dict[str, Any]:
+    return await done(api, "hubei-provider", case, "suspend")
+
+
+async def test_provider_suspends_the_opening_at_once_and_the_time_is_measured(
+    api, clock, session, env
+):
+    case = await object_to(api)
+    assert case["case_number"].startswith("HB419-2026-")
+    assert case["stage"] == "provider_assessment"
+    assert case["deadline"]["basis"] == "target"
+    assert case["deadline"]["cite"] == ASSESS_TARGET
+    assert case["deadline"]["due"] == "2026-11-26T00:00:00+08:00"
+    assert case["actions"] == []
+    assert (await view(api, "hubei-provider", case))["actions"] == ["keep_open", "suspend"]
+    [received] = notices(session, case["case_id"], "objection_received")
+    assert received.recipient_department_id == "hubei-police"
+
+    await clock.advance(timedelta(hours=3))
+    state = await suspended(api, case)
+    assert state["stage"] == "verification"
+    after = state["details"]["suspended_after_seconds"]
+    assert 3 * 3600 <= after < 3 * 3600 + 60
+    [event] = [e for e in state["events"] if e["kind"] == "opening_suspended"]
+    assert event["detail"]["after_seconds"] == str(after)
+    held = resource(session, "hubei-org")
+    assert held is not None
+    assert (held.status, held.suspended_by_case) == ("suspended", case["case_number"])
+    shown = (await api.get("/api/v1/catalog/hubei-org", headers=auth("public"))).json()
+    assert shown["status"] == "suspended"
+    assert shown["suspended_by_case"] == case["case_number"]
+    assert case["case_number"] in shown["status_reason"]
+
+    # While suspended: no new objection, no sharing application; both name the case.
+    again = await api.post("/api/v1/cases", json=objection(), headers=auth("public"))
+    assert again.status_code == 409, again.text
+    assert case["case_number"] in again.json()["message"]
+    sharing = await api.post(
+        "/api/v1/cases",
+        json={
+            "process": "sharing_application",
+            "resource_id": "hubei-org",
+            "purpose": "核验机构",
+            "scenario": "登记",
+        },
+        headers=auth("hubei-applicant"),
+    )
+    assert sharing.status_code == 409, sharing.text
+    assert case["case_number"] in sharing.json()["message"]
+
+    state = await done(
+        api, "hubei-provider", case, "close", decision="withdraw", reason="核实地址确有错误"
+    )
+    assert (state["status"], state["outcome"]) == ("closed", "data_withdrawn")
+    assert state["details"]["feedback_after_seconds"] >= after
+    retired = resource(session, "hubei-org")
+    assert retired is not None
+    assert (retired.status, retired.suspended_by_case) == ("retired", None)
+    await keep_history(env.client, case, "hubei-objection-withdrawn")
+
+
+async def test_restore_reopens_and_the_public_objector_reads_the_outcome(api, session, env, world):
+    case = await object_to(api, grounds="privacy")
+    await suspended(api, case)
+    state = await done(
+        api, "hubei-provider", case, "close", decision="restore", reason="未含个人信息"
+    )
+    assert state["outcome"] == "restored"
+    back = resource(session, "hubei-org")
+    assert back is not None
+    assert (back.status, back.suspended_by_case) == ("active", None)
+
+    told = notices(session, case["case_id"], "objection_decided")
+    assert {n.recipient_user_id for n in told} == {None, world.user_ids["public"]}
+    response = await api.get("/api/v1/notices", headers=auth("public"))
+    assert response.status_code == 200, response.text
+    [mine] = response.json()["items"]
+    assert mine["case_id"] == case["case_id"]
+    assert "恢复开放" in mine["body"] and "未含个人信息" in mine["body"]
+    await keep_history(env.client, case, "hubei-objection-restored")
+
+
+async def test_processed_data_is_reopened_with_a_note_of_what_was_done(api, session, env):
+    case = await object_to(api, grounds="trade_secret")
+    await suspended(api, case)
+    missing = await act(
+        api, "hubei-provider", case, "close", decision="reopen_processed", reason="已脱敏"
+    )
+    assert missing.status_code == 422, missing.text
+    state = await done(
+        api,
+        "hubei-provider",
+        case,
+        "close",
+        decision="reopen_processed",
+        reason="涉及商业秘密的字段已处理",
+        note="删除“地址”字段中的门牌号",
+    )
+    assert state["outcome"] == "reopened_processed"
+    reopened = resource(session, "hubei-org")
+    assert reopened is not None
+    assert reopened.status == "active"
+    [told] = [
+        n for n in notices(session, case["case_id"], "objection_decided") if n.recipient_user_id
+    ]
+    assert "门牌号" in told.body
+    await keep_history(env.client, case, "hubei-objection-reopened")
+
+
+async def test_provider_may_keep_the_opening_with_reasons(api, session, env):
+    case = await object_to(api)
+    missing = await act(api, "hubei-provider", case, "keep_open")
+    assert missing.status_code == 422, missing.text
+    state = await done(api, "hubei-provider", case, "keep_open", reason="证据不足以中止开放")
+    assert state["stage"] == "verification"
+    assert "suspended_after_seconds" not in state["details"]
+    assert "opening_suspended" not in kinds(state)
+    kept = resource(session, "hubei-org")
+    assert kept is not None
+    assert kept.status == "active"
+    state = await done(api, "hubei-provider", case, "close", decision="restore", reason="数据无误")
+    assert state["outcome"] == "restored"
+    await keep_history(env.client, case, "hubei-objection-kept-open")
+
+
+async def test_only_the_provider_acts_and_only_at_its_stage(api):
+    case = await object_to(api)
+    assert (await act(api, "hubei-applicant", case, "suspend")).status_code == 403
+    assert (await act(api, "public", case, "suspend")).status_code == 403
+    early = await act(api, "hubei-provider", case, "close", decision="restore", reason="无误")
+    assert early.status_code == 409, early.text
+    await suspended(api, case)
+    assert (await act(api, "hubei-provider", case, "suspend")).status_code == 409
+    bad = await act(api, "hubei-provider", case, "close", decision="delete", reason="无")
+    assert bad.status_code == 422
+    no_reason = await act(api, "hubei-provider", case, "close", decision="withdraw")
+    assert no_reason.status_code == 422
+
+
+async def test_only_opened_active_data_with_valid_evidence_can_be_objected_to(api):
+    async def refused(**body: Any) -> httpx.Response:
+        return await api.post("/api/v1/cases", json=objection(**body), headers=auth("public"))
+
+    not_opened = await refused(resource_id="hubei-hukou")
+    assert not_opened.status_code == 422
+    assert "不予开放" in not_opened.json()["message"]
+    assert (await refused(resource_id="nowhere")).status_code == 404
+    assert (await refused(evidence=[])).status_code == 422
+    too_big = [{**EVIDENCE[0], "size": 10 * 1024 * 1024 + 1}]
+    assert (await refused(evidence=too_big)).status_code == 422
+    wrong_type = [{**EVIDENCE[0], "content_type": "application/zip"}]
+    assert (await refused(evidence=wrong_type)).status_code == 422
+    own = await api.post("/api/v1/cases", json=objection(), headers=auth("hubei-provider"))
+    assert own.status_code == 422
+
+
+async def test_an_organisation_objects_through_its_caseworker(api, session):
+    case = await object_to(api, "hubei-applicant")
+    assert case["parties"]["applicant"] == "hubei-civil"
+    listed = await api.get("/api/v1/cases", headers=auth("hubei-applicant"))
+    assert [c["case_id"] for c in listed.json()["items"]] == [case["case_id"]]
+
+
+async def test_lichuan_objections_run_under_hubei_article_28(api):
+    case = await object_to(api, resource_id="lichuan-org")
+    assert case["case_number"].startswith("LC20-2026-")
+    assert case["jurisdiction"] == "hubei.lichuan"
+    provider_view = await view(api, "lichuan-provider", case)
+    assert provider_view["actions"] == ["keep_open", "suspend"]
+    state = await done(api, "lichuan-provider", case, "suspend")
+    [event] = [e for e in state["events"] if e["kind"] == "opening_suspended"]
+    assert event["detail"]["cite"] == HUBEI_28
+
+
+async def test_a_public_objector_sees_only_their_own_cases(api, session: Session):
+    other = User(name="另一公众用户", role=Role.PUBLIC)
+    session.add(other)
+    session.flush()
+    assert other.id is not None
+    session.add(ApiToken(user_id=other.id, token_hash=hash_token("other-token"), prefix="other-"))
+    session.commit()
+
+    case = await object_to(api)
+    mine = await api.get("/api/v1/cases", headers=auth("public"))
+    assert [c["case_id"] for c in mine.json()["items"]] == [case["case_id"]]
+    assert (await view(api, "public", case))["details"]["grounds"] == "accuracy"
+    theirs = await api.get("/api/v1/cases", headers=auth("other"))
+    assert theirs.status_code == 200 and theirs.json()["items"] == []
+    peek = await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("other"))
+    assert peek.status_code == 403
+    assert (await api.get("/api/v1/notices", headers=auth("other"))).json()["items"] == []
+
+
+async def test_assessment_past_target_is_overdue_for_the_supervisor(api, clock, session, env):
+    case = await object_to(api)
+    await clock.advance_to(at("2026-11-26T00:00:01+08:00"))
+    state = await until(api, "hubei-supervisor", case, lambda s: s["overdue"])
+    assert state["stage"] == "provider_assessment"
+    assert "reminded" in kinds(state) and "overdue" in kinds(state)
+    told = {n.recipient_department_id for n in notices(session, case["case_id"], "overdue")}
+    assert told == {"hubei-police", "hubei-bigdata"}
+    listed = await api.get("/api/v1/cases?overdue=true", headers=auth("hubei-supervisor"))
+    assert [c["case_id"] for c in listed.json()["items"]] == [case["case_id"]]
+    # Late, the provider can still suspend; the case keeps waiting until it does.
+    state = await suspended(api, case)
+    assert state["details"]["suspended_after_seconds"] > 2 * 24 * 3600
+    await keep_history(env.client, case, "hubei-objection-overdue")

@@ -1,0 +1,293 @@
+"""Objection to opened data (开放数据异议, hubei 第二十八条): a person or organisation says
+opened data is inaccurate, or infringes a trade secret or privacy, and gives evidence.
+
+- `provider_assessment`: the provider judges whether suspension is necessary: `suspend` takes
+  the opening down at once (立即: no timer, but the time from receipt is measured and
+  recorded), `keep_open` leaves it open, with reasons.
+- `verification`: the provider verifies and `close`s with a `decision`: `withdraw` the data,
+  `restore` the opening, or `reopen_processed` (processed, e.g. desensitised, then reopened).
+
+The objector is told the outcome with reasons. The instrument sets no number of days: the
+ruleset's limits are operator targets, which remind and mark the case overdue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from temporalio import workflow
+
+from workflows.case import CaseWorkflow, Decision, effect, new_state
+from workflows.common import (
+    ActionInput,
+    Actor,
+    CaseState,
+    Parties,
+    PlannedDeadline,
+    Role,
+    StagePlan,
+)
+
+with workflow.unsafe.imports_passed_through():
+    from activities.catalog import SetResourceStatusInput, set_resource_status
+    from activities.notices import SendUserNoticeInput, send_user_notice
+
+
+class Grounds(StrEnum):
+    ACCURACY = "accuracy"  # 数据有误
+    TRADE_SECRET = "trade_secret"  # 侵犯商业秘密
+    PRIVACY = "privacy"  # 侵犯个人隐私
+
+
+class Closing(StrEnum):
+    """The provider's decision after verification."""
+
+    WITHDRAW = "withdraw"  # 撤回数据
+    RESTORE = "restore"  # 恢复开放
+    REOPEN_PROCESSED = "reopen_processed"  # 处理后重新开放
+
+
+class Outcome(StrEnum):
+    WITHDRAWN = "data_withdrawn"
+    RESTORED = "restored"
+    REOPENED = "reopened_processed"
+    LAPSED = "lapsed"  # a ruleset target that closes the case
+
+
+OUTCOMES = {
+    Closing.WITHDRAW: Outcome.WITHDRAWN,
+    Closing.RESTORE: Outcome.RESTORED,
+    Closing.REOPEN_PROCESSED: Outcome.REOPENED,
+}
+CATALOG_STATUS = {
+    Closing.WITHDRAW: "retired",
+    Closing.RESTORE: "active",
+    Closing.REOPEN_PROCESSED: "active",
+}
+
+
+@dataclass(frozen=True)
+class OpenDataObjectionPlan:
+    """The objection part of a ruleset, as data recorded in the case's history."""
+
+    assessment: StagePlan
+    verification: StagePlan
+    cite: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An attachment as the open platform describes it: name, type, size and digest."""
+
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class OpenDataObjectionInput:
+    case_id: str
+    case_number: str
+    ruleset: str
+    jurisdiction: str
+    received_at: datetime
+    parties: Parties
+    plan: OpenDataObjectionPlan
+    submitted_by: Actor
+    resource_id: str
+    resource_name: str
+    grounds: Grounds
+    description: str
+    contact: str
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+STAGE_ACTIONS = {
+    "provider_assessment": frozenset({"suspend", "keep_open"}),
+    "verification": frozenset({"close"}),
+}
+
+
+@workflow.defn
+class OpenDataObjectionWorkflow(CaseWorkflow):
+    """One objection to opened data.
+
+    Query: `view`. Signal: `replan_deadlines`. Updates: `suspend`, `keep_open`, `close`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._input: OpenDataObjectionInput | None = None
+
+    @workflow.run
+    async def run(self, request: OpenDataObjectionInput) -> CaseState:
+        self._input = request
+        self._open_case(
+            new_state(
+                case_id=request.case_id,
+                case_number=request.case_number,
+                process="open_data_objection",
+                ruleset=request.ruleset,
+                jurisdiction=request.jurisdiction,
+                received_at=request.received_at,
+                parties=request.parties,
+                details={
+                    "resource_id": request.resource_id,
+                    "resource_name": request.resource_name,
+                    "grounds": request.grounds.value,
+                    "description": request.description,
+                    "contact": request.contact,
+                    "evidence": [asdict(e) for e in request.evidence],
+                    "submitted_by": request.submitted_by.user_id,
+                },
+            ),
+            submitted_by=request.submitted_by,
+        )
+        await self._notify(
+            "objection_received",
+            [request.parties.applicant, request.parties.provider],
+            resource=request.resource_name,
+            grounds=request.grounds.value,
+            cite=request.plan.cite,
+        )
+        plan = request.plan
+        result = await self.await_decision(plan.assessment, STAGE_ACTIONS[plan.assessment.stage])
+        if isinstance(result, PlannedDeadline):
+            return await self._close_case(Outcome.LAPSED, cite=result.cite)
+        if result.action == "suspend":
+            await self._suspend(result)
+        result = await self.await_decision(
+            plan.verification, STAGE_ACTIONS[plan.verification.stage]
+        )
+        if isinstance(result, PlannedDeadline):
+            return await self._close_case(Outcome.LAPSED, cite=result.cite)
+        return await self._conclude(result)
+
+    async def _suspend(self, decision: Decision) -> None:
+        request = self.request
+        await effect(
+            set_resource_status,
+            SetResourceStatusInput(
+                case_id=request.case_id,
+                case_number=request.case_number,
+                resource_id=request.resource_id,
+                status="suspended",
+                reason=f"开放数据异议 {request.case_number}：暂停开放，待核实。",
+            ),
+        )
+        # 立即 sets no timer: the time it took is measured from receipt and reported.
+        suspended_at = self.now()
+        seconds = int((suspended_at - request.received_at).total_seconds())
+        self.state.details["suspended_at"] = suspended_at.isoformat()
+        self.state.details["suspended_after_seconds"] = seconds
+        self._event(
+            "opening_suspended",
+            decision.input.actor,
+            resource_id=request.resource_id,
+            after_seconds=str(seconds),
+            cite=request.plan.cite,
+        )
+
+    async def _conclude(self, decision: Decision) -> CaseState:
+        request = self.request
+        closing = Closing(decision.input.decision)
+        await effect(
+            set_resource_status,
+            SetResourceStatusInput(
+                case_id=request.case_id,
+                case_number=request.case_number,
+                resource_id=request.resource_id,
+                status=CATALOG_STATUS[closing],
+                reason=f"开放数据异议 {request.case_number}：{CLOSING_NAMES[closing]}。"
+                f"{decision.input.reason}",
+            ),
+        )
+        answered_at = self.now()
+        self.state.details["feedback_after_seconds"] = int(
+            (answered_at - request.received_at).total_seconds()
+        )
+        context = {
+            "resource": request.resource_name,
+            "decision": closing.value,
+            "reason": decision.input.reason,
+            "note": decision.input.note,
+            "cite": request.plan.cite,
+        }
+        await self._notify(
+            "objection_decided", [request.parties.applicant, request.parties.provider], **context
+        )
+        if request.submitted_by.role is Role.PUBLIC:
+            await effect(
+                send_user_notice,
+                SendUserNoticeInput(
+                    case_id=request.case_id,
+                    key=f"{len(self.state.events)}-objection_decided",
+                    kind="objection_decided",
+                    user_id=request.submitted_by.user_id,
+                    context={
+                        "case_number": request.case_number,
+                        "process": "open_data_objection",
+                        "ruleset": request.ruleset,
+                        **context,
+                    },
+                ),
+            )
+        return await self._close_case(
+            OUTCOMES[closing], reason=decision.input.reason, decision=closing.value
+        )
+
+    @property
+    def request(self) -> OpenDataObjectionInput:
+        assert self._input is not None
+        return self._input
+
+    def _payload_problem(self, action: str, request: ActionInput) -> str | None:
+        if action == "keep_open" and not request.reason.strip():
+            return "不暂停开放，必须说明理由。"
+        if action == "close":
+            if request.decision not in {c.value for c in Closing}:
+                return (
+                    "核实结论须为 withdraw（撤回数据）、restore（恢复开放）"
+                    "或 reopen_processed（处理后重新开放）。"
+                )
+            if not request.reason.strip():
+                return "核实结论必须说明理由，以告知异议人。"
+            if request.decision == Closing.REOPEN_PROCESSED and not request.note.strip():
+                return "处理后重新开放，须在 note 中说明对数据作了哪些处理。"
+        return None
+
+    # One update per action: the API refers to these methods, never to their names.
+
+    @workflow.update
+    async def suspend(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("suspend", request)
+
+    @suspend.validator
+    def _validate_suspend(self, request: ActionInput) -> None:
+        self._validate_action("suspend", request)
+
+    @workflow.update
+    async def keep_open(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("keep_open", request)
+
+    @keep_open.validator
+    def _validate_keep_open(self, request: ActionInput) -> None:
+        self._validate_action("keep_open", request)
+
+    @workflow.update
+    async def close(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("close", request)
+
+    @close.validator
+    def _validate_close(self, request: ActionInput) -> None:
+        self._validate_action("close", request)
+
+
+CLOSING_NAMES = {
+    Closing.WITHDRAW: "撤回数据",
+    Closing.RESTORE: "恢复开放",
+    Closing.REOPEN_PROCESSED: "处理后重新开放",
+}
