@@ -399,6 +399,11 @@ async def act(
 # -- list ----------------------------------------------------------------------------------
 
 
+def in_beijing(moment: datetime) -> datetime:
+    """A filter's time as given; without a zone it means Beijing time, as the API shows."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=BEIJING)
+
+
 def list_cases(
     *,
     session: Session,
@@ -467,9 +472,9 @@ def list_cases(
         horizon = deadline(now, due_within, calendar).due if due_within > 0 else now
         query = query.where(CaseRecord.status == "open", col(CaseRecord.due) <= horizon)
     if received_from:
-        query = query.where(CaseRecord.received_at >= received_from)
+        query = query.where(CaseRecord.received_at >= in_beijing(received_from))
     if received_to:
-        query = query.where(CaseRecord.received_at < received_to)
+        query = query.where(CaseRecord.received_at < in_beijing(received_to))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(
         query.order_by(col(CaseRecord.due).is_(None), col(CaseRecord.due), CaseRecord.case_id)

@@ -92,6 +92,8 @@ def _body(status: int, code: str, message: str) -> JSONResponse:
 
 FIELD_PROBLEMS = {
     "missing": "缺少必填字段",
+    "dict_type": "应为 JSON 对象",
+    "model_attributes_type": "应为 JSON 对象",
     "string_too_short": "不能为空",
     "string_too_long": "过长",
     "string_type": "应为字符串",
