@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import ClassVar, TypeVar
+from typing import ClassVar, Protocol, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -66,6 +66,25 @@ STAFF_ROLE = {
 }
 
 
+class CaseStart(Protocol):
+    """What every process's input says about the case itself (read-only: inputs are frozen)."""
+
+    @property
+    def case_id(self) -> str: ...
+    @property
+    def case_number(self) -> str: ...
+    @property
+    def ruleset(self) -> str: ...
+    @property
+    def jurisdiction(self) -> str: ...
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def parties(self) -> Parties: ...
+    @property
+    def submitted_by(self) -> Actor: ...
+
+
 @dataclass
 class Decision:
     action: str
@@ -98,16 +117,26 @@ class CaseWorkflow:
 
     # -- the case clock --------------------------------------------------------------------
 
-    def _open_case(self, state: CaseState, submitted_by: Actor | None) -> None:
-        """Start the case clock at the platform's recorded receipt time.
+    def _open_case(self, request: CaseStart, process: str, details: dict[str, object]) -> None:
+        """Open the case from its input, and start the case clock at the platform's recorded
+        receipt time.
 
         Timers run on workflow time; the law counts from `received_at`. The two differ by the
         moments between the API recording receipt and the workflow starting (or, for a case
         replayed in a test, by however far the test server's clock is from the receipt).
         """
-        self._state = state
-        self._offset = state.received_at - workflow.now()
-        self._event("received", submitted_by)
+        self._state = new_state(
+            case_id=request.case_id,
+            case_number=request.case_number,
+            process=process,
+            ruleset=request.ruleset,
+            jurisdiction=request.jurisdiction,
+            received_at=request.received_at,
+            parties=request.parties,
+            details={**details, "submitted_by": request.submitted_by.user_id},
+        )
+        self._offset = request.received_at - workflow.now()
+        self._event("received", request.submitted_by)
 
     def now(self) -> datetime:
         return workflow.now() + self._offset

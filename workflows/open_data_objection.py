@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from temporalio import workflow
 
-from workflows.case import CaseWorkflow, Decision, effect, new_state
+from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
     ActionInput,
     Actor,
@@ -126,25 +126,16 @@ class OpenDataObjectionWorkflow(CaseWorkflow):
     async def run(self, request: OpenDataObjectionInput) -> CaseState:
         self._input = request
         self._open_case(
-            new_state(
-                case_id=request.case_id,
-                case_number=request.case_number,
-                process="open_data_objection",
-                ruleset=request.ruleset,
-                jurisdiction=request.jurisdiction,
-                received_at=request.received_at,
-                parties=request.parties,
-                details={
-                    "resource_id": request.resource_id,
-                    "resource_name": request.resource_name,
-                    "grounds": request.grounds.value,
-                    "description": request.description,
-                    "contact": request.contact,
-                    "evidence": [asdict(e) for e in request.evidence],
-                    "submitted_by": request.submitted_by.user_id,
-                },
-            ),
-            submitted_by=request.submitted_by,
+            request,
+            "open_data_objection",
+            details={
+                "resource_id": request.resource_id,
+                "resource_name": request.resource_name,
+                "grounds": request.grounds.value,
+                "description": request.description,
+                "contact": request.contact,
+                "evidence": [asdict(e) for e in request.evidence],
+            },
         )
         await self._notify(
             "objection_received",

@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from temporalio import workflow
 
-from workflows.case import CaseWorkflow, Decision, effect, new_state
+from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
     ActionInput,
     Actor,
@@ -121,25 +121,16 @@ class SharingApplicationWorkflow(CaseWorkflow):
     async def run(self, request: SharingApplicationInput) -> CaseState:
         self._input = request
         self._open_case(
-            new_state(
-                case_id=request.case_id,
-                case_number=request.case_number,
-                process="sharing_application",
-                ruleset=request.ruleset,
-                jurisdiction=request.jurisdiction,
-                received_at=request.received_at,
-                parties=request.parties,
-                details={
-                    "track": request.track.value,
-                    "resource_id": request.resource_id,
-                    "resource_name": request.resource_name,
-                    "purpose": request.purpose,
-                    "scenario": request.scenario,
-                    "fields": list(request.fields),
-                    "submitted_by": request.submitted_by.user_id,
-                },
-            ),
-            submitted_by=request.submitted_by,
+            request,
+            "sharing_application",
+            details={
+                "track": request.track.value,
+                "resource_id": request.resource_id,
+                "resource_name": request.resource_name,
+                "purpose": request.purpose,
+                "scenario": request.scenario,
+                "fields": list(request.fields),
+            },
         )
         await self._notify(
             "submitted",
