@@ -222,7 +222,9 @@ async def test_yearly_maintenance_opens_one_case_per_department_due_at_year_end(
     )
     assert first == again
     assert len(first) == 4  # hubei-police, hubei-civil, lichuan-police, lichuan-civil
-    report = await api.get("/api/v1/catalog/maintenance?year=2026", headers=auth("hubei-supervisor"))
+    report = await api.get(
+        "/api/v1/catalog/maintenance?year=2026", headers=auth("hubei-supervisor")
+    )
     rows = report.json()
     assert {r["department_id"] for r in rows} == {
         "hubei-police",
