@@ -15,16 +15,26 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.authorizations import add_catalog_entry, grant_authorization
 from activities.catalog import set_resource_status
-from activities.deadlines import plan_deadline
+from activities.catalog_versions import publish_draft
+from activities.deadlines import plan_deadline, plan_year_end
 from activities.notices import send_notice, send_user_notice
 from activities.projection import record_case
+from activities.yearly_maintenance import open_yearly_maintenance
 from models.db import migrate
+from shixian.schedules import ensure_schedules
 from shixian.settings import Settings, get_settings
 from shixian.temporal import connect
+from workflows.catalog_update import CatalogUpdateWorkflow
 from workflows.open_data_objection import OpenDataObjectionWorkflow
 from workflows.sharing_application import SharingApplicationWorkflow
+from workflows.yearly_maintenance import YearlyMaintenanceWorkflow
 
-WORKFLOWS = [SharingApplicationWorkflow, OpenDataObjectionWorkflow]
+WORKFLOWS = [
+    SharingApplicationWorkflow,
+    OpenDataObjectionWorkflow,
+    CatalogUpdateWorkflow,
+    YearlyMaintenanceWorkflow,
+]
 ACTIVITIES = [
     plan_deadline,
     send_notice,
@@ -33,6 +43,9 @@ ACTIVITIES = [
     grant_authorization,
     add_catalog_entry,
     set_resource_status,
+    publish_draft,
+    plan_year_end,
+    open_yearly_maintenance,
 ]
 
 # The shared vocabulary (plain dataclasses and enums) is passed through the sandbox, so an
@@ -74,6 +87,7 @@ async def run(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    await ensure_schedules(client, settings.task_queue)
     worker = build_worker(client, settings.task_queue)
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_target)
     async with worker:

@@ -8,16 +8,16 @@ only through their `replan_deadlines` signal.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from temporalio import activity
 
-from calendars import ChinaCalendar, deadline, load_calendar
+from calendars import ChinaCalendar, deadline, end_of_day, load_calendar
 from shixian.reloading import Reloading
 from shixian.settings import get_settings
-from workflows.common import PlannedDeadline, TimeLimit
+from workflows.common import Basis, Lapse, PlannedDeadline, TimeLimit
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -57,4 +57,33 @@ def plan_deadline(request: PlanDeadlineInput) -> PlannedDeadline:
         remind_at=datetime.combine(counted.last_day, time(0), BEIJING),
         provisional=counted.provisional,
         notices=list(counted.notices),
+    )
+
+
+@dataclass(frozen=True)
+class PlanYearEndInput:
+    """A period that ends on a calendar date, not after N working days: hubei 第十一条's yearly
+    maintenance is due by the end of the year."""
+
+    stage: str
+    cite: str
+    year: int
+    counted_from: datetime
+
+
+@activity.defn
+def plan_year_end(request: PlanYearEndInput) -> PlannedDeadline:
+    last_day = date(request.year, 12, 31)
+    return PlannedDeadline(
+        stage=request.stage,
+        cite=request.cite,
+        on_timeout=Lapse.OVERDUE,
+        basis=Basis.STATUTE,
+        working_days=0,
+        counted_from=request.counted_from,
+        last_day=last_day,
+        due=end_of_day(last_day),
+        # A month ahead: a year's maintenance is not done in the last day.
+        remind_at=datetime.combine(date(request.year, 12, 1), time(0), BEIJING),
+        provisional=False,
     )

@@ -44,7 +44,7 @@ from calendars import (
     working_days_left,
 )
 from models import CaseCounter, CaseRecord, CaseSubmission
-from regulations import Rulesets
+from regulations import Ruleset, Rulesets
 from shixian.settings import Settings
 from workflows.case import CaseWorkflow, new_state
 from workflows.common import (
@@ -529,3 +529,53 @@ async def replan_open_cases(*, session: Session, temporal: Client, reason: str) 
             if error.status is not RPCStatusCode.NOT_FOUND:
                 raise from_rpc(error) from error
     return asked
+
+
+# -- cases the platform opens itself -------------------------------------------------------
+
+
+def open_platform_case(
+    session: Session,
+    *,
+    process: Process,
+    ruleset: Ruleset,
+    key: str,
+    user_id: int,
+    jurisdiction: str,
+    parties: Parties,
+    build: Callable[[str, str, datetime], Any],
+    received_at: datetime,
+) -> tuple[CaseSubmission, Any]:
+    """Number a case the platform opens on its own (a schedule), once per `key`: a retry
+    finds the submission made the first time. Returns it with the workflow input to start."""
+
+    def taken() -> CaseSubmission | None:
+        return session.exec(
+            select(CaseSubmission).where(
+                CaseSubmission.user_id == user_id, CaseSubmission.idempotency_key == key
+            )
+        ).first()
+
+    if (earlier := taken()) is not None:
+        return earlier, TypeAdapter(process.input).validate_python(earlier.start)
+    year = received_at.astimezone(BEIJING).year
+    submission, _ = _allocate(
+        session,
+        taken=taken,
+        prefix=ruleset.spec.case_prefix,
+        ruleset=ruleset.id,
+        year=year,
+        make=lambda number: CaseSubmission(
+            user_id=user_id,
+            idempotency_key=key,
+            request_hash=hashlib.sha256(key.encode()).hexdigest(),
+            case_id=f"{process.slug}/{number}",
+            process=process.name,
+            ruleset=ruleset.id,
+            jurisdiction=jurisdiction,
+            applicant_department_id=parties.applicant,
+            provider_department_id=parties.provider,
+            start=_dump(build(f"{process.slug}/{number}", number, received_at)),
+        ),
+    )
+    return submission, TypeAdapter(process.input).validate_python(submission.start)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from workflows.catalog_update import CatalogUpdatePlan, Trigger
 from workflows.common import Basis, Lapse, Party, StagePlan, TimeLimit
 from workflows.open_data_objection import OpenDataObjectionPlan
 from workflows.sharing_application import SharingApplicationPlan, Track, TrackPlan
@@ -74,9 +76,28 @@ class OpenDataObjectionSpec(_Spec):
     verification: StageSpec
 
 
+class CiteSpec(_Spec):
+    article: str = Field(min_length=1)
+    instrument: str | None = None
+
+
+class CatalogUpdateSpec(_Spec):
+    article: str = Field(min_length=1)
+    instrument: str | None = None
+    triggers: dict[Trigger, CiteSpec] = Field(min_length=1)
+    update: StageSpec
+    extension: LimitSpec | None = None
+    extension_review: StageSpec | None = None
+    review: StageSpec | None = None
+    rework: StageSpec | None = None
+    rework_rounds: int = Field(0, ge=0, le=10)
+    yearly: StageSpec | None = None
+
+
 class ProcessesSpec(_Spec):
     sharing_application: SharingApplicationSpec | None = None
     open_data_objection: OpenDataObjectionSpec | None = None
+    catalog_update: CatalogUpdateSpec | None = None
 
 
 class InForce(_Spec):
@@ -98,6 +119,7 @@ class RulesetSpec(_Spec):
 
 STAGE_KINDS = {"review", "provider_review", "authority_provide", "refused", "coordination"}
 OBJECTION_STAGES = {"provider_assessment", "verification"}
+CATALOG_STAGES = {"department_update", "extension_review", "authority_review", "rework"}
 
 
 @dataclass(frozen=True)
@@ -106,6 +128,7 @@ class Ruleset:
     source: str
     sharing_application: SharingApplicationPlan | None
     open_data_objection: OpenDataObjectionPlan | None = None
+    catalog_update: CatalogUpdatePlan | None = None
 
     @property
     def id(self) -> str:
@@ -290,6 +313,46 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
             ),
             cite=cite(o.article, o.instrument, base),
         )
+    catalog = None
+    if (c := spec.processes.catalog_update) is not None:
+        catalog = _catalog_update(c, stage, limit, cite, fail)
     return Ruleset(
-        spec=spec, source=str(path), sharing_application=sharing, open_data_objection=objection
+        spec=spec,
+        source=str(path),
+        sharing_application=sharing,
+        open_data_objection=objection,
+        catalog_update=catalog,
+    )
+
+
+def _catalog_update(
+    c: CatalogUpdateSpec,
+    stage: Callable[..., StagePlan],
+    limit: Callable[[LimitSpec, str], TimeLimit],
+    cite: Callable[[str, str | None, str], str],
+    fail: Callable[[str, str], RulesetError],
+) -> CatalogUpdatePlan:
+    base = "processes.catalog_update"
+
+    def optional(item: StageSpec | None, name: str, kind: str) -> StagePlan | None:
+        return stage(item, f"{base}.{name}", kind, CATALOG_STAGES) if item else None
+
+    update = stage(c.update, f"{base}.update", "department_update", CATALOG_STAGES)
+    if c.extension is not None and (len(update.time_limits) != 1 or c.extension_review is None):
+        raise fail(f"{base}.extension", "needs extension_review and exactly one limit in update")
+    if c.review is not None and c.rework_rounds and c.rework is None:
+        raise fail(f"{base}.rework", "rework_rounds needs a rework stage")
+    return CatalogUpdatePlan(
+        update=update,
+        cite=cite(c.article, c.instrument, base),
+        triggers={
+            trigger.value: cite(t.article, t.instrument, f"{base}.triggers.{trigger}")
+            for trigger, t in c.triggers.items()
+        },
+        extension=limit(c.extension, f"{base}.extension") if c.extension else None,
+        extension_review=optional(c.extension_review, "extension_review", "extension_review"),
+        review=optional(c.review, "review", "authority_review"),
+        rework=optional(c.rework, "rework", "rework"),
+        rework_rounds=c.rework_rounds if c.review else 0,
+        yearly=optional(c.yearly, "yearly", "department_update"),
     )

@@ -270,10 +270,7 @@ class CaseWorkflow:
     async def _enter_stage(self, plan: StagePlan, actions: frozenset[str]) -> None:
         started = self.now()
         # The stage shows only once its deadlines are known.
-        self._deadlines = [
-            await effect(plan_deadline, PlanDeadlineInput(plan.stage, limit, started))
-            for limit in plan.time_limits
-        ]
+        self._deadlines = await self._plan_deadlines(plan, started)
         self._stage_plan = plan
         self.state.stage = plan.stage
         self._open_actions = actions
@@ -281,6 +278,14 @@ class CaseWorkflow:
         await self._record()
         # The previous stage's decision has had all its effects: its update may now return.
         self._decision_applied()
+
+    async def _plan_deadlines(self, plan: StagePlan, started: datetime) -> list[PlannedDeadline]:
+        """The stage's deadlines, counted from its start; a process whose law counts from
+        another day (the day a catalog changed) overrides this."""
+        return [
+            await effect(plan_deadline, PlanDeadlineInput(plan.stage, limit, started))
+            for limit in plan.time_limits
+        ]
 
     def _close_stage(self) -> None:
         self._open_actions = frozenset()
@@ -310,9 +315,9 @@ class CaseWorkflow:
             lapse=deadline.on_timeout.value,
         )
 
-    async def _mark_overdue(self, deadline: PlannedDeadline) -> None:
+    async def _mark_overdue(self, deadline: PlannedDeadline, **extra: str) -> None:
         self.state.overdue = True
-        self._event("overdue", None, due=deadline.due.isoformat(), cite=deadline.cite)
+        self._event("overdue", None, due=deadline.due.isoformat(), cite=deadline.cite, **extra)
         await self._notify(
             "overdue",
             [
@@ -322,6 +327,7 @@ class CaseWorkflow:
             ],
             due=deadline.due.isoformat(),
             cite=deadline.cite,
+            **extra,
         )
         await self._record()
 
@@ -331,10 +337,16 @@ class CaseWorkflow:
             if old.fired:
                 continue
             limit = next(
-                limit
-                for limit in (self._stage_plan.time_limits if self._stage_plan else ())
-                if limit.cite == old.cite and limit.working_days == old.working_days
+                (
+                    limit
+                    for limit in (self._stage_plan.time_limits if self._stage_plan else ())
+                    if limit.cite == old.cite and limit.working_days == old.working_days
+                ),
+                None,
             )
+            if limit is None:
+                # A calendar date (the end of the year), not a count of working days.
+                continue
             new = await effect(plan_deadline, PlanDeadlineInput(old.stage, limit, old.counted_from))
             if (new.due, new.provisional) == (old.due, old.provisional):
                 continue

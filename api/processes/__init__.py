@@ -88,10 +88,14 @@ PARTY_LABELS = {
 
 
 def registry() -> dict[str, Process]:
+    from api.processes.catalog_update import CATALOG_UPDATE
     from api.processes.open_data_objection import OPEN_DATA_OBJECTION
     from api.processes.sharing_application import SHARING_APPLICATION
 
-    return {process.name: process for process in (SHARING_APPLICATION, OPEN_DATA_OBJECTION)}
+    return {
+        process.name: process
+        for process in (SHARING_APPLICATION, OPEN_DATA_OBJECTION, CATALOG_UPDATE)
+    }
 
 
 PROCESSES = registry()

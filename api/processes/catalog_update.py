@@ -1,0 +1,187 @@
+"""Opening a catalog update (目录更新) and editing its draft.
+
+A caseworker opens one for their own department; a supervisor for a department of their
+jurisdiction. Draft edits are checked against the live catalog here, before they reach the
+case; the case checks who may edit and when.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from api.deps import Caller
+from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.processes import Draft, Process, find_department
+from calendars import BEIJING
+from models import CatalogResource, Department
+from regulations import Ruleset
+from workflows.catalog_entries import EntryChange, EntryOp
+from workflows.catalog_update import CatalogUpdateInput, CatalogUpdateWorkflow, Trigger
+from workflows.common import DepartmentKind, OpenType, Parties, Role, ShareType
+
+# Share types that withhold data: changing an entry to one of them needs its legal basis
+# (hubei 第二十三条 negative list; hebei 第十一条).
+RESTRICTED = {ShareType.CONDITIONAL, ShareType.NOT_SHARED}
+OPENED_BY_SCHEDULE = {Trigger.YEARLY_MAINTENANCE}
+
+
+class CatalogUpdateRequest(BaseModel):
+    """A catalog update after a trigger, counted from the trigger's date."""
+
+    process: Literal["catalog_update"]
+    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
+    department_id: str | None = Field(
+        None, description="The department whose catalog changes; a caseworker's own if omitted."
+    )
+    trigger: Trigger
+    trigger_date: date = Field(description="变化之日 (Beijing date); the limit counts from it.")
+    description: str = Field(min_length=1, max_length=4000, description="变化情况")
+
+
+def _department(session: Session, caller: Caller, request: CatalogUpdateRequest) -> Department:
+    if caller.role is Role.CASEWORKER:
+        if request.department_id not in (None, caller.user.department_id):
+            raise Forbidden("经办人只能为本部门开启目录更新。", "not_own_department")
+        assert caller.department is not None
+        return caller.department
+    if request.department_id is None:
+        raise Invalid("监管人员开启目录更新，须指明 department_id。", "department_required")
+    department = session.get(Department, request.department_id)
+    if department is None:
+        raise NotFound(f"部门“{request.department_id}”不存在。", "department_not_found")
+    if not caller.oversees(department.jurisdiction):
+        raise Forbidden("只能为本辖区及下级辖区的部门开启目录更新。", "jurisdiction_forbidden")
+    return department
+
+
+def jurisdiction_of(session: Session, caller: Caller, request: CatalogUpdateRequest) -> str:
+    return _department(session, caller, request).jurisdiction
+
+
+def prepare(
+    session: Session, caller: Caller, request: CatalogUpdateRequest, ruleset: Ruleset
+) -> Draft:
+    plan = ruleset.catalog_update
+    assert plan is not None
+    if request.trigger in OPENED_BY_SCHEDULE:
+        raise Invalid("年度全面维护案件由年度维护计划自动开启。", "opened_by_schedule")
+    if request.trigger.value not in plan.triggers:
+        known = "、".join(plan.triggers)
+        raise Invalid(
+            f"《{ruleset.spec.title}》未规定因“{request.trigger.value}”更新目录；可选：{known}。",
+            "trigger_not_applicable",
+        )
+    department = _department(session, caller, request)
+    parties = Parties(
+        applicant=caller.user.department_id,
+        provider=department.id,
+        authority=find_department(
+            session, department.jurisdiction, DepartmentKind.COMPETENT_AUTHORITY
+        ),
+    )
+    if plan.review is not None and parties.authority is None:
+        raise Invalid("本辖区未配置政务数据主管部门，无法审核目录。", "party_missing")
+
+    def build(case_id: str, case_number: str, received_at: datetime) -> CatalogUpdateInput:
+        # Checked here, against the platform's receipt time, before anything is written.
+        if request.trigger_date > received_at.astimezone(BEIJING).date():
+            raise Invalid("变化之日不能晚于登记之日。", "trigger_date_in_future")
+        return CatalogUpdateInput(
+            case_id=case_id,
+            case_number=case_number,
+            ruleset=ruleset.id,
+            jurisdiction=department.jurisdiction,
+            received_at=received_at,
+            parties=parties,
+            plan=plan,
+            submitted_by=caller.actor(),
+            trigger=request.trigger,
+            trigger_date=request.trigger_date,
+            description=request.description,
+        )
+
+    return Draft(parties=parties, build=build)
+
+
+class DraftEdit(BaseModel):
+    """One entry's change in the case's draft."""
+
+    op: EntryOp = Field(
+        description="add 新增 / change 变更 / retire 停用 / discard 撤回草稿中的变更"
+    )
+    resource_id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field("", max_length=200)
+    share_type: ShareType | None = None
+    open_type: OpenType | None = None
+    legal_basis: str = Field("", max_length=500)
+    conditions: str = Field("", max_length=1000)
+    fields: list[str] = Field(default_factory=list, max_length=200)
+    update_cycle: str = Field("", max_length=40)
+    reason: str = Field("", max_length=2000)
+
+
+def check_edit(session: Session, department_id: str, edit: DraftEdit) -> EntryChange:
+    """The edit as the case keeps it, once the live catalog allows it."""
+    live = session.get(CatalogResource, edit.resource_id)
+    if edit.op is EntryOp.ADD:
+        if live is not None:
+            raise Conflict(
+                f"目录中已有数据资源“{edit.resource_id}”，请用 change。", "resource_exists"
+            )
+        if not edit.name.strip() or edit.share_type is None:
+            raise Invalid("新增目录条目须填写 name 和 share_type。", "entry_incomplete")
+    elif edit.op is not EntryOp.DISCARD:
+        if live is None:
+            raise NotFound(f"目录中没有数据资源“{edit.resource_id}”。", "resource_not_found")
+        if live.provider_id != department_id:
+            raise Forbidden(f"数据资源“{live.name}”不属于本案的部门。", "not_own_resource")
+        if live.status == "retired":
+            raise Conflict(f"数据资源“{live.name}”已停用。", "resource_retired")
+    if edit.op is EntryOp.RETIRE and not edit.reason.strip():
+        raise Invalid("停用目录条目须说明理由（reason）。", "reason_required")
+    restricting = edit.share_type in RESTRICTED and (
+        live is None or live.share_type != edit.share_type
+    )
+    if restricting and not edit.legal_basis.strip():
+        raise Invalid(
+            "改为或新增有条件共享、不予共享的条目，须写明法律依据（legal_basis）。",
+            "legal_basis_required",
+        )
+    return EntryChange(
+        op=edit.op,
+        resource_id=edit.resource_id,
+        name=edit.name,
+        share_type=edit.share_type.value if edit.share_type else "",
+        open_type=edit.open_type.value if edit.open_type else "",
+        legal_basis=edit.legal_basis,
+        conditions=edit.conditions,
+        fields=edit.fields,
+        update_cycle=edit.update_cycle,
+        reason=edit.reason,
+    )
+
+
+W = CatalogUpdateWorkflow
+CATALOG_UPDATE = Process(
+    name="catalog_update",
+    title="目录更新",
+    slug="catalog-update",
+    run=W.run,
+    input=CatalogUpdateInput,
+    request=CatalogUpdateRequest,
+    submitters=frozenset({Role.CASEWORKER, Role.SUPERVISOR}),
+    prepare=prepare,
+    actions={
+        "submit": W.submit,
+        "request_extension": W.request_extension,
+        "grant_extension": W.grant_extension,
+        "refuse_extension": W.refuse_extension,
+        "publish": W.publish,
+        "return_for_rework": W.return_for_rework,
+    },
+    jurisdiction_of=jurisdiction_of,
+)

@@ -1,0 +1,376 @@
+"""Catalog update (目录更新): a department brings its part of the data catalog up to date after
+a trigger (a law or its functions changed, a new or rebuilt system, purchased data, data agreed
+under hubei 第二十二条), or in its yearly full maintenance (hubei 第十一条).
+
+- `department_update` (and `rework`): the department edits a draft of catalog entries inside
+  the case (`edit_draft`: add, change, retire, discard) and `submit`s it. The limit counts from
+  the trigger date, not from filing: a trigger registered late is overdue at once (登记时已逾期).
+  Where the ruleset allows it (hebei 第九条) the department may `request_extension` once.
+- `extension_review`: the authority grants (`grant_extension`, the limit is extended by the
+  ruleset's days counted on from the original last day) or refuses (`refuse_extension`).
+- `authority_review` (hebei 第九条): the authority `publish`es, or returns the draft
+  (`return_for_rework`) at most the ruleset's number of rounds; then it must publish.
+
+Nothing changes the live catalog until publication, which applies the whole draft as one new
+catalog version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime, time, timedelta, timezone
+from enum import StrEnum
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+from workflows.case import CaseWorkflow, Decision, effect
+from workflows.catalog_entries import EntryChange, EntryOp
+from workflows.common import (
+    INVALID,
+    ActionInput,
+    Actor,
+    CaseState,
+    Parties,
+    Party,
+    PlannedDeadline,
+    StagePlan,
+    StateQuery,
+    TimeLimit,
+)
+
+with workflow.unsafe.imports_passed_through():
+    from activities.catalog_versions import PublishDraftInput, publish_draft
+    from activities.deadlines import (
+        PlanDeadlineInput,
+        PlanYearEndInput,
+        plan_deadline,
+        plan_year_end,
+    )
+
+# Beijing keeps no daylight saving: a fixed offset names its dates inside the sandbox.
+BEIJING = timezone(timedelta(hours=8))
+
+
+class Trigger(StrEnum):
+    LAW_CHANGED = "law_changed"  # 法律法规修订
+    FUNCTIONS_CHANGED = "functions_changed"  # 职能变更
+    SYSTEM_BUILT = "system_built"  # 新建或改扩建业务系统
+    DATA_PURCHASED = "data_purchased"  # 购买数据资源
+    DATA_AGREED = "data_agreed"  # 同意共享目录外数据 (hubei 第二十二条)
+    YEARLY_MAINTENANCE = "yearly_maintenance"  # 年度全面维护
+
+
+class Outcome(StrEnum):
+    PUBLISHED = "published"
+    CONFIRMED_UNCHANGED = "confirmed_unchanged"  # a maintenance that found nothing to change
+
+
+@dataclass(frozen=True)
+class EditDraftInput:
+    actor: Actor
+    change: EntryChange
+
+
+@dataclass(frozen=True)
+class CatalogUpdatePlan:
+    """The catalog-update part of a ruleset, as data recorded in the case's history."""
+
+    update: StagePlan
+    cite: str
+    triggers: dict[str, str]  # trigger -> citation
+    extension: TimeLimit | None = None
+    extension_review: StagePlan | None = None
+    review: StagePlan | None = None
+    rework: StagePlan | None = None
+    rework_rounds: int = 0
+    yearly: StagePlan | None = None
+
+
+@dataclass(frozen=True)
+class CatalogUpdateInput:
+    case_id: str
+    case_number: str
+    ruleset: str
+    jurisdiction: str
+    received_at: datetime
+    parties: Parties
+    plan: CatalogUpdatePlan
+    submitted_by: Actor
+    trigger: Trigger
+    trigger_date: date
+    description: str
+
+
+DRAFT_STAGES = frozenset({"department_update", "rework"})
+
+
+@workflow.defn
+class CatalogUpdateWorkflow(CaseWorkflow):
+    """One department's catalog update.
+
+    Query: `view`. Signal: `replan_deadlines`. Updates: `edit_draft`, `submit`,
+    `request_extension`, `grant_extension`, `refuse_extension`, `publish`,
+    `return_for_rework`.
+    """
+
+    ACTORS = {
+        "grant_extension": Party.AUTHORITY,
+        "refuse_extension": Party.AUTHORITY,
+        "publish": Party.AUTHORITY,
+        "return_for_rework": Party.AUTHORITY,
+    }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._input: CatalogUpdateInput | None = None
+        self._draft: dict[str, EntryChange] = {}
+        self._counted_from: datetime | None = None
+        self._year_end = False
+
+    @workflow.run
+    async def run(self, request: CatalogUpdateInput) -> CaseState:
+        self._input = request
+        plan = request.plan
+        self._open_case(
+            request,
+            "catalog_update",
+            details={
+                "trigger": request.trigger.value,
+                "trigger_date": request.trigger_date.isoformat(),
+                "trigger_cite": plan.triggers[request.trigger.value],
+                "description": request.description,
+                "draft": [],
+                "round": 0,
+                "max_rounds": plan.rework_rounds,
+                "extension": "none",
+            },
+        )
+        await self._notify(
+            "catalog_update_opened",
+            [request.parties.provider, request.parties.authority],
+            trigger=request.trigger.value,
+            trigger_date=request.trigger_date.isoformat(),
+            cite=plan.triggers[request.trigger.value],
+        )
+        yearly = request.trigger is Trigger.YEARLY_MAINTENANCE
+        stage = plan.yearly if yearly and plan.yearly else plan.update
+        self._year_end = yearly
+        self._counted_from = datetime.combine(request.trigger_date, time(12), BEIJING)
+        while True:
+            actions = {"edit_draft", "submit"}
+            if stage.stage == "department_update" and self._may_request_extension():
+                actions.add("request_extension")
+            result = await self.await_decision(stage, frozenset(actions))
+            assert isinstance(result, Decision), "catalog-update limits only mark overdue"
+            if result.action == "request_extension":
+                stage = await self._extension(result)
+                continue
+            if plan.review is None:
+                return await self._publish(result)
+            self._year_end = False
+            self._counted_from = None
+            review = await self.await_decision(plan.review, self._review_actions())
+            assert isinstance(review, Decision), "catalog-update limits only mark overdue"
+            if review.action == "publish":
+                return await self._publish(review)
+            assert plan.rework is not None
+            self.state.details["round"] = int(str(self.state.details["round"])) + 1
+            await self._notify(
+                "catalog_returned",
+                [request.parties.provider],
+                reason=review.input.reason,
+                round=str(self.state.details["round"]),
+                max_rounds=str(plan.rework_rounds),
+                cite=plan.review.cite,
+            )
+            stage = plan.rework
+
+    def _may_request_extension(self) -> bool:
+        plan = self.request.plan
+        return (
+            plan.extension is not None
+            and not self._year_end
+            and self.state.details["extension"] == "none"
+        )
+
+    def _review_actions(self) -> frozenset[str]:
+        rounds = int(str(self.state.details["round"]))
+        if rounds < self.request.plan.rework_rounds:
+            return frozenset({"publish", "return_for_rework"})
+        # The bound is reached: the authority must now decide on what it has.
+        return frozenset({"publish"})
+
+    async def _extension(self, asked: Decision) -> StagePlan:
+        """The authority consents or refuses; returns the department's stage to go back to."""
+        plan = self.request.plan
+        assert plan.extension is not None and plan.extension_review is not None
+        self.state.details["extension"] = "requested"
+        await self._notify(
+            "extension_requested",
+            [self.request.parties.authority],
+            reason=asked.input.reason,
+            cite=plan.extension.cite,
+        )
+        original_from = self._counted_from
+        self._counted_from = None
+        answer = await self.await_decision(
+            plan.extension_review, frozenset({"grant_extension", "refuse_extension"})
+        )
+        assert isinstance(answer, Decision), "the authority's consent has no time limit"
+        granted = answer.action == "grant_extension"
+        decided = "granted" if granted else "refused"
+        self.state.details["extension"] = decided
+        await self._notify(
+            "extension_decided",
+            [self.request.parties.provider],
+            decision=decided,
+            reason=answer.input.reason,
+            cite=plan.extension.cite,
+        )
+        assert original_from is not None
+        if not granted:
+            self._counted_from = original_from
+            return plan.update
+        # Extended additively: the extra days count on from the original last day.
+        original = await effect(
+            plan_deadline,
+            PlanDeadlineInput(plan.update.stage, plan.update.time_limits[0], original_from),
+        )
+        self._counted_from = datetime.combine(original.last_day, time(12), BEIJING)
+        return replace(plan.update, time_limits=(plan.extension,))
+
+    async def _plan_deadlines(self, plan: StagePlan, started: datetime) -> list[PlannedDeadline]:
+        if self._year_end:
+            year = self.request.trigger_date.year
+            return [
+                await effect(plan_year_end, PlanYearEndInput(plan.stage, plan.cite, year, started))
+            ]
+        counted_from = self._counted_from if plan.stage == "department_update" else None
+        return await super()._plan_deadlines(plan, counted_from or started)
+
+    async def _mark_overdue(self, deadline: PlannedDeadline, **extra: str) -> None:
+        if deadline.due <= self.request.received_at:
+            self.state.details["late_at_filing"] = True
+            extra = {**extra, "late_at_filing": "登记时已逾期"}
+        await super()._mark_overdue(deadline, **extra)
+
+    async def _publish(self, decision: Decision) -> CaseState:
+        request = self.request
+        changes = list(self._draft.values())
+        if not changes:
+            return await self._close_case(Outcome.CONFIRMED_UNCHANGED, note=decision.input.note)
+        version = await effect(
+            publish_draft,
+            PublishDraftInput(
+                case_id=request.case_id,
+                case_number=request.case_number,
+                department_id=request.parties.provider or "",
+                changes=changes,
+                published_by=decision.input.actor.user_id,
+                published_at=decision.at,
+            ),
+        )
+        self.state.details["version"] = version
+        await self._notify(
+            "catalog_published",
+            [request.parties.provider, request.parties.authority, request.parties.applicant],
+            version=str(version),
+            changes=str(len(changes)),
+            cite=request.plan.cite,
+        )
+        return await self._close_case(Outcome.PUBLISHED, version=str(version))
+
+    @property
+    def request(self) -> CatalogUpdateInput:
+        assert self._input is not None
+        return self._input
+
+    def _payload_problem(self, action: str, request: ActionInput) -> str | None:
+        if action in {"request_extension", "refuse_extension", "return_for_rework"}:
+            if not request.reason.strip():
+                return "必须说明理由。"
+        if action == "submit" and not self._draft and not request.note.strip():
+            return "草稿中没有目录变更；确认目录无需变更的，须在 note 中说明。"
+        return None
+
+    # -- the draft ---------------------------------------------------------------------------
+
+    @workflow.update
+    def edit_draft(self, request: EditDraftInput) -> CaseState:
+        change = request.change
+        if change.op is EntryOp.DISCARD:
+            del self._draft[change.resource_id]
+        else:
+            self._draft[change.resource_id] = change
+        self.state.details["draft"] = [asdict(c) for c in self._draft.values()]
+        self._event(
+            "draft_edited", request.actor, op=change.op.value, resource_id=change.resource_id
+        )
+        return self.view_for(request.actor)
+
+    @edit_draft.validator
+    def _validate_edit_draft(self, request: EditDraftInput) -> None:
+        refusal = self._refusal("edit_draft", request.actor)
+        if refusal is not None:
+            raise ApplicationError(refusal[1], type=refusal[0], non_retryable=True)
+        change = request.change
+        if change.op is EntryOp.DISCARD and change.resource_id not in self._draft:
+            raise ApplicationError(
+                f"草稿中没有数据资源“{change.resource_id}”的变更。",
+                type=INVALID,
+                non_retryable=True,
+            )
+
+    def view_for(self, actor: Actor) -> CaseState:
+        return self.view(StateQuery(actor))
+
+    # One update per action: the API refers to these methods, never to their names.
+
+    @workflow.update
+    async def submit(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("submit", request)
+
+    @submit.validator
+    def _validate_submit(self, request: ActionInput) -> None:
+        self._validate_action("submit", request)
+
+    @workflow.update
+    async def request_extension(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("request_extension", request)
+
+    @request_extension.validator
+    def _validate_request_extension(self, request: ActionInput) -> None:
+        self._validate_action("request_extension", request)
+
+    @workflow.update
+    async def grant_extension(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("grant_extension", request)
+
+    @grant_extension.validator
+    def _validate_grant_extension(self, request: ActionInput) -> None:
+        self._validate_action("grant_extension", request)
+
+    @workflow.update
+    async def refuse_extension(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("refuse_extension", request)
+
+    @refuse_extension.validator
+    def _validate_refuse_extension(self, request: ActionInput) -> None:
+        self._validate_action("refuse_extension", request)
+
+    @workflow.update
+    async def publish(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("publish", request)
+
+    @publish.validator
+    def _validate_publish(self, request: ActionInput) -> None:
+        self._validate_action("publish", request)
+
+    @workflow.update
+    async def return_for_rework(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("return_for_rework", request)
+
+    @return_for_rework.validator
+    def _validate_return_for_rework(self, request: ActionInput) -> None:
+        self._validate_action("return_for_rework", request)
