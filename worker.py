@@ -16,15 +16,25 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.authorizations import add_catalog_entry, grant_authorization
 from activities.catalog import set_resource_status
 from activities.deadlines import plan_deadline
+from activities.green_channel import (
+    deliver_resource,
+    list_authorization_holders,
+    reclassify_resource,
+    restore_share_type,
+)
 from activities.notices import send_notice, send_user_notice
 from activities.projection import record_case
 from models.db import migrate
 from shixian.settings import Settings, get_settings
 from shixian.temporal import connect
+from workflows.emergency_reclassification import EmergencyReclassificationWorkflow
+from workflows.green_channel import GreenChannelWorkflow
 from workflows.open_data_objection import OpenDataObjectionWorkflow
+from workflows.service_change import ServiceChangeWorkflow
 from workflows.sharing_application import SharingApplicationWorkflow
 
 WORKFLOWS = [SharingApplicationWorkflow, OpenDataObjectionWorkflow]
+WORKFLOWS += [GreenChannelWorkflow, ServiceChangeWorkflow, EmergencyReclassificationWorkflow]
 ACTIVITIES = [
     plan_deadline,
     send_notice,
@@ -34,6 +44,8 @@ ACTIVITIES = [
     add_catalog_entry,
     set_resource_status,
 ]
+ACTIVITIES += [deliver_resource, reclassify_resource, restore_share_type]
+ACTIVITIES += [list_authorization_holders]
 
 # The shared vocabulary (plain dataclasses and enums) is passed through the sandbox, so an
 # activity's result is an instance of the very class the workflow checks it against.

@@ -204,11 +204,14 @@ class CaseWorkflow:
     # -- stages ---------------------------------------------------------------------------------
 
     async def await_decision(
-        self, plan: StagePlan, actions: frozenset[str]
+        self, plan: StagePlan, actions: frozenset[str], counted_from: datetime | None = None
     ) -> Decision | PlannedDeadline:
         """Enter `plan`'s stage and wait for one of `actions`, or for a time limit that ends
-        the wait (deemed consent, close). Overdue limits notify and keep waiting."""
-        await self._enter_stage(plan, actions)
+        the wait (deemed consent, close). Overdue limits notify and keep waiting.
+
+        The limits count from the stage's start, or from `counted_from` where the law runs
+        a period from an earlier step (the green channel's 5 days run from the approval)."""
+        await self._enter_stage(plan, actions, counted_from)
         while True:
             wake_at, reminder = self._next_wake()
             timeout = None if wake_at is None else max(wake_at - self.now(), timedelta(0))
@@ -267,8 +270,10 @@ class CaseWorkflow:
             self._decisions_applied = self._decision.seq
             self._decision = None
 
-    async def _enter_stage(self, plan: StagePlan, actions: frozenset[str]) -> None:
-        started = self.now()
+    async def _enter_stage(
+        self, plan: StagePlan, actions: frozenset[str], counted_from: datetime | None = None
+    ) -> None:
+        started = counted_from or self.now()
         # The stage shows only once its deadlines are known.
         self._deadlines = [
             await effect(plan_deadline, PlanDeadlineInput(plan.stage, limit, started))

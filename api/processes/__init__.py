@@ -88,10 +88,16 @@ PARTY_LABELS = {
 
 
 def registry() -> dict[str, Process]:
+    from api.processes.green_channel import GREEN_CHANNEL
     from api.processes.open_data_objection import OPEN_DATA_OBJECTION
+    from api.processes.provider_notices import EMERGENCY_RECLASSIFICATION, SERVICE_CHANGE
     from api.processes.sharing_application import SHARING_APPLICATION
 
-    return {process.name: process for process in (SHARING_APPLICATION, OPEN_DATA_OBJECTION)}
+    return {
+        process.name: process
+        for process in (SHARING_APPLICATION, OPEN_DATA_OBJECTION)
+        + (GREEN_CHANNEL, SERVICE_CHANGE, EMERGENCY_RECLASSIFICATION)
+    }
 
 
 PROCESSES = registry()
