@@ -281,9 +281,14 @@ class CaseWorkflow:
         ]
         self._stage_plan = plan
         self.state.stage = plan.stage
+        previous = self._decision
         self._open_actions = actions
         self._event("stage_entered", None, stage=plan.stage)
         await self._record()
+        # An action taken on the new stage while it was being recorded (a first stage has no
+        # pending decision to hold it back) belongs to that stage: releasing it here dropped it.
+        if self._decision is not previous and workflow.patched("keep-action-during-stage-entry"):
+            return
         # The previous stage's decision has had all its effects: its update may now return.
         self._decision_applied()
 

@@ -93,6 +93,10 @@ async def test_approved_demand_is_answered_and_delivered_across_national_day(
     assert {n.recipient_department_id for n in notices(session, case["case_id"], "delivered")} >= {
         "dongying-civil"
     }
+    timeline = await api.get(
+        f"/api/v1/cases/{case['case_id']}/timeline", headers=auth("dongying-supervisor")
+    )
+    assert timeline.status_code == 200 and DY23 in timeline.text
     await keep_history(env.client, case, "dongying-green-delivered")
 
 
