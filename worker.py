@@ -17,6 +17,12 @@ from activities.authorizations import add_catalog_entry, grant_authorization
 from activities.catalog import set_resource_status
 from activities.catalog_versions import publish_draft
 from activities.deadlines import plan_deadline, plan_year_end
+from activities.green_channel import (
+    deliver_resource,
+    list_authorization_holders,
+    reclassify_resource,
+    restore_share_type,
+)
 from activities.notices import send_notice, send_user_notice
 from activities.projection import record_case
 from activities.yearly_maintenance import open_yearly_maintenance
@@ -25,7 +31,10 @@ from shixian.schedules import ensure_schedules
 from shixian.settings import Settings, get_settings
 from shixian.temporal import connect
 from workflows.catalog_update import CatalogUpdateWorkflow
+from workflows.emergency_reclassification import EmergencyReclassificationWorkflow
+from workflows.green_channel import GreenChannelWorkflow
 from workflows.open_data_objection import OpenDataObjectionWorkflow
+from workflows.service_change import ServiceChangeWorkflow
 from workflows.sharing_application import SharingApplicationWorkflow
 from workflows.yearly_maintenance import YearlyMaintenanceWorkflow
 
@@ -34,6 +43,9 @@ WORKFLOWS = [
     OpenDataObjectionWorkflow,
     CatalogUpdateWorkflow,
     YearlyMaintenanceWorkflow,
+    GreenChannelWorkflow,
+    ServiceChangeWorkflow,
+    EmergencyReclassificationWorkflow,
 ]
 ACTIVITIES = [
     plan_deadline,
@@ -46,6 +58,10 @@ ACTIVITIES = [
     publish_draft,
     plan_year_end,
     open_yearly_maintenance,
+    deliver_resource,
+    reclassify_resource,
+    restore_share_type,
+    list_authorization_holders,
 ]
 
 # The shared vocabulary (plain dataclasses and enums) is passed through the sandbox, so an

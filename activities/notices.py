@@ -25,6 +25,8 @@ PROCESS_NAMES = {
     "catalog_update": "目录更新",
     "open_data_objection": "开放数据异议",
     "green_channel": "绿色通道需求",
+    "service_change": "共享告知",
+    "emergency_reclassification": "突发公共事件共享属性临时调整",
 }
 
 

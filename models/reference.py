@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
@@ -73,4 +73,10 @@ class CatalogResource(CatalogResourceBase, table=True):
     # the status last changed.
     suspended_by_case: str | None = Field(default=None, max_length=40)
     status_reason: str = ""
+    # A temporary share type for a sudden public event (dongying 第二十条): the case that set
+    # it, its last day, the type it replaced, and why the share type last changed.
+    reclassified_by_case: str | None = Field(default=None, max_length=40)
+    reclassified_until: date | None = None
+    share_type_before: ShareType | None = Field(default=None, sa_type=String(40))
+    share_type_reason: str = ""
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

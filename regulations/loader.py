@@ -13,7 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workflows.catalog_update import CatalogUpdatePlan, Trigger
 from workflows.common import Basis, Lapse, Party, StagePlan, TimeLimit
+from workflows.emergency_reclassification import EmergencyReclassificationPlan
+from workflows.green_channel import GreenChannelPlan, ProvisionPlan
 from workflows.open_data_objection import OpenDataObjectionPlan
+from workflows.service_change import ServiceChangePlan
 from workflows.sharing_application import SharingApplicationPlan, Track, TrackPlan
 
 PACKAGED = Path(__file__).resolve().parent / "data"
@@ -94,10 +97,35 @@ class CatalogUpdateSpec(_Spec):
     yearly: StageSpec | None = None
 
 
+class ProvisionSpec(_Spec):
+    article: str = Field(min_length=1)
+    feedback: LimitSpec  # the provider answers whether it can deliver
+    delivery: LimitSpec  # and makes the data available
+
+
+class GreenChannelSpec(_Spec):
+    article: str = Field(min_length=1)
+    review: StageSpec
+    green: ProvisionSpec
+    ordinary: ProvisionSpec
+
+
+class ServiceChangeSpec(_Spec):
+    article: str = Field(min_length=1)
+    notice_period: LimitSpec
+
+
+class EmergencyReclassificationSpec(_Spec):
+    article: str = Field(min_length=1)
+
+
 class ProcessesSpec(_Spec):
     sharing_application: SharingApplicationSpec | None = None
     open_data_objection: OpenDataObjectionSpec | None = None
     catalog_update: CatalogUpdateSpec | None = None
+    green_channel: GreenChannelSpec | None = None
+    service_change: ServiceChangeSpec | None = None
+    emergency_reclassification: EmergencyReclassificationSpec | None = None
 
 
 class InForce(_Spec):
@@ -129,6 +157,9 @@ class Ruleset:
     sharing_application: SharingApplicationPlan | None
     open_data_objection: OpenDataObjectionPlan | None = None
     catalog_update: CatalogUpdatePlan | None = None
+    green_channel: GreenChannelPlan | None = None
+    service_change: ServiceChangePlan | None = None
+    emergency_reclassification: EmergencyReclassificationPlan | None = None
 
     @property
     def id(self) -> str:
@@ -316,12 +347,52 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
     catalog = None
     if (c := spec.processes.catalog_update) is not None:
         catalog = _catalog_update(c, stage, limit, cite, fail)
+    green = None
+    if (g := spec.processes.green_channel) is not None:
+        base = "processes.green_channel"
+
+        def provision(item: ProvisionSpec, field: str) -> ProvisionPlan:
+            article = cite(item.article, None, field)
+            feedback = limit(item.feedback, f"{field}.feedback")
+            delivery = limit(item.delivery, f"{field}.delivery")
+            if feedback.working_days > delivery.working_days:
+                raise fail(field, "the feedback period cannot be longer than the delivery one")
+            return ProvisionPlan(
+                feedback=StagePlan("feedback", Party.PROVIDER, article, (feedback, delivery)),
+                delivery=StagePlan("delivery", Party.PROVIDER, article, (delivery,)),
+                cite=article,
+            )
+
+        green = GreenChannelPlan(
+            review=stage(g.review, f"{base}.review", "green_review", {"green_review"}),
+            green=provision(g.green, f"{base}.green"),
+            ordinary=provision(g.ordinary, f"{base}.ordinary"),
+            cite=cite(g.article, None, base),
+        )
+    service_change = None
+    if (n := spec.processes.service_change) is not None:
+        base = "processes.service_change"
+        article = cite(n.article, None, base)
+        service_change = ServiceChangePlan(
+            notice_period=limit(n.notice_period, f"{base}.notice_period"),
+            announced=StagePlan("announced", Party.PROVIDER, article),
+            cite=article,
+        )
+    reclassification = None
+    if (r := spec.processes.emergency_reclassification) is not None:
+        article = cite(r.article, None, "processes.emergency_reclassification")
+        reclassification = EmergencyReclassificationPlan(
+            reclassified=StagePlan("reclassified", Party.PROVIDER, article), cite=article
+        )
     return Ruleset(
         spec=spec,
         source=str(path),
         sharing_application=sharing,
         open_data_objection=objection,
         catalog_update=catalog,
+        green_channel=green,
+        service_change=service_change,
+        emergency_reclassification=reclassification,
     )
 
 

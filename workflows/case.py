@@ -204,11 +204,14 @@ class CaseWorkflow:
     # -- stages ---------------------------------------------------------------------------------
 
     async def await_decision(
-        self, plan: StagePlan, actions: frozenset[str]
+        self, plan: StagePlan, actions: frozenset[str], counted_from: datetime | None = None
     ) -> Decision | PlannedDeadline:
         """Enter `plan`'s stage and wait for one of `actions`, or for a time limit that ends
-        the wait (deemed consent, close). Overdue limits notify and keep waiting."""
-        await self._enter_stage(plan, actions)
+        the wait (deemed consent, close). Overdue limits notify and keep waiting.
+
+        The limits count from the stage's start, or from `counted_from` where the law runs
+        a period from an earlier step (the green channel's 5 days run from the approval)."""
+        await self._enter_stage(plan, actions, counted_from)
         while True:
             wake_at, reminder = self._next_wake()
             timeout = None if wake_at is None else max(wake_at - self.now(), timedelta(0))
@@ -267,15 +270,22 @@ class CaseWorkflow:
             self._decisions_applied = self._decision.seq
             self._decision = None
 
-    async def _enter_stage(self, plan: StagePlan, actions: frozenset[str]) -> None:
-        started = self.now()
+    async def _enter_stage(
+        self, plan: StagePlan, actions: frozenset[str], counted_from: datetime | None = None
+    ) -> None:
+        started = counted_from or self.now()
         # The stage shows only once its deadlines are known.
         self._deadlines = await self._plan_deadlines(plan, started)
         self._stage_plan = plan
         self.state.stage = plan.stage
+        previous = self._decision
         self._open_actions = actions
         self._event("stage_entered", None, stage=plan.stage)
         await self._record()
+        # An action taken on the new stage while it was being recorded (a first stage has no
+        # pending decision to hold it back) belongs to that stage: releasing it here dropped it.
+        if self._decision is not previous and workflow.patched("keep-action-during-stage-entry"):
+            return
         # The previous stage's decision has had all its effects: its update may now return.
         self._decision_applied()
 

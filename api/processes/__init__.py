@@ -89,12 +89,21 @@ PARTY_LABELS = {
 
 def registry() -> dict[str, Process]:
     from api.processes.catalog_update import CATALOG_UPDATE
+    from api.processes.green_channel import GREEN_CHANNEL
     from api.processes.open_data_objection import OPEN_DATA_OBJECTION
+    from api.processes.provider_notices import EMERGENCY_RECLASSIFICATION, SERVICE_CHANGE
     from api.processes.sharing_application import SHARING_APPLICATION
 
     return {
         process.name: process
-        for process in (SHARING_APPLICATION, OPEN_DATA_OBJECTION, CATALOG_UPDATE)
+        for process in (
+            SHARING_APPLICATION,
+            OPEN_DATA_OBJECTION,
+            CATALOG_UPDATE,
+            GREEN_CHANNEL,
+            SERVICE_CHANGE,
+            EMERGENCY_RECLASSIFICATION,
+        )
     }
 
 

@@ -6,6 +6,7 @@ change bumps the resource's version; cases already running keep what they were g
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -80,6 +81,12 @@ class ResourceOut(BaseModel):
         description="The objection case (开放数据异议) whose suspension holds the resource."
     )
     status_reason: str = Field(description="Why the status last changed.")
+    reclassified_by_case: str | None = Field(
+        None, description="The case whose temporary share type (dongying 第二十条) is in force."
+    )
+    reclassified_until: date | None = Field(None, description="The temporary type's last day.")
+    share_type_before: str | None = Field(None, description="The type the temporary one replaced.")
+    share_type_reason: str = Field("", description="Why the share type last changed.")
     updated_at: BeijingTime
 
     @classmethod

@@ -1,7 +1,7 @@
 """catalog update: catalog versions and their changes
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-21 14:30:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import models.db
 
 revision: str = "0005"
-down_revision: str | None = "0002"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

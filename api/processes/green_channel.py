@@ -1,0 +1,113 @@
+"""Submitting a demand for data not yet on the platform (dongying 第二十三条): on the green
+channel, with grounds and a justification, or on the ordinary track (动态调度)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from api.deps import Caller
+from api.errors import Invalid, NotFound
+from api.processes import Draft, Process, parties_for
+from models import CatalogResource, Department
+from regulations import Ruleset
+from workflows.common import Role
+from workflows.green_channel import GreenChannelInput, GreenChannelWorkflow, Grounds, Track
+
+
+class GreenChannelRequest(BaseModel):
+    """A using department's demand for data that is not yet on the platform."""
+
+    process: Literal["green_channel"]
+    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
+    track: Track = Field(Track.GREEN, description="green 绿色通道 / ordinary 动态调度")
+    provider_id: str = Field(min_length=1, description="The department holding the data.")
+    data_name: str = Field("", max_length=200, description="需求数据名称")
+    resource_id: str | None = Field(
+        None, description="The provider's catalog entry, if the data is catalogued already."
+    )
+    purpose: str = Field(min_length=1, max_length=2000)
+    scenario: str = Field(min_length=1, max_length=2000)
+    grounds: Grounds | None = Field(
+        None, description="special_business 特殊业务 / public_emergency 紧急突发公共事件"
+    )
+    justification: str = Field("", max_length=4000, description="申请绿色通道的理由")
+    fields: list[str] = Field(default_factory=list, max_length=200)
+
+
+def prepare(
+    session: Session, caller: Caller, request: GreenChannelRequest, ruleset: Ruleset
+) -> Draft:
+    plan = ruleset.green_channel
+    assert plan is not None
+    if request.track is Track.GREEN and (
+        request.grounds is None or not request.justification.strip()
+    ):
+        raise Invalid(
+            "申请绿色通道须说明事由（grounds：special_business 特殊业务或 public_emergency "
+            "紧急突发公共事件）和理由（justification）。",
+            "green_channel_grounds",
+        )
+    provider = session.get(Department, request.provider_id)
+    if provider is None:
+        raise NotFound(f"部门“{request.provider_id}”不存在。", "department_not_found")
+    if provider.id == caller.user.department_id:
+        raise Invalid("不能向本部门提出数据共享需求。", "own_data")
+    name = request.data_name.strip()
+    if request.resource_id is not None:
+        resource = session.get(CatalogResource, request.resource_id)
+        if resource is None or resource.provider_id != provider.id:
+            raise Invalid(
+                f"数据资源“{request.resource_id}”不是{provider.name}的目录资源。",
+                "resource_not_of_provider",
+            )
+        name = name or resource.name
+    if not name:
+        raise Invalid("请填写需求数据名称（data_name）或目录资源（resource_id）。", "data_name")
+    stages = [plan.green.feedback] + ([plan.review] if request.track is Track.GREEN else [])
+    parties = parties_for(session, caller, provider.id, stages)
+
+    def build(case_id: str, case_number: str, received_at: datetime) -> GreenChannelInput:
+        return GreenChannelInput(
+            case_id=case_id,
+            case_number=case_number,
+            ruleset=ruleset.id,
+            jurisdiction=caller.jurisdiction or "",
+            received_at=received_at,
+            parties=parties,
+            plan=plan,
+            submitted_by=caller.actor(),
+            track=request.track,
+            data_name=name,
+            purpose=request.purpose,
+            scenario=request.scenario,
+            grounds=request.grounds,
+            justification=request.justification,
+            fields=list(request.fields),
+            resource_id=request.resource_id,
+        )
+
+    return Draft(parties=parties, build=build)
+
+
+W = GreenChannelWorkflow
+GREEN_CHANNEL = Process(
+    name="green_channel",
+    title="绿色通道需求",
+    slug="green-channel",
+    run=W.run,
+    input=GreenChannelInput,
+    request=GreenChannelRequest,
+    submitters=frozenset({Role.CASEWORKER}),
+    prepare=prepare,
+    actions={
+        "approve": W.approve,
+        "refuse": W.refuse,
+        "confirm": W.confirm,
+        "decline": W.decline,
+        "deliver": W.deliver,
+    },
+)

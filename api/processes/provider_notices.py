@@ -1,0 +1,166 @@
+"""What a provider files about its own catalog resource: a service-change notice (共享告知)
+and an emergency reclassification (dongying 第二十三条, 第二十条)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from api.deps import Caller
+from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.processes import Draft, Process, parties_for
+from calendars import BEIJING, end_of_day
+from models import CatalogResource
+from regulations import Ruleset
+from workflows.common import Role, ShareType
+from workflows.emergency_reclassification import (
+    EmergencyReclassificationInput,
+    EmergencyReclassificationWorkflow,
+)
+from workflows.service_change import ChangeKind, ServiceChangeInput, ServiceChangeWorkflow
+
+
+def own_resource(session: Session, caller: Caller, resource_id: str) -> CatalogResource:
+    resource = session.get(CatalogResource, resource_id)
+    if resource is None:
+        raise NotFound(f"目录中没有数据资源“{resource_id}”。", "resource_not_found")
+    if resource.provider_id != caller.user.department_id:
+        raise Forbidden(
+            f"数据资源“{resource.name}”不由本部门提供，只有数据提供部门可以办理。",
+            "not_provider",
+        )
+    if resource.status == "retired":
+        raise Conflict(f"数据资源“{resource.name}”已停用。", "resource_retired")
+    return resource
+
+
+# -- service change --------------------------------------------------------------------------
+
+
+class ServiceChangeRequest(BaseModel):
+    """A provider's notice that a sharing service will be upgraded, changed or stopped."""
+
+    process: Literal["service_change"]
+    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
+    resource_id: str = Field(min_length=1)
+    kind: ChangeKind = Field(description="upgrade 升级 / change 变更 / stop 停用")
+    effective_on: date = Field(description="The day the change takes effect (from 00:00).")
+    description: str = Field(min_length=1, max_length=4000, description="变更内容及影响")
+
+
+def prepare_service_change(
+    session: Session, caller: Caller, request: ServiceChangeRequest, ruleset: Ruleset
+) -> Draft:
+    plan = ruleset.service_change
+    assert plan is not None
+    resource = own_resource(session, caller, request.resource_id)
+    parties = parties_for(session, caller, resource.provider_id, [])
+
+    def build(case_id: str, case_number: str, received_at: datetime) -> ServiceChangeInput:
+        return ServiceChangeInput(
+            case_id=case_id,
+            case_number=case_number,
+            ruleset=ruleset.id,
+            jurisdiction=caller.jurisdiction or "",
+            received_at=received_at,
+            parties=parties,
+            plan=plan,
+            submitted_by=caller.actor(),
+            resource_id=resource.id,
+            resource_name=resource.name,
+            kind=request.kind,
+            effective_on=request.effective_on,
+            effective_at=datetime.combine(request.effective_on, time(0), tzinfo=BEIJING),
+            description=request.description,
+        )
+
+    return Draft(parties=parties, build=build)
+
+
+SERVICE_CHANGE = Process(
+    name="service_change",
+    title="共享告知",
+    slug="service-change",
+    run=ServiceChangeWorkflow.run,
+    input=ServiceChangeInput,
+    request=ServiceChangeRequest,
+    submitters=frozenset({Role.CASEWORKER}),
+    prepare=prepare_service_change,
+    actions={},
+)
+
+
+# -- emergency reclassification --------------------------------------------------------------
+
+OPENNESS = [ShareType.NOT_SHARED, ShareType.CONDITIONAL, ShareType.UNCONDITIONAL]
+
+
+class EmergencyReclassificationRequest(BaseModel):
+    """A provider's temporary, more open share type for a sudden public event."""
+
+    process: Literal["emergency_reclassification"]
+    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
+    resource_id: str = Field(min_length=1)
+    share_type: ShareType = Field(description="The temporary type: conditional or unconditional.")
+    reason: str = Field(min_length=1, max_length=4000, description="突发公共事件及调整理由")
+    until: date = Field(description="The temporary type's last day (to 24:00 Beijing time).")
+
+
+def prepare_reclassification(
+    session: Session, caller: Caller, request: EmergencyReclassificationRequest, ruleset: Ruleset
+) -> Draft:
+    plan = ruleset.emergency_reclassification
+    assert plan is not None
+    resource = own_resource(session, caller, request.resource_id)
+    if resource.reclassified_by_case is not None:
+        raise Conflict(
+            f"数据资源“{resource.name}”已由 {resource.reclassified_by_case} 临时调整共享类型，"
+            f"至{resource.reclassified_until}。",
+            "already_reclassified",
+        )
+    if OPENNESS.index(request.share_type) <= OPENNESS.index(ShareType(resource.share_type)):
+        raise Invalid(
+            "突发公共事件中只能将不予共享类或有条件共享类数据临时调整为更开放的共享类型"
+            f"（{plan.cite}）。",
+            "not_more_open",
+        )
+    parties = parties_for(session, caller, resource.provider_id, [])
+
+    def build(
+        case_id: str, case_number: str, received_at: datetime
+    ) -> EmergencyReclassificationInput:
+        return EmergencyReclassificationInput(
+            case_id=case_id,
+            case_number=case_number,
+            ruleset=ruleset.id,
+            jurisdiction=caller.jurisdiction or "",
+            received_at=received_at,
+            parties=parties,
+            plan=plan,
+            submitted_by=caller.actor(),
+            resource_id=resource.id,
+            resource_name=resource.name,
+            share_type=request.share_type,
+            reason=request.reason,
+            until=request.until,
+            ends_at=end_of_day(request.until),
+        )
+
+    return Draft(parties=parties, build=build)
+
+
+W = EmergencyReclassificationWorkflow
+EMERGENCY_RECLASSIFICATION = Process(
+    name="emergency_reclassification",
+    title="突发公共事件共享属性临时调整",
+    slug="emergency-reclassification",
+    run=W.run,
+    input=EmergencyReclassificationInput,
+    request=EmergencyReclassificationRequest,
+    submitters=frozenset({Role.CASEWORKER}),
+    prepare=prepare_reclassification,
+    actions={"restore": W.restore},
+)

@@ -1,0 +1,44 @@
+"""green channel: catalog resources record a temporary share type set for an emergency
+
+Revision ID: 0004
+Revises: 0002
+Create Date: 2026-11-21 14:10:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "reclassified_by_case", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True
+            )
+        )
+        batch_op.add_column(sa.Column("reclassified_until", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("share_type_before", sa.String(length=40), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "share_type_reason",
+                sqlmodel.sql.sqltypes.AutoString(),
+                nullable=False,
+                server_default="",
+            )
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
+        batch_op.drop_column("share_type_reason")
+        batch_op.drop_column("share_type_before")
+        batch_op.drop_column("reclassified_until")
+        batch_op.drop_column("reclassified_by_case")

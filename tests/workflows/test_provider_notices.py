@@ -1,0 +1,194 @@
+"""A provider's own filings under dongying 第二十条 and 第二十三条: a temporary share type for a
+sudden public event, and a service-change notice (共享告知) to the departments using the data.
+
+Filed on Wednesday 2026-09-30, before National Day (1–7 October, Saturday 10 October a working
+day): the 10-working-day notice period ends at 24:00 of 20 October, so a change may take effect
+from 21 October at the earliest.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlmodel import Session
+
+from models import Authorization
+from tests.cases import at, done, keep_history, kinds, notices, resource, until, view
+from tests.conftest import auth
+
+DY20 = "《东营市公共数据管理办法》第二十条"
+
+
+async def file(
+    api: httpx.AsyncClient, key: str = "dongying-provider", **body: Any
+) -> httpx.Response:
+    return await api.post("/api/v1/cases", json=body, headers=auth(key))
+
+
+async def filed(api: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
+    response = await file(api, **body)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def reclassification(**body: Any) -> dict[str, Any]:
+    return {
+        "process": "emergency_reclassification",
+        "resource_id": "dongying-hukou",
+        "share_type": "unconditional",
+        "reason": "突发洪涝灾害，救援需要核验受灾人员身份",
+        "until": "2026-10-08",
+        **body,
+    }
+
+
+def service_change(**body: Any) -> dict[str, Any]:
+    return {
+        "process": "service_change",
+        "resource_id": "dongying-hukou",
+        "kind": "stop",
+        "effective_on": "2026-10-21",
+        "description": "旧户籍核验接口停用，改由新接口提供。",
+        **body,
+    }
+
+
+# -- emergency reclassification ------------------------------------------------------------
+
+
+async def test_temporary_share_type_shows_in_the_catalog_and_ends_at_midnight(
+    api, clock, session, env
+):
+    await clock.set(at("2026-09-30T10:00:00+08:00"))
+    case = await filed(api, **reclassification())
+    assert case["stage"] == "reclassified" and case["actions"] == ["restore"]
+    shown = await api.get("/api/v1/catalog/dongying-hukou", headers=auth("dongying-applicant"))
+    entry = shown.json()
+    assert entry["share_type"] == "unconditional"
+    assert entry["reclassified_by_case"] == case["case_number"]
+    assert (entry["reclassified_until"], entry["share_type_before"]) == (
+        "2026-10-08",
+        "conditional",
+    )
+    assert "突发洪涝灾害" in entry["share_type_reason"]
+    changed = next(e for e in case["events"] if e["kind"] == "reclassified")
+    assert changed["detail"]["cite"] == DY20 and changed["detail"]["until"] == "2026-10-08"
+
+    await clock.advance_to(at("2026-10-08T23:59:59+08:00"))
+    assert (await view(api, "dongying-provider", case))["status"] == "open"
+    await clock.advance(timedelta(seconds=2))
+    state = await until(api, "dongying-provider", case, lambda s: s["status"] == "closed")
+    assert state["outcome"] == "restored_at_end"
+    assert kinds(state)[-2:] == ["share_type_restored", "closed"]
+    restored = resource(session, "dongying-hukou")
+    assert restored is not None
+    assert (restored.share_type, restored.reclassified_by_case) == ("conditional", None)
+    assert "届满" in restored.share_type_reason
+    told = {n.recipient_department_id for n in notices(session, case["case_id"])}
+    assert told == {"dongying-police", "dongying-bigdata"}
+    await keep_history(env.client, case, "dongying-reclassified-until-end")
+
+
+async def test_provider_restores_early_and_only_more_open_types_are_allowed(
+    api, clock, session, env
+):
+    await clock.set(at("2026-09-30T10:00:00+08:00"))
+    less_open = await file(
+        api, **reclassification(resource_id="dongying-org", share_type="conditional")
+    )
+    assert less_open.status_code == 422 and less_open.json()["code"] == "not_more_open"
+    foreign = await file(api, "dongying-applicant", **reclassification())
+    assert foreign.status_code == 403
+
+    case = await filed(
+        api, **reclassification(resource_id="dongying-case", share_type="conditional")
+    )
+    again = await file(api, **reclassification(resource_id="dongying-case"))
+    assert again.status_code == 409 and case["case_number"] in again.json()["message"]
+
+    bad = await api.post(
+        f"/api/v1/cases/{case['case_id']}/actions/restore",
+        json={},
+        headers=auth("dongying-provider"),
+    )
+    assert bad.status_code == 422
+    state = await done(api, "dongying-provider", case, "restore", reason="险情解除")
+    assert (state["status"], state["outcome"]) == ("closed", "restored_early")
+    entry = resource(session, "dongying-case")
+    assert entry is not None and entry.share_type == "not_shared"
+    assert "险情解除" in entry.share_type_reason and entry.reclassified_until is None
+    await keep_history(env.client, case, "dongying-reclassified-restored-early")
+
+
+# -- service-change notice -----------------------------------------------------------------
+
+
+def authorize(session: Session, department: str, case_id: str) -> None:
+    session.add(
+        Authorization(
+            case_id=case_id,
+            stage="provider_review",
+            applicant_department_id=department,
+            resource_id="dongying-hukou",
+            granted_by="provider",
+            granted_at=datetime(2026, 9, 1, tzinfo=UTC),
+        )
+    )
+    session.commit()
+
+
+async def test_timely_stop_notice_tells_each_holder_once_and_retires_the_resource(
+    api, clock, session, env
+):
+    authorize(session, "dongying-civil", "sharing-application/DY26-2026-000901")
+    authorize(session, "dongying-civil", "sharing-application/DY26-2026-000902")
+    await clock.set(at("2026-09-30T10:00:00+08:00"))
+    case = await filed(api, **service_change())
+    assert case["ruleset"] == "dongying-2021-26"
+    state = await until(api, "dongying-provider", case, lambda s: s["stage"] == "announced")
+    assert state["details"]["late"] is False and state["overdue"] is False
+    assert state["details"]["notice_period_last_day"] == "2026-10-20"
+    assert state["details"]["notified"] == ["dongying-civil"]
+    sent = notices(session, case["case_id"], "service_change")
+    assert sorted(n.recipient_department_id for n in sent) == ["dongying-bigdata", "dongying-civil"]
+    assert "停用" in sent[0].title and "未按规定" not in sent[0].title
+
+    await clock.advance_to(at("2026-10-20T23:59:59+08:00"))
+    entry = resource(session, "dongying-hukou")
+    assert entry is not None and entry.status == "active"
+    await clock.advance(timedelta(seconds=2))
+    state = await until(api, "dongying-provider", case, lambda s: s["status"] == "closed")
+    entry = resource(session, "dongying-hukou")
+    assert entry is not None and entry.status == "retired"
+    assert case["case_number"] in entry.status_reason
+    await keep_history(env.client, case, "dongying-service-stop")
+
+
+async def test_late_notice_is_flagged_on_the_case_in_the_notices_and_in_the_list(
+    api, clock, session, env
+):
+    authorize(session, "dongying-civil", "sharing-application/DY26-2026-000901")
+    await clock.set(at("2026-09-30T10:00:00+08:00"))
+    # Effective on the period's last day: one day short.
+    case = await filed(api, **service_change(kind="upgrade", effective_on="2026-10-20"))
+    state = await until(api, "dongying-supervisor", case, lambda s: s["stage"] == "announced")
+    assert state["details"]["late"] is True and state["overdue"] is True
+    assert state["details"]["earliest_timely_effective_on"] == "2026-10-21"
+    assert "late_filing" in kinds(state)
+    [told] = [
+        n
+        for n in notices(session, case["case_id"], "service_change")
+        if n.recipient_department_id == "dongying-civil"
+    ]
+    assert "未按规定提前告知" in told.title and "提前10个工作日" in told.body
+    listed = await api.get("/api/v1/cases?overdue=true", headers=auth("dongying-supervisor"))
+    assert [c["case_id"] for c in listed.json()["items"]] == [case["case_id"]]
+
+    await clock.advance_to(at("2026-10-20T00:00:01+08:00"))
+    state = await until(api, "dongying-supervisor", case, lambda s: s["status"] == "closed")
+    assert state["outcome"] == "took_effect"
+    entry = resource(session, "dongying-hukou")
+    assert entry is not None and entry.status == "active"  # an upgrade leaves it in service
+    await keep_history(env.client, case, "dongying-service-change-late")

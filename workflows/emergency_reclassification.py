@@ -1,0 +1,180 @@
+"""Emergency reclassification (突发公共事件共享属性临时调整, dongying 第二十条 third paragraph):
+in a sudden public event a provider temporarily moves its data from not-shared or conditional
+to conditional or unconditional sharing.
+
+The change applies at once and is recorded on the case and in the catalog (the temporary type,
+this case's number, its last day). At 24:00 of the last day the original type returns, or
+earlier when the provider `restore`s it; the reversal is recorded in both places as well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from temporalio import workflow
+
+from workflows.case import CaseWorkflow, Decision, effect
+from workflows.common import ActionInput, Actor, CaseState, Parties, ShareType, StagePlan
+
+with workflow.unsafe.imports_passed_through():
+    from activities.green_channel import (
+        ReclassifyInput,
+        RestoreShareTypeInput,
+        reclassify_resource,
+        restore_share_type,
+    )
+
+
+class Outcome(StrEnum):
+    ENDED = "restored_at_end"
+    RESTORED_EARLY = "restored_early"
+
+
+@dataclass(frozen=True)
+class EmergencyReclassificationPlan:
+    """The reclassification part of a ruleset, as data recorded in the case's history."""
+
+    reclassified: StagePlan
+    cite: str
+
+
+@dataclass(frozen=True)
+class EmergencyReclassificationInput:
+    case_id: str
+    case_number: str
+    ruleset: str
+    jurisdiction: str
+    received_at: datetime
+    parties: Parties
+    plan: EmergencyReclassificationPlan
+    submitted_by: Actor
+    resource_id: str
+    resource_name: str
+    share_type: ShareType  # the temporary, more open type
+    reason: str  # the public event and why it needs the data
+    until: date  # the last day of the temporary type
+    ends_at: datetime  # 24:00 Beijing time of `until`
+
+
+@workflow.defn
+class EmergencyReclassificationWorkflow(CaseWorkflow):
+    """One temporary share type.
+
+    Query: `view`. Signal: `replan_deadlines` (no working-day limits: nothing to re-plan).
+    Update: `restore`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._input: EmergencyReclassificationInput | None = None
+
+    @workflow.run
+    async def run(self, request: EmergencyReclassificationInput) -> CaseState:
+        self._input = request
+        self._open_case(
+            request,
+            "emergency_reclassification",
+            details={
+                "resource_id": request.resource_id,
+                "resource_name": request.resource_name,
+                "share_type": request.share_type.value,
+                "reason": request.reason,
+                "until": request.until.isoformat(),
+            },
+        )
+        before = await effect(
+            reclassify_resource,
+            ReclassifyInput(
+                case_number=request.case_number,
+                resource_id=request.resource_id,
+                share_type=request.share_type,
+                until=request.until,
+                reason=f"突发公共事件临时调整 {request.case_number}：{request.reason}",
+            ),
+        )
+        self.state.details["share_type_before"] = before.value
+        self._event(
+            "reclassified",
+            request.submitted_by,
+            resource_id=request.resource_id,
+            share_type_before=before.value,
+            share_type=request.share_type.value,
+            until=request.until.isoformat(),
+            reason=request.reason,
+            cite=request.plan.cite,
+        )
+        context = {
+            "resource": request.resource_name,
+            "share_type_before": before.value,
+            "share_type": request.share_type.value,
+            "until": request.until.isoformat(),
+            "reason": request.reason,
+            "cite": request.plan.cite,
+        }
+        await self._notify(
+            "reclassified", [request.parties.provider, request.parties.authority], **context
+        )
+        await self._enter_stage(request.plan.reclassified, frozenset({"restore"}))
+        early = await self._wait_until(request.ends_at)
+        if early is not None:
+            reason = f"提前恢复：{early.input.reason}"
+        else:
+            reason = f"临时调整期限（{request.until.isoformat()}）届满，恢复原共享类型"
+        await effect(
+            restore_share_type,
+            RestoreShareTypeInput(
+                case_number=request.case_number,
+                resource_id=request.resource_id,
+                reason=f"突发公共事件临时调整 {request.case_number}：{reason}。",
+            ),
+        )
+        self._event(
+            "share_type_restored",
+            None,
+            resource_id=request.resource_id,
+            share_type=before.value,
+            reason=reason,
+        )
+        await self._notify(
+            "reclassification_ended",
+            [request.parties.provider, request.parties.authority],
+            **{**context, "reason": reason},
+        )
+        outcome = Outcome.ENDED if early is None else Outcome.RESTORED_EARLY
+        return await self._close_case(outcome, share_type=before.value)
+
+    async def _wait_until(self, ends_at: datetime) -> Decision | None:
+        """Wait for the provider's `restore` (returned) or the end (None)."""
+        try:
+            await workflow.wait_condition(
+                lambda: self._decision is not None,
+                timeout=max(ends_at - self.now(), timedelta(0)),
+            )
+        except TimeoutError:
+            self._close_stage()
+            return None
+        decision = self._decision
+        assert decision is not None
+        self._close_stage()
+        self._event(decision.action, decision.input.actor, **self._decision_detail(decision))
+        return decision
+
+    @property
+    def request(self) -> EmergencyReclassificationInput:
+        assert self._input is not None
+        return self._input
+
+    def _payload_problem(self, action: str, request: ActionInput) -> str | None:
+        if action == "restore" and not request.reason.strip():
+            return "提前恢复原共享类型，必须说明理由。"
+        return None
+
+    @workflow.update
+    async def restore(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("restore", request)
+
+    @restore.validator
+    def _validate_restore(self, request: ActionInput) -> None:
+        self._validate_action("restore", request)

@@ -1,0 +1,277 @@
+"""Green channel (绿色通道) and dynamic scheduling (动态调度), dongying 第二十三条: a using
+department demands data that is not yet on the platform.
+
+- `green_review` (green track only): the authority `approve`s the green channel, or `refuse`s
+  it with reasons and a `decision`: `close` ends the case, `ordinary` sends the demand on to
+  the ordinary track, whose periods then count from that decision.
+- `feedback`: the provider answers whether it can deliver: `confirm`, or `decline` with
+  reasons; it may also `deliver` at once.
+- `delivery`: the provider makes the data available (`deliver`), or `decline`s with reasons.
+
+The answer and the availability periods both run from the start of the track: the approval
+on the green track, the receipt (or the routing decision) on the ordinary one. Delivery
+creates or updates the catalog entry and authorizes the demanding department; a missed
+period marks the case overdue and tells the supervisor, nothing is deemed delivered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from temporalio import workflow
+
+from workflows.case import CaseWorkflow, Decision, effect
+from workflows.common import (
+    ActionInput,
+    Actor,
+    CaseState,
+    GrantedBy,
+    Parties,
+    PlannedDeadline,
+    ShareType,
+    StagePlan,
+)
+
+with workflow.unsafe.imports_passed_through():
+    from activities.authorizations import GrantAuthorizationInput, grant_authorization
+    from activities.green_channel import DeliverResourceInput, deliver_resource
+
+
+class Track(StrEnum):
+    GREEN = "green"  # 绿色通道
+    ORDINARY = "ordinary"  # 动态调度
+
+
+class Grounds(StrEnum):
+    SPECIAL_BUSINESS = "special_business"  # 特殊业务
+    PUBLIC_EMERGENCY = "public_emergency"  # 紧急突发公共事件
+
+
+class Outcome(StrEnum):
+    DELIVERED = "delivered"
+    UNAVAILABLE = "unavailable"  # the provider cannot deliver, with reasons
+    REFUSED = "refused"  # the green channel refused and the case closed
+    LAPSED = "lapsed"  # an operator target that closes the case
+
+
+@dataclass(frozen=True)
+class ProvisionPlan:
+    """One track's provider stages: `feedback` carries both limits (delivering at once is also
+    an answer), `delivery` the availability limit alone."""
+
+    feedback: StagePlan
+    delivery: StagePlan
+    cite: str
+
+
+@dataclass(frozen=True)
+class GreenChannelPlan:
+    """The green-channel part of a ruleset, as data recorded in the case's history."""
+
+    review: StagePlan
+    green: ProvisionPlan
+    ordinary: ProvisionPlan
+    cite: str
+
+
+@dataclass(frozen=True)
+class GreenChannelInput:
+    case_id: str
+    case_number: str
+    ruleset: str
+    jurisdiction: str
+    received_at: datetime
+    parties: Parties
+    plan: GreenChannelPlan
+    submitted_by: Actor
+    track: Track
+    data_name: str
+    purpose: str
+    scenario: str
+    grounds: Grounds | None = None
+    justification: str = ""
+    fields: list[str] = field(default_factory=list)
+    # A catalog entry of the provider whose data is not yet on the platform; None: new data.
+    resource_id: str | None = None
+
+
+REVIEW_ACTIONS = frozenset({"approve", "refuse"})
+FEEDBACK_ACTIONS = frozenset({"confirm", "decline", "deliver"})
+DELIVERY_ACTIONS = frozenset({"deliver", "decline"})
+NEW_RESOURCE_TYPES = (ShareType.CONDITIONAL.value, ShareType.UNCONDITIONAL.value)
+
+
+@workflow.defn
+class GreenChannelWorkflow(CaseWorkflow):
+    """One demand for data not yet on the platform.
+
+    Query: `view`. Signal: `replan_deadlines`. Updates: `approve`, `refuse`, `confirm`,
+    `decline`, `deliver`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._input: GreenChannelInput | None = None
+
+    @workflow.run
+    async def run(self, request: GreenChannelInput) -> CaseState:
+        self._input = request
+        self._open_case(
+            request,
+            "green_channel",
+            details={
+                "track": request.track.value,
+                "data_name": request.data_name,
+                "resource_id": request.resource_id,
+                "purpose": request.purpose,
+                "scenario": request.scenario,
+                "grounds": request.grounds.value if request.grounds else None,
+                "justification": request.justification,
+                "fields": list(request.fields),
+            },
+        )
+        plan = request.plan
+        await self._notify(
+            "submitted",
+            [request.parties.applicant, request.parties.provider, request.parties.authority],
+            resource=request.data_name,
+        )
+        if request.track is Track.ORDINARY:
+            return await self._provide(plan.ordinary, request.received_at)
+        result = await self.await_decision(plan.review, REVIEW_ACTIONS)
+        if isinstance(result, PlannedDeadline):
+            return await self._close_case(Outcome.LAPSED, cite=result.cite)
+        await self._tell("green_channel_decided", result)
+        if result.action == "approve":
+            return await self._provide(plan.green, result.at)
+        if result.input.decision == Track.ORDINARY:
+            self.state.details["track"] = Track.ORDINARY.value
+            self.state.details["routed_to_ordinary_at"] = result.at.isoformat()
+            return await self._provide(plan.ordinary, result.at)
+        return await self._close_case(Outcome.REFUSED, reason=result.input.reason)
+
+    async def _provide(self, track: ProvisionPlan, start: datetime) -> CaseState:
+        result = await self.await_decision(track.feedback, FEEDBACK_ACTIONS, counted_from=start)
+        if isinstance(result, PlannedDeadline):
+            return await self._close_case(Outcome.LAPSED, cite=result.cite)
+        if result.action == "confirm":
+            await self._tell("provider_answered", result)
+            result = await self.await_decision(track.delivery, DELIVERY_ACTIONS, counted_from=start)
+            if isinstance(result, PlannedDeadline):
+                return await self._close_case(Outcome.LAPSED, cite=result.cite)
+        if result.action == "decline":
+            await self._tell("provider_answered", result)
+            return await self._close_case(Outcome.UNAVAILABLE, reason=result.input.reason)
+        return await self._deliver(result, track)
+
+    async def _deliver(self, decision: Decision, track: ProvisionPlan) -> CaseState:
+        request = self.request
+        resource_id = await effect(
+            deliver_resource,
+            DeliverResourceInput(
+                case_id=request.case_id,
+                case_number=request.case_number,
+                resource_id=request.resource_id,
+                name=request.data_name,
+                provider_id=request.parties.provider or "",
+                share_type=decision.input.decision or ShareType.CONDITIONAL.value,
+                legal_basis=decision.input.legal_basis,
+                fields=list(request.fields),
+            ),
+        )
+        authorization_id = await effect(
+            grant_authorization,
+            GrantAuthorizationInput(
+                case_id=request.case_id,
+                stage="delivery",
+                applicant_department_id=request.parties.applicant or "",
+                resource_id=resource_id,
+                granted_by=GrantedBy.PROVIDER,
+                fields=list(request.fields),
+                purpose=request.purpose,
+                scenario=request.scenario,
+                granted_at=self.now(),
+                cite=track.delivery.cite,
+            ),
+        )
+        self.state.details["resource_id"] = resource_id
+        self.state.details["authorization_id"] = authorization_id
+        await self._tell("delivered", decision, cite=track.delivery.cite)
+        return await self._close_case(Outcome.DELIVERED, resource_id=resource_id)
+
+    async def _tell(self, kind: str, decision: Decision, **extra: str) -> None:
+        parties = self.request.parties
+        await self._notify(
+            kind,
+            [parties.applicant, parties.provider, parties.authority],
+            action=decision.action,
+            reason=decision.input.reason,
+            decision=decision.input.decision,
+            resource=self.request.data_name,
+            **extra,
+        )
+
+    @property
+    def request(self) -> GreenChannelInput:
+        assert self._input is not None
+        return self._input
+
+    def _payload_problem(self, action: str, request: ActionInput) -> str | None:
+        if action in ("refuse", "decline") and not request.reason.strip():
+            return "不批准绿色通道或无法满足需求，必须说明理由。"
+        if action == "refuse" and request.decision not in ("close", Track.ORDINARY.value):
+            return "不批准绿色通道时，decision 须为 close（办结）或 ordinary（转入动态调度）。"
+        if (
+            action == "deliver"
+            and self.request.resource_id is None
+            and request.decision not in ("", *NEW_RESOURCE_TYPES)
+        ):
+            return (
+                "新汇聚数据的共享类型（decision）须为 conditional（有条件共享）"
+                "或 unconditional（无条件共享）。"
+            )
+        return None
+
+    # One update per action: the API refers to these methods, never to their names.
+
+    @workflow.update
+    async def approve(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("approve", request)
+
+    @approve.validator
+    def _validate_approve(self, request: ActionInput) -> None:
+        self._validate_action("approve", request)
+
+    @workflow.update
+    async def refuse(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("refuse", request)
+
+    @refuse.validator
+    def _validate_refuse(self, request: ActionInput) -> None:
+        self._validate_action("refuse", request)
+
+    @workflow.update
+    async def confirm(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("confirm", request)
+
+    @confirm.validator
+    def _validate_confirm(self, request: ActionInput) -> None:
+        self._validate_action("confirm", request)
+
+    @workflow.update
+    async def decline(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("decline", request)
+
+    @decline.validator
+    def _validate_decline(self, request: ActionInput) -> None:
+        self._validate_action("decline", request)
+
+    @workflow.update
+    async def deliver(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("deliver", request)
+
+    @deliver.validator
+    def _validate_deliver(self, request: ActionInput) -> None:
+        self._validate_action("deliver", request)
