@@ -1,16 +1,20 @@
 """SQLModel tables. Importing this package registers every table on `SQLModel.metadata`."""
 
+from models.attachments import Attachment, AttachmentCitation
 from models.cases import CaseCounter, CaseRecord, CaseSubmission
-from models.effects import Authorization, Notice
+from models.effects import Authorization, DataCorrection, Notice
 from models.reference import ApiToken, CatalogResource, Department, User
 
 __all__ = [
     "ApiToken",
+    "Attachment",
+    "AttachmentCitation",
     "Authorization",
     "CaseCounter",
     "CaseRecord",
     "CaseSubmission",
     "CatalogResource",
+    "DataCorrection",
     "Department",
     "Notice",
     "User",
