@@ -13,8 +13,9 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.attachments import cite_attachments
 from activities.authorizations import add_catalog_entry, grant_authorization
-from activities.catalog import set_resource_status
+from activities.catalog import record_correction, set_resource_status
 from activities.deadlines import plan_deadline
 from activities.notices import send_notice, send_user_notice
 from activities.projection import record_case
@@ -22,9 +23,10 @@ from models.db import migrate
 from shixian.settings import Settings, get_settings
 from shixian.temporal import connect
 from workflows.open_data_objection import OpenDataObjectionWorkflow
+from workflows.quality_verification import QualityVerificationWorkflow
 from workflows.sharing_application import SharingApplicationWorkflow
 
-WORKFLOWS = [SharingApplicationWorkflow, OpenDataObjectionWorkflow]
+WORKFLOWS = [SharingApplicationWorkflow, OpenDataObjectionWorkflow, QualityVerificationWorkflow]
 ACTIVITIES = [
     plan_deadline,
     send_notice,
@@ -33,6 +35,8 @@ ACTIVITIES = [
     grant_authorization,
     add_catalog_entry,
     set_resource_status,
+    record_correction,
+    cite_attachments,
 ]
 
 # The shared vocabulary (plain dataclasses and enums) is passed through the sandbox, so an

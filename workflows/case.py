@@ -170,13 +170,17 @@ class CaseWorkflow:
             return WRONG_STAGE, "案件已办结，不能再办理。"
         if action not in self._open_actions or self._decision is not None:
             return WRONG_STAGE, f"案件当前处于“{self.state.stage}”环节，不能办理“{action}”。"
-        party = self.ACTORS.get(action) or (
-            self._stage_plan.actor if self._stage_plan else Party.APPLICANT
-        )
+        party = self._party_for(action)
         department = self.state.parties.department_of(party)
         if actor.role is not STAFF_ROLE[party] or actor.department_id != department:
             return FORBIDDEN, f"该操作只能由本案的{PARTY_NAMES[party]}办理。"
         return None
+
+    def _party_for(self, action: str) -> Party:
+        """Who takes `action` now: as `ACTORS` says, else the stage's actor."""
+        return self.ACTORS.get(action) or (
+            self._stage_plan.actor if self._stage_plan else Party.APPLICANT
+        )
 
     def _validate_action(self, action: str, request: ActionInput) -> None:
         refusal = self._refusal(action, request.actor)
@@ -204,11 +208,14 @@ class CaseWorkflow:
     # -- stages ---------------------------------------------------------------------------------
 
     async def await_decision(
-        self, plan: StagePlan, actions: frozenset[str]
+        self, plan: StagePlan, actions: frozenset[str], counted_from: datetime | None = None
     ) -> Decision | PlannedDeadline:
         """Enter `plan`'s stage and wait for one of `actions`, or for a time limit that ends
-        the wait (deemed consent, close). Overdue limits notify and keep waiting."""
-        await self._enter_stage(plan, actions)
+        the wait (deemed consent, close). Overdue limits notify and keep waiting.
+
+        `counted_from` continues a period begun earlier (a stage re-entered, an extension):
+        its limits count from then, and those already past are not announced again."""
+        await self._enter_stage(plan, actions, counted_from)
         while True:
             wake_at, reminder = self._next_wake()
             timeout = None if wake_at is None else max(wake_at - self.now(), timedelta(0))
@@ -267,13 +274,18 @@ class CaseWorkflow:
             self._decisions_applied = self._decision.seq
             self._decision = None
 
-    async def _enter_stage(self, plan: StagePlan, actions: frozenset[str]) -> None:
-        started = self.now()
+    async def _enter_stage(
+        self, plan: StagePlan, actions: frozenset[str], counted_from: datetime | None = None
+    ) -> None:
+        started = counted_from or self.now()
         # The stage shows only once its deadlines are known.
         self._deadlines = [
             await effect(plan_deadline, PlanDeadlineInput(plan.stage, limit, started))
             for limit in plan.time_limits
         ]
+        if counted_from is not None:
+            for passed in (d for d in self._deadlines if d.due <= self.now()):
+                passed.fired = passed.reminded = True
         self._stage_plan = plan
         self.state.stage = plan.stage
         self._open_actions = actions

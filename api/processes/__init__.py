@@ -89,9 +89,13 @@ PARTY_LABELS = {
 
 def registry() -> dict[str, Process]:
     from api.processes.open_data_objection import OPEN_DATA_OBJECTION
+    from api.processes.quality_verification import QUALITY_VERIFICATION
     from api.processes.sharing_application import SHARING_APPLICATION
 
-    return {process.name: process for process in (SHARING_APPLICATION, OPEN_DATA_OBJECTION)}
+    return {
+        process.name: process
+        for process in (SHARING_APPLICATION, OPEN_DATA_OBJECTION, QUALITY_VERIFICATION)
+    }
 
 
 PROCESSES = registry()
