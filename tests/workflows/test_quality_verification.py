@@ -103,6 +103,9 @@ async def test_hubei_provider_repairs_within_three_days_and_the_data_version_mov
 
     closed = await dispute_lapses(api, clock, "hubei-applicant", case)
     assert (closed["outcome"], closed["stage"]) == ("repaired", "closed")
+    timeline = await api.get(f"/api/v1/cases/{case['case_id']}/timeline", headers=auth("auditor"))
+    assert timeline.status_code == 200
+    assert "修复数据" in timeline.text and "已修复" in timeline.text and HUBEI_13 in timeline.text
     await keep_history(env.client, case, "hubei-quality-repaired")
 
 
