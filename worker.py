@@ -13,8 +13,9 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.attachments import cite_attachments
 from activities.authorizations import add_catalog_entry, grant_authorization
-from activities.catalog import set_resource_status
+from activities.catalog import record_correction, set_resource_status
 from activities.catalog_versions import publish_draft
 from activities.deadlines import plan_deadline, plan_year_end
 from activities.green_channel import (
@@ -34,6 +35,7 @@ from workflows.catalog_update import CatalogUpdateWorkflow
 from workflows.emergency_reclassification import EmergencyReclassificationWorkflow
 from workflows.green_channel import GreenChannelWorkflow
 from workflows.open_data_objection import OpenDataObjectionWorkflow
+from workflows.quality_verification import QualityVerificationWorkflow
 from workflows.service_change import ServiceChangeWorkflow
 from workflows.sharing_application import SharingApplicationWorkflow
 from workflows.yearly_maintenance import YearlyMaintenanceWorkflow
@@ -46,6 +48,7 @@ WORKFLOWS = [
     GreenChannelWorkflow,
     ServiceChangeWorkflow,
     EmergencyReclassificationWorkflow,
+    QualityVerificationWorkflow,
 ]
 ACTIVITIES = [
     plan_deadline,
@@ -62,6 +65,8 @@ ACTIVITIES = [
     reclassify_resource,
     restore_share_type,
     list_authorization_holders,
+    record_correction,
+    cite_attachments,
 ]
 
 # The shared vocabulary (plain dataclasses and enums) is passed through the sandbox, so an

@@ -1,14 +1,17 @@
-"""The open status of catalog resources, changed by objection cases (开放数据异议)."""
+"""Catalog resources changed by cases: their open status (开放数据异议) and the data version a
+quality verification repair (修复) creates."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.database import session
-from models import CatalogResource
+from models import CatalogResource, DataCorrection
 from models.reference import utcnow
 
 
@@ -47,4 +50,51 @@ def set_resource_status(request: SetResourceStatusInput) -> int:
         resource.updated_at = utcnow()
         db.add(resource)
         db.commit()
+        return resource.version
+
+
+@dataclass(frozen=True)
+class RecordCorrectionInput:
+    case_id: str
+    resource_id: str
+    change: str  # what the provider changed, as it told the raiser
+
+
+@activity.defn
+def record_correction(request: RecordCorrectionInput) -> int:
+    """Bump the resource's data version once per case: a retry finds the correction and
+    returns the version it made."""
+    with session() as db:
+        made = db.exec(
+            select(DataCorrection).where(
+                DataCorrection.case_id == request.case_id,
+                DataCorrection.resource_id == request.resource_id,
+            )
+        ).first()
+        if made is not None:
+            return made.version
+        resource = db.get(CatalogResource, request.resource_id)
+        if resource is None:
+            raise ApplicationError(
+                f"目录中没有数据资源“{request.resource_id}”。",
+                type="resource_not_found",
+                non_retryable=True,
+            )
+        resource.version += 1
+        resource.updated_at = utcnow()
+        db.add(resource)
+        db.add(
+            DataCorrection(
+                case_id=request.case_id,
+                resource_id=request.resource_id,
+                version=resource.version,
+                change=request.change,
+            )
+        )
+        try:
+            db.commit()
+        except IntegrityError as error:
+            # A concurrent attempt made it first: its version stands.
+            db.rollback()
+            raise ApplicationError("数据修复已由并发的重试记录。", type="retry") from error
         return resource.version

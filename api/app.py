@@ -15,6 +15,7 @@ from activities.deadlines import current_calendar
 from api import errors
 from api.deps import now_utc
 from api.routes import (
+    attachments,
     audit,
     cases,
     catalog,
@@ -85,6 +86,7 @@ def create_app(
         catalog,
         rulesets,
         calendar_routes,
+        attachments,
     )
     for module in (*routers, notices):
         app.include_router(module.router)

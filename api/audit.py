@@ -95,6 +95,16 @@ KIND_LABELS = {
     "request_coordination": "申请协调",
     "decide": "作出协调决定",
     "withdraw": "撤回申请",
+    # quality verification (数据质量校核)
+    "forward": "转送提供部门校核",
+    "explain": "释明",
+    "repair": "修复数据",
+    "data_repaired": "数据已修复（版本更新）",
+    "request_extension": "申请延长校核期限",
+    "extension_requested": "延期申请已登记",
+    "grant_extension": "同意延长校核期限",
+    "refuse_extension": "不同意延长校核期限",
+    "dispute": "对校核结果提出异议",
 }
 
 STAGE_LABELS = {
@@ -105,6 +115,12 @@ STAGE_LABELS = {
     "refused": "不予共享后待申请协调",
     "coordination": "协调",
     "closed": "已办结",
+    "forwarding": "主管部门转送",
+    "verification": "提供部门校核",
+    "extension_review": "审批延期申请",
+    "joint_verification": "服务中心联合核实",
+    "dispute_period": "校核结果异议期",
+    "dispute_review": "异议处理",
 }
 
 OUTCOME_LABELS = {
@@ -113,6 +129,9 @@ OUTCOME_LABELS = {
     "refused": "不予共享",
     "withdrawn": "已撤回",
     "lapsed": "期满终止",
+    "explained": "已释明",
+    "repaired": "已修复",
+    "rejected": "疑义不成立",
 }
 
 GRANTED_BY_LABELS = {
@@ -133,7 +152,7 @@ DETAIL_LABELS = {
     "granted_by": "授权方式",
 }
 
-DECISION_LABELS = {"grant": "同意共享", "uphold": "维持不予共享"}
+DECISION_LABELS = {"grant": "同意共享", "uphold": "维持不予共享", "reverify": "责令重新校核"}
 
 
 def beijing(moment: datetime) -> str:

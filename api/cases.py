@@ -385,6 +385,7 @@ async def act(
         legal_basis=body.legal_basis,
         decision=body.decision,
         note=body.note,
+        working_days=body.working_days,
     )
     try:
         state = await handle.execute_update(update, request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, PlainSerializer
+from pydantic import BaseModel, Field, PlainSerializer
 
 from calendars import BEIJING
 
@@ -127,3 +127,4 @@ class ActionBody(BaseModel):
     legal_basis: str = ""
     decision: str = ""
     note: str = ""
+    working_days: int = Field(0, ge=0, le=365, description="Extension asked for, in working days.")

@@ -1,12 +1,15 @@
 """SQLModel tables. Importing this package registers every table on `SQLModel.metadata`."""
 
+from models.attachments import Attachment, AttachmentCitation
 from models.cases import CaseCounter, CaseRecord, CaseSubmission
 from models.catalog import CatalogChange, CatalogVersion
-from models.effects import Authorization, Notice
+from models.effects import Authorization, DataCorrection, Notice
 from models.reference import ApiToken, CatalogResource, Department, User
 
 __all__ = [
     "ApiToken",
+    "Attachment",
+    "AttachmentCitation",
     "Authorization",
     "CaseCounter",
     "CaseRecord",
@@ -14,6 +17,7 @@ __all__ = [
     "CatalogChange",
     "CatalogResource",
     "CatalogVersion",
+    "DataCorrection",
     "Department",
     "Notice",
     "User",

@@ -1,4 +1,4 @@
-"""The effects of decisions: authorizations granted and notices sent."""
+"""The effects of decisions: authorizations granted, notices sent, data corrected."""
 
 from __future__ import annotations
 
@@ -51,3 +51,17 @@ class Notice(SQLModel, table=True):
     title: str = Field(max_length=300)
     body: str
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DataCorrection(SQLModel, table=True):
+    """A repair (修复) made by a quality verification case: the resource's new version and
+    what changed. One per case and resource, so a retried activity bumps the version once."""
+
+    __table_args__ = (UniqueConstraint("case_id", "resource_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True, max_length=120)
+    resource_id: str = Field(foreign_key="catalogresource.id", index=True, max_length=64)
+    version: int
+    change: str
+    made_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -16,6 +16,7 @@ from workflows.common import Basis, Lapse, Party, StagePlan, TimeLimit
 from workflows.emergency_reclassification import EmergencyReclassificationPlan
 from workflows.green_channel import GreenChannelPlan, ProvisionPlan
 from workflows.open_data_objection import OpenDataObjectionPlan
+from workflows.quality_verification import ExtensionPlan, QualityVerificationPlan
 from workflows.service_change import ServiceChangePlan
 from workflows.sharing_application import SharingApplicationPlan, Track, TrackPlan
 
@@ -119,6 +120,23 @@ class EmergencyReclassificationSpec(_Spec):
     article: str = Field(min_length=1)
 
 
+class ExtensionSpec(_Spec):
+    max_working_days: int = Field(ge=1, le=365)
+    article: str = Field(min_length=1)
+
+
+class QualityVerificationSpec(_Spec):
+    article: str = Field(min_length=1)
+    instrument: str | None = None
+    forwarding: StageSpec | None = None
+    verification: StageSpec
+    extension: ExtensionSpec | None = None
+    joint_verification: StageSpec | None = None
+    serve_with_proof: ArticleSpec | None = None
+    dispute_period: StageSpec
+    dispute_review: StageSpec
+
+
 class ProcessesSpec(_Spec):
     sharing_application: SharingApplicationSpec | None = None
     open_data_objection: OpenDataObjectionSpec | None = None
@@ -126,6 +144,7 @@ class ProcessesSpec(_Spec):
     green_channel: GreenChannelSpec | None = None
     service_change: ServiceChangeSpec | None = None
     emergency_reclassification: EmergencyReclassificationSpec | None = None
+    quality_verification: QualityVerificationSpec | None = None
 
 
 class InForce(_Spec):
@@ -148,6 +167,13 @@ class RulesetSpec(_Spec):
 STAGE_KINDS = {"review", "provider_review", "authority_provide", "refused", "coordination"}
 OBJECTION_STAGES = {"provider_assessment", "verification"}
 CATALOG_STAGES = {"department_update", "extension_review", "authority_review", "rework"}
+VERIFICATION_STAGES = {
+    "forwarding",
+    "verification",
+    "joint_verification",
+    "dispute_period",
+    "dispute_review",
+}
 
 
 @dataclass(frozen=True)
@@ -160,6 +186,7 @@ class Ruleset:
     green_channel: GreenChannelPlan | None = None
     service_change: ServiceChangePlan | None = None
     emergency_reclassification: EmergencyReclassificationPlan | None = None
+    quality_verification: QualityVerificationPlan | None = None
 
     @property
     def id(self) -> str:
@@ -304,7 +331,7 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
     ) -> StagePlan:
         name = kind or item.stage or ""
         if name not in kinds:
-            raise fail(f"{field}.stage", f"unknown stage {name!r}; one of {sorted(STAGE_KINDS)}")
+            raise fail(f"{field}.stage", f"unknown stage {name!r}; one of {sorted(kinds)}")
         limits = tuple(limit(x, f"{field}.time_limits.{i}") for i, x in enumerate(item.time_limits))
         if [x.working_days for x in limits] != sorted(x.working_days for x in limits):
             raise fail(f"{field}.time_limits", "escalating limits must be in increasing order")
@@ -384,6 +411,34 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
         reclassification = EmergencyReclassificationPlan(
             reclassified=StagePlan("reclassified", Party.PROVIDER, article), cite=article
         )
+    verification = None
+    if (q := spec.processes.quality_verification) is not None:
+        base = "processes.quality_verification"
+
+        def verification_stage(item: StageSpec, name: str) -> StagePlan:
+            return stage(item, f"{base}.{name}", name, VERIFICATION_STAGES)
+
+        extension = (
+            ExtensionPlan(
+                q.extension.max_working_days, cite(q.extension.article, None, f"{base}.extension")
+            )
+            if q.extension
+            else None
+        )
+        verification = QualityVerificationPlan(
+            verification=verification_stage(q.verification, "verification"),
+            dispute_period=verification_stage(q.dispute_period, "dispute_period"),
+            dispute_review=verification_stage(q.dispute_review, "dispute_review"),
+            cite=cite(q.article, q.instrument, base),
+            forwarding=verification_stage(q.forwarding, "forwarding") if q.forwarding else None,
+            extension=extension,
+            joint_verification=verification_stage(q.joint_verification, "joint_verification")
+            if q.joint_verification
+            else None,
+            serve_with_proof_cite=cite(q.serve_with_proof.article, None, f"{base}.serve_with_proof")
+            if q.serve_with_proof
+            else "",
+        )
     return Ruleset(
         spec=spec,
         source=str(path),
@@ -393,6 +448,7 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
         green_channel=green,
         service_change=service_change,
         emergency_reclassification=reclassification,
+        quality_verification=verification,
     )
 
 

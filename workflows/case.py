@@ -170,13 +170,17 @@ class CaseWorkflow:
             return WRONG_STAGE, "案件已办结，不能再办理。"
         if action not in self._open_actions or self._decision is not None:
             return WRONG_STAGE, f"案件当前处于“{self.state.stage}”环节，不能办理“{action}”。"
-        party = self.ACTORS.get(action) or (
-            self._stage_plan.actor if self._stage_plan else Party.APPLICANT
-        )
+        party = self._party_for(action)
         department = self.state.parties.department_of(party)
         if actor.role is not STAFF_ROLE[party] or actor.department_id != department:
             return FORBIDDEN, f"该操作只能由本案的{PARTY_NAMES[party]}办理。"
         return None
+
+    def _party_for(self, action: str) -> Party:
+        """Who takes `action` now: as `ACTORS` says, else the stage's actor."""
+        return self.ACTORS.get(action) or (
+            self._stage_plan.actor if self._stage_plan else Party.APPLICANT
+        )
 
     def _validate_action(self, action: str, request: ActionInput) -> None:
         refusal = self._refusal(action, request.actor)
@@ -209,8 +213,9 @@ class CaseWorkflow:
         """Enter `plan`'s stage and wait for one of `actions`, or for a time limit that ends
         the wait (deemed consent, close). Overdue limits notify and keep waiting.
 
-        The limits count from the stage's start, or from `counted_from` where the law runs
-        a period from an earlier step (the green channel's 5 days run from the approval)."""
+        The limits count from the stage's start, or from `counted_from` where a period runs
+        from an earlier step (the green channel's 5 days run from the approval, an extended
+        period from the original start); limits already past then are not announced again."""
         await self._enter_stage(plan, actions, counted_from)
         while True:
             wake_at, reminder = self._next_wake()
@@ -276,6 +281,9 @@ class CaseWorkflow:
         started = counted_from or self.now()
         # The stage shows only once its deadlines are known.
         self._deadlines = await self._plan_deadlines(plan, started)
+        if counted_from is not None:
+            for passed in (d for d in self._deadlines if d.due <= self.now()):
+                passed.fired = passed.reminded = True
         self._stage_plan = plan
         self.state.stage = plan.stage
         previous = self._decision

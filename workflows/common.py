@@ -176,6 +176,7 @@ class ActionInput:
     legal_basis: str = ""
     decision: str = ""
     note: str = ""
+    working_days: int = 0  # an extension asked for (hebei 第十六条)
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,7 @@ def registry() -> dict[str, Process]:
     from api.processes.green_channel import GREEN_CHANNEL
     from api.processes.open_data_objection import OPEN_DATA_OBJECTION
     from api.processes.provider_notices import EMERGENCY_RECLASSIFICATION, SERVICE_CHANGE
+    from api.processes.quality_verification import QUALITY_VERIFICATION
     from api.processes.sharing_application import SHARING_APPLICATION
 
     return {
@@ -103,6 +104,7 @@ def registry() -> dict[str, Process]:
             GREEN_CHANNEL,
             SERVICE_CHANGE,
             EMERGENCY_RECLASSIFICATION,
+            QUALITY_VERIFICATION,
         )
     }
 

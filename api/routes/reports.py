@@ -4,8 +4,9 @@ report, per providing department and period, each traceable to the cases behind 
 Counted from the case projection, in the period's Beijing dates by receipt. Answered on time or
 late is read from the first answer of the provider or the authority (its `on_time`, which the
 workflow recorded against the deadline that applied then), not recomputed with today's
-calendar. Verification and catalog updates are not processes yet: their columns say so rather
-than show a number.
+calendar. Quality verification cases (数据质量校核) are counted beside them, per providing
+department: received, answered on time, overdue. Catalog updates are not a process yet: their
+column says so rather than show a number.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from models import CaseRecord, Department
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 PROCESS = "sharing_application"
+VERIFICATION = "quality_verification"
 
 # The articles that ask for these numbers.
 CITES = [
@@ -52,15 +54,22 @@ COUNTS = [
     ("open", "尚未办结"),
     ("overdue", "当前逾期"),
 ]
-LABELS = dict(COUNTS)
+# Quality verification: the provider's first answer (释明, 修复, 不成立) against its deadline.
+VERIFICATION_COUNTS = [
+    ("verification_received", "收到校核"),
+    ("verification_on_time", "校核按时反馈"),
+    ("verification_overdue", "校核逾期"),
+]
+LABELS = dict(COUNTS + VERIFICATION_COUNTS)
 
 # Asked for by the instruments, not yet run as processes: shown as "—", never as a number.
-PENDING = [("verification_turnaround", "核查办理时长"), ("catalog_updates_on_time", "目录按时更新")]
+PENDING = [("catalog_updates_on_time", "目录按时更新")]
 PENDING_MARK = "—"
 PENDING_NOTE = "该事项尚未上线"
 
 # The provider's or the authority's answer (a review's accept or decline is not one).
 ANSWERS = frozenset({"approve", "reject", "provide", "decide"})
+VERIFICATION_ANSWERS = frozenset({"explain", "repair", "reject"})
 
 NO_DEPARTMENT = "（未指定提供部门）"
 
@@ -103,6 +112,8 @@ def period_bounds(first: date, last: date) -> tuple[datetime, datetime]:
 def counts_of(record: CaseRecord, now: datetime) -> frozenset[str]:
     """The counts one case falls in."""
     state: dict[str, Any] = record.state or {}
+    if record.process == VERIFICATION:
+        return verification_counts_of(record, state, now)
     counts = {"received", "closed" if record.status == "closed" else "open"}
     answer = next((e for e in state.get("events", []) if e.get("kind") in ANSWERS), None)
     on_time = (answer or {}).get("detail", {}).get("on_time")
@@ -121,9 +132,27 @@ def counts_of(record: CaseRecord, now: datetime) -> frozenset[str]:
     return frozenset(counts)
 
 
+def verification_counts_of(
+    record: CaseRecord, state: dict[str, Any], now: datetime
+) -> frozenset[str]:
+    """Overdue: answered late, or not answered and past the deadline now."""
+    counts = {"verification_received"}
+    answer = next(
+        (e for e in state.get("events", []) if e.get("kind") in VERIFICATION_ANSWERS), None
+    )
+    if answer is not None:
+        on_time = answer.get("detail", {}).get("on_time")
+        counts.add("verification_overdue" if on_time == "false" else "verification_on_time")
+    elif record.status == "open" and (
+        record.overdue or (record.due is not None and record.due <= now)
+    ):
+        counts.add("verification_overdue")
+    return frozenset(counts)
+
+
 def case_list_link(key: str, department_id: str, start: datetime, end: datetime) -> str:
     """The case list narrowed as far as its filters allow towards the cases behind a count."""
-    params = {"process": PROCESS}
+    params = {"process": VERIFICATION if key.startswith("verification_") else PROCESS}
     if department_id:
         params["department"] = department_id
     params["received_from"] = start.isoformat()
@@ -142,7 +171,7 @@ def statistics(
 ) -> Statistics:
     start, end = period_bounds(first, last)
     where: list[ColumnElement[bool]] = [
-        col(CaseRecord.process) == PROCESS,
+        col(CaseRecord.process).in_((PROCESS, VERIFICATION)),
         col(CaseRecord.received_at) >= start,
         col(CaseRecord.received_at) < end,
     ]
@@ -194,7 +223,7 @@ def statistics(
 def render_html(report: Statistics) -> str:
     return environment.get_template("reports/statistics.html").render(
         r=report,
-        counts=COUNTS,
+        counts=COUNTS + VERIFICATION_COUNTS,
         pending=PENDING,
         pending_mark=PENDING_MARK,
         pending_note=PENDING_NOTE,
@@ -277,7 +306,8 @@ def statistics_report(
 ) -> Response:
     """Sharing applications received in the period (Beijing dates, inclusive), per providing
     department and in total: received, closed, answered on time and late, deemed consent
-    (视为同意), refused with reasons, granted, still open, overdue now. Every number in the HTML
+    (视为同意), refused with reasons, granted, still open, overdue now; and quality
+    verification cases (数据质量校核) received, answered on time, overdue. Every number in the HTML
     links to the case list; `format=csv&detail=1` lists each case and the counts it falls in.
     Supervisors see their jurisdiction and those inside it; auditors all, or `?jurisdiction=`."""
     within = caller.jurisdiction_to_read(jurisdiction, "统计报表")

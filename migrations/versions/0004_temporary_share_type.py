@@ -1,7 +1,7 @@
 """green channel: catalog resources record a temporary share type set for an emergency
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-21 14:10:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

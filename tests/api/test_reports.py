@@ -20,7 +20,7 @@ from tests.conftest import auth
 
 PERIOD = {"from": "2026-11-23", "to": "2026-11-23"}
 COLUMNS = ["收到申请", "已办结", "按时答复", "逾期答复", "视为同意", "不予共享（附理由）"]
-COLUMNS += ["同意共享", "尚未办结", "当前逾期"]
+COLUMNS += ["同意共享", "尚未办结", "当前逾期", "收到校核", "校核按时反馈", "校核逾期"]
 
 
 async def report(api, key: str, **params: str):  # type: ignore[no-untyped-def]
@@ -38,7 +38,7 @@ def numbers(body: str) -> dict[str, dict[str, Any]]:
     """department id ('' for the total) -> {column: value} of the summary CSV."""
     header, *rows = table(body)
     assert header[:2] == ["提供部门编码", "提供部门"]
-    assert header[2:] == [*COLUMNS, "核查办理时长", "目录按时更新"]
+    assert header[2:] == [*COLUMNS, "目录按时更新"]
     out = {}
     for row in rows:
         if len(row) != len(header):
@@ -47,7 +47,7 @@ def numbers(body: str) -> dict[str, dict[str, Any]]:
         out[row[0]] = {
             "name": row[1],
             **{c: int(values[c]) for c in COLUMNS},
-            "pending": (values["核查办理时长"], values["目录按时更新"]),
+            "pending": values["目录按时更新"],
         }
     return out
 
@@ -101,7 +101,10 @@ async def test_statistics_count_each_case_once_where_it_belongs(api, clock, sess
         "同意共享": 3,
         "尚未办结": 1,
         "当前逾期": 1,
-        "pending": ("—", "—"),
+        "收到校核": 0,
+        "校核按时反馈": 0,
+        "校核逾期": 0,
+        "pending": "—",
     }
     assert numbers(response.text) == {
         "hubei-police": expected,
@@ -169,6 +172,43 @@ async def test_statistics_count_each_case_once_where_it_belongs(api, clock, sess
     assert received.json()["total"] == 5
 
 
+async def test_statistics_count_quality_verification_cases_beside_sharing(api, clock):
+    doubt = {"process": "quality_verification", "resource_id": "hubei-hukou"}
+    raised = []
+    for _ in range(3):
+        response = await api.post(
+            "/api/v1/cases",
+            json={**doubt, "description": "地址有误"},
+            headers=auth("hubei-applicant"),
+        )
+        assert response.status_code == 201, response.text
+        raised.append(response.json())
+    answered, late, silent = raised
+    await done(api, "hubei-provider", answered, "explain", reason="数据无误")
+    sharing = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await done(api, "hubei-provider", sharing, "approve")
+    # Hubei's 3 working days (第十三条) end at 24:00 on Thursday 26 November.
+    await clock.advance_to(at("2026-11-27T00:00:05+08:00"))
+    await until(api, "auditor", silent, lambda s: s["overdue"])
+    await until(api, "auditor", late, lambda s: s["overdue"])
+    await done(api, "hubei-provider", late, "repair", note="更正地址")
+
+    summary = numbers((await report(api, "hubei-supervisor", format="csv")).text)
+    police = summary["hubei-police"]
+    assert (police["收到校核"], police["校核按时反馈"], police["校核逾期"]) == (3, 1, 2)
+    assert (police["收到申请"], police["按时答复"]) == (1, 1)
+    detail = await report(api, "hubei-supervisor", format="csv", detail="1")
+    header, *rows = table(detail.text)
+    falls_in = {
+        row[0]: {c for c, v in zip(header[5:], row[5:], strict=True) if v == "1"} for row in rows
+    }
+    assert falls_in[answered["case_id"]] == {"收到校核", "校核按时反馈"}
+    assert falls_in[late["case_id"]] == {"收到校核", "校核逾期"}
+    page = (await report(api, "hubei-supervisor")).text
+    assert "process=quality_verification&amp;department=hubei-police" in page
+    assert "核查办理时长" not in page
+
+
 async def test_statistics_are_for_supervisors_and_auditors_of_a_valid_period(api):
     for key in ("hubei-provider", "hubei-applicant", "public", "admin"):
         response = await report(api, key)
@@ -184,4 +224,4 @@ async def test_statistics_are_for_supervisors_and_auditors_of_a_valid_period(api
     assert "起始日期" in backwards.json()["message"]
     assert (await api.get("/api/v1/reports/statistics", params=PERIOD)).status_code == 401
     empty = numbers((await report(api, "auditor", format="csv")).text)
-    assert empty == {"": {"name": "合计", **dict.fromkeys(COLUMNS, 0), "pending": ("—", "—")}}
+    assert empty == {"": {"name": "合计", **dict.fromkeys(COLUMNS, 0), "pending": "—"}}

@@ -82,7 +82,12 @@ async def test_rulesets_say_whether_they_are_in_force_on_the_beijing_date(api, c
         "HB419",
         "province",
     )
-    assert hubei["processes"] == ["catalog_update", "open_data_objection", "sharing_application"]
+    assert hubei["processes"] == [
+        "catalog_update",
+        "open_data_objection",
+        "quality_verification",
+        "sharing_application",
+    ]
     assert hubei["origin"] == "packaged"
     assert by_id["lichuan-2020"]["parent"] == "hubei-419"
 

@@ -1,0 +1,145 @@
+"""Raising a quality verification request (疑义/错误数据校核): a using department's caseworker,
+or the platform operator (a supervisor of the competent authority or service centre), doubts
+data of a catalog resource. The case belongs where the data is held: the provider's
+jurisdiction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from api.attachments import cited_by_caller
+from api.deps import Caller
+from api.errors import Invalid, NotFound
+from api.processes import PARTY_LABELS, Draft, Process, find_department
+from models import CatalogResource, Department
+from regulations import Ruleset
+from workflows.common import DepartmentKind, Parties, Role
+from workflows.quality_verification import QualityVerificationInput, QualityVerificationWorkflow
+
+
+class QualityVerificationRequest(BaseModel):
+    """Doubtful or erroneous data of a catalog resource, with evidence."""
+
+    process: Literal["quality_verification"]
+    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
+    resource_id: str = Field(min_length=1)
+    description: str = Field(min_length=1, max_length=4000, description="疑义或错误的说明")
+    fields: list[str] = Field(default_factory=list, description="The fields in doubt, if any.")
+    records: list[str] = Field(
+        default_factory=list, max_length=100, description="Identifiers of the records in doubt."
+    )
+    attachments: list[int] = Field(
+        default_factory=list, max_length=20, description="Ids from POST /attachments (own)."
+    )
+    conflicting_resource_id: str | None = Field(
+        None,
+        description="Lichuan: another department's resource whose data conflicts with this "
+        "one; the service centre then verifies jointly with both providers.",
+    )
+
+
+def _resource(session: Session, resource_id: str) -> CatalogResource:
+    resource = session.get(CatalogResource, resource_id)
+    if resource is None:
+        raise NotFound(f"目录中没有数据资源“{resource_id}”。", "resource_not_found")
+    return resource
+
+
+def jurisdiction_of(session: Session, caller: Caller, request: QualityVerificationRequest) -> str:
+    provider = session.get(Department, _resource(session, request.resource_id).provider_id)
+    assert provider is not None
+    return provider.jurisdiction
+
+
+def prepare(
+    session: Session, caller: Caller, request: QualityVerificationRequest, ruleset: Ruleset
+) -> Draft:
+    plan = ruleset.quality_verification
+    assert plan is not None
+    resource = _resource(session, request.resource_id)
+    if resource.provider_id == caller.user.department_id:
+        raise Invalid("数据提供部门不能对本部门的数据提出校核申请，请直接更正。", "own_data")
+    unknown = sorted(set(request.fields) - set(resource.fields))
+    if unknown:
+        raise Invalid(f"数据资源“{resource.name}”没有这些字段：{'、'.join(unknown)}。")
+    other: CatalogResource | None = None
+    if request.conflicting_resource_id:
+        if plan.joint_verification is None:
+            raise Invalid(
+                f"《{ruleset.spec.title}》未规定多部门数据不一致的联合核实程序。",
+                "joint_verification_not_provided",
+            )
+        other = _resource(session, request.conflicting_resource_id)
+        if other.provider_id == resource.provider_id:
+            raise Invalid(
+                "数据不一致的另一数据资源须由另一部门提供。", "conflicting_resource_same_provider"
+            )
+    attachments = cited_by_caller(session, caller, request.attachments)
+    jurisdiction = jurisdiction_of(session, caller, request)
+    parties = Parties(
+        applicant=caller.user.department_id,
+        provider=resource.provider_id,
+        authority=find_department(session, jurisdiction, DepartmentKind.COMPETENT_AUTHORITY),
+        service_centre=find_department(session, jurisdiction, DepartmentKind.SERVICE_CENTRE),
+    )
+    stages = [plan.verification, plan.dispute_period, plan.dispute_review]
+    stages += [s for s in (plan.forwarding, plan.joint_verification if other else None) if s]
+    for stage in stages:
+        if parties.department_of(stage.actor) is None:
+            raise Invalid(
+                f"本辖区未配置{PARTY_LABELS[stage.actor]}，无法办理“{stage.stage}”环节。",
+                "party_missing",
+            )
+
+    def build(case_id: str, case_number: str, received_at: datetime) -> QualityVerificationInput:
+        return QualityVerificationInput(
+            case_id=case_id,
+            case_number=case_number,
+            ruleset=ruleset.id,
+            jurisdiction=jurisdiction,
+            received_at=received_at,
+            parties=parties,
+            plan=plan,
+            submitted_by=caller.actor(),
+            resource_id=resource.id,
+            resource_name=resource.name,
+            description=request.description,
+            fields=list(request.fields),
+            records=list(request.records),
+            attachment_ids=[a.id for a in attachments if a.id is not None],
+            conflicting_resource_id=other.id if other else "",
+            conflicting_resource_name=other.name if other else "",
+            second_provider=other.provider_id if other else "",
+        )
+
+    return Draft(parties=parties, build=build)
+
+
+W = QualityVerificationWorkflow
+QUALITY_VERIFICATION = Process(
+    name="quality_verification",
+    title="数据质量校核",
+    slug="quality-verification",
+    run=W.run,
+    input=QualityVerificationInput,
+    request=QualityVerificationRequest,
+    # Supervisors of the competent authority or service centre act as the platform operator.
+    submitters=frozenset({Role.CASEWORKER, Role.SUPERVISOR}),
+    prepare=prepare,
+    actions={
+        "forward": W.forward,
+        "explain": W.explain,
+        "repair": W.repair,
+        "reject": W.reject,
+        "request_extension": W.request_extension,
+        "grant_extension": W.grant_extension,
+        "refuse_extension": W.refuse_extension,
+        "dispute": W.dispute,
+        "decide": W.decide,
+    },
+    jurisdiction_of=jurisdiction_of,
+)

@@ -1,0 +1,86 @@
+"""Evidence attachments: POST /attachments (upload), GET /attachments/{id} (the bytes)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+
+from api import attachments
+from api.deps import CallerDep, SessionDep, SettingsDep
+from api.errors import DomainError, Invalid
+from api.schemas import ERRORS, BeijingTime
+
+router = APIRouter(prefix="/api/v1/attachments", tags=["attachments"])
+
+# What multipart framing may add around a file at most: boundaries, headers, a long name.
+FRAMING = 64 * 1024
+
+
+class LengthRequired(DomainError):
+    status, code = 411, "length_required"
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    sha256: str
+    name: str
+    content_type: str
+    size: int
+    uploaded_by: int
+    created_at: BeijingTime
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=AttachmentOut,
+    responses={**ERRORS, 411: ERRORS[422], 413: ERRORS[422]},
+)
+async def upload_attachment(
+    request: Request, session: SessionDep, settings: SettingsDep, caller: CallerDep
+) -> AttachmentOut:
+    """Upload one evidence file (any authenticated user) as `multipart/form-data` field `file`.
+    PDF, JPEG or PNG, checked from the file's bytes against its declared type (422 otherwise);
+    at most 10 MB (413); not empty (422). Identical files are stored once. Cite the returned
+    `id` in a case's `attachments`."""
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit():
+        raise LengthRequired("上传附件须带 Content-Length。")
+    if int(length) > attachments.MAX_BYTES + FRAMING:
+        raise attachments.TooLarge(f"附件不能超过 {attachments.MAX_BYTES // 1024 // 1024} MB。")
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise Invalid("请以 multipart/form-data 上传，文件字段名为 file。", "invalid_upload")
+    try:
+        form = await request.form(max_files=1, max_fields=1)
+    except HTTPException as error:
+        raise Invalid("上传的表单无法解析。", "invalid_upload") from error
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise Invalid("表单中缺少文件字段 file。", "invalid_upload")
+        stored = await attachments.store(upload, settings.data_dir)
+        attachment = attachments.record(session, caller, upload.filename or "", stored)
+    finally:
+        await form.close()  # the spooled upload's temporary file
+    return AttachmentOut.model_validate(attachment, from_attributes=True)
+
+
+@router.get(
+    "/{attachment_id}",
+    response_class=FileResponse,
+    responses={**ERRORS, 200: {"content": {t: {} for t in attachments.TYPE_NAMES}}},
+)
+async def read_attachment(
+    attachment_id: int, session: SessionDep, settings: SettingsDep, caller: CallerDep
+) -> FileResponse:
+    """The attachment's bytes: for its uploader, auditors, and the parties and supervisors of
+    the cases that cite it."""
+    attachment = attachments.readable(session, caller, attachment_id)
+    return FileResponse(
+        attachments.directory(settings.data_dir) / attachment.sha256,
+        media_type=attachment.content_type,
+        filename=attachment.name,
+    )

@@ -1,0 +1,101 @@
+"""attachments (evidence, stored by digest, cited by cases) and data corrections
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-21 13:51:12.613515
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+import models.db
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "attachment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("uploaded_by", sa.Integer(), nullable=False),
+        sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by"],
+            ["user.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("attachment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_attachment_sha256"), ["sha256"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_attachment_uploaded_by"), ["uploaded_by"], unique=False
+        )
+
+    op.create_table(
+        "datacorrection",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("resource_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("change", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("made_at", models.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["resource_id"],
+            ["catalogresource.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("case_id", "resource_id"),
+    )
+    with op.batch_alter_table("datacorrection", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_datacorrection_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_datacorrection_resource_id"), ["resource_id"], unique=False
+        )
+
+    op.create_table(
+        "attachmentcitation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("attachment_id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["attachment_id"],
+            ["attachment.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("attachment_id", "case_id"),
+    )
+    with op.batch_alter_table("attachmentcitation", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_attachmentcitation_attachment_id"), ["attachment_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_attachmentcitation_case_id"), ["case_id"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("attachmentcitation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_attachmentcitation_case_id"))
+        batch_op.drop_index(batch_op.f("ix_attachmentcitation_attachment_id"))
+
+    op.drop_table("attachmentcitation")
+    with op.batch_alter_table("datacorrection", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_datacorrection_resource_id"))
+        batch_op.drop_index(batch_op.f("ix_datacorrection_case_id"))
+
+    op.drop_table("datacorrection")
+    with op.batch_alter_table("attachment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_attachment_uploaded_by"))
+        batch_op.drop_index(batch_op.f("ix_attachment_sha256"))
+
+    op.drop_table("attachment")

@@ -1,0 +1,444 @@
+"""Data quality verification (疑义/错误数据校核): a using department's caseworker, or the
+platform operator, doubts data of a catalog resource and asks its provider to verify it.
+
+- `forwarding` (Hebei): the authority forwards the request to the provider (`forward`).
+- `verification`: the provider answers: `explain` (释明, with reasons), `repair` (修复: what
+  changed, in `note`; the resource's data version is bumped), or `reject` as unfounded (with
+  reasons). Where the ruleset allows it (Hebei), the provider may once `request_extension`
+  (`working_days`, `reason`) while answering; the authority then `grant_extension`s or
+  `refuse_extension`s in `extension_review` (the provider may still answer meanwhile). The
+  deadline moves only on a grant; the state keeps the original and the extended one.
+- `joint_verification` (Lichuan): data of two departments conflicts; the service centre
+  verifies with both providers and answers as a provider would.
+- `dispute_period`: the raiser may `dispute` the outcome once, with reasons;
+  `dispute_review`: the supervisor `decide`s: `uphold` the outcome or `reverify` (the provider
+  verifies again, and that answer is final).
+
+Every outcome is a notice to the raiser. Where the instrument says a data subject showing valid
+proof must still be served while verification runs (Lichuan), the using department is told so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from temporalio import workflow
+
+from workflows.case import CaseWorkflow, Decision, effect
+from workflows.common import (
+    FORBIDDEN,
+    WRONG_STAGE,
+    ActionInput,
+    Actor,
+    CaseState,
+    Parties,
+    Party,
+    PlannedDeadline,
+    StagePlan,
+    TimeLimit,
+)
+
+with workflow.unsafe.imports_passed_through():
+    from activities.attachments import CiteAttachmentsInput, cite_attachments
+    from activities.catalog import RecordCorrectionInput, record_correction
+    from activities.deadlines import PlanDeadlineInput, plan_deadline
+
+
+class Outcome(StrEnum):
+    EXPLAINED = "explained"  # 释明
+    REPAIRED = "repaired"  # 修复
+    REJECTED = "rejected"  # unfounded
+
+
+ANSWERS = {"explain": Outcome.EXPLAINED, "repair": Outcome.REPAIRED, "reject": Outcome.REJECTED}
+ANSWER_ACTIONS = frozenset(ANSWERS)
+EXTENSION_DECISIONS = frozenset({"grant_extension", "refuse_extension"})
+
+
+@dataclass(frozen=True)
+class ExtensionPlan:
+    """One extension of the provider's period, with the authority's consent."""
+
+    max_working_days: int
+    cite: str
+
+
+@dataclass(frozen=True)
+class QualityVerificationPlan:
+    """The quality-verification part of a ruleset, as data recorded in the case's history."""
+
+    verification: StagePlan
+    dispute_period: StagePlan
+    dispute_review: StagePlan
+    cite: str
+    forwarding: StagePlan | None = None
+    extension: ExtensionPlan | None = None
+    joint_verification: StagePlan | None = None
+    serve_with_proof_cite: str = ""  # the article requiring service on valid proof, if any
+
+
+@dataclass(frozen=True)
+class QualityVerificationInput:
+    case_id: str
+    case_number: str
+    ruleset: str
+    jurisdiction: str
+    received_at: datetime
+    parties: Parties
+    plan: QualityVerificationPlan
+    submitted_by: Actor
+    resource_id: str
+    resource_name: str
+    description: str
+    fields: list[str] = field(default_factory=list)
+    records: list[str] = field(default_factory=list)
+    attachment_ids: list[int] = field(default_factory=list)
+    # Lichuan: conflicting data of a second department, verified jointly.
+    conflicting_resource_id: str = ""
+    conflicting_resource_name: str = ""
+    second_provider: str = ""
+
+
+@workflow.defn
+class QualityVerificationWorkflow(CaseWorkflow):
+    """One quality verification request.
+
+    Query: `view`. Signal: `replan_deadlines`. Updates: `forward`, `explain`, `repair`,
+    `reject`, `request_extension`, `grant_extension`, `refuse_extension`, `dispute`, `decide`.
+    """
+
+    ACTORS = {
+        "request_extension": Party.PROVIDER,
+        "grant_extension": Party.AUTHORITY,
+        "refuse_extension": Party.AUTHORITY,
+        "dispute": Party.APPLICANT,
+    }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._input: QualityVerificationInput | None = None
+        self._extension_requested = False
+
+    @workflow.run
+    async def run(self, request: QualityVerificationInput) -> CaseState:
+        self._input = request
+        plan = request.plan
+        self._open_case(
+            request,
+            "quality_verification",
+            details={
+                "resource_id": request.resource_id,
+                "resource_name": request.resource_name,
+                "description": request.description,
+                "fields": list(request.fields),
+                "records": list(request.records),
+                "attachments": list(request.attachment_ids),
+                "conflicting_resource_id": request.conflicting_resource_id or None,
+                "second_provider": request.second_provider or None,
+                "serve_with_proof": bool(plan.serve_with_proof_cite),
+            },
+        )
+        if request.attachment_ids:
+            await effect(
+                cite_attachments, CiteAttachmentsInput(request.case_id, request.attachment_ids)
+            )
+        # Where the authority forwards (Hebei), the provider hears of it on forwarding.
+        first = plan.forwarding.actor if plan.forwarding else Party.PROVIDER
+        await self._notify(
+            "verification_raised",
+            [request.parties.applicant, request.parties.department_of(first)],
+            resource=request.resource_name,
+            description=request.description,
+            cite=plan.cite,
+        )
+        if plan.serve_with_proof_cite:
+            # lichuan 第二十三条: while verification runs, valid proof must still be accepted.
+            await self._notify(
+                "serve_with_proof",
+                [request.parties.applicant],
+                resource=request.resource_name,
+                cite=plan.serve_with_proof_cite,
+            )
+        if plan.forwarding is not None:
+            forwarded = await self.await_decision(plan.forwarding, frozenset({"forward"}))
+            assert isinstance(forwarded, Decision)
+            await self._notify(
+                "verification_forwarded",
+                [request.parties.provider],
+                resource=request.resource_name,
+                cite=plan.forwarding.cite,
+            )
+        answer = await self._verify()
+        outcome = await self._conclude(answer, final=False)
+        result = await self.await_decision(plan.dispute_period, frozenset({"dispute"}))
+        if isinstance(result, PlannedDeadline):
+            return await self._close(outcome)
+        await self._notify(
+            "dispute_raised",
+            [request.parties.department_of(plan.dispute_review.actor), request.parties.provider],
+            reason=result.input.reason,
+            cite=plan.dispute_review.cite,
+        )
+        ruling = await self.await_decision(plan.dispute_review, frozenset({"decide"}))
+        assert isinstance(ruling, Decision)
+        await self._notify(
+            "dispute_decided",
+            [request.parties.applicant, request.parties.provider],
+            decision=ruling.input.decision,
+            reason=ruling.input.reason,
+            cite=plan.dispute_review.cite,
+        )
+        if ruling.input.decision == "uphold":
+            return await self._close(outcome, dispute="upheld")
+        outcome = await self._conclude(await self._verify(), final=True)
+        return await self._close(outcome, dispute="reverified")
+
+    async def _verify(self) -> Decision:
+        """Wait for the provider's (or the joint verification's) answer."""
+        request, plan = self.request, self.request.plan
+        if plan.joint_verification is not None and request.conflicting_resource_id:
+            await self._notify(
+                "joint_verification",
+                [request.parties.service_centre, request.parties.provider, request.second_provider],
+                resource=request.resource_name,
+                other=request.conflicting_resource_name,
+                cite=plan.joint_verification.cite,
+            )
+            joint = await self.await_decision(plan.joint_verification, ANSWER_ACTIONS)
+            assert isinstance(joint, Decision)
+            return joint
+        started = self.now()
+        stage = plan.verification
+        result = await self.await_decision(stage, self._verification_actions(), started)
+        while isinstance(result, Decision) and result.action not in ANSWERS:
+            if result.action == "request_extension":
+                result = await self._review_extension(result, stage, started)
+            else:
+                stage = await self._decide_extension(result, stage, started)
+                result = await self.await_decision(stage, ANSWER_ACTIONS, started)
+        assert isinstance(result, Decision)
+        return result
+
+    def _verification_actions(self) -> frozenset[str]:
+        if self.request.plan.extension is None or self._extension_requested:
+            return ANSWER_ACTIONS
+        return ANSWER_ACTIONS | {"request_extension"}
+
+    async def _review_extension(
+        self, asked: Decision, stage: StagePlan, started: datetime
+    ) -> Decision | PlannedDeadline:
+        extension = self.request.plan.extension
+        assert extension is not None
+        self._extension_requested = True
+        days = asked.input.working_days
+        self.state.details["extension"] = {
+            "requested_working_days": days,
+            "reason": asked.input.reason,
+            "status": "requested",
+            "original_due": self._deadlines[0].due.isoformat() if self._deadlines else None,
+        }
+        self._event("extension_requested", asked.input.actor, working_days=str(days))
+        await self._notify(
+            "verification_extension_requested",
+            [self.request.parties.authority],
+            working_days=str(days),
+            reason=asked.input.reason,
+            cite=extension.cite,
+        )
+        # The provider's period keeps running while the authority considers.
+        review = StagePlan("extension_review", Party.AUTHORITY, extension.cite, stage.time_limits)
+        return await self.await_decision(review, ANSWER_ACTIONS | EXTENSION_DECISIONS, started)
+
+    async def _decide_extension(
+        self, decision: Decision, stage: StagePlan, started: datetime
+    ) -> StagePlan:
+        """The stage the provider answers in after the authority's decision."""
+        extension = self.request.plan.extension
+        assert extension is not None
+        record = self.state.details["extension"]
+        assert isinstance(record, dict)
+        granted = decision.action == "grant_extension"
+        record["status"] = "granted" if granted else "refused"
+        record["decision_reason"] = decision.input.reason
+        await self._notify(
+            "verification_extension_decided",
+            [self.request.parties.provider, self.request.parties.applicant],
+            granted="true" if granted else "false",
+            working_days=str(record["requested_working_days"]),
+            reason=decision.input.reason,
+            cite=extension.cite,
+        )
+        if not granted:
+            return stage
+        days = int(record["requested_working_days"])
+        limits = tuple(
+            TimeLimit(
+                limit.working_days + days,
+                limit.on_timeout,
+                f"{extension.cite}（经同意延长{days}个工作日）",
+                limit.basis,
+            )
+            for limit in stage.time_limits
+        )
+        if limits:
+            due = await effect(plan_deadline, PlanDeadlineInput(stage.stage, limits[0], started))
+            record["extended_due"] = due.due.isoformat()
+        return StagePlan(stage.stage, stage.actor, stage.cite, limits)
+
+    async def _conclude(self, answer: Decision, final: bool) -> Outcome:
+        """Apply the answer's effects and tell the raiser; the case stays open for a dispute."""
+        request = self.request
+        outcome = ANSWERS[answer.action]
+        context = {
+            "resource": request.resource_name,
+            "outcome": outcome.value,
+            "reason": answer.input.reason,
+            "note": answer.input.note,
+            "cite": request.plan.cite,
+            "final": "true" if final else "false",
+        }
+        if outcome is Outcome.REPAIRED:
+            resource_id = answer.input.decision or request.resource_id
+            version = await effect(
+                record_correction,
+                RecordCorrectionInput(request.case_id, resource_id, answer.input.note),
+            )
+            self.state.details["repaired"] = {
+                "resource_id": resource_id,
+                "version": version,
+                "change": answer.input.note,
+            }
+            self._event("data_repaired", answer.input.actor, resource_id=resource_id)
+            context["version"] = str(version)
+        self.state.outcome = outcome.value
+        await self._notify(
+            "verification_result", [request.parties.applicant, request.parties.provider], **context
+        )
+        return outcome
+
+    async def _close(self, outcome: Outcome, **detail: str) -> CaseState:
+        self.state.details["serve_with_proof"] = False
+        return await self._close_case(outcome.value, **detail)
+
+    @property
+    def request(self) -> QualityVerificationInput:
+        assert self._input is not None
+        return self._input
+
+    def _party_for(self, action: str) -> Party:
+        # While the authority considers an extension, the provider may still answer.
+        if action in ANSWERS and self.state.stage == "extension_review":
+            return Party.PROVIDER
+        return super()._party_for(action)
+
+    def _refusal(self, action: str, actor: Actor) -> tuple[str, str] | None:
+        if action == "request_extension" and self._extension_requested:
+            return WRONG_STAGE, "延长校核期限只能申请一次，本案已申请过。"
+        refusal = super()._refusal(action, actor)
+        if action == "dispute" and refusal is not None and refusal[0] == FORBIDDEN:
+            # The raiser may be the platform operator (a supervisor), not a caseworker.
+            raiser = self.request.submitted_by
+            if (actor.role, actor.department_id) == (raiser.role, raiser.department_id):
+                return None
+            return FORBIDDEN, "只有提出校核的一方可以对校核结果提出异议。"
+        return refusal
+
+    def _payload_problem(self, action: str, request: ActionInput) -> str | None:
+        if action in ("explain", "reject", "refuse_extension", "dispute", "decide") and (
+            not request.reason.strip()
+        ):
+            return "该操作必须说明理由。"
+        if action == "repair":
+            if not request.note.strip():
+                return "修复数据须在 note 中说明修改了哪些内容。"
+            repairable = {self.request.resource_id, self.request.conflicting_resource_id} - {""}
+            if request.decision and request.decision not in repairable:
+                return "修复的数据资源（decision）须为本案涉及的数据资源。"
+        if action == "request_extension":
+            extension = self.request.plan.extension
+            assert extension is not None
+            if not 1 <= request.working_days <= extension.max_working_days:
+                return (
+                    f"延长期限须为 1 至 {extension.max_working_days} 个工作日（{extension.cite}）。"
+                )
+            if not request.reason.strip():
+                return "申请延长校核期限须说明特殊原因。"
+        if action == "decide" and request.decision not in ("uphold", "reverify"):
+            return "异议决定须为 uphold（维持校核结果）或 reverify（责令重新校核）。"
+        return None
+
+    # One update per action: the API refers to these methods, never to their names.
+
+    @workflow.update
+    async def forward(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("forward", request)
+
+    @forward.validator
+    def _validate_forward(self, request: ActionInput) -> None:
+        self._validate_action("forward", request)
+
+    @workflow.update
+    async def explain(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("explain", request)
+
+    @explain.validator
+    def _validate_explain(self, request: ActionInput) -> None:
+        self._validate_action("explain", request)
+
+    @workflow.update
+    async def repair(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("repair", request)
+
+    @repair.validator
+    def _validate_repair(self, request: ActionInput) -> None:
+        self._validate_action("repair", request)
+
+    @workflow.update
+    async def reject(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("reject", request)
+
+    @reject.validator
+    def _validate_reject(self, request: ActionInput) -> None:
+        self._validate_action("reject", request)
+
+    @workflow.update
+    async def request_extension(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("request_extension", request)
+
+    @request_extension.validator
+    def _validate_request_extension(self, request: ActionInput) -> None:
+        self._validate_action("request_extension", request)
+
+    @workflow.update
+    async def grant_extension(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("grant_extension", request)
+
+    @grant_extension.validator
+    def _validate_grant_extension(self, request: ActionInput) -> None:
+        self._validate_action("grant_extension", request)
+
+    @workflow.update
+    async def refuse_extension(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("refuse_extension", request)
+
+    @refuse_extension.validator
+    def _validate_refuse_extension(self, request: ActionInput) -> None:
+        self._validate_action("refuse_extension", request)
+
+    @workflow.update
+    async def dispute(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("dispute", request)
+
+    @dispute.validator
+    def _validate_dispute(self, request: ActionInput) -> None:
+        self._validate_action("dispute", request)
+
+    @workflow.update
+    async def decide(self, request: ActionInput) -> CaseState:
+        return await self._accept_action("decide", request)
+
+    @decide.validator
+    def _validate_decide(self, request: ActionInput) -> None:
+        self._validate_action("decide", request)
