@@ -141,6 +141,8 @@ def check_edit(session: Session, department_id: str, edit: DraftEdit) -> EntryCh
             raise Forbidden(f"数据资源“{live.name}”不属于本案的部门。", "not_own_resource")
         if live.status == "retired":
             raise Conflict(f"数据资源“{live.name}”已停用。", "resource_retired")
+    if edit.op is EntryOp.CHANGE and live is not None and not changes_anything(live, edit):
+        raise Invalid(f"变更内容与目录中“{live.name}”的现状相同，无需变更。", "entry_unchanged")
     if edit.op is EntryOp.RETIRE and not edit.reason.strip():
         raise Invalid("停用目录条目须说明理由（reason）。", "reason_required")
     restricting = edit.share_type in RESTRICTED and (
@@ -163,6 +165,21 @@ def check_edit(session: Session, department_id: str, edit: DraftEdit) -> EntryCh
         update_cycle=edit.update_cycle,
         reason=edit.reason,
     )
+
+
+def changes_anything(live: CatalogResource, edit: DraftEdit) -> bool:
+    """Whether a change edit sets some attribute to other than what the catalog holds (an
+    empty attribute in the edit means "keep")."""
+    given = {
+        "name": edit.name,
+        "share_type": edit.share_type,
+        "open_type": edit.open_type,
+        "legal_basis": edit.legal_basis,
+        "conditions": edit.conditions,
+        "update_cycle": edit.update_cycle,
+        "fields": edit.fields,
+    }
+    return any(value and value != getattr(live, name) for name, value in given.items())
 
 
 W = CatalogUpdateWorkflow

@@ -61,6 +61,9 @@ async def test_hubei_draft_is_published_as_a_version_with_a_readable_diff(
     assert (unfounded.status_code, unfounded.json()["code"]) == (422, "legal_basis_required")
     outsider = await edit(api, "hubei-applicant", case, op="retire", resource_id="hubei-org")
     assert outsider.status_code == 403
+    as_is = {"op": "change", "resource_id": "hubei-org", "share_type": "unconditional"}
+    same = await edit(api, "hubei-provider", case, **as_is)
+    assert (same.status_code, same.json()["code"]) == (422, "entry_unchanged")
 
     added = await edit(
         api,
