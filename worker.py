@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -78,12 +79,17 @@ RUNNER = SandboxedWorkflowRunner(
 log = logging.getLogger("shixian.worker")
 
 
-def build_worker(client: Client, task_queue: str, **options: Any) -> Worker:
+def build_worker(
+    client: Client,
+    task_queue: str,
+    activities: Sequence[Callable[..., Any]] = ACTIVITIES,
+    **options: Any,
+) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=ACTIVITIES,
+        activities=activities,
         workflow_runner=RUNNER,
         # On shutdown, effects in flight finish rather than wait out their timeout elsewhere.
         graceful_shutdown_timeout=timedelta(seconds=10),

@@ -1,0 +1,79 @@
+"""An action taken while its stage is still being recorded is applied, not dropped.
+
+A stage's actions open before the projection activity that records the stage returns. An
+update arriving in that gap used to be released as "applied" by the stage entry itself: the
+caller got 200 and the case never moved. Here the projection of the provider's stage is held
+until the provider's action has been accepted, so the gap is wide open every time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+from temporalio import activity
+from temporalio.client import WorkflowUpdateStage
+from temporalio.testing import WorkflowEnvironment
+
+from activities.projection import record_case
+from shixian.settings import Settings
+from tests.cases import grants, keep_history, submit
+from worker import ACTIVITIES, build_worker
+from workflows.common import ActionInput, Actor, CaseState, Role
+from workflows.sharing_application import SharingApplicationWorkflow
+
+
+@dataclass
+class Gate:
+    """Holds the first recording of `stage` until released."""
+
+    stage: str
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def record(self, state: CaseState) -> None:
+        if state.stage == self.stage and not self.reached.is_set():
+            self.reached.set()
+            await self.released.wait()
+        await asyncio.to_thread(record_case, state)
+
+
+GATE = Gate("provider_review")
+
+
+@activity.defn(name="record_case")
+async def gated_record_case(state: CaseState) -> None:
+    await GATE.record(state)
+
+
+@pytest.fixture
+async def worker(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[object]:
+    """The suite's worker, with the projection activity behind the gate."""
+    activities = [gated_record_case if a is record_case else a for a in ACTIVITIES]
+    running = build_worker(env.client, settings.task_queue, activities=activities)
+    async with running:
+        yield running
+
+
+async def test_an_action_accepted_while_its_stage_is_recorded_takes_effect(
+    api, env, session, world
+):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await asyncio.wait_for(GATE.reached.wait(), timeout=60)
+
+    handle = env.client.get_workflow_handle(case["case_id"])
+    provider = Actor(world.user_ids["hubei-provider"], Role.CASEWORKER, "", "hubei-police")
+    approval = await handle.start_update(
+        SharingApplicationWorkflow.approve,
+        ActionInput(actor=provider),
+        wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+    )
+    GATE.released.set()
+    state = await approval.result()
+
+    assert (state.status, state.outcome) == ("closed", "granted")
+    [grant] = grants(session, case["case_id"])
+    assert grant.resource_id == "hubei-hukou"
+    await keep_history(env.client, case, "hubei-action-during-stage-entry")
