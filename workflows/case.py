@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -56,6 +56,24 @@ def effect(activity: Callable[[ParamT], ReturnT], arg: ParamT) -> Awaitable[Retu
         start_to_close_timeout=timedelta(seconds=30),
         retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
     )
+
+
+def action(name: str) -> Any:
+    """A process's action `name`: a Temporal update of that name whose validator refuses the
+    wrong actor, stage or payload, and whose handler hands the decision to the main loop.
+
+    In a workflow class: `approve = action("approve")`; the API refers to the attribute."""
+
+    # `self` unannotated: that is how the SDK tells a method's own argument from the update's.
+    async def handler(self, request: ActionInput) -> CaseState:
+        return await self._accept_action(name, request)
+
+    def validator(self, request: ActionInput) -> None:
+        self._validate_action(name, request)
+
+    update = workflow.update(name=name)(handler)
+    update.validator(validator)
+    return update
 
 
 STAFF_ROLE = {

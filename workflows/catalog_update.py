@@ -24,7 +24,7 @@ from enum import StrEnum
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
-from workflows.case import CaseWorkflow, Decision, effect
+from workflows.case import CaseWorkflow, Decision, action, effect
 from workflows.catalog_entries import EntryChange, EntryOp
 from workflows.common import (
     INVALID,
@@ -325,52 +325,11 @@ class CatalogUpdateWorkflow(CaseWorkflow):
     def view_for(self, actor: Actor) -> CaseState:
         return self.view(StateQuery(actor))
 
-    # One update per action: the API refers to these methods, never to their names.
+    # One update per action: the API refers to these attributes, never to their names.
 
-    @workflow.update
-    async def submit(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("submit", request)
-
-    @submit.validator
-    def _validate_submit(self, request: ActionInput) -> None:
-        self._validate_action("submit", request)
-
-    @workflow.update
-    async def request_extension(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("request_extension", request)
-
-    @request_extension.validator
-    def _validate_request_extension(self, request: ActionInput) -> None:
-        self._validate_action("request_extension", request)
-
-    @workflow.update
-    async def grant_extension(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("grant_extension", request)
-
-    @grant_extension.validator
-    def _validate_grant_extension(self, request: ActionInput) -> None:
-        self._validate_action("grant_extension", request)
-
-    @workflow.update
-    async def refuse_extension(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("refuse_extension", request)
-
-    @refuse_extension.validator
-    def _validate_refuse_extension(self, request: ActionInput) -> None:
-        self._validate_action("refuse_extension", request)
-
-    @workflow.update
-    async def publish(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("publish", request)
-
-    @publish.validator
-    def _validate_publish(self, request: ActionInput) -> None:
-        self._validate_action("publish", request)
-
-    @workflow.update
-    async def return_for_rework(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("return_for_rework", request)
-
-    @return_for_rework.validator
-    def _validate_return_for_rework(self, request: ActionInput) -> None:
-        self._validate_action("return_for_rework", request)
+    submit = action("submit")
+    request_extension = action("request_extension")
+    grant_extension = action("grant_extension")
+    refuse_extension = action("refuse_extension")
+    publish = action("publish")
+    return_for_rework = action("return_for_rework")

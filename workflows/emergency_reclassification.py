@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from temporalio import workflow
 
-from workflows.case import CaseWorkflow, Decision, effect
+from workflows.case import CaseWorkflow, Decision, action, effect
 from workflows.common import ActionInput, Actor, CaseState, Parties, ShareType, StagePlan
 
 with workflow.unsafe.imports_passed_through():
@@ -171,10 +171,4 @@ class EmergencyReclassificationWorkflow(CaseWorkflow):
             return "提前恢复原共享类型，必须说明理由。"
         return None
 
-    @workflow.update
-    async def restore(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("restore", request)
-
-    @restore.validator
-    def _validate_restore(self, request: ActionInput) -> None:
-        self._validate_action("restore", request)
+    restore = action("restore")

@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from temporalio import workflow
 
-from workflows.case import CaseWorkflow, Decision, effect
+from workflows.case import CaseWorkflow, Decision, action, effect
 from workflows.common import (
     ActionInput,
     Actor,
@@ -234,44 +234,10 @@ class GreenChannelWorkflow(CaseWorkflow):
             )
         return None
 
-    # One update per action: the API refers to these methods, never to their names.
+    # One update per action: the API refers to these attributes, never to their names.
 
-    @workflow.update
-    async def approve(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("approve", request)
-
-    @approve.validator
-    def _validate_approve(self, request: ActionInput) -> None:
-        self._validate_action("approve", request)
-
-    @workflow.update
-    async def refuse(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("refuse", request)
-
-    @refuse.validator
-    def _validate_refuse(self, request: ActionInput) -> None:
-        self._validate_action("refuse", request)
-
-    @workflow.update
-    async def confirm(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("confirm", request)
-
-    @confirm.validator
-    def _validate_confirm(self, request: ActionInput) -> None:
-        self._validate_action("confirm", request)
-
-    @workflow.update
-    async def decline(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("decline", request)
-
-    @decline.validator
-    def _validate_decline(self, request: ActionInput) -> None:
-        self._validate_action("decline", request)
-
-    @workflow.update
-    async def deliver(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("deliver", request)
-
-    @deliver.validator
-    def _validate_deliver(self, request: ActionInput) -> None:
-        self._validate_action("deliver", request)
+    approve = action("approve")
+    refuse = action("refuse")
+    confirm = action("confirm")
+    decline = action("decline")
+    deliver = action("deliver")

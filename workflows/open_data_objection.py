@@ -250,7 +250,7 @@ class OpenDataObjectionWorkflow(CaseWorkflow):
                 return "处理后重新开放，须在 note 中说明对数据作了哪些处理。"
         return None
 
-    # One update per action: the API refers to these methods, never to their names.
+    # One update per action: the API refers to these attributes, never to their names.
 
     @workflow.update
     async def suspend(self, request: ActionInput) -> CaseState:

@@ -26,7 +26,7 @@ from enum import StrEnum
 
 from temporalio import workflow
 
-from workflows.case import CaseWorkflow, Decision, effect
+from workflows.case import CaseWorkflow, Decision, action, effect
 from workflows.common import (
     FORBIDDEN,
     WRONG_STAGE,
@@ -369,76 +369,14 @@ class QualityVerificationWorkflow(CaseWorkflow):
             return "异议决定须为 uphold（维持校核结果）或 reverify（责令重新校核）。"
         return None
 
-    # One update per action: the API refers to these methods, never to their names.
+    # One update per action: the API refers to these attributes, never to their names.
 
-    @workflow.update
-    async def forward(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("forward", request)
-
-    @forward.validator
-    def _validate_forward(self, request: ActionInput) -> None:
-        self._validate_action("forward", request)
-
-    @workflow.update
-    async def explain(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("explain", request)
-
-    @explain.validator
-    def _validate_explain(self, request: ActionInput) -> None:
-        self._validate_action("explain", request)
-
-    @workflow.update
-    async def repair(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("repair", request)
-
-    @repair.validator
-    def _validate_repair(self, request: ActionInput) -> None:
-        self._validate_action("repair", request)
-
-    @workflow.update
-    async def reject(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("reject", request)
-
-    @reject.validator
-    def _validate_reject(self, request: ActionInput) -> None:
-        self._validate_action("reject", request)
-
-    @workflow.update
-    async def request_extension(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("request_extension", request)
-
-    @request_extension.validator
-    def _validate_request_extension(self, request: ActionInput) -> None:
-        self._validate_action("request_extension", request)
-
-    @workflow.update
-    async def grant_extension(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("grant_extension", request)
-
-    @grant_extension.validator
-    def _validate_grant_extension(self, request: ActionInput) -> None:
-        self._validate_action("grant_extension", request)
-
-    @workflow.update
-    async def refuse_extension(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("refuse_extension", request)
-
-    @refuse_extension.validator
-    def _validate_refuse_extension(self, request: ActionInput) -> None:
-        self._validate_action("refuse_extension", request)
-
-    @workflow.update
-    async def dispute(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("dispute", request)
-
-    @dispute.validator
-    def _validate_dispute(self, request: ActionInput) -> None:
-        self._validate_action("dispute", request)
-
-    @workflow.update
-    async def decide(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("decide", request)
-
-    @decide.validator
-    def _validate_decide(self, request: ActionInput) -> None:
-        self._validate_action("decide", request)
+    forward = action("forward")
+    explain = action("explain")
+    repair = action("repair")
+    reject = action("reject")
+    request_extension = action("request_extension")
+    grant_extension = action("grant_extension")
+    refuse_extension = action("refuse_extension")
+    dispute = action("dispute")
+    decide = action("decide")

@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from temporalio import workflow
 
-from workflows.case import CaseWorkflow, Decision, effect
+from workflows.case import CaseWorkflow, Decision, action, effect
 from workflows.common import (
     ActionInput,
     Actor,
@@ -268,68 +268,13 @@ class SharingApplicationWorkflow(CaseWorkflow):
             return "维持不予共享的协调决定必须说明理由。"
         return None
 
-    # One update per action: the API refers to these methods, never to their names.
+    # One update per action: the API refers to these attributes, never to their names.
 
-    @workflow.update
-    async def accept(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("accept", request)
-
-    @accept.validator
-    def _validate_accept(self, request: ActionInput) -> None:
-        self._validate_action("accept", request)
-
-    @workflow.update
-    async def decline(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("decline", request)
-
-    @decline.validator
-    def _validate_decline(self, request: ActionInput) -> None:
-        self._validate_action("decline", request)
-
-    @workflow.update
-    async def approve(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("approve", request)
-
-    @approve.validator
-    def _validate_approve(self, request: ActionInput) -> None:
-        self._validate_action("approve", request)
-
-    @workflow.update
-    async def reject(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("reject", request)
-
-    @reject.validator
-    def _validate_reject(self, request: ActionInput) -> None:
-        self._validate_action("reject", request)
-
-    @workflow.update
-    async def provide(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("provide", request)
-
-    @provide.validator
-    def _validate_provide(self, request: ActionInput) -> None:
-        self._validate_action("provide", request)
-
-    @workflow.update
-    async def request_coordination(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("request_coordination", request)
-
-    @request_coordination.validator
-    def _validate_request_coordination(self, request: ActionInput) -> None:
-        self._validate_action("request_coordination", request)
-
-    @workflow.update
-    async def decide(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("decide", request)
-
-    @decide.validator
-    def _validate_decide(self, request: ActionInput) -> None:
-        self._validate_action("decide", request)
-
-    @workflow.update
-    async def withdraw(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("withdraw", request)
-
-    @withdraw.validator
-    def _validate_withdraw(self, request: ActionInput) -> None:
-        self._validate_action("withdraw", request)
+    accept = action("accept")
+    decline = action("decline")
+    approve = action("approve")
+    reject = action("reject")
+    provide = action("provide")
+    request_coordination = action("request_coordination")
+    decide = action("decide")
+    withdraw = action("withdraw")
