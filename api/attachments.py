@@ -7,7 +7,8 @@ them. Who may read an attachment:
 - its uploader;
 - auditors;
 - for each case citing it: the case's parties and the supervisors overseeing its jurisdiction
-  (the rule `may_read` of api/cases.py).
+  (the rule `may_read` of api/cases.py; where a member of the public submitted the case, that
+  user is the party).
 """
 
 from __future__ import annotations

@@ -50,6 +50,29 @@ async def view(api: httpx.AsyncClient, key: str, case: dict[str, Any]) -> dict[s
     return response.json()  # type: ignore[no-any-return]
 
 
+# Small files of each accepted type, recognised from their first bytes.
+PDF = b"%PDF-1.7\n" + b"0" * 2048
+PNG = b"\x89PNG\r\n\x1a\n" + b"1" * 512
+
+
+async def upload(
+    api: httpx.AsyncClient,
+    key: str,
+    data: bytes,
+    content_type: str = "application/pdf",
+    name: str = "户籍证明.pdf",
+) -> httpx.Response:
+    return await api.post(
+        "/api/v1/attachments", files={"file": (name, data, content_type)}, headers=auth(key)
+    )
+
+
+async def uploaded(api: httpx.AsyncClient, key: str, data: bytes = PDF, **kw: Any) -> int:
+    response = await upload(api, key, data, **kw)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 

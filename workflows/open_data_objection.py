@@ -7,7 +7,8 @@ opened data is inaccurate, or infringes a trade secret or privacy, and gives evi
 - `verification`: the provider verifies and `close`s with a `decision`: `withdraw` the data,
   `restore` the opening, or `reopen_processed` (processed, e.g. desensitised, then reopened).
 
-The objector is told the outcome with reasons. The instrument sets no number of days: the
+The evidence is stored attachments the case cites, so its parties may read them. The objector
+is told the outcome with reasons. The instrument sets no number of days: the
 ruleset's limits are operator targets, which remind and mark the case overdue.
 """
 
@@ -31,6 +32,7 @@ from workflows.common import (
 )
 
 with workflow.unsafe.imports_passed_through():
+    from activities.attachments import CiteAttachmentsInput, cite_attachments
     from activities.catalog import SetResourceStatusInput, set_resource_status
     from activities.notices import SendUserNoticeInput, send_user_notice
 
@@ -79,12 +81,15 @@ class OpenDataObjectionPlan:
 
 @dataclass(frozen=True)
 class Evidence:
-    """An attachment as the open platform describes it: name, type, size and digest."""
+    """A stored attachment (POST /attachments) the objection cites: name, type, size and
+    digest. Objections submitted before attachments were stored described their evidence
+    without an id."""
 
     name: str
     content_type: str
     size: int
     sha256: str
+    attachment_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ class OpenDataObjectionInput:
     description: str
     contact: str
     evidence: list[Evidence] = field(default_factory=list)
+    attachment_ids: list[int] = field(default_factory=list)
 
 
 STAGE_ACTIONS = {
@@ -137,6 +143,11 @@ class OpenDataObjectionWorkflow(CaseWorkflow):
                 "evidence": [asdict(e) for e in request.evidence],
             },
         )
+        # Cases recorded before evidence was stored cite nothing and must replay unchanged.
+        if request.attachment_ids and workflow.patched("objection-cites-attachments"):
+            await effect(
+                cite_attachments, CiteAttachmentsInput(request.case_id, request.attachment_ids)
+            )
         await self._notify(
             "objection_received",
             [request.parties.applicant, request.parties.provider],

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from api.attachments import cited_by_caller
 from api.deps import Caller
 from api.errors import Conflict, Invalid, NotFound
 from api.processes import Draft, Process, find_department
@@ -22,17 +23,6 @@ from workflows.open_data_objection import (
     OpenDataObjectionWorkflow,
 )
 
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-
-
-class EvidenceIn(BaseModel):
-    """An attachment uploaded to the open platform, described by its digest."""
-
-    name: str = Field(min_length=1, max_length=200)
-    content_type: Literal["application/pdf", "image/jpeg", "image/png"]
-    size: int = Field(ge=1, le=MAX_EVIDENCE_BYTES, description="Bytes, at most 10 MB.")
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-
 
 class OpenDataObjectionRequest(BaseModel):
     """An objection to a resource opened to the public (hubei 第二十八条)."""
@@ -43,7 +33,9 @@ class OpenDataObjectionRequest(BaseModel):
     grounds: Grounds = Field(description="accuracy 数据有误 / trade_secret / privacy")
     description: str = Field(min_length=1, max_length=4000, description="异议内容")
     contact: str = Field(min_length=1, max_length=200, description="联系方式")
-    evidence: list[EvidenceIn] = Field(min_length=1, max_length=20, description="证据材料")
+    attachments: list[int] = Field(
+        min_length=1, max_length=20, description="证据材料: ids from POST /attachments (own)."
+    )
 
 
 def opened_resource(session: Session, resource_id: str) -> CatalogResource:
@@ -79,6 +71,10 @@ def prepare(
     resource = opened_resource(session, request.resource_id)
     if resource.provider_id == caller.user.department_id:
         raise Invalid("数据提供部门不能对本部门开放的数据提出异议。", "own_data")
+    attachments = cited_by_caller(session, caller, request.attachments)
+    evidence = [
+        Evidence(a.name, a.content_type, a.size, a.sha256, attachment_id=a.id) for a in attachments
+    ]
     jurisdiction = jurisdiction_of(session, caller, request)
     parties = Parties(
         applicant=caller.user.department_id,
@@ -101,7 +97,8 @@ def prepare(
             grounds=request.grounds,
             description=request.description,
             contact=request.contact,
-            evidence=[Evidence(**e.model_dump()) for e in request.evidence],
+            evidence=evidence,
+            attachment_ids=[a.id for a in attachments if a.id is not None],
         )
 
     return Draft(parties=parties, build=build)

@@ -4,35 +4,13 @@ by the uploader and by the parties of the cases citing them."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
-import httpx
 from sqlmodel import Session, select
 
 from models import Attachment
 from shixian.settings import Settings
+from tests.cases import PDF, PNG, upload, uploaded
 from tests.conftest import auth
-
-PDF = b"%PDF-1.7\n" + b"0" * 2048
-PNG = b"\x89PNG\r\n\x1a\n" + b"1" * 512
-
-
-async def upload(
-    api: httpx.AsyncClient,
-    key: str,
-    data: bytes,
-    content_type: str = "application/pdf",
-    name: str = "户籍证明.pdf",
-) -> httpx.Response:
-    return await api.post(
-        "/api/v1/attachments", files={"file": (name, data, content_type)}, headers=auth(key)
-    )
-
-
-async def uploaded(api: httpx.AsyncClient, key: str, data: bytes = PDF, **kw: Any) -> int:
-    response = await upload(api, key, data, **kw)
-    assert response.status_code == 201, response.text
-    return int(response.json()["id"])
 
 
 async def test_a_pdf_is_stored_once_by_digest_and_read_back_by_its_uploader(

@@ -7,28 +7,34 @@ it ends at 24:00 of Wednesday 2026-11-25, so the target instant is 2026-11-26T00
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from api.deps import hash_token
-from models import ApiToken, User
-from tests.cases import act, at, done, keep_history, kinds, notices, resource, until, view
+from models import ApiToken, AttachmentCitation, User
+from tests.cases import (
+    PDF,
+    PNG,
+    act,
+    at,
+    done,
+    keep_history,
+    kinds,
+    notices,
+    resource,
+    until,
+    uploaded,
+    view,
+)
 from tests.conftest import auth
 from workflows.common import Role
 
 HUBEI_28 = "《湖北省政务数据资源应用与管理办法》第二十八条"
 ASSESS_TARGET = "运营目标（第二十八条未规定时限）：评估是否中止开放"
-EVIDENCE = [
-    {
-        "name": "出生证明.pdf",
-        "content_type": "application/pdf",
-        "size": 204_800,
-        "sha256": "a" * 64,
-    }
-]
 
 
 def objection(**body: Any) -> dict[str, Any]:
@@ -38,12 +44,14 @@ def objection(**body: Any) -> dict[str, Any]:
         "grounds": "accuracy",
         "description": "公开的机构地址有误，已搬迁。",
         "contact": "13800000000",
-        "evidence": EVIDENCE,
         **body,
     }
 
 
 async def object_to(api: httpx.AsyncClient, key: str = "public", **body: Any) -> dict[str, Any]:
+    """Upload the objector's evidence first, unless the test cites its own, then object."""
+    if "attachments" not in body:
+        body["attachments"] = [await uploaded(api, key, name="出生证明.pdf")]
     response = await api.post("/api/v1/cases", json=objection(**body), headers=auth(key))
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
@@ -51,6 +59,17 @@ async def object_to(api: httpx.AsyncClient, key: str = "public", **body: Any) ->
 
 async def suspended(api: httpx.AsyncClient, case: dict[str, Any]) -> dict[str, Any]:
     return await done(api, "hubei-provider", case, "suspend")
+
+
+def another_member_of_the_public(session: Session) -> str:
+    """A second public user; returns the key `auth` takes for their token."""
+    other = User(name="另一公众用户", role=Role.PUBLIC)
+    session.add(other)
+    session.flush()
+    assert other.id is not None
+    session.add(ApiToken(user_id=other.id, token_hash=hash_token("other-token"), prefix="other-"))
+    session.commit()
+    return "other"
 
 
 async def test_provider_suspends_the_opening_at_once_and_the_time_is_measured(
@@ -83,7 +102,10 @@ async def test_provider_suspends_the_opening_at_once_and_the_time_is_measured(
     assert case["case_number"] in shown["status_reason"]
 
     # While suspended: no new objection, no sharing application; both name the case.
-    again = await api.post("/api/v1/cases", json=objection(), headers=auth("public"))
+    cited = [e["attachment_id"] for e in case["details"]["evidence"]]
+    again = await api.post(
+        "/api/v1/cases", json=objection(attachments=cited), headers=auth("public")
+    )
     assert again.status_code == 409, again.text
     assert case["case_number"] in again.json()["message"]
     sharing = await api.post(
@@ -188,21 +210,95 @@ async def test_only_the_provider_acts_and_only_at_its_stage(api):
     assert no_reason.status_code == 422
 
 
-async def test_only_opened_active_data_with_valid_evidence_can_be_objected_to(api):
+async def test_only_opened_active_data_with_own_uploaded_evidence_can_be_objected_to(api):
+    mine = await uploaded(api, "public")
+
     async def refused(**body: Any) -> httpx.Response:
+        body.setdefault("attachments", [mine])
         return await api.post("/api/v1/cases", json=objection(**body), headers=auth("public"))
 
     not_opened = await refused(resource_id="hubei-hukou")
     assert not_opened.status_code == 422
     assert "不予开放" in not_opened.json()["message"]
     assert (await refused(resource_id="nowhere")).status_code == 404
-    assert (await refused(evidence=[])).status_code == 422
-    too_big = [{**EVIDENCE[0], "size": 10 * 1024 * 1024 + 1}]
-    assert (await refused(evidence=too_big)).status_code == 422
-    wrong_type = [{**EVIDENCE[0], "content_type": "application/zip"}]
-    assert (await refused(evidence=wrong_type)).status_code == 422
-    own = await api.post("/api/v1/cases", json=objection(), headers=auth("hubei-provider"))
-    assert own.status_code == 422
+    assert (await refused(attachments=[])).status_code == 422
+    assert (await refused(attachments=[mine] * 21)).status_code == 422
+    # The descriptor form of before: evidence is uploaded now, and cited by id.
+    described = {"name": "证明.pdf", "content_type": "application/pdf", "size": 1, "sha256": "a"}
+    old_form = await api.post(
+        "/api/v1/cases", json=objection(evidence=[described]), headers=auth("public")
+    )
+    assert old_form.status_code == 422, old_form.text
+    theirs = await uploaded(api, "hubei-applicant")
+    borrowed = await refused(attachments=[mine, theirs])
+    assert (borrowed.status_code, borrowed.json()["code"]) == (422, "attachment_not_own")
+    assert str(theirs) in borrowed.json()["message"]
+    unknown = await refused(attachments=[4040])
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "attachment_not_found")
+    own_data = await uploaded(api, "hubei-provider")
+    own = await api.post(
+        "/api/v1/cases", json=objection(attachments=[own_data]), headers=auth("hubei-provider")
+    )
+    assert (own.status_code, own.json()["code"]) == (422, "own_data")
+    # Nothing was created by any refusal.
+    assert (await api.get("/api/v1/cases", headers=auth("public"))).json()["items"] == []
+
+
+async def test_public_evidence_is_read_by_the_case_parties_and_no_other_member_of_the_public(
+    api, session: Session, env
+):
+    other = another_member_of_the_public(session)
+    pdf = await uploaded(api, "public", name="出生证明.pdf")
+    png = await uploaded(api, "public", PNG, content_type="image/png", name="截图.png")
+    case = await object_to(api, attachments=[pdf, png, pdf])
+    assert case["details"]["evidence"] == [
+        {
+            "name": "出生证明.pdf",
+            "content_type": "application/pdf",
+            "size": len(PDF),
+            "sha256": hashlib.sha256(PDF).hexdigest(),
+            "attachment_id": pdf,
+        },
+        {
+            "name": "截图.png",
+            "content_type": "image/png",
+            "size": len(PNG),
+            "sha256": hashlib.sha256(PNG).hexdigest(),
+            "attachment_id": png,
+        },
+    ]
+    session.expire_all()
+    citations = session.exec(
+        select(AttachmentCitation).where(AttachmentCitation.case_id == case["case_id"])
+    ).all()
+    assert sorted(c.attachment_id for c in citations) == sorted([pdf, png])
+
+    async def read(key: str, attachment: int) -> httpx.Response:
+        return await api.get(f"/api/v1/attachments/{attachment}", headers=auth(key))
+
+    # The objector, the provider and the supervisor over the jurisdiction read the evidence.
+    for key in ("public", "hubei-provider", "hubei-supervisor"):
+        response = await read(key, pdf)
+        assert (response.status_code, response.content) == (200, PDF), key
+    png_read = await read("hubei-provider", png)
+    assert (png_read.status_code, png_read.headers["content-type"]) == (200, "image/png")
+    # Another member of the public, and departments not party to the case, may not.
+    for key in (other, "hubei-applicant", "hebei-provider"):
+        response = await read(key, pdf)
+        assert (response.status_code, response.json()["code"]) == (403, "attachment_forbidden")
+        assert "无权查看该附件" in response.json()["message"]
+    # Nor may another member of the public cite the objector's upload in an objection of theirs.
+    borrowed = await api.post(
+        "/api/v1/cases", json=objection(attachments=[pdf]), headers=auth(other)
+    )
+    assert (borrowed.status_code, borrowed.json()["code"]) == (422, "attachment_not_own")
+
+    await suspended(api, case)
+    state = await done(
+        api, "hubei-provider", case, "close", decision="withdraw", reason="核实地址确有错误"
+    )
+    assert state["outcome"] == "data_withdrawn"
+    await keep_history(env.client, case, "hubei-objection-evidence-cited")
 
 
 async def test_an_organisation_objects_through_its_caseworker(api, session):
@@ -224,22 +320,16 @@ async def test_lichuan_objections_run_under_hubei_article_28(api):
 
 
 async def test_a_public_objector_sees_only_their_own_cases(api, session: Session):
-    other = User(name="另一公众用户", role=Role.PUBLIC)
-    session.add(other)
-    session.flush()
-    assert other.id is not None
-    session.add(ApiToken(user_id=other.id, token_hash=hash_token("other-token"), prefix="other-"))
-    session.commit()
-
+    other = another_member_of_the_public(session)
     case = await object_to(api)
     mine = await api.get("/api/v1/cases", headers=auth("public"))
     assert [c["case_id"] for c in mine.json()["items"]] == [case["case_id"]]
     assert (await view(api, "public", case))["details"]["grounds"] == "accuracy"
-    theirs = await api.get("/api/v1/cases", headers=auth("other"))
+    theirs = await api.get("/api/v1/cases", headers=auth(other))
     assert theirs.status_code == 200 and theirs.json()["items"] == []
-    peek = await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("other"))
+    peek = await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth(other))
     assert peek.status_code == 403
-    assert (await api.get("/api/v1/notices", headers=auth("other"))).json()["items"] == []
+    assert (await api.get("/api/v1/notices", headers=auth(other))).json()["items"] == []
 
 
 async def test_assessment_past_target_is_overdue_for_the_supervisor(api, clock, session, env):

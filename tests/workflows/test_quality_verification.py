@@ -14,8 +14,18 @@ import httpx
 from sqlmodel import Session, select
 
 from models import CatalogResource, DataCorrection, Department
-from tests.api.test_attachments import uploaded
-from tests.cases import act, at, done, keep_history, kinds, notices, resource, until, view
+from tests.cases import (
+    act,
+    at,
+    done,
+    keep_history,
+    kinds,
+    notices,
+    resource,
+    until,
+    uploaded,
+    view,
+)
 from tests.conftest import auth
 from workflows.common import DepartmentKind, OpenType, ShareType
 
