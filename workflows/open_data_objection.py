@@ -20,7 +20,7 @@ from enum import StrEnum
 
 from temporalio import workflow
 
-from workflows.case import CaseWorkflow, Decision, effect
+from workflows.case import CaseWorkflow, Decision, action, effect
 from workflows.common import (
     ActionInput,
     Actor,
@@ -263,29 +263,9 @@ class OpenDataObjectionWorkflow(CaseWorkflow):
 
     # One update per action: the API refers to these attributes, never to their names.
 
-    @workflow.update
-    async def suspend(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("suspend", request)
-
-    @suspend.validator
-    def _validate_suspend(self, request: ActionInput) -> None:
-        self._validate_action("suspend", request)
-
-    @workflow.update
-    async def keep_open(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("keep_open", request)
-
-    @keep_open.validator
-    def _validate_keep_open(self, request: ActionInput) -> None:
-        self._validate_action("keep_open", request)
-
-    @workflow.update
-    async def close(self, request: ActionInput) -> CaseState:
-        return await self._accept_action("close", request)
-
-    @close.validator
-    def _validate_close(self, request: ActionInput) -> None:
-        self._validate_action("close", request)
+    suspend = action("suspend")
+    keep_open = action("keep_open")
+    close = action("close")
 
 
 CLOSING_NAMES = {
