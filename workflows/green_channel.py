@@ -8,6 +8,8 @@ department demands data that is not yet on the platform.
   reasons; it may also `deliver` at once.
 - `delivery`: the provider makes the data available (`deliver`), or `decline`s with reasons.
 
+The demanding department may `withdraw` (with reasons) until the data is delivered.
+
 The answer and the availability periods both run from the start of the track: the approval
 on the green track, the receipt (or the routing decision) on the ordinary one. Delivery
 creates or updates the catalog entry and authorizes the demanding department; a missed
@@ -29,6 +31,7 @@ from workflows.common import (
     CaseState,
     GrantedBy,
     Parties,
+    Party,
     PlannedDeadline,
     ShareType,
     StagePlan,
@@ -54,6 +57,7 @@ class Outcome(StrEnum):
     UNAVAILABLE = "unavailable"  # the provider cannot deliver, with reasons
     REFUSED = "refused"  # the green channel refused and the case closed
     LAPSED = "lapsed"  # an operator target that closes the case
+    WITHDRAWN = "withdrawn"  # the demanding department no longer needs the data
 
 
 @dataclass(frozen=True)
@@ -97,9 +101,9 @@ class GreenChannelInput:
     resource_id: str | None = None
 
 
-REVIEW_ACTIONS = frozenset({"approve", "refuse"})
-FEEDBACK_ACTIONS = frozenset({"confirm", "decline", "deliver"})
-DELIVERY_ACTIONS = frozenset({"deliver", "decline"})
+REVIEW_ACTIONS = frozenset({"approve", "refuse", "withdraw"})
+FEEDBACK_ACTIONS = frozenset({"confirm", "decline", "deliver", "withdraw"})
+DELIVERY_ACTIONS = frozenset({"deliver", "decline", "withdraw"})
 NEW_RESOURCE_TYPES = (ShareType.CONDITIONAL.value, ShareType.UNCONDITIONAL.value)
 
 
@@ -108,8 +112,10 @@ class GreenChannelWorkflow(CaseWorkflow):
     """One demand for data not yet on the platform.
 
     Query: `view`. Signal: `replan_deadlines`. Updates: `approve`, `refuse`, `confirm`,
-    `decline`, `deliver`.
+    `decline`, `deliver`, `withdraw`.
     """
+
+    ACTORS = {"withdraw": Party.APPLICANT}
 
     def __init__(self) -> None:
         super().__init__()
@@ -143,6 +149,8 @@ class GreenChannelWorkflow(CaseWorkflow):
         result = await self.await_decision(plan.review, REVIEW_ACTIONS)
         if isinstance(result, PlannedDeadline):
             return await self._close_case(Outcome.LAPSED, cite=result.cite)
+        if result.action == "withdraw":
+            return await self._withdraw(result)
         await self._tell("green_channel_decided", result)
         if result.action == "approve":
             return await self._provide(plan.green, result.at)
@@ -161,6 +169,8 @@ class GreenChannelWorkflow(CaseWorkflow):
             result = await self.await_decision(track.delivery, DELIVERY_ACTIONS, counted_from=start)
             if isinstance(result, PlannedDeadline):
                 return await self._close_case(Outcome.LAPSED, cite=result.cite)
+        if result.action == "withdraw":
+            return await self._withdraw(result)
         if result.action == "decline":
             await self._tell("provider_answered", result)
             return await self._close_case(Outcome.UNAVAILABLE, reason=result.input.reason)
@@ -201,6 +211,10 @@ class GreenChannelWorkflow(CaseWorkflow):
         await self._tell("delivered", decision, cite=track.delivery.cite)
         return await self._close_case(Outcome.DELIVERED, resource_id=resource_id)
 
+    async def _withdraw(self, decision: Decision) -> CaseState:
+        await self._tell("demand_withdrawn", decision)
+        return await self._close_case(Outcome.WITHDRAWN, reason=decision.input.reason)
+
     async def _tell(self, kind: str, decision: Decision, **extra: str) -> None:
         parties = self.request.parties
         await self._notify(
@@ -221,6 +235,8 @@ class GreenChannelWorkflow(CaseWorkflow):
     def _payload_problem(self, action: str, request: ActionInput) -> str | None:
         if action in ("refuse", "decline") and not request.reason.strip():
             return "不批准绿色通道或无法满足需求，必须说明理由。"
+        if action == "withdraw" and not request.reason.strip():
+            return "撤回数据需求，必须说明理由。"
         if action == "refuse" and request.decision not in ("close", Track.ORDINARY.value):
             return "不批准绿色通道时，decision 须为 close（办结）或 ordinary（转入动态调度）。"
         if (
@@ -241,3 +257,4 @@ class GreenChannelWorkflow(CaseWorkflow):
     confirm = action("confirm")
     decline = action("decline")
     deliver = action("deliver")
+    withdraw = action("withdraw")

@@ -109,5 +109,6 @@ GREEN_CHANNEL = Process(
         "confirm": W.confirm,
         "decline": W.decline,
         "deliver": W.deliver,
+        "withdraw": W.withdraw,
     },
 )

@@ -144,6 +144,24 @@ async def test_provider_that_cannot_deliver_gives_reasons_and_the_case_closes(
     await keep_history(env.client, case, "dongying-green-unavailable")
 
 
+async def test_the_demanding_department_withdraws_before_delivery(api, clock, session, env):
+    case = await approved(api, clock)
+    state = await done(api, "dongying-provider", case, "confirm")
+    assert "withdraw" not in state["actions"]  # the provider's view
+    assert (await act(api, "dongying-provider", case, "withdraw", reason="x")).status_code == 403
+    assert (await act(api, "dongying-applicant", case, "withdraw")).status_code == 422
+    state = await done(api, "dongying-applicant", case, "withdraw", reason="疫情已解除，不再需要")
+    assert (state["status"], state["outcome"]) == ("closed", "withdrawn")
+    [told] = [
+        n
+        for n in notices(session, case["case_id"], "demand_withdrawn")
+        if n.recipient_department_id == "dongying-police"
+    ]
+    assert "疫情已解除" in told.body
+    assert grants(session, case["case_id"]) == []
+    await keep_history(env.client, case, "dongying-green-withdrawn")
+
+
 async def test_refused_green_channel_closes_with_reasons(api, clock, session, env):
     await clock.set(at("2026-09-30T10:00:00+08:00"))
     case = await file(api)
