@@ -21,6 +21,12 @@ from tests.conftest import auth
 PERIOD = {"from": "2026-11-23", "to": "2026-11-23"}
 COLUMNS = ["收到申请", "已办结", "按时答复", "逾期答复", "视为同意", "不予共享（附理由）"]
 COLUMNS += ["同意共享", "尚未办结", "当前逾期", "收到校核", "校核按时反馈", "校核逾期"]
+COLUMNS += ["收到目录更新", "目录按时更新", "目录更新逾期"]
+COLUMNS += ["绿色通道需求", "动态调度需求", "按时提供数据", "数据需求逾期"]
+COLUMNS += ["共享告知", "未按时提前告知"]
+MAINTENANCE = "2026年度目录全面维护"
+# Hubei's and Lichuan's ordinary departments owe the yearly maintenance (hubei 第十一条).
+MAINTAINED = ("hubei-civil", "hubei-police", "lichuan-civil", "lichuan-police")
 
 
 async def report(api, key: str, **params: str):  # type: ignore[no-untyped-def]
@@ -34,22 +40,33 @@ def table(body: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body[1:])))
 
 
-def numbers(body: str) -> dict[str, dict[str, Any]]:
-    """department id ('' for the total) -> {column: value} of the summary CSV."""
+def numbers(body: str, maintenance: str = MAINTENANCE) -> dict[str, dict[str, Any]]:
+    """department id ('' for the total) -> {column: value} of the summary CSV, which holds
+    the header, one row per department and the total, nothing else."""
     header, *rows = table(body)
-    assert header[:2] == ["提供部门编码", "提供部门"]
-    assert header[2:] == [*COLUMNS, "目录按时更新"]
+    assert header == ["提供部门编码", "提供部门", *COLUMNS, maintenance]
+    assert rows[-1][:2] == ["", "合计"]
     out = {}
     for row in rows:
-        if len(row) != len(header):
-            continue
         values = dict(zip(header, row, strict=True))
         out[row[0]] = {
             "name": row[1],
             **{c: int(values[c]) for c in COLUMNS},
-            "pending": values["目录按时更新"],
+            "maintenance": values[maintenance],
         }
     return out
+
+
+def nothing(name: str, maintenance: str = "未启动") -> dict[str, Any]:
+    return {"name": name, **dict.fromkeys(COLUMNS, 0), "maintenance": maintenance}
+
+
+HUBEI_NAMES = {
+    "hubei-civil": "湖北省民政厅",
+    "hubei-police": "湖北省公安厅",
+    "lichuan-civil": "利川市民政局",
+    "lichuan-police": "利川市公安局",
+}
 
 
 async def not_in_catalog(api):  # type: ignore[no-untyped-def]
@@ -101,16 +118,15 @@ async def test_statistics_count_each_case_once_where_it_belongs(api, clock, sess
         "同意共享": 3,
         "尚未办结": 1,
         "当前逾期": 1,
-        "收到校核": 0,
-        "校核按时反馈": 0,
-        "校核逾期": 0,
-        "pending": "—",
+        **dict.fromkeys(COLUMNS[9:], 0),
+        "maintenance": "未启动",
     }
     assert numbers(response.text) == {
+        **{d: nothing(name) for d, name in HUBEI_NAMES.items()},
         "hubei-police": expected,
-        "": {**expected, "name": "合计"},
+        "": {**expected, "name": "合计", "maintenance": "已完成0/4"},
     }
-    assert "该事项尚未上线" in response.text
+    assert "尚未上线" not in response.text
 
     # Each case and the counts it falls in.
     detail = await report(api, "hubei-supervisor", format="csv", detail="1")
@@ -131,11 +147,12 @@ async def test_statistics_count_each_case_once_where_it_belongs(api, clock, sess
 
     # The auditor sees both provinces; the Hebei supervisor Hebei alone.
     everything = numbers((await report(api, "auditor", format="csv")).text)
-    assert set(everything) == {"hubei-police", "hebei-police", ""}
+    assert set(everything) == {*MAINTAINED, "hebei-police", ""}
     assert everything[""]["收到申请"] == 6 and everything[""]["当前逾期"] == 2
     hebei_only = numbers((await report(api, "hebei-supervisor", format="csv")).text)
     assert set(hebei_only) == {"hebei-police", ""}
     assert hebei_only["hebei-police"]["name"] == "河北省公安厅"
+    assert hebei_only["hebei-police"]["maintenance"] == "不适用"  # hebei-2022 asks none
     assert (hebei_only[""]["收到申请"], hebei_only[""]["当前逾期"]) == (1, 1)
     assert (hebei_only[""]["按时答复"], hebei_only[""]["已办结"]) == (0, 0)
     by_auditor = await report(api, "auditor", format="csv", jurisdiction="hebei")
@@ -155,7 +172,7 @@ async def test_statistics_count_each_case_once_where_it_belongs(api, clock, sess
     assert "湖北省公安厅&lt;script&gt;alert(1)&lt;/script&gt;" in html
     for article in ("第二十六条", "第三十七条", "第三十八条", "第二十八条"):
         assert article in html
-    assert "该事项尚未上线" in html and "—" in html
+    assert "尚未上线" not in html
     assert "河北省公安厅" not in html
     # The overdue count links to the case list, which gives those very cases.
     link = (
@@ -224,4 +241,7 @@ async def test_statistics_are_for_supervisors_and_auditors_of_a_valid_period(api
     assert "起始日期" in backwards.json()["message"]
     assert (await api.get("/api/v1/reports/statistics", params=PERIOD)).status_code == 401
     empty = numbers((await report(api, "auditor", format="csv")).text)
-    assert empty == {"": {"name": "合计", **dict.fromkeys(COLUMNS, 0), "pending": "—"}}
+    assert empty == {
+        **{d: nothing(name) for d, name in HUBEI_NAMES.items()},
+        "": nothing("合计", "已完成0/4"),
+    }
