@@ -131,6 +131,7 @@ BY_PROCESS: dict[str, Labels] = {
         details={
             "repair.decision": "修复的数据资源",
             "working_days": "申请延长工作日数",
+            "dispute": "异议处理",
         },
     ),
     "catalog_update": Labels(
@@ -213,6 +214,7 @@ DETAIL_VALUES: dict[str, Mapping[str, str]] = {
     "share_type": SHARE_TYPES,
     "share_type_before": SHARE_TYPES,
     "change": {"upgrade": "系统升级", "change": "变更", "stop": "停用"},
+    "dispute": {"upheld": "维持校核结果", "reverified": "重新校核"},
 }
 
 
