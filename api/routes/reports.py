@@ -1,5 +1,6 @@
-"""GET /reports/statistics: the sharing-application numbers the instruments ask supervisors to
-report, per providing department and period, each traceable to the cases behind it.
+"""GET /reports/statistics: the numbers the instruments ask supervisors to report (sharing,
+quality verification, catalog upkeep, green channel), per providing department and period, each
+traceable to the cases behind it.
 
 Counted from the case projection, in the period's Beijing dates by receipt. Answered on time or
 late is read from the first answer of the provider or the authority (its `on_time`, which the
