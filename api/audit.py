@@ -23,6 +23,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.cases import QUERY_TIMEOUT, STATE, submission_for
 from api.deps import ROLE_NAMES, Caller
 from api.errors import from_rpc
+from api.labels import detail_name, detail_value, label
 from api.processes import PROCESSES
 from calendars import BEIJING, ChinaCalendar
 from models import CaseRecord, CaseSubmission, Department, Notice
@@ -78,81 +79,7 @@ async def replay_case(
 
 # -- the timeline --------------------------------------------------------------------------
 
-KIND_LABELS = {
-    "received": "收到申请",
-    "stage_entered": "进入环节",
-    "reminded": "到期提醒",
-    "overdue": "逾期",
-    "replanned": "因日历调整重新计算期限",
-    "deemed_consent": "视为同意",
-    "closed": "办结",
-    # actions
-    "accept": "审核通过并转送",
-    "decline": "不予受理",
-    "approve": "同意共享",
-    "reject": "不同意共享",
-    "provide": "主管部门提供数据",
-    "request_coordination": "申请协调",
-    "decide": "作出协调决定",
-    "withdraw": "撤回申请",
-    # quality verification (数据质量校核)
-    "forward": "转送提供部门校核",
-    "explain": "释明",
-    "repair": "修复数据",
-    "data_repaired": "数据已修复（版本更新）",
-    "request_extension": "申请延长校核期限",
-    "extension_requested": "延期申请已登记",
-    "grant_extension": "同意延长校核期限",
-    "refuse_extension": "不同意延长校核期限",
-    "dispute": "对校核结果提出异议",
-}
-
-STAGE_LABELS = {
-    "received": "收件",
-    "review": "审核",
-    "provider_review": "提供部门答复",
-    "authority_provide": "主管部门提供",
-    "refused": "不予共享后待申请协调",
-    "coordination": "协调",
-    "closed": "已办结",
-    "forwarding": "主管部门转送",
-    "verification": "提供部门校核",
-    "extension_review": "审批延期申请",
-    "joint_verification": "服务中心联合核实",
-    "dispute_period": "校核结果异议期",
-    "dispute_review": "异议处理",
-}
-
-OUTCOME_LABELS = {
-    "granted": "同意共享（已授权）",
-    "declined": "不予受理",
-    "refused": "不予共享",
-    "withdrawn": "已撤回",
-    "lapsed": "期满终止",
-    "explained": "已释明",
-    "repaired": "已修复",
-    "rejected": "疑义不成立",
-}
-
-GRANTED_BY_LABELS = {
-    "provider": "提供部门同意",
-    "deemed_consent": "视为同意",
-    "authority": "主管部门决定",
-    "platform": "共享平台直接授权",
-}
-
 LAPSE_LABELS = {"deemed_consent": "视为同意", "overdue": "逾期并通报", "close": "办结"}
-
-DETAIL_LABELS = {
-    "reason": "理由",
-    "legal_basis": "法律依据",
-    "decision": "决定",
-    "note": "备注",
-    "outcome": "结果",
-    "granted_by": "授权方式",
-}
-
-DECISION_LABELS = {"grant": "同意共享", "uphold": "维持不予共享", "reverify": "责令重新校核"}
 
 
 def beijing(moment: datetime) -> str:
@@ -253,6 +180,28 @@ async def timeline(
         deadlines = [state.deadline] if state.deadline else []
         from_history = False
     names = _department_names(session, state)
+    return compose_timeline(
+        state,
+        deadlines,
+        names=names,
+        notices=_notices(session, state, names),
+        rulesets=rulesets,
+        calendar=calendar,
+        from_history=from_history,
+    )
+
+
+def compose_timeline(
+    state: CaseState,
+    deadlines: list[PlannedDeadline],
+    *,
+    names: dict[str | None, str],
+    notices: list[NoticeRow],
+    rulesets: Rulesets,
+    calendar: ChinaCalendar,
+    from_history: bool,
+) -> Timeline:
+    """The timeline of a case from its state and the deadlines its history planned."""
     ruleset = rulesets.get(state.ruleset)
     process = PROCESSES.get(state.process)
     parties = [
@@ -267,12 +216,12 @@ async def timeline(
     ]
     status = "办理中" if state.status == "open" else "已办结"
     if state.outcome:
-        status += "：" + OUTCOME_LABELS.get(state.outcome, state.outcome)
+        status += "：" + label("outcomes", state.process, state.outcome)
     granted_by = state.details.get("granted_by")
     if isinstance(granted_by, str):
-        status += f"（{GRANTED_BY_LABELS.get(granted_by, granted_by)}）"
+        status += f"（{detail_value(state.process, 'granted_by', granted_by)}）"
     if state.status == "open":
-        status += f"，当前环节：{STAGE_LABELS.get(state.stage, state.stage)}"
+        status += f"，当前环节：{label('stages', state.process, state.stage)}"
         if state.overdue:
             status += "，已逾期"
     seen: list[str] = []
@@ -289,7 +238,7 @@ async def timeline(
         received_at=beijing(state.received_at),
         status=status,
         rows=_rows(state, deadlines, names, calendar),
-        notices=_notices(session, state, names),
+        notices=notices,
         calendar_notices=seen,
         from_history=from_history,
     )
@@ -335,8 +284,8 @@ def _rows(
     for event in state.events:
         row = Row(
             at=beijing(event.at),
-            what=KIND_LABELS.get(event.kind, event.kind),
-            stage=STAGE_LABELS.get(event.stage, event.stage),
+            what=label("kinds", state.process, event.kind),
+            stage=label("stages", state.process, event.stage),
             who=_who(event, names),
         )
         detail = event.detail
@@ -377,12 +326,11 @@ def _rows(
             )
         elif detail.get("cite"):
             row.deadlines.append(detail["cite"])
-        shown = {"outcome": OUTCOME_LABELS, "granted_by": GRANTED_BY_LABELS}
-        shown["decision"] = DECISION_LABELS
         for key, value in detail.items():
-            if key in DETAIL_LABELS:
-                label = "原因" if event.kind == "replanned" else DETAIL_LABELS[key]
-                row.details.append((label, shown.get(key, {}).get(value, value)))
+            name = detail_name(state.process, event.kind, key)
+            if name:
+                name = "原因" if event.kind == "replanned" else name
+                row.details.append((name, detail_value(state.process, key, value)))
         rows.append(row)
     return rows
 

@@ -25,6 +25,7 @@ from api.processes.catalog_update import CATALOG_UPDATE, DraftEdit, check_edit
 from api.schemas import ERRORS, BeijingTime, CaseOut, Page
 from calendars import BEIJING
 from models import CaseRecord, CaseSubmission, CatalogChange, CatalogVersion, Department
+from regulations import Rulesets
 from workflows.catalog_update import CatalogUpdateWorkflow, EditDraftInput
 from workflows.common import Role
 
@@ -202,6 +203,15 @@ def yearly_maintenance(
     scope = caller.jurisdiction_to_read(jurisdiction, "年度目录维护情况")
     now = clock()
     year = year or now.astimezone(BEIJING).year
+    return maintenance_rows(session, rulesets, year=year, now=now, scope=scope)
+
+
+def maintenance_rows(
+    session: Session, rulesets: Rulesets, *, year: int, now: datetime, scope: str | None
+) -> list[MaintenanceRow]:
+    """The departments of `scope` (and those inside it; None: all) bound to the yearly
+    maintenance of `year`, each with its status at `now`, undone first. The report and the
+    dashboard read it here too."""
     rows = [
         _maintenance(session, department, year, now)
         for department, _ in maintained_departments(session, rulesets, date(year, 1, 1))

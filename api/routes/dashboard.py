@@ -14,11 +14,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, select
 
-from api.deps import CallerDep, ClockDep, SessionDep
+from api.deps import CallerDep, ClockDep, RulesetsDep, SessionDep
 from api.routes.cases import calendar_of
+from api.routes.catalog_updates import MaintenanceRow, maintenance_rows
 from api.schemas import ERRORS, BeijingTime
 from calendars import BEIJING, ChinaCalendar, deadline
 from models import CaseRecord, Department
+from regulations import Rulesets
 
 router = APIRouter(prefix="/api/v1", tags=["dashboard"])
 
@@ -62,10 +64,21 @@ class Dashboard(BaseModel):
     deemed_consents_this_month: int = Field(
         description="Cases closed by deemed consent (视为同意) in the current Beijing month."
     )
+    yearly_maintenance_year: int = Field(description="The Beijing year of `now`.")
+    yearly_maintenance_not_done: list[MaintenanceRow] = Field(
+        description="Departments whose instrument asks for a yearly full catalog maintenance "
+        "(hubei 第十一条) with this year's case overdue, open or not opened; as "
+        "`GET /catalog/maintenance?year=` lists them."
+    )
 
 
 def summarize(
-    *, session: Session, jurisdiction: str | None, now: datetime, calendar: ChinaCalendar
+    *,
+    session: Session,
+    rulesets: Rulesets,
+    jurisdiction: str | None,
+    now: datetime,
+    calendar: ChinaCalendar,
 ) -> Dashboard:
     where: list[ColumnElement[bool]] = []
     if jurisdiction is not None:
@@ -111,6 +124,14 @@ def summarize(
             session, col(CaseRecord.applicant_department_id), and_(open_, late)
         ),
         deemed_consents_this_month=_deemed_consents(session, where, now),
+        yearly_maintenance_year=today.year,
+        yearly_maintenance_not_done=[
+            row
+            for row in maintenance_rows(
+                session, rulesets, year=today.year, now=now, scope=jurisdiction
+            )
+            if row.status != "done"
+        ],
     )
 
 
@@ -163,6 +184,7 @@ def dashboard(
     session: SessionDep,
     caller: CallerDep,
     clock: ClockDep,
+    rulesets: RulesetsDep,
     jurisdiction: Annotated[
         str | None,
         Query(
@@ -172,10 +194,15 @@ def dashboard(
     ] = None,
 ) -> Dashboard:
     """A jurisdiction at a glance: open cases by stage, due today and within 1 and 3 working
-    days, overdue (per providing and per requesting department), deemed consents this month.
+    days, overdue (per providing and per requesting department), deemed consents this month,
+    and the departments that have not done this year's yearly catalog maintenance.
     Supervisors see their jurisdiction and those inside it; auditors all, or `?jurisdiction=`.
     The cases behind each number: `GET /cases?overdue=true`, `?due_within=3`, `?stage=...`."""
     within = caller.jurisdiction_to_read(jurisdiction, "概况")
     return summarize(
-        session=session, jurisdiction=within, now=clock(), calendar=calendar_of(request)
+        session=session,
+        rulesets=rulesets,
+        jurisdiction=within,
+        now=clock(),
+        calendar=calendar_of(request),
     )

@@ -1,12 +1,14 @@
-"""GET /reports/statistics: the sharing-application numbers the instruments ask supervisors to
-report, per providing department and period, each traceable to the cases behind it.
+"""GET /reports/statistics: the numbers the instruments ask supervisors to report (sharing,
+quality verification, catalog upkeep, green channel), per providing department and period, each
+traceable to the cases behind it.
 
 Counted from the case projection, in the period's Beijing dates by receipt. Answered on time or
 late is read from the first answer of the provider or the authority (its `on_time`, which the
 workflow recorded against the deadline that applied then), not recomputed with today's
-calendar. Quality verification cases (数据质量校核) are counted beside them, per providing
-department: received, answered on time, overdue. Catalog updates are not a process yet: their
-column says so rather than show a number.
+calendar. Beside them, per providing department: quality verification cases (数据质量校核);
+catalog updates (目录更新) and each department's yearly full maintenance (hubei 第十一条) of the
+period's last year; green-channel and dynamic-scheduling demands (绿色通道, 动态调度) and
+service-change notices (共享告知, dongying 第二十三条).
 """
 
 from __future__ import annotations
@@ -24,16 +26,21 @@ from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from api.audit import beijing, environment
-from api.deps import CallerDep, ClockDep, SessionDep
+from api.deps import CallerDep, ClockDep, RulesetsDep, SessionDep
 from api.errors import Invalid
+from api.routes.catalog_updates import MaintenanceRow, maintenance_rows
 from api.schemas import ERRORS
 from calendars import BEIJING
 from models import CaseRecord, Department
+from regulations import Rulesets
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 PROCESS = "sharing_application"
 VERIFICATION = "quality_verification"
+CATALOG = "catalog_update"
+GREEN = "green_channel"
+SERVICE_CHANGE = "service_change"
 
 # The articles that ask for these numbers.
 CITES = [
@@ -60,16 +67,56 @@ VERIFICATION_COUNTS = [
     ("verification_on_time", "校核按时反馈"),
     ("verification_overdue", "校核逾期"),
 ]
-LABELS = dict(COUNTS + VERIFICATION_COUNTS)
+# Catalog update: published (or confirmed unchanged) with no limit missed; or a limit missed,
+# including a trigger filed after its deadline (登记时已逾期).
+CATALOG_COUNTS = [
+    ("catalog_received", "收到目录更新"),
+    ("catalog_on_time", "目录按时更新"),
+    ("catalog_overdue", "目录更新逾期"),
+]
+# Green channel and dynamic scheduling: the provider's limits (its answer and the data's
+# availability), not the authority's approval target.
+GREEN_COUNTS = [
+    ("green_received", "绿色通道需求"),
+    ("ordinary_received", "动态调度需求"),
+    ("green_delivered_on_time", "按时提供数据"),
+    ("green_overdue", "数据需求逾期"),
+]
+SERVICE_CHANGE_COUNTS = [
+    ("service_change_filed", "共享告知"),
+    ("service_change_late", "未按时提前告知"),
+]
+LABELS = dict(COUNTS + VERIFICATION_COUNTS + CATALOG_COUNTS + GREEN_COUNTS + SERVICE_CHANGE_COUNTS)
+KEY_PROCESS = {
+    **{key: PROCESS for key, _ in COUNTS},
+    **{key: VERIFICATION for key, _ in VERIFICATION_COUNTS},
+    **{key: CATALOG for key, _ in CATALOG_COUNTS},
+    **{key: GREEN for key, _ in GREEN_COUNTS},
+    **{key: SERVICE_CHANGE for key, _ in SERVICE_CHANGE_COUNTS},
+}
 
-# Asked for by the instruments, not yet run as processes: shown as "—", never as a number.
-PENDING = [("catalog_updates_on_time", "目录按时更新")]
-PENDING_MARK = "—"
-PENDING_NOTE = "该事项尚未上线"
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    counts: list[tuple[str, str]]
+    maintenance: bool = False  # with the yearly maintenance column
+
+
+SECTIONS = [
+    Section("共享申请与数据质量校核", COUNTS + VERIFICATION_COUNTS),
+    Section("目录更新", CATALOG_COUNTS, maintenance=True),
+    Section("绿色通道、动态调度与共享告知", GREEN_COUNTS + SERVICE_CHANGE_COUNTS),
+]
+
+MAINTENANCE_STATUS = {"done": "已完成", "open": "办理中", "overdue": "已逾期", "none": "未启动"}
+NOT_BOUND = "不适用"  # the department's instrument asks for no yearly maintenance
 
 # The provider's or the authority's answer (a review's accept or decline is not one).
 ANSWERS = frozenset({"approve", "reject", "provide", "decide"})
 VERIFICATION_ANSWERS = frozenset({"explain", "repair", "reject"})
+CATALOG_DONE = frozenset({"published", "confirmed_unchanged"})
+PROVIDER_STAGES = frozenset({"feedback", "delivery"})  # green channel
 
 NO_DEPARTMENT = "（未指定提供部门）"
 
@@ -89,6 +136,14 @@ class Row:
     name: str
     numbers: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LABELS, 0))
     links: dict[str, str] = field(default_factory=dict)
+    maintenance: str = NOT_BOUND  # the yearly maintenance's status, in Chinese
+
+    def shows(self, section: Section) -> bool:
+        """Whether the row belongs in the section's table (the total always does)."""
+        if not self.department_id:
+            return True
+        bound = section.maintenance and self.maintenance != NOT_BOUND
+        return bound or any(self.numbers[key] for key, _ in section.counts)
 
 
 @dataclass
@@ -100,6 +155,7 @@ class Statistics:
     rows: list[Row]
     total: Row
     cases: list[CaseCounts]
+    maintenance_year: int
 
 
 def period_bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -114,6 +170,13 @@ def counts_of(record: CaseRecord, now: datetime) -> frozenset[str]:
     state: dict[str, Any] = record.state or {}
     if record.process == VERIFICATION:
         return verification_counts_of(record, state, now)
+    if record.process == CATALOG:
+        return catalog_counts_of(record, state, now)
+    if record.process == GREEN:
+        return green_counts_of(record, state, now)
+    if record.process == SERVICE_CHANGE:
+        late = state.get("details", {}).get("late") is True
+        return frozenset({"service_change_filed", *(["service_change_late"] if late else [])})
     counts = {"received", "closed" if record.status == "closed" else "open"}
     answer = next((e for e in state.get("events", []) if e.get("kind") in ANSWERS), None)
     on_time = (answer or {}).get("detail", {}).get("on_time")
@@ -150,9 +213,48 @@ def verification_counts_of(
     return frozenset(counts)
 
 
+def missed_a_limit(
+    record: CaseRecord, state: dict[str, Any], now: datetime, stages: frozenset[str] | None
+) -> bool:
+    """A limit of one of `stages` (None: any) marked overdue or answered late, or the case open
+    in such a stage past its due instant."""
+    for event in state.get("events", []):
+        if stages is not None and event.get("stage") not in stages:
+            continue
+        if event.get("kind") == "overdue" or event.get("detail", {}).get("on_time") == "false":
+            return True
+    return (
+        record.status == "open"
+        and (stages is None or record.stage in stages)
+        and (record.overdue or (record.due is not None and record.due <= now))
+    )
+
+
+def catalog_counts_of(record: CaseRecord, state: dict[str, Any], now: datetime) -> frozenset[str]:
+    counts = {"catalog_received"}
+    if missed_a_limit(record, state, now, None):
+        counts.add("catalog_overdue")
+    elif record.outcome in CATALOG_DONE:
+        counts.add("catalog_on_time")
+    return frozenset(counts)
+
+
+def green_counts_of(record: CaseRecord, state: dict[str, Any], now: datetime) -> frozenset[str]:
+    """Received on the track it was filed on: a green demand routed to the ordinary track
+    stays a green-channel demand."""
+    details = state.get("details", {})
+    green = details.get("track") == "green" or "routed_to_ordinary_at" in details
+    counts = {"green_received" if green else "ordinary_received"}
+    if missed_a_limit(record, state, now, PROVIDER_STAGES):
+        counts.add("green_overdue")
+    elif record.outcome == "delivered":
+        counts.add("green_delivered_on_time")
+    return frozenset(counts)
+
+
 def case_list_link(key: str, department_id: str, start: datetime, end: datetime) -> str:
     """The case list narrowed as far as its filters allow towards the cases behind a count."""
-    params = {"process": VERIFICATION if key.startswith("verification_") else PROCESS}
+    params = {"process": KEY_PROCESS[key]}
     if department_id:
         params["department"] = department_id
     params["received_from"] = start.isoformat()
@@ -166,12 +268,25 @@ def case_list_link(key: str, department_id: str, start: datetime, end: datetime)
     return "/api/v1/cases?" + urlencode(params)
 
 
+def maintenance_link(year: int, jurisdiction: str | None) -> str:
+    params = {"year": str(year)}
+    if jurisdiction is not None:
+        params["jurisdiction"] = jurisdiction
+    return "/api/v1/catalog/maintenance?" + urlencode(params)
+
+
 def statistics(
-    *, session: Session, jurisdiction: str | None, first: date, last: date, now: datetime
+    *,
+    session: Session,
+    rulesets: Rulesets,
+    jurisdiction: str | None,
+    first: date,
+    last: date,
+    now: datetime,
 ) -> Statistics:
     start, end = period_bounds(first, last)
     where: list[ColumnElement[bool]] = [
-        col(CaseRecord.process).in_((PROCESS, VERIFICATION)),
+        col(CaseRecord.process).in_(set(KEY_PROCESS.values())),
         col(CaseRecord.received_at) >= start,
         col(CaseRecord.received_at) < end,
     ]
@@ -195,7 +310,11 @@ def statistics(
         )
         for r in records
     ]
-    ids = sorted({c.department_id for c in cases})
+    maintained: dict[str, MaintenanceRow] = {
+        row.department_id: row
+        for row in maintenance_rows(session, rulesets, year=last.year, now=now, scope=jurisdiction)
+    }
+    ids = sorted({c.department_id for c in cases} | set(maintained))
     names = dict(
         session.exec(
             select(Department.id, Department.name).where(col(Department.id).in_(ids))
@@ -207,6 +326,10 @@ def statistics(
         for key in case.counts:
             rows[case.department_id].numbers[key] += 1
             total.numbers[key] += 1
+    for department_id, maintenance in maintained.items():
+        rows[department_id].maintenance = MAINTENANCE_STATUS[maintenance.status]
+    done = sum(m.status == "done" for m in maintained.values())
+    total.maintenance = f"已完成{done}/{len(maintained)}" if maintained else NOT_BOUND
     for row in (*rows.values(), total):
         row.links = {key: case_list_link(key, row.department_id, start, end) for key in LABELS}
     return Statistics(
@@ -217,16 +340,20 @@ def statistics(
         rows=list(rows.values()),
         total=total,
         cases=cases,
+        maintenance_year=last.year,
     )
+
+
+def maintenance_label(report: Statistics) -> str:
+    return f"{report.maintenance_year}年度目录全面维护"
 
 
 def render_html(report: Statistics) -> str:
     return environment.get_template("reports/statistics.html").render(
         r=report,
-        counts=COUNTS + VERIFICATION_COUNTS,
-        pending=PENDING,
-        pending_mark=PENDING_MARK,
-        pending_note=PENDING_NOTE,
+        sections=SECTIONS,
+        maintenance_label=maintenance_label(report),
+        maintenance_link=maintenance_link(report.maintenance_year, report.jurisdiction),
         cites=CITES,
         generated=beijing(report.now),
         csv_link=_self_link(report, "csv"),
@@ -265,19 +392,16 @@ def render_csv(report: Statistics, *, detail: bool) -> str:
                 ]
             )
         return out.getvalue()
-    pending = [label for _, label in PENDING]
-    writer.writerow(["提供部门编码", "提供部门", *LABELS.values(), *pending])
+    writer.writerow(["提供部门编码", "提供部门", *LABELS.values(), maintenance_label(report)])
     for row in (*report.rows, report.total):
         writer.writerow(
             [
                 row.department_id,
                 row.name,
                 *(row.numbers[key] for key in LABELS),
-                *([PENDING_MARK] * len(pending)),
+                row.maintenance,
             ]
         )
-    writer.writerow([])
-    writer.writerow(["说明", f"{'、'.join(pending)}：{PENDING_NOTE}"])
     return out.getvalue()
 
 
@@ -290,6 +414,7 @@ def statistics_report(
     session: SessionDep,
     caller: CallerDep,
     clock: ClockDep,
+    rulesets: RulesetsDep,
     first: Annotated[date, Query(alias="from", description="First Beijing date, inclusive.")],
     last: Annotated[date, Query(alias="to", description="Last Beijing date, inclusive.")],
     format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
@@ -306,14 +431,25 @@ def statistics_report(
 ) -> Response:
     """Sharing applications received in the period (Beijing dates, inclusive), per providing
     department and in total: received, closed, answered on time and late, deemed consent
-    (视为同意), refused with reasons, granted, still open, overdue now; and quality
-    verification cases (数据质量校核) received, answered on time, overdue. Every number in the HTML
-    links to the case list; `format=csv&detail=1` lists each case and the counts it falls in.
+    (视为同意), refused with reasons, granted, still open, overdue now; quality verification
+    cases (数据质量校核) received, answered on time, overdue; catalog updates (目录更新) received,
+    published or confirmed unchanged on time, overdue, and the yearly full maintenance of the
+    period's last year (done, open, overdue, not started); green-channel and ordinary demands
+    received, delivered on time, overdue; service-change notices filed and filed late. Every
+    number in the HTML links to the case list; `format=csv&detail=1` lists each case and the
+    counts it falls in.
     Supervisors see their jurisdiction and those inside it; auditors all, or `?jurisdiction=`."""
     within = caller.jurisdiction_to_read(jurisdiction, "统计报表")
     if first > last:
         raise Invalid("统计期间的起始日期不能晚于截止日期。", "period_invalid")
-    report = statistics(session=session, jurisdiction=within, first=first, last=last, now=clock())
+    report = statistics(
+        session=session,
+        rulesets=rulesets,
+        jurisdiction=within,
+        first=first,
+        last=last,
+        now=clock(),
+    )
     if format == "csv":
         name = f"statistics-{first.isoformat()}-{last.isoformat()}{'-detail' if detail else ''}"
         return Response(

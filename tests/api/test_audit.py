@@ -12,7 +12,7 @@ from temporalio.client import WorkflowHistory
 
 from shixian.cli import main
 from shixian.replay import replay
-from tests.cases import at, done, submit
+from tests.cases import at, done, submit, until
 from tests.conftest import auth
 
 HISTORIES = sorted((Path(__file__).parent.parent / "replay" / "histories").glob("*.json"))
@@ -197,3 +197,101 @@ async def test_timeline_is_refused_to_caseworkers_and_other_jurisdictions(api):
         "/api/v1/cases/sharing-application/HB419-2026-999999/timeline", headers=auth("auditor")
     )
     assert missing.status_code == 404
+
+
+async def timeline_page(api, case) -> str:  # type: ignore[no-untyped-def]
+    response = await api.get(f"/api/v1/cases/{case['case_id']}/timeline", headers=auth("auditor"))
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+async def test_timeline_of_a_quality_verification_reads_in_its_own_words(api):
+    response = await api.post(
+        "/api/v1/cases",
+        json={
+            "process": "quality_verification",
+            "resource_id": "hubei-hukou",
+            "description": "户籍地址与不动产登记不一致。",
+        },
+        headers=auth("hubei-applicant"),
+    )
+    assert response.status_code == 201, response.text
+    case = response.json()
+    await done(api, "hubei-provider", case, "reject", reason="与源系统一致")
+    await done(api, "hubei-applicant", case, "dispute", reason="源系统本身有误")
+    await done(api, "hubei-supervisor", case, "decide", decision="uphold", reason="核查无误")
+
+    page = await timeline_page(api, case)
+    for words in (
+        "收到疑义或错误数据",
+        "提供部门校核",
+        "<td>疑义不成立</td>",
+        "对校核结果提出异议",
+        "作出异议处理决定",
+        "决定：维持校核结果",
+        "已办结：疑义不成立",
+    ):
+        assert words in page, words
+    # The sharing application's words for the same identifiers.
+    assert "不同意共享" not in page and "维持不予共享" not in page and "收到申请" not in page
+
+
+async def test_timeline_of_green_channel_catalog_update_and_service_change(api, clock):
+    await clock.set(at("2026-09-30T10:00:00+08:00"))
+    response = await api.post(
+        "/api/v1/cases",
+        json={
+            "process": "green_channel",
+            "provider_id": "dongying-police",
+            "data_name": "密切接触者行程数据",
+            "purpose": "突发疫情流行病学调查",
+            "scenario": "密接人员排查",
+            "grounds": "special_business",
+            "justification": "专项行动需要",
+        },
+        headers=auth("dongying-applicant"),
+    )
+    assert response.status_code == 201, response.text
+    demand = response.json()
+    await done(
+        api, "dongying-supervisor", demand, "refuse", reason="非紧急事项", decision="ordinary"
+    )
+    page = await timeline_page(api, demand)
+    for words in ("收到数据需求", "绿色通道审核", "不批准绿色通道", "后续办理：转入动态调度"):
+        assert words in page, words
+    assert "办理中，当前环节：提供部门答复" in page
+
+    response = await api.post(
+        "/api/v1/cases",
+        json={
+            "process": "service_change",
+            "resource_id": "dongying-hukou",
+            "kind": "stop",
+            "effective_on": "2026-10-20",  # the 10 working days end on 20 October: late
+            "description": "旧接口停用",
+        },
+        headers=auth("dongying-provider"),
+    )
+    assert response.status_code == 201, response.text
+    page = await timeline_page(api, response.json())
+    for words in ("收到共享告知", "未按规定提前告知", "已告知使用部门", "已告知，待生效"):
+        assert words in page, words
+
+    await clock.set(at("2026-11-23T09:00:00+08:00"))
+    response = await api.post(
+        "/api/v1/cases",
+        json={
+            "process": "catalog_update",
+            "trigger": "law_changed",
+            "trigger_date": "2026-11-02",  # Hebei's 10 working days ended on 16 November
+            "description": "《户口登记条例》修订",
+        },
+        headers=auth("hebei-provider"),
+    )
+    assert response.status_code == 201, response.text
+    update = response.json()
+    await until(api, "auditor", update, lambda s: s["overdue"])
+    page = await timeline_page(api, update)
+    for words in ("登记目录更新事由", "部门更新目录", "逾期情形：登记时已逾期"):
+        assert words in page, words
+    assert "，已逾期" in page

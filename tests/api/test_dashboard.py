@@ -11,7 +11,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.cases import at, done, submit
+from temporalio.testing import ActivityEnvironment
+
+from activities.yearly_maintenance import OpenYearlyMaintenanceInput, open_yearly_maintenance
+from tests.cases import at, done, submit, until
 from tests.conftest import auth
 
 
@@ -127,3 +130,54 @@ async def test_dashboard_is_for_supervisors_and_auditors_of_their_own_jurisdicti
     assert hubei["open_total"] == 1
     unauthenticated = await api.get("/api/v1/dashboard")
     assert unauthenticated.status_code == 401
+
+
+async def test_dashboard_lists_departments_that_have_not_done_this_years_maintenance(
+    api, clock, env
+):
+    def not_done(numbers: dict[str, Any]) -> list[tuple[str, str]]:
+        return [(r["department_id"], r["status"]) for r in numbers["yearly_maintenance_not_done"]]
+
+    # Hubei's 第十一条 binds Hubei's and Lichuan's ordinary departments; nobody has opened 2026.
+    hubei = await dashboard(api, "hubei-supervisor")
+    assert hubei["yearly_maintenance_year"] == 2026
+    assert not_done(hubei) == [
+        ("hubei-civil", "none"),
+        ("hubei-police", "none"),
+        ("lichuan-civil", "none"),
+        ("lichuan-police", "none"),
+    ]
+    assert (await dashboard(api, "hebei-supervisor"))["yearly_maintenance_not_done"] == []
+
+    await ActivityEnvironment(client=env.client).run(
+        open_yearly_maintenance, OpenYearlyMaintenanceInput(year=2026, received_at=clock())
+    )
+    hubei = await settled(
+        api,
+        "hubei-supervisor",
+        lambda d: all(r["case_id"] for r in d["yearly_maintenance_not_done"]),
+    )
+    [police] = [
+        r for r in hubei["yearly_maintenance_not_done"] if r["department_id"] == "hubei-police"
+    ]
+    assert police["due"] == "2027-01-01T00:00:00+08:00" and police["status"] == "open"
+    case = {"case_id": police["case_id"]}
+    await until(api, "hubei-provider", case, lambda s: s["stage"] == "department_update")
+    await done(api, "hubei-provider", case, "submit", note="经全面核查，目录无需变更")
+
+    hubei = await dashboard(api, "hubei-supervisor")
+    assert not_done(hubei) == [
+        ("hubei-civil", "open"),
+        ("lichuan-civil", "open"),
+        ("lichuan-police", "open"),
+    ]
+    lichuan = await dashboard(api, "lichuan-centre")
+    assert not_done(lichuan) == [("lichuan-civil", "open"), ("lichuan-police", "open")]
+    listed = await api.get("/api/v1/catalog/maintenance?year=2026", headers=auth("lichuan-centre"))
+    assert lichuan["yearly_maintenance_not_done"] == listed.json()
+
+    # 24:00 on 31 December: the three are overdue, and the dashboard turns to 2027's.
+    await clock.advance_to(at("2027-01-01T00:00:05+08:00"))
+    hubei = await settled(api, "hubei-supervisor", lambda d: d["overdue"] == 3)
+    assert hubei["yearly_maintenance_year"] == 2027
+    assert [status for _, status in not_done(hubei)] == ["none"] * 4

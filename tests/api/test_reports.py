@@ -8,12 +8,15 @@ a request for data not in the catalog has the same 10 days but only goes overdue
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from typing import Any
 
 from sqlmodel import Session
+from temporalio.testing import ActivityEnvironment
 
+from activities.yearly_maintenance import OpenYearlyMaintenanceInput, open_yearly_maintenance
 from models import Department
 from tests.cases import at, done, submit, until
 from tests.conftest import auth
@@ -21,6 +24,12 @@ from tests.conftest import auth
 PERIOD = {"from": "2026-11-23", "to": "2026-11-23"}
 COLUMNS = ["收到申请", "已办结", "按时答复", "逾期答复", "视为同意", "不予共享（附理由）"]
 COLUMNS += ["同意共享", "尚未办结", "当前逾期", "收到校核", "校核按时反馈", "校核逾期"]
+COLUMNS += ["收到目录更新", "目录按时更新", "目录更新逾期"]
+COLUMNS += ["绿色通道需求", "动态调度需求", "按时提供数据", "数据需求逾期"]
+COLUMNS += ["共享告知", "未按时提前告知"]
+MAINTENANCE = "2026年度目录全面维护"
+# Hubei's and Lichuan's ordinary departments owe the yearly maintenance (hubei 第十一条).
+MAINTAINED = ("hubei-civil", "hubei-police", "lichuan-civil", "lichuan-police")
 
 
 async def report(api, key: str, **params: str):  # type: ignore[no-untyped-def]
@@ -34,22 +43,33 @@ def table(body: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body[1:])))
 
 
-def numbers(body: str) -> dict[str, dict[str, Any]]:
-    """department id ('' for the total) -> {column: value} of the summary CSV."""
+def numbers(body: str, maintenance: str = MAINTENANCE) -> dict[str, dict[str, Any]]:
+    """department id ('' for the total) -> {column: value} of the summary CSV, which holds
+    the header, one row per department and the total, nothing else."""
     header, *rows = table(body)
-    assert header[:2] == ["提供部门编码", "提供部门"]
-    assert header[2:] == [*COLUMNS, "目录按时更新"]
+    assert header == ["提供部门编码", "提供部门", *COLUMNS, maintenance]
+    assert rows[-1][:2] == ["", "合计"]
     out = {}
     for row in rows:
-        if len(row) != len(header):
-            continue
         values = dict(zip(header, row, strict=True))
         out[row[0]] = {
             "name": row[1],
             **{c: int(values[c]) for c in COLUMNS},
-            "pending": values["目录按时更新"],
+            "maintenance": values[maintenance],
         }
     return out
+
+
+def nothing(name: str, maintenance: str = "未启动") -> dict[str, Any]:
+    return {"name": name, **dict.fromkeys(COLUMNS, 0), "maintenance": maintenance}
+
+
+HUBEI_NAMES = {
+    "hubei-civil": "湖北省民政厅",
+    "hubei-police": "湖北省公安厅",
+    "lichuan-civil": "利川市民政局",
+    "lichuan-police": "利川市公安局",
+}
 
 
 async def not_in_catalog(api):  # type: ignore[no-untyped-def]
@@ -101,16 +121,15 @@ async def test_statistics_count_each_case_once_where_it_belongs(api, clock, sess
         "同意共享": 3,
         "尚未办结": 1,
         "当前逾期": 1,
-        "收到校核": 0,
-        "校核按时反馈": 0,
-        "校核逾期": 0,
-        "pending": "—",
+        **dict.fromkeys(COLUMNS[9:], 0),
+        "maintenance": "未启动",
     }
     assert numbers(response.text) == {
+        **{d: nothing(name) for d, name in HUBEI_NAMES.items()},
         "hubei-police": expected,
-        "": {**expected, "name": "合计"},
+        "": {**expected, "name": "合计", "maintenance": "已完成0/4"},
     }
-    assert "该事项尚未上线" in response.text
+    assert "尚未上线" not in response.text
 
     # Each case and the counts it falls in.
     detail = await report(api, "hubei-supervisor", format="csv", detail="1")
@@ -131,11 +150,12 @@ async def test_statistics_count_each_case_once_where_it_belongs(api, clock, sess
 
     # The auditor sees both provinces; the Hebei supervisor Hebei alone.
     everything = numbers((await report(api, "auditor", format="csv")).text)
-    assert set(everything) == {"hubei-police", "hebei-police", ""}
+    assert set(everything) == {*MAINTAINED, "hebei-police", ""}
     assert everything[""]["收到申请"] == 6 and everything[""]["当前逾期"] == 2
     hebei_only = numbers((await report(api, "hebei-supervisor", format="csv")).text)
     assert set(hebei_only) == {"hebei-police", ""}
     assert hebei_only["hebei-police"]["name"] == "河北省公安厅"
+    assert hebei_only["hebei-police"]["maintenance"] == "不适用"  # hebei-2022 asks none
     assert (hebei_only[""]["收到申请"], hebei_only[""]["当前逾期"]) == (1, 1)
     assert (hebei_only[""]["按时答复"], hebei_only[""]["已办结"]) == (0, 0)
     by_auditor = await report(api, "auditor", format="csv", jurisdiction="hebei")
@@ -155,7 +175,7 @@ async def test_statistics_count_each_case_once_where_it_belongs(api, clock, sess
     assert "湖北省公安厅&lt;script&gt;alert(1)&lt;/script&gt;" in html
     for article in ("第二十六条", "第三十七条", "第三十八条", "第二十八条"):
         assert article in html
-    assert "该事项尚未上线" in html and "—" in html
+    assert "尚未上线" not in html
     assert "河北省公安厅" not in html
     # The overdue count links to the case list, which gives those very cases.
     link = (
@@ -224,4 +244,187 @@ async def test_statistics_are_for_supervisors_and_auditors_of_a_valid_period(api
     assert "起始日期" in backwards.json()["message"]
     assert (await api.get("/api/v1/reports/statistics", params=PERIOD)).status_code == 401
     empty = numbers((await report(api, "auditor", format="csv")).text)
-    assert empty == {"": {"name": "合计", **dict.fromkeys(COLUMNS, 0), "pending": "—"}}
+    assert empty == {
+        **{d: nothing(name) for d, name in HUBEI_NAMES.items()},
+        "": nothing("合计", "已完成0/4"),
+    }
+
+
+# -- catalog updates, yearly maintenance, green channel, service changes -------------------
+
+
+async def catalog_update(api, key: str, trigger_date: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    response = await api.post(
+        "/api/v1/cases",
+        json={
+            "process": "catalog_update",
+            "trigger": "law_changed",
+            "trigger_date": trigger_date,
+            "description": "《户口登记条例》修订",
+        },
+        headers=auth(key),
+    )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def maintenance_once_recorded(api) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """The maintenance listing once each opened case has reached the projection."""
+    for _ in range(200):
+        rows = (await api.get("/api/v1/catalog/maintenance", headers=auth("auditor"))).json()
+        if all(row["case_id"] for row in rows):
+            return rows  # type: ignore[no-any-return]
+        await asyncio.sleep(0.05)
+    raise AssertionError(rows)
+
+
+async def test_statistics_count_catalog_updates_and_each_departments_yearly_maintenance(
+    api, clock, env
+):
+    # Hubei's operator target: 10 working days from the change (第十一条 “及时”).
+    timely = await catalog_update(api, "hubei-provider", "2026-11-20")
+    await done(api, "hubei-provider", timely, "submit", note="经核查目录无需变更")
+    late = await catalog_update(api, "hubei-provider", "2026-11-02")  # ended 16 November
+    await until(api, "auditor", late, lambda s: s["overdue"])
+    await done(api, "hubei-provider", late, "submit", note="经核查目录无需变更")
+    await catalog_update(api, "hebei-provider", "2026-11-20")  # Hebei's: another report
+    # What the yearly schedule's run does on 1 January, received at the platform's time now.
+    opened = await ActivityEnvironment(client=env.client).run(
+        open_yearly_maintenance, OpenYearlyMaintenanceInput(year=2026, received_at=clock())
+    )
+    assert len(opened) == 4
+    rows = await maintenance_once_recorded(api)
+    police = {"case_id": next(r["case_id"] for r in rows if r["department_id"] == "hubei-police")}
+    await until(api, "auditor", police, lambda s: s["stage"] == "department_update")
+    await done(api, "hubei-provider", police, "submit", note="经全面核查，目录无需变更")
+
+    catalog = ["收到目录更新", "目录按时更新", "目录更新逾期"]
+
+    def catalog_of(summary: dict[str, dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
+        return {d: (*(row[c] for c in catalog), row["maintenance"]) for d, row in summary.items()}
+
+    response = await report(api, "hubei-supervisor", format="csv")
+    assert catalog_of(numbers(response.text)) == {
+        "hubei-police": (3, 2, 1, "已完成"),
+        "hubei-civil": (1, 0, 0, "办理中"),
+        "lichuan-civil": (1, 0, 0, "办理中"),
+        "lichuan-police": (1, 0, 0, "办理中"),
+        "": (6, 2, 1, "已完成1/4"),
+    }
+    detail = await report(api, "hubei-supervisor", format="csv", detail="1")
+    header, *lines = table(detail.text)
+    falls_in = {
+        row[0]: {c for c, v in zip(header[5:], row[5:], strict=True) if v == "1"} for row in lines
+    }
+    assert falls_in[timely["case_id"]] == {"收到目录更新", "目录按时更新"}
+    assert falls_in[late["case_id"]] == {"收到目录更新", "目录更新逾期"}
+    hebei = catalog_of(numbers((await report(api, "hebei-supervisor", format="csv")).text))
+    assert hebei == {"hebei-police": (1, 0, 0, "不适用"), "": (1, 0, 0, "不适用")}
+
+    html = (await report(api, "hubei-supervisor")).text
+    assert "<h2>目录更新</h2>" in html and "2026年度目录全面维护" in html
+    assert '<a href="/api/v1/catalog/maintenance?year=2026&amp;jurisdiction=hubei">办理中</a>' in (
+        html
+    )
+    link = (
+        "/api/v1/cases?process=catalog_update&department=hubei-police"
+        "&received_from=2026-11-23T00%3A00%3A00%2B08%3A00"
+        "&received_to=2026-11-24T00%3A00%3A00%2B08%3A00"
+    )
+    assert link.replace("&", "&amp;") in html
+    listed = await api.get(link, headers=auth("hubei-supervisor"))
+    assert listed.json()["total"] == 3
+
+    # The year is out: the three undone maintenances are overdue, counted as such.
+    await clock.advance_to(at("2027-01-01T00:00:05+08:00"))
+    civil = {"case_id": next(r["case_id"] for r in rows if r["department_id"] == "hubei-civil")}
+    await until(api, "auditor", civil, lambda s: s["overdue"])
+    after = catalog_of(numbers((await report(api, "hubei-supervisor", format="csv")).text))
+    assert after["hubei-civil"] == (1, 0, 1, "已逾期")
+    assert after[""] == (6, 2, 4, "已完成1/4")
+    # A report of 2027 shows 2027's maintenance, which nobody has opened yet.
+    new_year = await report(
+        api, "hubei-supervisor", format="csv", **{"from": "2027-01-01", "to": "2027-01-01"}
+    )
+    assert numbers(new_year.text, "2027年度目录全面维护") == {
+        **{d: nothing(name) for d, name in HUBEI_NAMES.items()},
+        "": nothing("合计", "已完成0/4"),
+    }
+
+
+def demand(**body: Any) -> dict[str, Any]:
+    return {
+        "process": "green_channel",
+        "provider_id": "dongying-police",
+        "data_name": "密切接触者行程数据",
+        "purpose": "突发疫情流行病学调查",
+        "scenario": "密接人员排查",
+        "grounds": "public_emergency",
+        "justification": "本市发生聚集性疫情，须当日完成密接排查。",
+        **body,
+    }
+
+
+async def filed(api, key: str, body: dict[str, Any]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    response = await api.post("/api/v1/cases", json=body, headers=auth(key))
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def test_statistics_count_green_channel_demands_and_service_change_notices(api, clock):
+    # Wednesday 2026-09-30, Dongying's instrument in force: the green channel's 1 working day
+    # ends at 24:00 on 8 October (National Day in between); the ordinary 3 on 10 October.
+    await clock.set(at("2026-09-30T10:00:00+08:00"))
+    delivered = await filed(api, "dongying-applicant", demand())
+    await done(api, "dongying-supervisor", delivered, "approve")
+    await done(api, "dongying-provider", delivered, "deliver")
+    silent = await filed(api, "dongying-applicant", demand())
+    await done(api, "dongying-supervisor", silent, "approve")
+    ordinary = await filed(api, "dongying-applicant", demand(track="ordinary"))
+    await done(api, "dongying-provider", ordinary, "confirm")
+    routed = await filed(api, "dongying-applicant", demand())
+    await done(
+        api, "dongying-supervisor", routed, "refuse", reason="不属于突发事件", decision="ordinary"
+    )
+    change = {"process": "service_change", "resource_id": "dongying-hukou", "kind": "upgrade"}
+    change["description"] = "户籍核验接口升级"
+    timely = await filed(api, "dongying-provider", {**change, "effective_on": "2026-10-21"})
+    hasty = await filed(api, "dongying-provider", {**change, "effective_on": "2026-10-20"})
+    await clock.advance_to(at("2026-10-09T00:00:05+08:00"))
+    await until(api, "auditor", silent, lambda s: s["overdue"])
+
+    period = {"from": "2026-09-30", "to": "2026-09-30"}
+    summary = numbers((await report(api, "dongying-supervisor", format="csv", **period)).text)
+    assert set(summary) == {"dongying-police", ""}
+    police = summary["dongying-police"]
+    assert {c: police[c] for c in COLUMNS[15:]} == {
+        "绿色通道需求": 3,
+        "动态调度需求": 1,
+        "按时提供数据": 1,
+        "数据需求逾期": 1,
+        "共享告知": 2,
+        "未按时提前告知": 1,
+    }
+    assert police["收到申请"] == 0 and police["maintenance"] == "不适用"
+    assert summary[""]["maintenance"] == "不适用"
+
+    detail = await report(api, "dongying-supervisor", format="csv", detail="1", **period)
+    header, *lines = table(detail.text)
+    falls_in = {
+        row[0]: {c for c, v in zip(header[5:], row[5:], strict=True) if v == "1"} for row in lines
+    }
+    assert falls_in == {
+        delivered["case_id"]: {"绿色通道需求", "按时提供数据"},
+        silent["case_id"]: {"绿色通道需求", "数据需求逾期"},
+        ordinary["case_id"]: {"动态调度需求"},
+        routed["case_id"]: {"绿色通道需求"},  # counted on the track it was filed on
+        timely["case_id"]: {"共享告知"},
+        hasty["case_id"]: {"共享告知", "未按时提前告知"},
+    }
+
+    html = (await report(api, "dongying-supervisor", **period)).text
+    sharing, catalog, green = html.split("<h2>")[1:]
+    assert "东营市公安局" not in sharing and "东营市公安局" not in catalog
+    assert green.startswith("绿色通道、动态调度与共享告知</h2>") and "东营市公安局" in green
+    assert "process=green_channel&amp;department=dongying-police" in green
+    assert "process=service_change&amp;department=dongying-police" in green

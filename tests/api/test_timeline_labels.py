@@ -1,0 +1,142 @@
+"""The timeline speaks Chinese for every process: each recorded history, rendered as the
+auditors' timeline, names every event kind, stage, outcome and decision in Chinese, never by
+its identifier. A new action, stage or outcome without a label fails here."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from api.audit import compose_timeline, planned_deadlines, render_timeline
+from api.labels import label
+from api.processes import PROCESSES
+from calendars import load_calendar
+from regulations import load_rulesets
+from workflows import (
+    catalog_update,
+    emergency_reclassification,
+    green_channel,
+    open_data_objection,
+    quality_verification,
+    sharing_application,
+)
+from workflows.common import CaseState
+
+HISTORIES = sorted((Path(__file__).parent.parent / "replay" / "histories").glob("*.json"))
+IDENTIFIER = re.compile(r"[A-Za-z_]{2,}")
+# Details whose values are identifiers the timeline must translate.
+TRANSLATED_DETAILS = ("结果", "决定", "处理决定", "后续办理", "共享类型", "原共享类型", "变更类型")
+
+
+def last_recorded_state(history: WorkflowHistory) -> CaseState:
+    """The case as the workflow last wrote it to the projection (`record_case`'s input)."""
+    payloads = None
+    for event in history.events:
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            scheduled = event.activity_task_scheduled_event_attributes
+            if scheduled.activity_type.name == "record_case":
+                payloads = list(scheduled.input.payloads)
+    assert payloads is not None
+    [state] = pydantic_data_converter.payload_converter.from_payloads(payloads, [CaseState])
+    return state  # type: ignore[no-any-return]
+
+
+class Cells(HTMLParser):
+    """The text of each cell of the page's first table, row by row, and of each <dd>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.header: list[str] = []
+        self._tables = 0
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._tables += 1
+        elif tag == "tr" and self._tables == 1:
+            self.rows.append([])
+        elif (tag == "td" and self._tables == 1) or tag == "dd":
+            self._cell = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._cell is None:
+            return
+        if tag == "td":
+            self.rows[-1].append("".join(self._cell))
+            self._cell = None
+        elif tag == "dd":
+            self.header.append("".join(self._cell))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+def test_every_recorded_step_is_named_in_chinese(path: Path):
+    history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
+    state = last_recorded_state(history)
+    timeline = compose_timeline(
+        state,
+        planned_deadlines(history),
+        names={},
+        notices=[],
+        rulesets=load_rulesets(),
+        calendar=load_calendar(),
+        from_history=True,
+    )
+    page = Cells()
+    page.feed(render_timeline(timeline))
+    steps = [row for row in page.rows if row]
+    assert len(steps) == len(state.events)
+    raw = []
+    for event, (_, what, stage, _, _, _, details) in zip(state.events, steps, strict=True):
+        raw += [f"{event.kind}: {what}" for text in (what,) if IDENTIFIER.search(text)]
+        raw += [f"{event.stage}: {stage}" for text in (stage,) if IDENTIFIER.search(text)]
+        for line in details.split("\n"):
+            name, _, value = line.partition("：")
+            if name in TRANSLATED_DETAILS and IDENTIFIER.search(value):
+                raw.append(f"{event.kind} {line}")
+    status = next(text for text in page.header if text.startswith(("办理中", "已办结")))
+    raw += [f"status: {status}" for text in (status,) if IDENTIFIER.search(text)]
+    assert not raw, f"{state.process}: shown by identifier: {raw}"
+
+
+def test_every_action_and_outcome_of_every_process_has_a_label_even_if_unrecorded():
+    outcomes = {
+        "sharing_application": sharing_application.Outcome,
+        "open_data_objection": open_data_objection.Outcome,
+        "quality_verification": quality_verification.Outcome,
+        "catalog_update": catalog_update.Outcome,
+        "green_channel": green_channel.Outcome,
+        "emergency_reclassification": emergency_reclassification.Outcome,
+    }
+    missing = [
+        f"{name} action {action}"
+        for name, process in PROCESSES.items()
+        for action in process.actions
+        if label("kinds", name, action) == action
+    ]
+    missing += [
+        f"{name} outcome {outcome.value}"
+        for name, enum in outcomes.items()
+        for outcome in enum
+        if label("outcomes", name, outcome.value) == outcome.value
+    ]
+    assert not missing
+    # The same identifier, read per process.
+    assert label("kinds", "quality_verification", "reject") == "疑义不成立"
+    assert label("kinds", "sharing_application", "reject") == "不同意共享"
+    assert label("decisions", "quality_verification", "uphold") == "维持校核结果"
+    assert label("decisions", "sharing_application", "uphold") == "维持不予共享"
+    assert label("stages", "open_data_objection", "verification") == "核实处理"
