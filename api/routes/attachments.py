@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 
 from api import attachments
 from api.deps import CallerDep, SessionDep, SettingsDep
-from api.errors import DomainError, Invalid
+from api.errors import DomainError, Invalid, Unavailable
 from api.schemas import ERRORS, BeijingTime
 
 router = APIRouter(prefix="/api/v1/attachments", tags=["attachments"])
@@ -79,8 +79,15 @@ async def read_attachment(
     """The attachment's bytes: for its uploader, auditors, and the parties and supervisors of
     the cases that cite it."""
     attachment = attachments.readable(session, caller, attachment_id)
+    stored = attachments.directory(settings.data_dir) / attachment.sha256
+    if not stored.is_file():
+        # The row is there, the bytes are not: a data directory not shared or not restored.
+        raise Unavailable(
+            f"附件“{attachment.name}”的文件不在存储目录中，请联系运维人员恢复。",
+            "attachment_file_missing",
+        )
     return FileResponse(
-        attachments.directory(settings.data_dir) / attachment.sha256,
+        stored,
         media_type=attachment.content_type,
         filename=attachment.name,
     )

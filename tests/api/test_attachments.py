@@ -76,3 +76,12 @@ async def test_empty_and_oversized_files_are_refused(api, settings: Settings):
     assert no_file.status_code == 422
     unauthenticated = await api.post("/api/v1/attachments", files={"file": ("a.pdf", PDF)})
     assert unauthenticated.status_code == 401
+
+
+async def test_a_file_missing_from_the_data_directory_is_said_not_served(api, settings: Settings):
+    attachment = await uploaded(api, "hubei-applicant")
+    for stored in (settings.data_dir / "attachments").iterdir():
+        stored.unlink()  # a data directory not restored with the database
+    response = await api.get(f"/api/v1/attachments/{attachment}", headers=auth("hubei-applicant"))
+    assert (response.status_code, response.json()["code"]) == (503, "attachment_file_missing")
+    assert "请联系运维人员" in response.json()["message"]
