@@ -95,7 +95,14 @@ FIELD_PROBLEMS = {
     "dict_type": "应为 JSON 对象",
     "model_attributes_type": "应为 JSON 对象",
     "string_too_short": "不能为空",
-    "string_too_long": "过长",
+    "string_too_long": "过长（最多 {max_length} 个字符）",
+    "string_pattern_mismatch": "格式不正确",
+    "too_short": "至少 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "应不大于 {le}",
     "string_type": "应为字符串",
     "list_type": "应为列表",
     "int_parsing": "应为整数",
@@ -110,12 +117,20 @@ FIELD_PROBLEMS = {
 }
 
 
+def _field_problem(issue: Any) -> str:
+    known = FIELD_PROBLEMS.get(issue["type"])
+    try:
+        return known.format(**issue.get("ctx", {})) if known else str(issue["msg"])
+    except (KeyError, IndexError):  # a limit pydantic did not report: say it without the number
+        return str(issue["msg"])
+
+
 def describe_problems(problems: Sequence[Any]) -> str:
     """Pydantic's findings as one Chinese sentence naming the fields."""
     parts = []
     for issue in list(problems)[:5]:
         where = ".".join(str(p) for p in issue["loc"] if p not in ("body", "query", "path"))
-        problem = FIELD_PROBLEMS.get(issue["type"], issue["msg"])
+        problem = _field_problem(issue)
         parts.append(f"{where or '请求体'}：{problem}")
     return "请求内容无效：" + "；".join(parts)
 

@@ -23,3 +23,21 @@ async def test_hubei_conditional_application_can_be_submitted_and_approved(api):
     )
     assert response.status_code == 200, response.text
     assert response.json()["outcome"] == "granted"
+
+
+def test_limits_are_explained_in_chinese_with_their_numbers():
+    from api.errors import describe_problems
+
+    problems = [
+        {
+            "type": "less_than_equal",
+            "loc": ("body", "working_days"),
+            "msg": "x",
+            "ctx": {"le": 365},
+        },
+        {"type": "too_long", "loc": ("body", "attachments"), "msg": "x", "ctx": {"max_length": 20}},
+        {"type": "greater_than_equal", "loc": ("query", "year"), "msg": "x", "ctx": {}},
+    ]
+    assert describe_problems(problems) == (
+        "请求内容无效：days：应不大于 365；attachments：最多 20 项；year：x"
+    )
