@@ -29,12 +29,7 @@ def test_limits_are_explained_in_chinese_with_their_numbers():
     from api.errors import describe_problems
 
     problems = [
-        {
-            "type": "less_than_equal",
-            "loc": ("body", "working_days"),
-            "msg": "x",
-            "ctx": {"le": 365},
-        },
+        {"type": "less_than_equal", "loc": ("body", "days"), "msg": "x", "ctx": {"le": 365}},
         {"type": "too_long", "loc": ("body", "attachments"), "msg": "x", "ctx": {"max_length": 20}},
         {"type": "greater_than_equal", "loc": ("query", "year"), "msg": "x", "ctx": {}},
     ]
