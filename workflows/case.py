@@ -71,8 +71,9 @@ def action(name: str) -> Any:
     def validator(self, request: ActionInput) -> None:
         self._validate_action(name, request)
 
-    update = workflow.update(name=name)(handler)
+    update: Any = workflow.update(name=name)(handler)
     update.validator(validator)
+    update.case_action = name  # how `CaseWorkflow.actions` finds it
     return update
 
 
@@ -120,6 +121,16 @@ class CaseWorkflow:
 
     # action -> the party who may take it; subclasses fill this.
     ACTORS: ClassVar[dict[str, Party]] = {}
+
+    @classmethod
+    def actions(cls) -> dict[str, Any]:
+        """The process's actions, name -> update, in the order the class declares them."""
+        return {
+            member.case_action: member
+            for klass in reversed(cls.__mro__)
+            for member in vars(klass).values()
+            if hasattr(member, "case_action")
+        }
 
     def __init__(self) -> None:
         self._state: CaseState | None = None

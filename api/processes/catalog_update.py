@@ -192,13 +192,6 @@ CATALOG_UPDATE = Process(
     request=CatalogUpdateRequest,
     submitters=frozenset({Role.CASEWORKER, Role.SUPERVISOR}),
     prepare=prepare,
-    actions={
-        "submit": W.submit,
-        "request_extension": W.request_extension,
-        "grant_extension": W.grant_extension,
-        "refuse_extension": W.refuse_extension,
-        "publish": W.publish,
-        "return_for_rework": W.return_for_rework,
-    },
+    actions=W.actions(),
     jurisdiction_of=jurisdiction_of,
 )

@@ -103,12 +103,5 @@ GREEN_CHANNEL = Process(
     request=GreenChannelRequest,
     submitters=frozenset({Role.CASEWORKER}),
     prepare=prepare,
-    actions={
-        "approve": W.approve,
-        "refuse": W.refuse,
-        "confirm": W.confirm,
-        "decline": W.decline,
-        "deliver": W.deliver,
-        "withdraw": W.withdraw,
-    },
+    actions=W.actions(),
 )

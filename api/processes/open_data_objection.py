@@ -114,6 +114,6 @@ OPEN_DATA_OBJECTION = Process(
     request=OpenDataObjectionRequest,
     submitters=frozenset({Role.PUBLIC, Role.CASEWORKER}),
     prepare=prepare,
-    actions={"suspend": W.suspend, "keep_open": W.keep_open, "close": W.close},
+    actions=W.actions(),
     jurisdiction_of=jurisdiction_of,
 )

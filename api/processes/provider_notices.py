@@ -89,7 +89,7 @@ SERVICE_CHANGE = Process(
     request=ServiceChangeRequest,
     submitters=frozenset({Role.CASEWORKER}),
     prepare=prepare_service_change,
-    actions={},
+    actions=ServiceChangeWorkflow.actions(),
 )
 
 
@@ -162,5 +162,5 @@ EMERGENCY_RECLASSIFICATION = Process(
     request=EmergencyReclassificationRequest,
     submitters=frozenset({Role.CASEWORKER}),
     prepare=prepare_reclassification,
-    actions={"restore": W.restore},
+    actions=W.actions(),
 )

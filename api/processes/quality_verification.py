@@ -130,16 +130,6 @@ QUALITY_VERIFICATION = Process(
     # Supervisors of the competent authority or service centre act as the platform operator.
     submitters=frozenset({Role.CASEWORKER, Role.SUPERVISOR}),
     prepare=prepare,
-    actions={
-        "forward": W.forward,
-        "explain": W.explain,
-        "repair": W.repair,
-        "reject": W.reject,
-        "request_extension": W.request_extension,
-        "grant_extension": W.grant_extension,
-        "refuse_extension": W.refuse_extension,
-        "dispute": W.dispute,
-        "decide": W.decide,
-    },
+    actions=W.actions(),
     jurisdiction_of=jurisdiction_of,
 )

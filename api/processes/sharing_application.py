@@ -115,14 +115,5 @@ SHARING_APPLICATION = Process(
     request=SharingApplicationRequest,
     submitters=frozenset({Role.CASEWORKER}),
     prepare=prepare,
-    actions={
-        "accept": W.accept,
-        "decline": W.decline,
-        "approve": W.approve,
-        "reject": W.reject,
-        "provide": W.provide,
-        "request_coordination": W.request_coordination,
-        "decide": W.decide,
-        "withdraw": W.withdraw,
-    },
+    actions=W.actions(),
 )
