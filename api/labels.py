@@ -180,9 +180,10 @@ BY_PROCESS: dict[str, Labels] = {
             "late_filing": "未按规定提前告知",
             "holders_notified": "已告知使用部门",
             "took_effect": "变更生效",
+            "withdraw": "撤回共享告知",
         },
         stages={"announced": "已告知，待生效"},
-        outcomes={"took_effect": "变更已生效"},
+        outcomes={"took_effect": "变更已生效", "withdrawn": "告知已撤回，不作变更"},
         details={"earliest": "最早可生效日", "departments": "已告知部门", "change": "变更类型"},
     ),
     "emergency_reclassification": Labels(

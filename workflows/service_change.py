@@ -6,6 +6,8 @@ the filing is measured against the ruleset's notice period: a change taking effe
 period has run (counted like any period: the filing day not counted, to 24:00 of its last
 working day) is a late filing, flagged on the case, in the notices and in the supervisors'
 list. At 00:00 of the effective day a `stop` retires the resource; the case then closes.
+Until then the provider may `withdraw` the notice (with reasons): the same departments are
+told that the change will not happen.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from enum import StrEnum
 
 from temporalio import workflow
 
-from workflows.case import CaseWorkflow, effect
-from workflows.common import Actor, CaseState, Parties, StagePlan, TimeLimit
+from workflows.case import CaseWorkflow, action, effect
+from workflows.common import ActionInput, Actor, CaseState, Parties, Party, StagePlan, TimeLimit
 
 with workflow.unsafe.imports_passed_through():
     from activities.catalog import SetResourceStatusInput, set_resource_status
@@ -62,8 +64,11 @@ class ServiceChangeInput:
 class ServiceChangeWorkflow(CaseWorkflow):
     """One notice of a change to a sharing service.
 
-    Query: `view`. Signal: `replan_deadlines` (nothing waits on working days). No updates.
+    Query: `view`. Signal: `replan_deadlines` (nothing waits on working days). Update:
+    `withdraw`.
     """
+
+    ACTORS = {"withdraw": Party.PROVIDER}
 
     @workflow.run
     async def run(self, request: ServiceChangeInput) -> CaseState:
@@ -108,8 +113,20 @@ class ServiceChangeWorkflow(CaseWorkflow):
             working_days=str(period.working_days),
             cite=period.cite,
         )
-        await self._enter_stage(plan.announced, frozenset())
-        await workflow.sleep(max(request.effective_at - self.now(), timedelta(0)))
+        until_effective = max(request.effective_at - self.now(), timedelta(0))
+        if not workflow.patched("service-change-withdrawable"):
+            await self._enter_stage(plan.announced, frozenset())
+            await workflow.sleep(until_effective)
+        else:
+            await self._enter_stage(plan.announced, frozenset({"withdraw"}))
+            try:
+                await workflow.wait_condition(
+                    lambda: self._decision is not None, timeout=until_effective
+                )
+            except TimeoutError:
+                self._close_stage()
+            else:
+                return await self._withdraw(request, holders)
         if request.kind is ChangeKind.STOP:
             await effect(
                 set_resource_status,
@@ -124,3 +141,25 @@ class ServiceChangeWorkflow(CaseWorkflow):
             )
         self._event("took_effect", None, change=request.kind.value)
         return await self._close_case("took_effect", change=request.kind.value)
+
+    async def _withdraw(self, request: ServiceChangeInput, holders: list[str]) -> CaseState:
+        withdrawal = self._decision
+        assert withdrawal is not None
+        self._close_stage()
+        self._event(withdrawal.action, withdrawal.input.actor, reason=withdrawal.input.reason)
+        await self._notify(
+            "service_change_withdrawn",
+            [*holders, request.parties.authority],
+            resource=request.resource_name,
+            change=request.kind.value,
+            effective_on=request.effective_on.isoformat(),
+            reason=withdrawal.input.reason,
+        )
+        return await self._close_case("withdrawn", reason=withdrawal.input.reason)
+
+    def _payload_problem(self, action: str, request: ActionInput) -> str | None:
+        if action == "withdraw" and not request.reason.strip():
+            return "撤回共享告知，必须说明理由。"
+        return None
+
+    withdraw = action("withdraw")

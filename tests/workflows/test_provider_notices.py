@@ -15,7 +15,7 @@ import httpx
 from sqlmodel import Session
 
 from models import Authorization
-from tests.cases import at, done, keep_history, kinds, notices, resource, until, view
+from tests.cases import act, at, done, keep_history, kinds, notices, resource, until, view
 from tests.conftest import auth
 
 DY20 = "《东营市公共数据管理办法》第二十条"
@@ -192,3 +192,31 @@ async def test_late_notice_is_flagged_on_the_case_in_the_notices_and_in_the_list
     entry = resource(session, "dongying-hukou")
     assert entry is not None and entry.status == "active"  # an upgrade leaves it in service
     await keep_history(env.client, case, "dongying-service-change-late")
+
+
+async def test_a_withdrawn_stop_notice_tells_the_holders_and_leaves_the_service(
+    api, clock, session, env
+):
+    authorize(session, "dongying-civil", "sharing-application/DY26-2026-000901")
+    await clock.set(at("2026-09-30T10:00:00+08:00"))
+    case = await filed(api, **service_change())
+    state = await until(api, "dongying-provider", case, lambda s: s["stage"] == "announced")
+    assert state["actions"] == ["withdraw"]
+    refused = await act(api, "dongying-applicant", case, "withdraw", reason="x")
+    assert refused.status_code in (403, 404)
+    assert (await act(api, "dongying-provider", case, "withdraw")).status_code == 422
+
+    await clock.advance_to(at("2026-10-12T09:00:00+08:00"))
+    state = await done(api, "dongying-provider", case, "withdraw", reason="新接口延期上线")
+    assert (state["status"], state["outcome"]) == ("closed", "withdrawn")
+    [told] = [
+        n
+        for n in notices(session, case["case_id"], "service_change_withdrawn")
+        if n.recipient_department_id == "dongying-civil"
+    ]
+    assert "撤回" in told.title and "新接口延期上线" in told.body
+
+    await clock.advance_to(at("2026-10-21T00:00:05+08:00"))
+    entry = resource(session, "dongying-hukou")
+    assert entry is not None and entry.status == "active"
+    await keep_history(env.client, case, "dongying-service-stop-withdrawn")
