@@ -7,8 +7,9 @@ late is read from the first answer of the provider or the authority (its `on_tim
 workflow recorded against the deadline that applied then), not recomputed with today's
 calendar. Beside them, per providing department: quality verification cases (数据质量校核);
 catalog updates (目录更新) and each department's yearly full maintenance (hubei 第十一条) of the
-period's last year; green-channel and dynamic-scheduling demands (绿色通道, 动态调度) and
-service-change notices (共享告知, dongying 第二十三条).
+period's last year; green-channel and dynamic-scheduling demands (绿色通道, 动态调度),
+service-change notices (共享告知, dongying 第二十三条) and emergency reclassifications
+(临时调整共享类型, dongying 第二十条).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ VERIFICATION = "quality_verification"
 CATALOG = "catalog_update"
 GREEN = "green_channel"
 SERVICE_CHANGE = "service_change"
+RECLASSIFICATION = "emergency_reclassification"
 
 # The articles that ask for these numbers.
 CITES = [
@@ -86,13 +88,23 @@ SERVICE_CHANGE_COUNTS = [
     ("service_change_filed", "共享告知"),
     ("service_change_late", "未按时提前告知"),
 ]
-LABELS = dict(COUNTS + VERIFICATION_COUNTS + CATALOG_COUNTS + GREEN_COUNTS + SERVICE_CHANGE_COUNTS)
+# Emergency reclassifications (dongying 第二十条), on the day they were filed.
+RECLASSIFICATION_COUNTS = [("reclassified", "临时调整共享类型")]
+LABELS = dict(
+    COUNTS
+    + VERIFICATION_COUNTS
+    + CATALOG_COUNTS
+    + GREEN_COUNTS
+    + SERVICE_CHANGE_COUNTS
+    + RECLASSIFICATION_COUNTS
+)
 KEY_PROCESS = {
     **{key: PROCESS for key, _ in COUNTS},
     **{key: VERIFICATION for key, _ in VERIFICATION_COUNTS},
     **{key: CATALOG for key, _ in CATALOG_COUNTS},
     **{key: GREEN for key, _ in GREEN_COUNTS},
     **{key: SERVICE_CHANGE for key, _ in SERVICE_CHANGE_COUNTS},
+    **{key: RECLASSIFICATION for key, _ in RECLASSIFICATION_COUNTS},
 }
 
 
@@ -106,7 +118,10 @@ class Section:
 SECTIONS = [
     Section("共享申请与数据质量校核", COUNTS + VERIFICATION_COUNTS),
     Section("目录更新", CATALOG_COUNTS, maintenance=True),
-    Section("绿色通道、动态调度与共享告知", GREEN_COUNTS + SERVICE_CHANGE_COUNTS),
+    Section(
+        "绿色通道、动态调度、共享告知与临时调整",
+        GREEN_COUNTS + SERVICE_CHANGE_COUNTS + RECLASSIFICATION_COUNTS,
+    ),
 ]
 
 MAINTENANCE_STATUS = {"done": "已完成", "open": "办理中", "overdue": "已逾期", "none": "未启动"}
@@ -177,6 +192,8 @@ def counts_of(record: CaseRecord, now: datetime) -> frozenset[str]:
     if record.process == SERVICE_CHANGE:
         late = state.get("details", {}).get("late") is True
         return frozenset({"service_change_filed", *(["service_change_late"] if late else [])})
+    if record.process == RECLASSIFICATION:
+        return frozenset({"reclassified"})
     counts = {"received", "closed" if record.status == "closed" else "open"}
     answer = next((e for e in state.get("events", []) if e.get("kind") in ANSWERS), None)
     on_time = (answer or {}).get("detail", {}).get("on_time")

@@ -26,7 +26,7 @@ COLUMNS = ["收到申请", "已办结", "按时答复", "逾期答复", "视为�
 COLUMNS += ["同意共享", "尚未办结", "当前逾期", "收到校核", "校核按时反馈", "校核逾期"]
 COLUMNS += ["收到目录更新", "目录按时更新", "目录更新逾期"]
 COLUMNS += ["绿色通道需求", "动态调度需求", "按时提供数据", "数据需求逾期"]
-COLUMNS += ["共享告知", "未按时提前告知"]
+COLUMNS += ["共享告知", "未按时提前告知", "临时调整共享类型"]
 MAINTENANCE = "2026年度目录全面维护"
 # Hubei's and Lichuan's ordinary departments owe the yearly maintenance (hubei 第十一条).
 MAINTAINED = ("hubei-civil", "hubei-police", "lichuan-civil", "lichuan-police")
@@ -390,6 +390,17 @@ async def test_statistics_count_green_channel_demands_and_service_change_notices
     change["description"] = "户籍核验接口升级"
     timely = await filed(api, "dongying-provider", {**change, "effective_on": "2026-10-21"})
     hasty = await filed(api, "dongying-provider", {**change, "effective_on": "2026-10-20"})
+    reclassified = await filed(
+        api,
+        "dongying-provider",
+        {
+            "process": "emergency_reclassification",
+            "resource_id": "dongying-hukou",
+            "share_type": "unconditional",
+            "reason": "突发洪涝灾害，救援需要核验受灾人员身份",
+            "until": "2026-10-08",
+        },
+    )
     await clock.advance_to(at("2026-10-09T00:00:05+08:00"))
     await until(api, "auditor", silent, lambda s: s["overdue"])
 
@@ -404,6 +415,7 @@ async def test_statistics_count_green_channel_demands_and_service_change_notices
         "数据需求逾期": 1,
         "共享告知": 2,
         "未按时提前告知": 1,
+        "临时调整共享类型": 1,
     }
     assert police["收到申请"] == 0 and police["maintenance"] == "不适用"
     assert summary[""]["maintenance"] == "不适用"
@@ -420,11 +432,13 @@ async def test_statistics_count_green_channel_demands_and_service_change_notices
         routed["case_id"]: {"绿色通道需求"},  # counted on the track it was filed on
         timely["case_id"]: {"共享告知"},
         hasty["case_id"]: {"共享告知", "未按时提前告知"},
+        reclassified["case_id"]: {"临时调整共享类型"},
     }
 
     html = (await report(api, "dongying-supervisor", **period)).text
     sharing, catalog, green = html.split("<h2>")[1:]
     assert "东营市公安局" not in sharing and "东营市公安局" not in catalog
-    assert green.startswith("绿色通道、动态调度与共享告知</h2>") and "东营市公安局" in green
+    assert green.startswith("绿色通道、动态调度、共享告知与临时调整</h2>")
+    assert "东营市公安局" in green
     assert "process=green_channel&amp;department=dongying-police" in green
     assert "process=service_change&amp;department=dongying-police" in green
