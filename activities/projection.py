@@ -32,6 +32,7 @@ def record_case(state: CaseState) -> None:
             "outcome": state.outcome,
             "applicant_department_id": state.parties.applicant,
             "provider_department_id": state.parties.provider,
+            "second_provider_department_id": state.parties.second_provider,
             "received_at": state.received_at,
             "due": deadline.due if deadline else None,
             "last_day": deadline.last_day if deadline else None,

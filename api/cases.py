@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio.client import Client, WorkflowHandle
@@ -154,6 +154,7 @@ async def submit(
                 jurisdiction=jurisdiction,
                 applicant_department_id=draft.parties.applicant,
                 provider_department_id=draft.parties.provider,
+                second_provider_department_id=draft.parties.second_provider,
                 start=_dump(draft.build(f"{process.slug}/{number}", number, received_at)),
             ),
         )
@@ -258,20 +259,25 @@ def submission_for(session: Session, caller: Caller, case_id: str) -> CaseSubmis
     return submission
 
 
+def departments_of(submission: CaseSubmission) -> tuple[str | None, ...]:
+    """The departments party to a case: they read it, and find it in their list."""
+    return (
+        submission.applicant_department_id,
+        submission.provider_department_id,
+        submission.second_provider_department_id,
+    )
+
+
 def may_read(caller: Caller, submission: CaseSubmission) -> bool:
     match caller.role:
         case Role.AUDITOR:
             return True
         case Role.SUPERVISOR:
             return caller.oversees(submission.jurisdiction) or caller.user.department_id in (
-                submission.applicant_department_id,
-                submission.provider_department_id,
+                departments_of(submission)
             )
         case Role.CASEWORKER:
-            return caller.user.department_id in (
-                submission.applicant_department_id,
-                submission.provider_department_id,
-            )
+            return caller.user.department_id in departments_of(submission)
         case Role.PUBLIC:
             return submission.user_id == caller.id
     return False
@@ -405,6 +411,15 @@ def in_beijing(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=BEIJING)
 
 
+def involving(department: str | None) -> ColumnElement[bool]:
+    """Cases to which `department` is party, in the case projection."""
+    return or_(
+        CaseRecord.applicant_department_id == department,
+        CaseRecord.provider_department_id == department,
+        CaseRecord.second_provider_department_id == department,
+    )
+
+
 def list_cases(
     *,
     session: Session,
@@ -436,13 +451,7 @@ def list_cases(
                 )
             )
         case Role.CASEWORKER:
-            mine = caller.user.department_id
-            query = query.where(
-                or_(
-                    CaseRecord.applicant_department_id == mine,
-                    CaseRecord.provider_department_id == mine,
-                )
-            )
+            query = query.where(involving(caller.user.department_id))
         case Role.PUBLIC:
             # A member of the public sees the cases they submitted, and no others.
             own = select(CaseSubmission.case_id).where(CaseSubmission.user_id == caller.id)
@@ -458,12 +467,7 @@ def list_cases(
     if status:
         query = query.where(CaseRecord.status == status)
     if department:
-        query = query.where(
-            or_(
-                CaseRecord.applicant_department_id == department,
-                CaseRecord.provider_department_id == department,
-            )
-        )
+        query = query.where(involving(department))
     if overdue is not None:
         # A timer that fired while the worker was down is overdue all the same.
         late = or_(col(CaseRecord.overdue).is_(True), col(CaseRecord.due) <= now)

@@ -71,6 +71,9 @@ class PartiesOut(BaseModel):
     provider: str | None
     authority: str | None
     service_centre: str | None
+    second_provider: str | None = Field(
+        None, description="A joint verification's second providing department (reads only)."
+    )
 
 
 class CaseOut(BaseModel):

@@ -27,6 +27,7 @@ class CaseRecord(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=40)
     applicant_department_id: str | None = Field(default=None, index=True, max_length=64)
     provider_department_id: str | None = Field(default=None, index=True, max_length=64)
+    second_provider_department_id: str | None = Field(default=None, index=True, max_length=64)
     received_at: datetime = Field(sa_type=UTCDateTime, index=True)
     due: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     last_day: date | None = None
@@ -53,6 +54,7 @@ class CaseSubmission(SQLModel, table=True):
     jurisdiction: str = Field(max_length=100)
     applicant_department_id: str | None = Field(default=None, max_length=64)
     provider_department_id: str | None = Field(default=None, max_length=64)
+    second_provider_department_id: str | None = Field(default=None, max_length=64)
     # The workflow input, so a retry can start a case whose first start was interrupted.
     start: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -110,6 +110,9 @@ class Parties:
     provider: str | None
     authority: str | None = None
     service_centre: str | None = None
+    # A second providing department, whose data conflicts with the first's (lichuan 第十七条
+    # joint verification): it reads the case, the service centre acts.
+    second_provider: str | None = None
 
     def department_of(self, party: Party) -> str | None:
         return getattr(self, party.value)

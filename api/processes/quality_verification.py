@@ -85,6 +85,7 @@ def prepare(
         provider=resource.provider_id,
         authority=find_department(session, jurisdiction, DepartmentKind.COMPETENT_AUTHORITY),
         service_centre=find_department(session, jurisdiction, DepartmentKind.SERVICE_CENTRE),
+        second_provider=other.provider_id if other else None,
     )
     stages = [plan.verification, plan.dispute_period, plan.dispute_review]
     stages += [s for s in (plan.forwarding, plan.joint_verification if other else None) if s]

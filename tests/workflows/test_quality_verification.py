@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 from sqlmodel import Session, select
 
-from models import CatalogResource, DataCorrection, Department
+from api.deps import hash_token
+from models import ApiToken, CatalogResource, DataCorrection, Department, User
 from tests.cases import (
     act,
     at,
@@ -27,7 +28,7 @@ from tests.cases import (
     view,
 )
 from tests.conftest import auth
-from workflows.common import DepartmentKind, OpenType, ShareType
+from workflows.common import DepartmentKind, OpenType, Role, ShareType
 
 HUBEI_13 = "《湖北省政务数据资源应用与管理办法》第十三条"
 HEBEI_16 = "《河北省政务数据共享应用管理办法》第十六条"
@@ -338,6 +339,12 @@ async def test_lichuan_conflicting_data_is_verified_jointly_by_the_service_centr
             fields=["姓名", "出生日期"],
         )
     )
+    health = User(name="利川卫健经办人", role=Role.CASEWORKER, department_id="lichuan-health")
+    session.add(health)
+    session.flush()
+    assert health.id is not None
+    token = ApiToken(user_id=health.id, token_hash=hash_token("lichuan-health-token"), prefix="l")
+    session.add(token)
     session.commit()
     case = await raise_doubt(
         api,
@@ -363,6 +370,14 @@ async def test_lichuan_conflicting_data_is_verified_jointly_by_the_service_centr
     provider = await act(api, "lichuan-provider", case, "explain", reason="无误")
     assert provider.status_code == 403
     assert (await view(api, "lichuan-centre", case))["actions"] == ["explain", "reject", "repair"]
+    # The second provider reads the case and finds it in its list; it does not act.
+    assert case["parties"]["second_provider"] == "lichuan-health"
+    seen = await view(api, "lichuan-health", case)
+    assert (seen["stage"], seen["actions"]) == ("joint_verification", [])
+    listed = await api.get("/api/v1/cases", headers=auth("lichuan-health"))
+    assert [c["case_id"] for c in listed.json()["items"]] == [case["case_id"]]
+    stranger = await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("hebei-provider"))
+    assert stranger.status_code in (403, 404)
     wrong = await act(
         api, "lichuan-centre", case, "repair", note="更正出生日期", decision="hubei-hukou"
     )
