@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
+from pydantic.json_schema import models_json_schema
 
 from api import cases
 from api.deps import CallerDep, ClockDep, RulesetsDep, SessionDep, SettingsDep, TemporalDep
+from api.processes import PROCESSES
 from api.schemas import ERRORS, ActionBody, CaseOut, CaseSummary, Page
 from calendars import ChinaCalendar
 
@@ -35,7 +37,7 @@ async def submit_case(
             examples=[
                 {
                     "process": "sharing_application",
-                    "resource_id": "hubei-gaj-hukou",
+                    "resource_id": "hubei-hukou",
                     "purpose": "核验申请人户籍信息",
                     "scenario": "公租房资格审核",
                     "fields": ["姓名", "身份证号", "户籍地址"],
@@ -155,3 +157,26 @@ async def get_case(
         now=clock(),
         calendar=calendar_of(request),
     )
+
+
+def describe_case_requests(openapi: dict[str, Any]) -> None:
+    """Document POST /cases' body as one of the processes' requests, told apart by `process`.
+
+    The route reads a plain object, so that an unknown or missing `process` gets its own
+    Chinese error before the process's model validates the rest."""
+    models = [(process.request, "validation") for process in PROCESSES.values()]
+    _, definitions = models_json_schema(models, ref_template="#/components/schemas/{model}")
+    openapi.setdefault("components", {}).setdefault("schemas", {}).update(
+        definitions.get("$defs", {})
+    )
+    mapping = {
+        name: f"#/components/schemas/{process.request.__name__}"
+        for name, process in PROCESSES.items()
+    }
+    body = openapi["paths"]["/api/v1/cases"]["post"]["requestBody"]["content"]["application/json"]
+    body["schema"] = {
+        "title": "CaseRequest",
+        "oneOf": [{"$ref": ref} for ref in mapping.values()],
+        "discriminator": {"propertyName": "process", "mapping": mapping},
+        "examples": body["schema"].get("examples", []),
+    }

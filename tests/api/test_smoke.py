@@ -36,3 +36,19 @@ def test_limits_are_explained_in_chinese_with_their_numbers():
     assert describe_problems(problems) == (
         "请求内容无效：days：应不大于 365；attachments：最多 20 项；year：x"
     )
+
+
+def test_openapi_documents_every_process_request(settings):
+    from api.app import create_app
+    from api.processes import PROCESSES
+
+    spec = create_app(settings).openapi()
+    post = spec["paths"]["/api/v1/cases"]["post"]
+    schema = post["requestBody"]["content"]["application/json"]["schema"]
+    assert set(schema["discriminator"]["mapping"]) == set(PROCESSES)
+    schemas = spec["components"]["schemas"]
+    for process in PROCESSES.values():
+        properties = schemas[process.request.__name__]["properties"]
+        assert properties["process"]["const"] == process.name
+    [example] = schema["examples"]
+    assert example["resource_id"] == "hubei-hukou"  # a resource the demo world has
