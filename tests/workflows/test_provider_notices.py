@@ -220,3 +220,12 @@ async def test_a_withdrawn_stop_notice_tells_the_holders_and_leaves_the_service(
     entry = resource(session, "dongying-hukou")
     assert entry is not None and entry.status == "active"
     await keep_history(env.client, case, "dongying-service-stop-withdrawn")
+
+
+async def test_a_stop_whose_day_has_come_takes_effect_at_once_and_is_late(api, clock, session):
+    await clock.set(at("2026-09-30T10:00:00+08:00"))
+    case = await filed(api, **service_change(effective_on="2026-09-30"))
+    state = await until(api, "dongying-provider", case, lambda s: s["status"] == "closed")
+    assert (state["outcome"], state["details"]["late"]) == ("took_effect", True)
+    entry = resource(session, "dongying-hukou")
+    assert entry is not None and entry.status == "retired"
