@@ -51,7 +51,7 @@ WORKFLOWS = [
     EmergencyReclassificationWorkflow,
     QualityVerificationWorkflow,
 ]
-ACTIVITIES = [
+ACTIVITIES: list[Callable[..., Any]] = [
     plan_deadline,
     send_notice,
     send_user_notice,

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from temporalio import activity
 
-from calendars import ChinaCalendar, deadline, end_of_day, load_calendar
-from shixian.reloading import Reloading
+from calendars import current_calendar, deadline, end_of_day
 from shixian.settings import get_settings
 from workflows.common import Basis, Lapse, PlannedDeadline, TimeLimit
 
@@ -29,21 +27,12 @@ class PlanDeadlineInput:
     counted_from: datetime
 
 
-_calendars: dict[Path, Reloading[ChinaCalendar]] = {}
-
-
-def current_calendar(directory: Path | None = None) -> ChinaCalendar:
-    """The packaged calendar plus the operator's year files, reloaded when those change."""
-    directory = directory if directory is not None else get_settings().calendars
-    if directory not in _calendars:
-        _calendars[directory] = Reloading(directory, lambda dirs: load_calendar(*dirs))
-    return _calendars[directory].current()
-
-
 @activity.defn
 def plan_deadline(request: PlanDeadlineInput) -> PlannedDeadline:
     limit = request.limit
-    counted = deadline(request.counted_from, limit.working_days, current_calendar())
+    counted = deadline(
+        request.counted_from, limit.working_days, current_calendar(get_settings().calendars)
+    )
     return PlannedDeadline(
         stage=request.stage,
         cite=limit.cite,

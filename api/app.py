@@ -1,8 +1,7 @@
-"""The FastAPI application: thin routes over Temporal and the reference database."""
+"""The FastAPI application: thin JSON routes over the service layer."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -12,9 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from activities.deadlines import current_calendar
 from api import errors
-from api.deps import now_utc
 from api.routes import (
     attachments,
     audit,
@@ -30,11 +27,9 @@ from api.routes import (
 )
 from api.routes import calendars as calendar_routes
 from models.db import migrate, session_for
-from regulations import load_rulesets
+from service.platform import Platform, lazy_client, now_utc
 from shixian.bootstrap import bootstrap_admin
-from shixian.reloading import Reloading
 from shixian.settings import Settings, get_settings
-from shixian.temporal import connect
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +63,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.clock = clock
-    app.state.temporal = temporal or _lazy_client(settings)
-    instruments = Reloading(settings.data_dir / "regulations", lambda dirs: load_rulesets(*dirs))
-    app.state.rulesets = instruments.current
-    app.state.calendar = lambda: current_calendar(settings.calendars)
+    app.state.platform = Platform(settings, temporal or lazy_client(settings), clock)
     errors.install(app)
     # audit before cases: the cases routes' {case_id:path} would take /cases/{id}/history.
     routers = (
@@ -100,18 +90,3 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
-
-
-def _lazy_client(settings: Settings) -> Callable[[], Awaitable[Client]]:
-    """Connect on first use and again after a failure, so the API starts before Temporal."""
-    client: Client | None = None
-    lock = asyncio.Lock()
-
-    async def get() -> Client:
-        nonlocal client
-        async with lock:
-            if client is None:
-                client = await asyncio.wait_for(connect(settings), timeout=5)
-            return client
-
-    return get

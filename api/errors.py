@@ -1,138 +1,21 @@
-"""Domain errors and their HTTP mapping, in one place.
-
-Operations raise `DomainError` subclasses (or let Temporal's and the validators' errors through);
-the handlers installed by `install` turn them into `{"code", "message"}` with the right status.
-Messages are Chinese because users read them; codes are stable English for programs.
-"""
+"""The HTTP answer of every domain error, in one place: `{"code", "message"}` with the status
+the error carries (401, 403, 404, 409, 411, 413, 422, 503). Messages are Chinese because
+users read them; codes are stable English for programs."""
 
 from __future__ import annotations
-
-import logging
-from collections.abc import Sequence
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
-from calendars import CalendarNotCoveredError
-from regulations import RulesetError, RulesetNotApplicable, RulesetNotInForce
-from workflows.common import FORBIDDEN, INVALID, WRONG_STAGE
-
-log = logging.getLogger(__name__)
-
-
-class DomainError(Exception):
-    status = 400
-    code = "bad_request"
-
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-
-
-class Unauthorized(DomainError):
-    status, code = 401, "unauthorized"
-
-
-class Forbidden(DomainError):
-    status, code = 403, "forbidden"
-
-
-class NotFound(DomainError):
-    status, code = 404, "not_found"
-
-
-class Conflict(DomainError):
-    status, code = 409, "conflict"
-
-
-class Invalid(DomainError):
-    status, code = 422, "invalid"
-
-
-class Unavailable(DomainError):
-    status, code = 503, "unavailable"
-
-
-VALIDATOR_ERRORS = {FORBIDDEN: Forbidden, WRONG_STAGE: Conflict, INVALID: Invalid}
-
-
-def from_update_failure(error: WorkflowUpdateFailedError) -> DomainError:
-    cause = error.cause
-    if isinstance(cause, ApplicationError) and cause.type in VALIDATOR_ERRORS:
-        return VALIDATOR_ERRORS[cause.type](cause.message, cause.type)
-    log.error("action failed inside the workflow: %r", cause)
-    return Conflict("操作未能完成，案件状态未改变。", "action_failed")
-
-
-def from_rpc(error: RPCError) -> DomainError:
-    if error.status is RPCStatusCode.NOT_FOUND:
-        return NotFound("案件不存在或已超过保存期限。", "case_not_found")
-    if error.status is RPCStatusCode.FAILED_PRECONDITION:
-        return Conflict("案件已办结，不能再办理。", "case_closed")
-    if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-        return Unavailable(
-            "工作流服务暂不可用，请稍后重试；本次操作未生效。", "temporal_unavailable"
-        )
-    log.error("Temporal call failed: %s", error)
-    return Unavailable("工作流服务返回错误，本次操作未生效。", "temporal_error")
+from service.errors import DomainError, describe_problems, from_rpc
 
 
 def _body(status: int, code: str, message: str) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse({"code": code, "message": message}, status_code=status, headers=headers)
-
-
-FIELD_PROBLEMS = {
-    "missing": "缺少必填字段",
-    "dict_type": "应为 JSON 对象",
-    "model_attributes_type": "应为 JSON 对象",
-    "string_too_short": "不能为空",
-    "string_too_long": "过长（最多 {max_length} 个字符）",
-    "string_pattern_mismatch": "格式不正确",
-    "too_short": "至少 {min_length} 项",
-    "too_long": "最多 {max_length} 项",
-    "greater_than": "应大于 {gt}",
-    "greater_than_equal": "应不小于 {ge}",
-    "less_than": "应小于 {lt}",
-    "less_than_equal": "应不大于 {le}",
-    "string_type": "应为字符串",
-    "list_type": "应为列表",
-    "int_parsing": "应为整数",
-    "bool_parsing": "应为布尔值",
-    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
-    "date_parsing": "应为日期（YYYY-MM-DD）",
-    "datetime_parsing": "应为带时区的时间",
-    "literal_error": "取值不在允许范围内",
-    "enum": "取值不在允许范围内",
-    "extra_forbidden": "不允许的字段",
-    "json_invalid": "不是有效的 JSON",
-}
-
-
-def _field_problem(issue: Any) -> str:
-    known = FIELD_PROBLEMS.get(issue["type"])
-    try:
-        return known.format(**issue.get("ctx", {})) if known else str(issue["msg"])
-    except (KeyError, IndexError):  # a limit pydantic did not report: say it without the number
-        return str(issue["msg"])
-
-
-def describe_problems(problems: Sequence[Any]) -> str:
-    """Pydantic's findings as one Chinese sentence naming the fields."""
-    parts = []
-    for issue in list(problems)[:5]:
-        where = ".".join(str(p) for p in issue["loc"] if p not in ("body", "query", "path"))
-        problem = _field_problem(issue)
-        parts.append(f"{where or '请求体'}：{problem}")
-    return "请求内容无效：" + "；".join(parts)
 
 
 def install(app: FastAPI) -> None:
@@ -153,28 +36,8 @@ def install(app: FastAPI) -> None:
             messages.get(error.status_code, str(error.detail)),
         )
 
-    @app.exception_handler(WorkflowUpdateFailedError)
-    async def _update(_: Request, error: WorkflowUpdateFailedError) -> JSONResponse:
-        domain = from_update_failure(error)
-        return _body(domain.status, domain.code, domain.message)
-
     @app.exception_handler(RPCError)
     async def _rpc(_: Request, error: RPCError) -> JSONResponse:
+        # The use cases translate Temporal's errors; this is the net under them.
         domain = from_rpc(error)
         return _body(domain.status, domain.code, domain.message)
-
-    @app.exception_handler(RulesetNotInForce)
-    async def _not_in_force(_: Request, error: RulesetNotInForce) -> JSONResponse:
-        return _body(422, "ruleset_not_in_force", str(error))
-
-    @app.exception_handler(RulesetNotApplicable)
-    async def _not_applicable(_: Request, error: RulesetNotApplicable) -> JSONResponse:
-        return _body(422, "ruleset_not_applicable", str(error))
-
-    @app.exception_handler(RulesetError)
-    async def _ruleset(_: Request, error: RulesetError) -> JSONResponse:
-        return _body(422, "ruleset_invalid", str(error))
-
-    @app.exception_handler(CalendarNotCoveredError)
-    async def _calendar(_: Request, error: CalendarNotCoveredError) -> JSONResponse:
-        return _body(422, "calendar_not_covered", str(error))

@@ -1,20 +1,10 @@
-"""What the API returns: case views in Beijing time, reference data without secrets."""
+"""Shapes only the HTTP skin has: the error body, and the error answers of every route."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, Field, PlainSerializer
-
-from calendars import BEIJING
-
-
-def _beijing(moment: datetime) -> str:
-    return moment.astimezone(BEIJING).isoformat()
-
-
-BeijingTime = Annotated[datetime, PlainSerializer(_beijing, return_type=str)]
+from pydantic import BaseModel
 
 
 class Error(BaseModel):
@@ -32,102 +22,3 @@ def enum_schema(values: list[str], **extra: Any) -> dict[str, Any]:
     """Documents the allowed values in OpenAPI; the operation checks them with a Chinese
     message (pydantic's own would be English)."""
     return {"enum": values, **extra}
-
-
-class ActorOut(BaseModel):
-    user_id: int
-    role: str
-    name: str
-    department_id: str | None
-    jurisdiction: str | None
-
-
-class DeadlineOut(BaseModel):
-    stage: str
-    due: BeijingTime
-    last_day: date
-    working_days: int
-    working_days_left: int
-    provisional: bool
-    cite: str
-    on_timeout: str
-    basis: str
-    counted_from: BeijingTime
-    remind_at: BeijingTime
-    notices: list[str]
-    replanned_from: BeijingTime | None = None
-
-
-class EventOut(BaseModel):
-    at: BeijingTime
-    kind: str
-    stage: str
-    actor: ActorOut | None
-    detail: dict[str, str]
-
-
-class PartiesOut(BaseModel):
-    applicant: str | None
-    provider: str | None
-    authority: str | None
-    service_centre: str | None
-    second_provider: str | None = Field(
-        None, description="A joint verification's second providing department (reads only)."
-    )
-
-
-class CaseOut(BaseModel):
-    case_id: str
-    case_number: str
-    process: str
-    ruleset: str
-    jurisdiction: str
-    status: str
-    stage: str
-    outcome: str | None
-    received_at: BeijingTime
-    parties: PartiesOut
-    deadline: DeadlineOut | None
-    overdue: bool
-    actions: list[str]
-    events: list[EventOut]
-    details: dict[str, Any]
-
-
-class CaseSummary(BaseModel):
-    case_id: str
-    case_number: str
-    process: str
-    ruleset: str
-    jurisdiction: str
-    status: str
-    stage: str
-    outcome: str | None
-    applicant_department_id: str | None
-    provider_department_id: str | None
-    received_at: BeijingTime
-    due: BeijingTime | None
-    last_day: date | None
-    working_days_left: int | None
-    provisional: bool
-    overdue: bool
-
-
-T = TypeVar("T")
-
-
-class Page(BaseModel, Generic[T]):
-    total: int
-    limit: int
-    offset: int
-    items: list[T]
-
-
-class ActionBody(BaseModel):
-    """What an action may carry; which fields are required depends on the action."""
-
-    reason: str = ""
-    legal_basis: str = ""
-    decision: str = ""
-    note: str = ""
-    working_days: int = Field(0, ge=0, le=365, description="Extension asked for, in working days.")

@@ -18,11 +18,12 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import Session, col, select  # noqa: E402
 
-from api.cases import list_cases  # noqa: E402
-from api.deps import Caller  # noqa: E402
-from calendars import default_calendar  # noqa: E402
 from models import CaseRecord, Department, User  # noqa: E402
 from models.db import engine_for, migrate  # noqa: E402
+from service.access import Caller  # noqa: E402
+from service.cases import list_cases  # noqa: E402
+from service.platform import Platform  # noqa: E402
+from shixian.settings import Settings  # noqa: E402
 from workflows.common import Role  # noqa: E402
 
 JURISDICTIONS = ["hubei", "hubei.lichuan", "hebei", "shandong.dongying"]
@@ -64,9 +65,14 @@ def fill(session: Session, n: int) -> None:
 
 
 def main(n: int) -> None:
-    url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='shixian-bench-')) / 'list.db'}"
+    home = Path(tempfile.mkdtemp(prefix="shixian-bench-"))
+    url = f"sqlite:///{home / 'list.db'}"
     migrate(url)
-    calendar = default_calendar()
+    platform = Platform.using(
+        Settings(data_dir=home, database_url=url),
+        client=None,
+        clock=lambda: NOW,  # type: ignore[arg-type]
+    )
     with Session(engine_for(url)) as session:
         fill(session, n)
         supervisor = Caller(
@@ -75,9 +81,7 @@ def main(n: int) -> None:
         )
 
         def indexed() -> int:
-            page = list_cases(
-                session=session, caller=supervisor, now=NOW, calendar=calendar, overdue=True
-            )
+            page = list_cases(platform, supervisor, overdue=True)
             return page.total
 
         def naive() -> int:

@@ -6,6 +6,7 @@ update.
 """
 
 from calendars.china import ChinaCalendar, DayKind, YearStatus, covered_years, provisional_marker
+from calendars.current import current_calendar
 from calendars.deadlines import BEIJING, Deadline, deadline, end_of_day, working_days_left
 from calendars.errors import (
     CalendarError,
@@ -48,6 +49,7 @@ __all__ = [
     "YearSchedule",
     "YearStatus",
     "covered_years",
+    "current_calendar",
     "deadline",
     "default_calendar",
     "end_of_day",

@@ -7,6 +7,7 @@ and validates them; `Ruleset.resolve` picks the one governing a case by jurisdic
 Beijing date of receipt.
 """
 
+from regulations.current import current_rulesets
 from regulations.loader import (
     Ruleset,
     RulesetError,
@@ -22,5 +23,6 @@ __all__ = [
     "RulesetNotApplicable",
     "RulesetNotInForce",
     "Rulesets",
+    "current_rulesets",
     "load_rulesets",
 ]

@@ -6,8 +6,8 @@ import logging
 
 from sqlmodel import Session, select
 
-from api.deps import hash_token
 from models import ApiToken, User
+from service.access import hash_token
 from workflows.common import Role
 
 log = logging.getLogger(__name__)

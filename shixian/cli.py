@@ -27,10 +27,13 @@ from sqlmodel import Session, col, or_, select
 from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from api import crud
-from api.errors import DomainError
 from models import CaseRecord, CaseSubmission
-from models.db import migrate, session_for
+from models.db import migrate
+from service import catalog, reference
+from service.access import console
+from service.errors import DomainError
+from service.platform import Platform
+from service.validation import decode_text
 from shixian.demo import USERS, load_demo
 from shixian.settings import get_settings
 from workflows.common import DepartmentKind, Role
@@ -38,12 +41,16 @@ from workflows.common import DepartmentKind, Role
 Subcommands = Any  # argparse's private _SubParsersAction
 
 
+def platform() -> Platform:
+    """The platform of the settings, its database schema brought up to date first."""
+    settings = get_settings()
+    migrate(settings.database)
+    return Platform.connecting(settings)
+
+
 @contextmanager
 def database() -> Iterator[Session]:
-    """A session on the settings' database, its schema brought up to date first."""
-    url = get_settings().database
-    migrate(url)
-    with session_for(url) as session:
+    with platform().session() as session:
         yield session
 
 
@@ -69,14 +76,14 @@ def add_department_commands(commands: Subcommands) -> None:
 
 
 def department_add(args: argparse.Namespace) -> int:
-    with database() as session:
-        department = crud.create_department(
-            session=session,
-            department_id=args.id,
-            name=args.name,
-            jurisdiction=args.jurisdiction,
-            kind=args.kind,
-        )
+    department = reference.create_department(
+        platform(),
+        console(),
+        department_id=args.id,
+        name=args.name,
+        jurisdiction=args.jurisdiction,
+        kind=args.kind,
+    )
     print(f"已新增部门 {department.id}（{department.name}，{department.jurisdiction}）")
     return 0
 
@@ -95,10 +102,10 @@ def add_user_commands(commands: Subcommands) -> None:
 
 
 def user_add(args: argparse.Namespace) -> int:
-    with database() as session:
-        user, token = crud.create_user(
-            session=session, name=args.name, role=args.role, department_id=args.department
-        )
+    account, token = reference.create_user(
+        platform(), console(), name=args.name, role=args.role, department_id=args.department
+    )
+    user = account.user
     print(f"已新增用户 {user.id}：{user.name}（{user.role}，{user.department_id or '无部门'}）")
     print_token(token)
     return 0
@@ -120,16 +127,14 @@ def add_token_commands(commands: Subcommands) -> None:
 
 
 def token_issue(args: argparse.Namespace) -> int:
-    with database() as session:
-        token = crud.issue_token(session=session, user_id=args.user_id)
+    token = reference.issue_token(platform(), console(), args.user_id)
     print(f"已为用户 {args.user_id} 签发新令牌")
     print_token(token)
     return 0
 
 
 def token_revoke(args: argparse.Namespace) -> int:
-    with database() as session:
-        count = crud.revoke_tokens(session=session, user_id=args.user_id)
+    count = reference.revoke_tokens(platform(), console(), args.user_id)
     print(f"已吊销用户 {args.user_id} 的 {count} 个令牌")
     return 0
 
@@ -143,7 +148,7 @@ def add_catalog_commands(commands: Subcommands) -> None:
     load = actions.add_parser(
         "import",
         help="从 CSV 导入目录资源",
-        description="列：" + ",".join(crud.CATALOG_COLUMNS) + "；fields 以分号分隔。",
+        description="列：" + ",".join(catalog.CATALOG_COLUMNS) + "；fields 以分号分隔。",
     )
     load.add_argument("file", type=Path, help="CSV 文件（UTF-8 或 GB18030）")
     load.set_defaults(run=catalog_import)
@@ -154,10 +159,7 @@ def catalog_import(args: argparse.Namespace) -> int:
         data = args.file.read_bytes()
     except OSError as error:
         return fail(f"无法读取 {args.file}：{error.strerror}")
-    with database() as session:
-        report = crud.import_catalog_csv(
-            session=session, text=crud.decode_text(data, str(args.file))
-        )
+    report = catalog.import_catalog_csv(platform(), console(), decode_text(data, str(args.file)))
     for row in report.rows:
         mark = "✓" if row.ok else "✗"
         print(f"第{row.row}行 {mark} {row.id or '（无编码）'}：{row.message}")

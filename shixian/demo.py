@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from api.deps import hash_token
 from models import ApiToken, CatalogResource, Department, User
+from service.access import hash_token
 from workflows.common import DepartmentKind, OpenType, Role, ShareType
 
 AUTH, CENTRE, ORD = (

@@ -231,9 +231,9 @@ def prepare_database(settings: Settings) -> Prepared:
     """Migrate, create the bootstrap admin and the demo world once, and read back the tokens."""
     from sqlmodel import col, select
 
-    from api.deps import hash_token
     from models import ApiToken
     from models.db import migrate, session_for
+    from service.access import hash_token
     from shixian.bootstrap import bootstrap_admin
     from shixian.demo import load_demo
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlmodel import select
 
-from api.deps import hash_token
 from models import ApiToken, CatalogResource, Department, User
+from service.access import hash_token
 from shixian.cli import main
 
 HEADER = "id,name,provider_id,share_type,open_type,legal_basis,conditions,fields,update_cycle\n"

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from api.deps import hash_token
 from models import ApiToken
 from models.db import session_for
+from service.access import hash_token
 from shixian import run
 from shixian.settings import Settings
 

@@ -8,19 +8,16 @@ from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
-from api import attachments
-from api.deps import CallerDep, SessionDep, SettingsDep
-from api.errors import DomainError, Invalid, Unavailable
-from api.schemas import ERRORS, BeijingTime
+from api.deps import CallerDep, PlatformDep
+from api.schemas import ERRORS
+from service import attachments
+from service.errors import Invalid, LengthRequired
+from service.views import BeijingTime
 
 router = APIRouter(prefix="/api/v1/attachments", tags=["attachments"])
 
 # What multipart framing may add around a file at most: boundaries, headers, a long name.
 FRAMING = 64 * 1024
-
-
-class LengthRequired(DomainError):
-    status, code = 411, "length_required"
 
 
 class AttachmentOut(BaseModel):
@@ -40,7 +37,7 @@ class AttachmentOut(BaseModel):
     responses={**ERRORS, 411: ERRORS[422], 413: ERRORS[422]},
 )
 async def upload_attachment(
-    request: Request, session: SessionDep, settings: SettingsDep, caller: CallerDep
+    request: Request, platform: PlatformDep, caller: CallerDep
 ) -> AttachmentOut:
     """Upload one evidence file (any authenticated user) as `multipart/form-data` field `file`.
     PDF, JPEG or PNG, checked from the file's bytes against its declared type (422 otherwise);
@@ -50,7 +47,7 @@ async def upload_attachment(
     if length is None or not length.isdigit():
         raise LengthRequired("上传附件须带 Content-Length。")
     if int(length) > attachments.MAX_BYTES + FRAMING:
-        raise attachments.TooLarge(f"附件不能超过 {attachments.MAX_BYTES // 1024 // 1024} MB。")
+        raise attachments.too_large()
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise Invalid("请以 multipart/form-data 上传，文件字段名为 file。", "invalid_upload")
     try:
@@ -61,8 +58,7 @@ async def upload_attachment(
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise Invalid("表单中缺少文件字段 file。", "invalid_upload")
-        stored = await attachments.store(upload, settings.data_dir)
-        attachment = attachments.record(session, caller, upload.filename or "", stored)
+        attachment = await attachments.upload(platform, caller, upload)
     finally:
         await form.close()  # the spooled upload's temporary file
     return AttachmentOut.model_validate(attachment, from_attributes=True)
@@ -73,19 +69,10 @@ async def upload_attachment(
     response_class=FileResponse,
     responses={**ERRORS, 200: {"content": {t: {} for t in attachments.TYPE_NAMES}}},
 )
-async def read_attachment(
-    attachment_id: int, session: SessionDep, settings: SettingsDep, caller: CallerDep
-) -> FileResponse:
+def read_attachment(attachment_id: int, platform: PlatformDep, caller: CallerDep) -> FileResponse:
     """The attachment's bytes: for its uploader, auditors, and the parties and supervisors of
     the cases that cite it."""
-    attachment = attachments.readable(session, caller, attachment_id)
-    stored = attachments.directory(settings.data_dir) / attachment.sha256
-    if not stored.is_file():
-        # The row is there, the bytes are not: a data directory not shared or not restored.
-        raise Unavailable(
-            f"附件“{attachment.name}”的文件不在存储目录中，请联系运维人员恢复。",
-            "attachment_file_missing",
-        )
+    attachment, stored = attachments.readable(platform, caller, attachment_id)
     return FileResponse(
         stored,
         media_type=attachment.content_type,

@@ -3,34 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Header, Query, Response
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from api import cases
-from api.deps import CallerDep, ClockDep, RulesetsDep, SessionDep, SettingsDep, TemporalDep
-from api.processes import PROCESSES
-from api.schemas import ERRORS, ActionBody, CaseOut, CaseSummary, Page
-from calendars import ChinaCalendar
+from api.deps import CallerDep, PlatformDep
+from api.schemas import ERRORS
+from service import cases
+from service.submissions import PROCESSES
+from service.views import ActionBody, CaseOut, CaseSummary, Page
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
 
-def calendar_of(request: Request) -> ChinaCalendar:
-    return request.app.state.calendar()  # type: ignore[no-any-return]
-
-
 @router.post("", status_code=201, response_model=CaseOut, responses=ERRORS)
 async def submit_case(
-    request: Request,
     response: Response,
-    session: SessionDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
-    rulesets: RulesetsDep,
+    platform: PlatformDep,
     caller: CallerDep,
-    clock: ClockDep,
     body: Annotated[
         dict[str, Any],
         Body(
@@ -50,36 +42,16 @@ async def submit_case(
     """Submit a case. `process` picks the kind; the rest of the body is that process's request
     (see docs/processes/). The ruleset is the instrument in force for the caller's jurisdiction
     on the day of receipt. The same `Idempotency-Key` returns the same case."""
-    received_at = clock()
-    submission, new = await cases.submit(
-        session=session,
-        temporal=temporal,
-        settings=settings,
-        rulesets=rulesets,
-        caller=caller,
-        body=body,
-        idempotency_key=idempotency_key,
-        received_at=received_at,
-    )
+    case, new = await cases.submit(platform, caller, body, idempotency_key)
     if not new:
         response.headers["Idempotent-Replayed"] = "true"
-    return await cases.view(
-        session=session,
-        temporal=temporal,
-        caller=caller,
-        case_id=submission.case_id,
-        now=clock(),
-        calendar=calendar_of(request),
-        settle=True,
-    )
+    return case
 
 
 @router.get("", response_model=Page[CaseSummary], responses=ERRORS)
 def list_cases(
-    request: Request,
-    session: SessionDep,
+    platform: PlatformDep,
     caller: CallerDep,
-    clock: ClockDep,
     process: str | None = None,
     ruleset: str | None = None,
     stage: str | None = None,
@@ -95,10 +67,8 @@ def list_cases(
     """Cases the caller may see, soonest due first: supervisors their jurisdiction, caseworkers
     their department, auditors all."""
     return cases.list_cases(
-        session=session,
-        caller=caller,
-        now=clock(),
-        calendar=calendar_of(request),
+        platform,
+        caller,
         process=process,
         ruleset=ruleset,
         stage=stage,
@@ -115,48 +85,22 @@ def list_cases(
 
 @router.post("/{case_id:path}/actions/{action}", response_model=CaseOut, responses=ERRORS)
 async def act_on_case(
-    request: Request,
     case_id: str,
     action: str,
-    session: SessionDep,
-    temporal: TemporalDep,
+    platform: PlatformDep,
     caller: CallerDep,
-    clock: ClockDep,
     body: ActionBody | None = None,
 ) -> CaseOut:
     """Take an action. 403: not this caller's to take; 409: not at this stage; 422: the payload
     is unfit (a refusal without reasons). A refused action changes nothing."""
-    return await cases.act(
-        session=session,
-        temporal=temporal,
-        caller=caller,
-        case_id=case_id,
-        action=action,
-        body=body or ActionBody(),
-        now=clock(),
-        calendar=calendar_of(request),
-    )
+    return await cases.act(platform, caller, case_id, action, body or ActionBody())
 
 
 @router.get("/{case_id:path}", response_model=CaseOut, responses=ERRORS)
-async def get_case(
-    request: Request,
-    case_id: str,
-    session: SessionDep,
-    temporal: TemporalDep,
-    caller: CallerDep,
-    clock: ClockDep,
-) -> CaseOut:
+async def get_case(case_id: str, platform: PlatformDep, caller: CallerDep) -> CaseOut:
     """The case as the caller sees it, with the actions the caller may take now. `case_id` is
     the full id (`sharing-application/HB419-2026-000001`) or the case number alone."""
-    return await cases.view(
-        session=session,
-        temporal=temporal,
-        caller=caller,
-        case_id=case_id,
-        now=clock(),
-        calendar=calendar_of(request),
-    )
+    return await cases.view(platform, caller, case_id)
 
 
 def describe_case_requests(openapi: dict[str, Any]) -> None:
@@ -164,7 +108,9 @@ def describe_case_requests(openapi: dict[str, Any]) -> None:
 
     The route reads a plain object, so that an unknown or missing `process` gets its own
     Chinese error before the process's model validates the rest."""
-    models = [(process.request, "validation") for process in PROCESSES.values()]
+    models: list[tuple[type[BaseModel], Literal["validation"]]] = [
+        (process.request, "validation") for process in PROCESSES.values()
+    ]
     _, definitions = models_json_schema(models, ref_template="#/components/schemas/{model}")
     openapi.setdefault("components", {}).setdefault("schemas", {}).update(
         definitions.get("$defs", {})

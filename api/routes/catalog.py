@@ -10,15 +10,19 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
-from api import crud
-from api.deps import AdminDep, CallerDep, SessionDep
-from api.errors import Invalid
-from api.schemas import ERRORS, BeijingTime, Page, enum_schema
+from api.deps import AdminDep, CallerDep, PlatformDep
+from api.schemas import ERRORS, enum_schema
 from models import CatalogResource
+from service import catalog
+from service.errors import Invalid
+from service.labels import RESOURCE_STATUSES
+from service.validation import ID_PATTERN, decode_text
+from service.views import BeijingTime, Page
 from workflows.common import OpenType, ShareType
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
@@ -26,7 +30,7 @@ router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 MAX_UPLOAD = 10 * 1024 * 1024
 SHARE_TYPES = enum_schema([s.value for s in ShareType])
 OPEN_TYPES = enum_schema([o.value for o in OpenType])
-STATUSES = enum_schema(list(crud.RESOURCE_STATUSES))
+STATUSES = enum_schema(list(RESOURCE_STATUSES))
 EXAMPLE_CSV = (
     "id,name,provider_id,share_type,open_type,legal_basis,conditions,fields,update_cycle\n"
     "hubei-health-birth,出生医学证明信息,hubei-health,conditional,not_open,"
@@ -35,7 +39,7 @@ EXAMPLE_CSV = (
 
 
 class ResourceCreate(BaseModel):
-    id: str = Field(json_schema_extra={"pattern": crud.ID_PATTERN.pattern})
+    id: str = Field(json_schema_extra={"pattern": ID_PATTERN.pattern})
     name: str
     provider_id: str = Field(description="The providing department's id.")
     share_type: str = Field(
@@ -113,7 +117,7 @@ class ImportOut(BaseModel):
 
 @router.get("", response_model=Page[ResourceOut], responses=ERRORS)
 def list_catalog(
-    session: SessionDep,
+    platform: PlatformDep,
     caller: CallerDep,
     provider: Annotated[str | None, Query(description="Providing department id.")] = None,
     share_type: Annotated[str | None, Query(json_schema_extra=SHARE_TYPES)] = None,
@@ -122,8 +126,9 @@ def list_catalog(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page[ResourceOut]:
     """Catalog resources by id; any authenticated user."""
-    found = crud.list_resources(
-        session=session,
+    found = catalog.list_resources(
+        platform,
+        caller,
         provider=provider,
         share_type=share_type,
         status=status,
@@ -139,10 +144,10 @@ def list_catalog(
 
 
 @router.post("", status_code=201, response_model=ResourceOut, responses=ERRORS)
-def create_resource(session: SessionDep, admin: AdminDep, body: ResourceCreate) -> ResourceOut:
+def create_resource(platform: PlatformDep, admin: AdminDep, body: ResourceCreate) -> ResourceOut:
     """Add a resource at version 1 (administrators). 409 if the id exists; 422 if the provider
     is unknown or a type is not one of the allowed values."""
-    resource = crud.create_resource(session=session, values=body.model_dump())
+    resource = catalog.create_resource(platform, admin, body.model_dump())
     return ResourceOut.of(resource)
 
 
@@ -166,7 +171,7 @@ def create_resource(session: SessionDep, admin: AdminDep, body: ResourceCreate) 
         }
     },
 )
-async def import_catalog(request: Request, session: SessionDep, admin: AdminDep) -> ImportOut:
+async def import_catalog(request: Request, platform: PlatformDep, admin: AdminDep) -> ImportOut:
     """Create or update resources from CSV (administrators): the body as `text/csv`, or a
     `multipart/form-data` field `file`. Columns: id, name, provider_id, share_type, open_type,
     legal_basis, conditions, fields (separated by `;`), update_cycle; UTF-8 or GB18030.
@@ -175,7 +180,8 @@ async def import_catalog(request: Request, session: SessionDep, admin: AdminDep)
     are not. An existing id is updated and its version bumped if the row changes it. 422 only
     if the header is wrong."""
     data = await _upload(request)
-    report = crud.import_catalog_csv(session=session, text=crud.decode_text(data, "CSV 文件"))
+    text = decode_text(data, "CSV 文件")
+    report = await run_in_threadpool(catalog.import_catalog_csv, platform, admin, text)
     return ImportOut(
         total=len(report.rows),
         created=report.count("created"),
@@ -205,17 +211,17 @@ async def _upload(request: Request) -> bytes:
 
 
 @router.get("/{resource_id}", response_model=ResourceOut, responses=ERRORS)
-def get_resource(session: SessionDep, caller: CallerDep, resource_id: str) -> ResourceOut:
+def get_resource(platform: PlatformDep, caller: CallerDep, resource_id: str) -> ResourceOut:
     """One resource; any authenticated user."""
-    return ResourceOut.of(crud.get_resource(session=session, resource_id=resource_id))
+    return ResourceOut.of(catalog.get_resource(platform, caller, resource_id))
 
 
 @router.patch("/{resource_id}", response_model=ResourceOut, responses=ERRORS)
 def update_resource(
-    session: SessionDep, admin: AdminDep, resource_id: str, body: ResourceUpdate
+    platform: PlatformDep, admin: AdminDep, resource_id: str, body: ResourceUpdate
 ) -> ResourceOut:
     """Change the attributes given (administrators); the version goes up by one if anything
     changed. 404 for an unknown id; 422 as for POST."""
     changes: dict[str, Any] = body.model_dump(exclude_unset=True)
-    resource = crud.update_resource(session=session, resource_id=resource_id, changes=changes)
+    resource = catalog.update_resource(platform, admin, resource_id, changes)
     return ResourceOut.of(resource)

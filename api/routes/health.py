@@ -5,31 +5,31 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from sqlalchemy import text
 
-from api.deps import SessionDep
+from api.deps import PlatformDep
 from calendars import covered_years
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-async def healthz(request: Request, response: Response, session: SessionDep) -> dict[str, Any]:
+async def healthz(response: Response, platform: PlatformDep) -> dict[str, Any]:
     """200 when Temporal and the database answer; 503 otherwise, saying which does not."""
     checks: dict[str, Any] = {}
     try:
-        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        await platform.run(lambda session: session.exec(text("SELECT 1")))  # type: ignore[call-overload]
         checks["database"] = {"ok": True}
     except Exception as error:
         checks["database"] = {"ok": False, "error": str(error)[:200]}
     try:
-        client = await request.app.state.temporal()
+        client = await platform.temporal()
         await asyncio.wait_for(client.service_client.check_health(), timeout=3)
         checks["temporal"] = {"ok": True, "namespace": client.namespace}
     except Exception as error:
         checks["temporal"] = {"ok": False, "error": str(error)[:200] or type(error).__name__}
-    years = covered_years(request.app.state.calendar())
+    years = covered_years(platform.calendar())
     checks["calendar"] = {
         "official_years": [y.year for y in years if y.official],
         "provisional_years": [y.year for y in years if not y.official],

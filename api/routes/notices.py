@@ -14,10 +14,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from api import crud
-from api.deps import CallerDep, SessionDep
-from api.schemas import ERRORS, BeijingTime, Page
+from api.deps import CallerDep, PlatformDep
+from api.schemas import ERRORS
 from models import Authorization
+from service import notices
+from service.views import BeijingTime, Page
 
 router = APIRouter(prefix="/api/v1", tags=["notices and authorizations"])
 
@@ -64,7 +65,7 @@ GRANT_ATTRIBUTES = [
 
 @router.get("/notices", response_model=Page[NoticeOut], responses=ERRORS)
 def list_notices(
-    session: SessionDep,
+    platform: PlatformDep,
     caller: CallerDep,
     case_id: CaseFilter = None,
     limit: Limit = 50,
@@ -72,9 +73,7 @@ def list_notices(
 ) -> Page[NoticeOut]:
     """Notices, newest first: caseworkers and supervisors those addressed to their
     department; members of the public those addressed to them; auditors all."""
-    found = crud.list_notices(
-        session=session, caller=caller, case_id=case_id, limit=limit, offset=offset
-    )
+    found = notices.list_notices(platform, caller, case_id=case_id, limit=limit, offset=offset)
     return Page[NoticeOut](
         total=found.total,
         limit=limit,
@@ -85,7 +84,7 @@ def list_notices(
 
 @router.get("/authorizations", response_model=Page[AuthorizationOut], responses=ERRORS)
 def list_authorizations(
-    session: SessionDep,
+    platform: PlatformDep,
     caller: CallerDep,
     case_id: CaseFilter = None,
     resource_id: str | None = None,
@@ -95,9 +94,9 @@ def list_authorizations(
     """Authorizations granted by cases, newest first: caseworkers those where their
     department is the applicant or provides the resource; supervisors those with either
     party in their jurisdiction; auditors all."""
-    found = crud.list_authorizations(
-        session=session,
-        caller=caller,
+    found = notices.list_authorizations(
+        platform,
+        caller,
         case_id=case_id,
         resource_id=resource_id,
         limit=limit,

@@ -10,13 +10,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from api import crud
-from api.deps import AdminDep, CallerDep, SessionDep
-from api.errors import Conflict
-from api.schemas import ERRORS, BeijingTime, Page, enum_schema
-from models import Department, User
+from api.deps import AdminDep, CallerDep, PlatformDep
+from api.schemas import ERRORS, enum_schema
+from models import Department
+from service import reference
+from service.reference import Account
+from service.validation import ID_PATTERN, JURISDICTION_PATTERN
+from service.views import BeijingTime, Page
 from workflows.common import DepartmentKind, Role
 
 router = APIRouter(prefix="/api/v1", tags=["reference data"])
@@ -27,13 +28,13 @@ router = APIRouter(prefix="/api/v1", tags=["reference data"])
 class DepartmentCreate(BaseModel):
     id: str = Field(
         description="Stable code: letters, digits, `.`, `_`, `-`; at most 64.",
-        json_schema_extra={"pattern": crud.ID_PATTERN.pattern},
+        json_schema_extra={"pattern": ID_PATTERN.pattern},
         examples=["hubei-health"],
     )
     name: str = Field(examples=["湖北省卫生健康委员会"])
     jurisdiction: str = Field(
         description="Dotted jurisdiction code, outermost first.",
-        json_schema_extra={"pattern": crud.JURISDICTION_PATTERN.pattern},
+        json_schema_extra={"pattern": JURISDICTION_PATTERN.pattern},
         examples=["hubei"],
     )
     kind: str = Field(
@@ -58,7 +59,7 @@ class DepartmentOut(BaseModel):
 
 @router.get("/departments", response_model=Page[DepartmentOut], responses=ERRORS)
 def list_departments(
-    session: SessionDep,
+    platform: PlatformDep,
     caller: CallerDep,
     jurisdiction: Annotated[
         str | None, Query(description="This jurisdiction and those inside it.")
@@ -68,8 +69,8 @@ def list_departments(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page[DepartmentOut]:
     """Departments, by id; any authenticated user."""
-    found = crud.list_departments(
-        session=session, jurisdiction=jurisdiction, kind=kind, limit=limit, offset=offset
+    found = reference.list_departments(
+        platform, caller, jurisdiction=jurisdiction, kind=kind, limit=limit, offset=offset
     )
     return Page[DepartmentOut](
         total=found.total,
@@ -81,12 +82,13 @@ def list_departments(
 
 @router.post("/departments", status_code=201, response_model=DepartmentOut, responses=ERRORS)
 def create_department(
-    session: SessionDep, admin: AdminDep, body: DepartmentCreate
+    platform: PlatformDep, admin: AdminDep, body: DepartmentCreate
 ) -> DepartmentOut:
     """Add a department (administrators). 409 if the id exists; 422 for a bad jurisdiction
     code or kind."""
-    department = crud.create_department(
-        session=session,
+    department = reference.create_department(
+        platform,
+        admin,
         department_id=body.id,
         name=body.name,
         jurisdiction=body.jurisdiction,
@@ -96,9 +98,9 @@ def create_department(
 
 
 @router.get("/departments/{department_id}", response_model=DepartmentOut, responses=ERRORS)
-def get_department(session: SessionDep, caller: CallerDep, department_id: str) -> DepartmentOut:
+def get_department(platform: PlatformDep, caller: CallerDep, department_id: str) -> DepartmentOut:
     """One department; any authenticated user."""
-    return DepartmentOut.of(crud.get_department(session=session, department_id=department_id))
+    return DepartmentOut.of(reference.get_department(platform, caller, department_id))
 
 
 # -- users and tokens ----------------------------------------------------------------------
@@ -126,16 +128,16 @@ class UserOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, user: User, prefixes: list[str]) -> UserOut:
-        assert user.id is not None
+    def of(cls, account: Account) -> UserOut:
+        user = account.user
         return cls(
-            id=user.id,
+            id=user.id or 0,
             name=user.name,
             role=str(user.role),
             department_id=user.department_id,
             active=user.active,
             created_at=user.created_at,
-            token_prefixes=prefixes,
+            token_prefixes=account.token_prefixes,
         )
 
 
@@ -158,14 +160,9 @@ class RevokedOut(BaseModel):
     revoked: int = Field(description="How many live tokens were revoked.")
 
 
-def _prefixes(session: Session, user: User) -> list[str]:
-    assert user.id is not None
-    return crud.active_token_prefixes(session=session, user_ids=[user.id])[user.id]
-
-
 @router.get("/users", response_model=Page[UserOut], responses=ERRORS)
 def list_users(
-    session: SessionDep,
+    platform: PlatformDep,
     admin: AdminDep,
     role: str | None = None,
     department: str | None = None,
@@ -173,59 +170,54 @@ def list_users(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page[UserOut]:
     """Users with the prefixes of their live tokens (administrators)."""
-    found = crud.list_users(
-        session=session, role=role, department_id=department, limit=limit, offset=offset
-    )
-    prefixes = crud.active_token_prefixes(
-        session=session, user_ids=[u.id for u in found.items if u.id is not None]
+    found = reference.list_users(
+        platform, admin, role=role, department_id=department, limit=limit, offset=offset
     )
     return Page[UserOut](
         total=found.total,
         limit=limit,
         offset=offset,
-        items=[UserOut.of(u, prefixes.get(u.id or 0, [])) for u in found.items],
+        items=[UserOut.of(account) for account in found.items],
     )
 
 
 @router.post("/users", status_code=201, response_model=NewUserOut, responses=ERRORS)
-def create_user(session: SessionDep, admin: AdminDep, body: UserCreate) -> NewUserOut:
+def create_user(platform: PlatformDep, admin: AdminDep, body: UserCreate) -> NewUserOut:
     """Add a user (administrators) and return their token, this once. 422 if a caseworker or
     supervisor has no department, or a supervisor's department supervises nothing."""
-    user, token = crud.create_user(
-        session=session, name=body.name, role=body.role, department_id=body.department_id
+    account, token = reference.create_user(
+        platform, admin, name=body.name, role=body.role, department_id=body.department_id
     )
-    out = UserOut.of(user, [token[:8]])
+    out = UserOut.of(account)
     return NewUserOut.model_validate({**out.model_dump(), "token": token})
 
 
 @router.get("/users/me", response_model=MeOut, responses=ERRORS)
-def who_am_i(session: SessionDep, caller: CallerDep) -> MeOut:
+def who_am_i(platform: PlatformDep, caller: CallerDep) -> MeOut:
     """The caller, with their department; any authenticated user."""
-    out = UserOut.of(caller.user, _prefixes(session, caller.user))
-    department = DepartmentOut.of(caller.department) if caller.department else None
+    account = reference.who_am_i(platform, caller)
+    out = UserOut.of(account)
+    department = DepartmentOut.of(account.department) if account.department else None
     return MeOut.model_validate({**out.model_dump(), "department": department})
 
 
 @router.get("/users/{user_id}", response_model=UserOut, responses=ERRORS)
-def get_user(session: SessionDep, admin: AdminDep, user_id: int) -> UserOut:
+def get_user(platform: PlatformDep, admin: AdminDep, user_id: int) -> UserOut:
     """One user (administrators)."""
-    user = crud.get_user(session=session, user_id=user_id)
-    return UserOut.of(user, _prefixes(session, user))
+    return UserOut.of(reference.get_user(platform, admin, user_id))
 
 
 @router.post("/users/{user_id}/tokens", status_code=201, response_model=TokenOut, responses=ERRORS)
-def issue_token(session: SessionDep, admin: AdminDep, user_id: int) -> TokenOut:
+def issue_token(platform: PlatformDep, admin: AdminDep, user_id: int) -> TokenOut:
     """A new token for the user (administrators), shown this once. Their other tokens stay
     valid; revoke them with DELETE."""
-    token = crud.issue_token(session=session, user_id=user_id)
+    token = reference.issue_token(platform, admin, user_id)
     return TokenOut(user_id=user_id, token=token, prefix=token[:8])
 
 
 @router.delete("/users/{user_id}/tokens", response_model=RevokedOut, responses=ERRORS)
-def revoke_tokens(session: SessionDep, admin: AdminDep, user_id: int) -> RevokedOut:
+def revoke_tokens(platform: PlatformDep, admin: AdminDep, user_id: int) -> RevokedOut:
     """Revoke every token of the user (administrators); requests with them then get 401.
     An administrator cannot revoke their own: that would lock them out."""
-    if user_id == admin.id:
-        raise Conflict("不能吊销自己的全部令牌；请由另一位系统管理员操作。", "revoke_own_tokens")
-    count = crud.revoke_tokens(session=session, user_id=user_id)
+    count = reference.revoke_tokens(platform, admin, user_id)
     return RevokedOut(user_id=user_id, revoked=count)

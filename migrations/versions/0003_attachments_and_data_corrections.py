@@ -8,7 +8,7 @@ Create Date: 2026-11-21 13:51:12.613515
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import models.db

@@ -26,7 +26,7 @@ async def test_hubei_conditional_application_can_be_submitted_and_approved(api):
 
 
 def test_limits_are_explained_in_chinese_with_their_numbers():
-    from api.errors import describe_problems
+    from service.errors import describe_problems
 
     problems = [
         {"type": "less_than_equal", "loc": ("body", "days"), "msg": "x", "ctx": {"le": 365}},
@@ -40,7 +40,7 @@ def test_limits_are_explained_in_chinese_with_their_numbers():
 
 def test_openapi_documents_every_process_request(settings):
     from api.app import create_app
-    from api.processes import PROCESSES
+    from service.submissions import PROCESSES
 
     spec = create_app(settings).openapi()
     post = spec["paths"]["/api/v1/cases"]["post"]

@@ -13,11 +13,11 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from api.audit import compose_timeline, planned_deadlines, render_timeline
-from api.labels import label
-from api.processes import PROCESSES
 from calendars import load_calendar
 from regulations import load_rulesets
+from service.audit import compose_timeline, planned_deadlines, render_timeline
+from service.labels import label
+from service.submissions import PROCESSES
 from workflows import (
     catalog_update,
     emergency_reclassification,

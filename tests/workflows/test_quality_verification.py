@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 from sqlmodel import Session, select
 
-from api.deps import hash_token
 from models import ApiToken, CatalogResource, DataCorrection, Department, User
+from service.access import hash_token
 from tests.cases import (
     act,
     at,

@@ -1,7 +1,5 @@
-"""The processes the API can start, each registered once: request schema, input, actions.
-
-Adding a process means one module here that builds a `Process`, and one line in `PROCESSES`.
-"""
+"""What every process's submission shares: the registration of a process (its request, its
+workflow, who may submit), the draft a validated submission becomes, and the parties."""
 
 from __future__ import annotations
 
@@ -13,9 +11,10 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
-from api.deps import Caller
 from models import Department
 from regulations import Ruleset
+from service.access import Caller
+from service.errors import Invalid
 from workflows.common import DepartmentKind, Parties, Party, Role, StagePlan
 
 
@@ -60,8 +59,6 @@ def find_department(session: Session, jurisdiction: str, kind: DepartmentKind) -
 def parties_for(
     session: Session, caller: Caller, provider: str | None, stages: list[StagePlan]
 ) -> Parties:
-    from api.errors import Invalid
-
     jurisdiction = caller.jurisdiction or ""
     parties = Parties(
         applicant=caller.user.department_id,
@@ -85,28 +82,3 @@ PARTY_LABELS = {
     Party.AUTHORITY: "政务数据主管部门",
     Party.SERVICE_CENTRE: "服务中心",
 }
-
-
-def registry() -> dict[str, Process]:
-    from api.processes.catalog_update import CATALOG_UPDATE
-    from api.processes.green_channel import GREEN_CHANNEL
-    from api.processes.open_data_objection import OPEN_DATA_OBJECTION
-    from api.processes.provider_notices import EMERGENCY_RECLASSIFICATION, SERVICE_CHANGE
-    from api.processes.quality_verification import QUALITY_VERIFICATION
-    from api.processes.sharing_application import SHARING_APPLICATION
-
-    return {
-        process.name: process
-        for process in (
-            SHARING_APPLICATION,
-            OPEN_DATA_OBJECTION,
-            CATALOG_UPDATE,
-            GREEN_CHANNEL,
-            SERVICE_CHANGE,
-            EMERGENCY_RECLASSIFICATION,
-            QUALITY_VERIFICATION,
-        )
-    }
-
-
-PROCESSES = registry()

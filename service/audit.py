@@ -16,21 +16,21 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session, col, select
-from temporalio.client import Client, WorkflowHistory
+from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
-from api.cases import QUERY_TIMEOUT, STATE, submission_for
-from api.deps import ROLE_NAMES, Caller
-from api.errors import from_rpc
-from api.labels import detail_name, detail_value, label
-from api.processes import PROCESSES
 from calendars import BEIJING, ChinaCalendar
-from models import CaseRecord, CaseSubmission, Department, Notice
+from models import Department, Notice
 from regulations import Rulesets
+from service.access import Caller, auditable_case
+from service.cases import case_state
+from service.errors import from_rpc
+from service.labels import ROLE_NAMES, detail_name, detail_value, label
+from service.platform import Platform
+from service.submissions import PROCESSES
 from shixian.replay import ReplayOutcome, replay
-from workflows.case import CaseWorkflow
-from workflows.common import CaseEvent, CaseState, PlannedDeadline, Role, StateQuery
+from workflows.common import CaseEvent, CaseState, PlannedDeadline
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -43,13 +43,8 @@ environment = Environment(
 )
 
 
-def readable_submission(session: Session, caller: Caller, case_id: str) -> CaseSubmission:
-    """The case, if the caller is an auditor or a supervisor who may read it."""
-    caller.require(Role.SUPERVISOR, Role.AUDITOR)
-    return submission_for(session, caller, case_id)
-
-
-async def fetch_history(temporal: Client, case_id: str) -> WorkflowHistory:
+async def fetch_history(platform: Platform, case_id: str) -> WorkflowHistory:
+    temporal = await platform.temporal()
     try:
         return await temporal.get_workflow_handle(case_id).fetch_history()
     except RPCError as error:
@@ -62,18 +57,16 @@ def history_json(history: WorkflowHistory) -> dict[str, Any]:
     return json.loads(history.to_json())  # type: ignore[no-any-return]
 
 
-async def history(
-    *, session: Session, temporal: Client, caller: Caller, case_id: str
-) -> dict[str, Any]:
-    submission = readable_submission(session, caller, case_id)
-    return history_json(await fetch_history(temporal, submission.case_id))
+async def history(platform: Platform, caller: Caller, case_id: str) -> dict[str, Any]:
+    """The case's full Temporal event history: auditors, and supervisors of the case."""
+    submission = await platform.run(lambda session: auditable_case(session, caller, case_id))
+    return history_json(await fetch_history(platform, submission.case_id))
 
 
-async def replay_case(
-    *, session: Session, temporal: Client, caller: Caller, case_id: str
-) -> ReplayOutcome:
-    submission = readable_submission(session, caller, case_id)
-    [outcome] = await replay([await fetch_history(temporal, submission.case_id)])
+async def replay_case(platform: Platform, caller: Caller, case_id: str) -> ReplayOutcome:
+    """Replay the case's history against the workflow code this process runs."""
+    submission = await platform.run(lambda session: auditable_case(session, caller, case_id))
+    [outcome] = await replay([await fetch_history(platform, submission.case_id)])
     return ReplayOutcome(submission.case_id, outcome.ok, outcome.problem)
 
 
@@ -148,45 +141,29 @@ def planned_deadlines(recorded: WorkflowHistory) -> list[PlannedDeadline]:
     return planned
 
 
-async def case_state(temporal: Client, session: Session, case_id: str) -> CaseState:
-    """The case's state from its workflow, or past retention from the projection's snapshot."""
-    handle = temporal.get_workflow_handle(case_id)
+async def timeline(platform: Platform, caller: Caller, case_id: str) -> Timeline:
+    """The case's printable timeline: auditors, and supervisors of the case."""
+    submission = await platform.run(lambda session: auditable_case(session, caller, case_id))
+    state = await case_state(platform, submission, viewer=None)
     try:
-        return await handle.query(  # type: ignore[no-any-return]
-            CaseWorkflow.view, StateQuery(None), rpc_timeout=QUERY_TIMEOUT
-        )
-    except RPCError as error:
-        record = session.get(CaseRecord, case_id)
-        if error.status is not RPCStatusCode.NOT_FOUND or record is None:
-            raise from_rpc(error) from error
-        return STATE.validate_python(record.state)
-
-
-async def timeline(
-    *,
-    session: Session,
-    temporal: Client,
-    caller: Caller,
-    case_id: str,
-    rulesets: Rulesets,
-    calendar: ChinaCalendar,
-) -> Timeline:
-    submission = readable_submission(session, caller, case_id)
-    state = await case_state(temporal, session, submission.case_id)
-    try:
-        deadlines = planned_deadlines(await fetch_history(temporal, submission.case_id))
+        deadlines = planned_deadlines(await fetch_history(platform, submission.case_id))
         from_history = True
     except Exception:  # past retention: the snapshot's current deadline is all that is left
         deadlines = [state.deadline] if state.deadline else []
         from_history = False
-    names = _department_names(session, state)
+
+    def read(session: Session) -> tuple[dict[str | None, str], list[NoticeRow]]:
+        names = _department_names(session, state)
+        return names, _notices(session, state, names)
+
+    names, notices = await platform.run(read)
     return compose_timeline(
         state,
         deadlines,
         names=names,
-        notices=_notices(session, state, names),
-        rulesets=rulesets,
-        calendar=calendar,
+        notices=notices,
+        rulesets=platform.rulesets(),
+        calendar=platform.calendar(),
         from_history=from_history,
     )
 
@@ -358,7 +335,9 @@ def _notices(session: Session, state: CaseState, names: dict[str | None, str]) -
         rows.append(
             NoticeRow(
                 at=beijing(at),
-                recipient=names.get(notice.recipient_department_id, notice.recipient_department_id),
+                recipient=names.get(notice.recipient_department_id)
+                or notice.recipient_department_id
+                or "",
                 title=notice.title,
             )
         )

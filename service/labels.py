@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal
+
+from workflows.common import DepartmentKind, OpenType, Role, ShareType
 
 Table = Literal["kinds", "stages", "outcomes", "decisions"]
 
@@ -238,3 +241,41 @@ def detail_value(process: str, key: str, value: str) -> str:
     if key == "decision":
         return label("decisions", process, value)
     return DETAIL_VALUES.get(key, {}).get(value, value)
+
+
+# -- reference data ------------------------------------------------------------------------
+
+ROLE_NAMES = {
+    Role.CASEWORKER: "经办人",
+    Role.SUPERVISOR: "监管人员",
+    Role.AUDITOR: "审计人员",
+    Role.ADMIN: "系统管理员",
+    Role.PUBLIC: "社会公众",
+}
+RESOURCE_STATUSES = {"active": "有效", "suspended": "暂停", "retired": "停用"}
+
+KIND_NAMES = {
+    DepartmentKind.ORDINARY: "普通部门",
+    DepartmentKind.COMPETENT_AUTHORITY: "政务数据主管部门",
+    DepartmentKind.SERVICE_CENTRE: "服务中心",
+}
+SHARE_TYPE_NAMES = {
+    ShareType.UNCONDITIONAL: "无条件共享",
+    ShareType.CONDITIONAL: "有条件共享",
+    ShareType.NOT_SHARED: "不予共享",
+}
+OPEN_TYPE_NAMES = {
+    OpenType.UNCONDITIONAL: "无条件开放",
+    OpenType.CONDITIONAL: "有条件开放",
+    OpenType.NOT_OPEN: "不予开放",
+}
+# Chinese labels accepted wherever the English value is, for catalogs kept in spreadsheets.
+ALIASES: dict[type[StrEnum], dict[str, StrEnum]] = {
+    DepartmentKind: {name: kind for kind, name in KIND_NAMES.items()},
+    Role: {name: role for role, name in ROLE_NAMES.items()},
+    ShareType: {name: share for share, name in SHARE_TYPE_NAMES.items()},
+    OpenType: {
+        **{name: kind for kind, name in OPEN_TYPE_NAMES.items()},
+        "依申请开放": OpenType.CONDITIONAL,
+    },
+}

@@ -11,12 +11,12 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from api.attachments import cited_by_caller
-from api.deps import Caller
-from api.errors import Invalid, NotFound
-from api.processes import PARTY_LABELS, Draft, Process, find_department
 from models import CatalogResource, Department
 from regulations import Ruleset
+from service.access import Caller
+from service.attachments import cited_by_caller
+from service.errors import Invalid, NotFound
+from service.submissions.common import PARTY_LABELS, Draft, Process, find_department
 from workflows.common import DepartmentKind, Parties, Role
 from workflows.quality_verification import QualityVerificationInput, QualityVerificationWorkflow
 

@@ -9,11 +9,11 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from api.deps import Caller
-from api.errors import Invalid, NotFound
-from api.processes import Draft, Process, parties_for
 from models import CatalogResource, Department
 from regulations import Ruleset
+from service.access import Caller
+from service.errors import Invalid, NotFound
+from service.submissions.common import Draft, Process, parties_for
 from workflows.common import Role
 from workflows.green_channel import GreenChannelInput, GreenChannelWorkflow, Grounds, Track
 

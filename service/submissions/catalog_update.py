@@ -13,12 +13,12 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from api.deps import Caller
-from api.errors import Conflict, Forbidden, Invalid, NotFound
-from api.processes import Draft, Process, find_department
 from calendars import BEIJING
 from models import CatalogResource, Department
 from regulations import Ruleset
+from service.access import Caller
+from service.errors import Conflict, Forbidden, Invalid, NotFound
+from service.submissions.common import Draft, Process, find_department
 from workflows.catalog_entries import EntryChange, EntryOp
 from workflows.catalog_update import CatalogUpdateInput, CatalogUpdateWorkflow, Trigger
 from workflows.common import DepartmentKind, OpenType, Parties, Role, ShareType

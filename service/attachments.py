@@ -2,13 +2,8 @@
 
 Any process may cite attachments by id: `cited_by_caller` checks a submission's ids, and the
 workflow records the citation (activities/attachments.py), which lets the case's parties read
-them. Who may read an attachment:
-
-- its uploader;
-- auditors;
-- for each case citing it: the case's parties and the supervisors overseeing its jurisdiction
-  (the rule `may_read` of api/cases.py; where a member of the public submitted the case, that
-  user is the party).
+them. Who may read an attachment is service/access.py's rule: its uploader, auditors, and
+whoever may read a case citing it.
 """
 
 from __future__ import annotations
@@ -18,14 +13,14 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from sqlmodel import Session, col, select
-from starlette.datastructures import UploadFile
 
-from api.deps import Caller
-from api.errors import DomainError, Forbidden, Invalid, NotFound
-from models import Attachment, AttachmentCitation, CaseSubmission
-from workflows.common import Role
+from models import Attachment
+from service.access import Caller, may_read_attachment
+from service.errors import Forbidden, Invalid, NotFound, TooLarge, Unavailable
+from service.platform import Platform
 
 MAX_BYTES = 10 * 1024 * 1024
 CHUNK = 64 * 1024
@@ -38,8 +33,15 @@ SIGNATURES = {
 TYPE_NAMES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 
 
-class TooLarge(DomainError):
-    status, code = 413, "attachment_too_large"
+class Upload(Protocol):
+    """A file being uploaded (what Starlette's UploadFile offers)."""
+
+    @property
+    def filename(self) -> str | None: ...
+    @property
+    def content_type(self) -> str | None: ...
+
+    async def read(self, size: int = -1) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def directory(data_dir: Path) -> Path:
     return data_dir / "attachments"
 
 
-async def store(upload: UploadFile, data_dir: Path) -> Stored:
+async def _store(upload: Upload, data_dir: Path) -> Stored:
     """Copy the upload under `<data_dir>/attachments/<sha256>` in chunks, never more than the
     limit; the file appears whole or not at all (write to a temporary name, then rename)."""
     folder = directory(data_dir)
@@ -72,7 +74,7 @@ async def store(upload: UploadFile, data_dir: Path) -> Stored:
             while chunk := await upload.read(CHUNK):
                 size += len(chunk)
                 if size > MAX_BYTES:
-                    raise TooLarge(f"附件不能超过 {MAX_BYTES // 1024 // 1024} MB。")
+                    raise too_large()
                 if len(head) < 16:
                     head = (head + chunk)[:16]
                 digest.update(chunk)
@@ -109,42 +111,49 @@ def checked_type(head: bytes, declared: str | None) -> str:
     return actual
 
 
-def record(session: Session, caller: Caller, name: str, stored: Stored) -> Attachment:
+def too_large() -> TooLarge:
+    return TooLarge(f"附件不能超过 {MAX_BYTES // 1024 // 1024} MB。", "attachment_too_large")
+
+
+async def upload(platform: Platform, caller: Caller, file: Upload) -> Attachment:
+    """Store an evidence file (any authenticated user) and record who uploaded it."""
+    stored = await _store(file, platform.settings.data_dir)
     attachment = Attachment(
         sha256=stored.sha256,
-        name=(name or stored.sha256)[:200],
+        name=(file.filename or stored.sha256)[:200],
         content_type=stored.content_type,
         size=stored.size,
         uploaded_by=caller.id,
     )
-    session.add(attachment)
-    session.commit()
-    session.refresh(attachment)
-    return attachment
 
-
-def readable(session: Session, caller: Caller, attachment_id: int) -> Attachment:
-    from api.cases import may_read  # api.cases imports the processes, which import this module
-
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None:
-        raise NotFound(f"附件 {attachment_id} 不存在。", "attachment_not_found")
-    if caller.role is Role.AUDITOR or attachment.uploaded_by == caller.id:
+    def record(session: Session) -> Attachment:
+        session.add(attachment)
+        session.commit()
+        session.refresh(attachment)
         return attachment
-    citing = session.exec(
-        select(CaseSubmission).where(
-            col(CaseSubmission.case_id).in_(
-                select(AttachmentCitation.case_id).where(
-                    AttachmentCitation.attachment_id == attachment_id
-                )
+
+    return await platform.run(record)
+
+
+def readable(platform: Platform, caller: Caller, attachment_id: int) -> tuple[Attachment, Path]:
+    """The attachment and where its bytes are, if the caller may read it."""
+    with platform.session() as session:
+        attachment = session.get(Attachment, attachment_id)
+        if attachment is None:
+            raise NotFound(f"附件 {attachment_id} 不存在。", "attachment_not_found")
+        if not may_read_attachment(session, caller, attachment_id, attachment.uploaded_by):
+            raise Forbidden(
+                "无权查看该附件：仅上传人和引用该附件的案件的当事方可以查看。",
+                "attachment_forbidden",
             )
+    stored = directory(platform.settings.data_dir) / attachment.sha256
+    if not stored.is_file():
+        # The row is there, the bytes are not: a data directory not shared or not restored.
+        raise Unavailable(
+            f"附件“{attachment.name}”的文件不在存储目录中，请联系运维人员恢复。",
+            "attachment_file_missing",
         )
-    ).all()
-    if any(may_read(caller, submission) for submission in citing):
-        return attachment
-    raise Forbidden(
-        "无权查看该附件：仅上传人和引用该附件的案件的当事方可以查看。", "attachment_forbidden"
-    )
+    return attachment, stored
 
 
 def cited_by_caller(session: Session, caller: Caller, ids: list[int]) -> list[Attachment]:

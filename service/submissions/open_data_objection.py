@@ -9,12 +9,12 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from api.attachments import cited_by_caller
-from api.deps import Caller
-from api.errors import Conflict, Invalid, NotFound
-from api.processes import Draft, Process, find_department
 from models import CatalogResource, Department
 from regulations import Ruleset
+from service.access import Caller
+from service.attachments import cited_by_caller
+from service.errors import Conflict, Invalid, NotFound
+from service.submissions.common import Draft, Process, find_department
 from workflows.common import DepartmentKind, OpenType, Parties, Role
 from workflows.open_data_objection import (
     Evidence,

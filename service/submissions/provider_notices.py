@@ -9,12 +9,12 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from api.deps import Caller
-from api.errors import Conflict, Forbidden, Invalid, NotFound
-from api.processes import Draft, Process, parties_for
 from calendars import BEIJING, end_of_day
 from models import CatalogResource
 from regulations import Ruleset
+from service.access import Caller
+from service.errors import Conflict, Forbidden, Invalid, NotFound
+from service.submissions.common import Draft, Process, parties_for
 from workflows.common import Role, ShareType
 from workflows.emergency_reclassification import (
     EmergencyReclassificationInput,

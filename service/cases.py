@@ -1,7 +1,9 @@
 """Cases: submit, view, act, list. Access first, then validation, then Temporal.
 
 Temporal holds where a case stands; `CaseSubmission` holds who may see it from the moment it
-is accepted; `CaseRecord` is the projection lists and filters read.
+is accepted; `CaseRecord` is the projection lists and filters read. Every database step runs
+in a worker thread with a session of its own (`Platform.run`), closed before Temporal is
+awaited.
 """
 
 from __future__ import annotations
@@ -15,37 +17,34 @@ from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import Caller
-from api.errors import (
+from calendars import BEIJING, ChinaCalendar, Deadline, deadline, end_of_day, working_days_left
+from models import CaseCounter, CaseRecord, CaseSubmission
+from regulations import Ruleset
+from service.access import Caller, listed_cases, party_to, readable_case
+from service.errors import (
     Conflict,
+    DomainError,
     Forbidden,
     Invalid,
     NotFound,
     Unavailable,
     describe_problems,
     from_rpc,
+    from_ruleset,
+    from_update_failure,
 )
-from api.processes import PROCESSES, Process
-from api.schemas import ActionBody, CaseOut, CaseSummary, DeadlineOut, Page
-from calendars import (
-    BEIJING,
-    ChinaCalendar,
-    Deadline,
-    deadline,
-    end_of_day,
-    working_days_left,
-)
-from models import CaseCounter, CaseRecord, CaseSubmission
-from regulations import Ruleset, Rulesets
-from shixian.settings import Settings
+from service.overdue import overdue_now
+from service.platform import Platform
+from service.submissions import PROCESSES, Process
+from service.views import ActionBody, CaseOut, CaseSummary, DeadlineOut, Page
 from workflows.case import CaseWorkflow, new_state
 from workflows.common import (
     ActionInput,
@@ -83,17 +82,13 @@ def process_of(case_id: str) -> Process:
 
 
 async def submit(
-    *,
-    session: Session,
-    temporal: Client,
-    settings: Settings,
-    rulesets: Rulesets,
+    platform: Platform,
     caller: Caller,
     body: dict[str, Any],
-    idempotency_key: str | None,
-    received_at: datetime,
-) -> tuple[CaseSubmission, bool]:
-    """Start a case; returns its submission and whether it is new."""
+    idempotency_key: str | None = None,
+) -> tuple[CaseOut, bool]:
+    """Start a case; returns it as the submitter sees it, and whether it is new (False: the
+    same Idempotency-Key and body answered before, and this is that case)."""
     process = process_named(body.get("process"))
     caller.require(*process.submitters)
     # A member of the public has no department; staff submit for theirs.
@@ -104,89 +99,110 @@ async def submit(
     except ValidationError as error:
         raise Invalid(describe_problems(error.errors()), "invalid_request") from error
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    received_at = platform.now()
+    temporal = await platform.temporal()
 
-    async def replayed(previous: CaseSubmission) -> tuple[CaseSubmission, bool]:
-        if previous.request_hash != digest:
-            raise Conflict("该 Idempotency-Key 已用于另一份不同的申请。", "idempotency_key_reused")
-        await _start(temporal, settings, process, previous, new=False)
-        return previous, False
-
-    def previous() -> CaseSubmission | None:
-        if not idempotency_key:
-            return None
-        return session.exec(
-            select(CaseSubmission).where(
-                CaseSubmission.user_id == caller.id,
-                CaseSubmission.idempotency_key == idempotency_key,
+    def register(session: Session) -> tuple[CaseSubmission, bool]:
+        if (earlier := _previous(session, caller, idempotency_key)) is not None:
+            return earlier, False
+        # A retry above replays even if the resource has changed since.
+        try:
+            return _register(
+                session, caller, process, request, received_at, platform, digest, idempotency_key
             )
-        ).first()
+        except ValueError as error:
+            raise from_ruleset(error) from error
 
-    if (earlier := previous()) is not None:
-        return await replayed(earlier)
+    for _ in range(NUMBER_ATTEMPTS):
+        submission, new = await platform.run(register)
+        if not new:
+            if submission.request_hash != digest:
+                raise Conflict(
+                    "该 Idempotency-Key 已用于另一份不同的申请。", "idempotency_key_reused"
+                )
+            await _start(temporal, platform, process, submission, new=False)
+            return await view(platform, caller, submission.case_id, settle=True), False
+        try:
+            await _start(temporal, platform, process, submission, new=True)
+            return await view(platform, caller, submission.case_id, settle=True), True
+        except WorkflowAlreadyStartedError:
+            # Temporal already has a case with this number (a database restored behind it):
+            # never attach to it; the number stays used and the next one is tried.
+            await platform.run(partial(_withdraw, submission=submission))
+        except DomainError:
+            # Nothing was started: take the submission back so no half-written case remains.
+            await platform.run(partial(_withdraw, submission=submission))
+            raise
+    raise Unavailable("案件编号与工作流服务中的既有案件冲突，请联系管理员。", "numbering_conflict")
 
-    # A retry above replays even if the resource has changed since.
+
+def _previous(session: Session, caller: Caller, key: str | None) -> CaseSubmission | None:
+    if not key:
+        return None
+    return session.exec(
+        select(CaseSubmission).where(
+            CaseSubmission.user_id == caller.id, CaseSubmission.idempotency_key == key
+        )
+    ).first()
+
+
+def _register(
+    session: Session,
+    caller: Caller,
+    process: Process,
+    request: Any,
+    received_at: datetime,
+    platform: Platform,
+    digest: str,
+    key: str | None,
+) -> tuple[CaseSubmission, bool]:
+    """Check the submission against the catalog and the ruleset in force, and number it."""
     if process.jurisdiction_of is not None:
         jurisdiction = process.jurisdiction_of(session, caller, request)
     else:
         jurisdiction = caller.jurisdiction or ""
-    ruleset = rulesets.resolve(
+    ruleset = platform.rulesets().resolve(
         jurisdiction=jurisdiction,
         received_on=received_at.astimezone(BEIJING).date(),
         process=process.name,
         requested=getattr(request, "ruleset", None),
     )
     draft = process.prepare(session, caller, request, ruleset)
-    year = received_at.astimezone(BEIJING).year
-    for _ in range(NUMBER_ATTEMPTS):
-        submission, created = _allocate(
-            session,
-            taken=previous,
-            prefix=ruleset.spec.case_prefix,
+    return allocate(
+        session,
+        taken=lambda: _previous(session, caller, key),
+        ruleset=ruleset,
+        year=received_at.astimezone(BEIJING).year,
+        make=lambda number: CaseSubmission(
+            user_id=caller.id,
+            idempotency_key=key or None,
+            request_hash=digest,
+            case_id=f"{process.slug}/{number}",
+            process=process.name,
             ruleset=ruleset.id,
-            year=year,
-            make=lambda number: CaseSubmission(
-                user_id=caller.id,
-                idempotency_key=idempotency_key or None,
-                request_hash=digest,
-                case_id=f"{process.slug}/{number}",
-                process=process.name,
-                ruleset=ruleset.id,
-                jurisdiction=jurisdiction,
-                applicant_department_id=draft.parties.applicant,
-                provider_department_id=draft.parties.provider,
-                second_provider_department_id=draft.parties.second_provider,
-                start=_dump(draft.build(f"{process.slug}/{number}", number, received_at)),
-            ),
-        )
-        if not created:
-            return await replayed(submission)
-        try:
-            await _start(temporal, settings, process, submission, new=True)
-            return submission, True
-        except WorkflowAlreadyStartedError:
-            # Temporal already has a case with this number (a database restored behind it):
-            # never attach to it; the number stays used and the next one is tried.
-            pass
-        except Unavailable:
-            # Nothing was started: take the submission back so no half-written case remains.
-            session.delete(submission)
-            session.commit()
-            raise
-        session.delete(submission)
-        session.commit()
-    raise Unavailable("案件编号与工作流服务中的既有案件冲突，请联系管理员。", "numbering_conflict")
+            jurisdiction=jurisdiction,
+            applicant_department_id=draft.parties.applicant,
+            provider_department_id=draft.parties.provider,
+            second_provider_department_id=draft.parties.second_provider,
+            start=_dump(draft.build(f"{process.slug}/{number}", number, received_at)),
+        ),
+    )
+
+
+def _withdraw(session: Session, *, submission: CaseSubmission) -> None:
+    session.delete(session.merge(submission))
+    session.commit()
 
 
 def _dump(value: Any) -> dict[str, Any]:
     return TypeAdapter(type(value)).dump_python(value, mode="json")  # type: ignore[no-any-return]
 
 
-def _allocate(
+def allocate(
     session: Session,
     *,
     taken: Callable[[], CaseSubmission | None],
-    prefix: str,
-    ruleset: str,
+    ruleset: Ruleset,
     year: int,
     make: Callable[[str], CaseSubmission],
 ) -> tuple[CaseSubmission, bool]:
@@ -197,11 +213,11 @@ def _allocate(
     for _ in range(5):
         counter = session.exec(
             select(CaseCounter)
-            .where(CaseCounter.ruleset == ruleset, CaseCounter.year == year)
+            .where(CaseCounter.ruleset == ruleset.id, CaseCounter.year == year)
             .with_for_update()
-        ).first() or CaseCounter(ruleset=ruleset, year=year, last=0)
+        ).first() or CaseCounter(ruleset=ruleset.id, year=year, last=0)
         counter.last += 1
-        submission = make(f"{prefix}-{year}-{counter.last:06d}")
+        submission = make(f"{ruleset.spec.case_prefix}-{year}-{counter.last:06d}")
         session.add(counter)
         session.add(submission)
         try:
@@ -217,17 +233,17 @@ def _allocate(
 
 
 async def _start(
-    temporal: Client, settings: Settings, process: Process, submission: CaseSubmission, new: bool
+    temporal: Client, platform: Platform, process: Process, submission: CaseSubmission, new: bool
 ) -> None:
     """Start the submission's workflow. For a retried submission the workflow may already
     exist: it is this submission's own, started by the first attempt."""
-    start_input = TypeAdapter(process.input).validate_python(submission.start)
+    start_input: Any = TypeAdapter(process.input).validate_python(submission.start)
     try:
         await temporal.start_workflow(
             process.run,
             start_input,
             id=submission.case_id,
-            task_queue=settings.task_queue,
+            task_queue=platform.settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
         )
@@ -241,65 +257,35 @@ async def _start(
 # -- read ----------------------------------------------------------------------------------
 
 
-def submission_for(session: Session, caller: Caller, case_id: str) -> CaseSubmission:
-    """The case's submission if the caller may see the case; 404 hides other cases' existence
-    from parties who are not involved, 403 tells staff of the wrong jurisdiction."""
-    submission = session.exec(
-        select(CaseSubmission).where(
-            or_(
-                CaseSubmission.case_id == case_id,
-                col(CaseSubmission.case_id).endswith("/" + case_id),
-            )
-        )
-    ).first()
-    if submission is None:
-        raise NotFound(f"案件“{case_id}”不存在。", "case_not_found")
-    if not may_read(caller, submission):
-        raise Forbidden("无权查看该案件：不属于本部门或本辖区。", "case_forbidden")
-    return submission
-
-
-def departments_of(submission: CaseSubmission) -> tuple[str | None, ...]:
-    """The departments party to a case: they read it, and find it in their list."""
-    return (
-        submission.applicant_department_id,
-        submission.provider_department_id,
-        submission.second_provider_department_id,
-    )
-
-
-def may_read(caller: Caller, submission: CaseSubmission) -> bool:
-    match caller.role:
-        case Role.AUDITOR:
-            return True
-        case Role.SUPERVISOR:
-            return caller.oversees(submission.jurisdiction) or caller.user.department_id in (
-                departments_of(submission)
-            )
-        case Role.CASEWORKER:
-            return caller.user.department_id in departments_of(submission)
-        case Role.PUBLIC:
-            return submission.user_id == caller.id
-    return False
-
-
 async def view(
-    *,
-    session: Session,
-    temporal: Client,
-    caller: Caller,
-    case_id: str,
-    now: datetime,
-    calendar: ChinaCalendar,
-    settle: bool = False,
+    platform: Platform, caller: Caller, case_id: str, *, settle: bool = False
 ) -> CaseOut:
     """The case as the caller sees it. With `settle`, a case just started is given a moment
     to enter its first stage, so the submitter sees what is due."""
-    submission = submission_for(session, caller, case_id)
+    submission = await platform.run(lambda session: readable_case(session, caller, case_id))
+    state = await case_state(platform, submission, viewer=caller, settle=settle)
+    return present(state, platform.now(), platform.calendar())
+
+
+async def case_state(
+    platform: Platform,
+    submission: CaseSubmission,
+    *,
+    viewer: Caller | None,
+    settle: bool = False,
+) -> CaseState:
+    """The case's state from its workflow (with the actions `viewer` may take), or past
+    Temporal's retention from the projection's last snapshot."""
+    temporal = await platform.temporal()
     handle: WorkflowHandle[Any, Any] = temporal.get_workflow_handle(submission.case_id)
-    query = partial(
-        handle.query, CaseWorkflow.view, StateQuery(caller.actor()), rpc_timeout=QUERY_TIMEOUT
-    )
+    actor = viewer.actor() if viewer is not None else None
+
+    async def query() -> CaseState:
+        state: CaseState = await handle.query(
+            CaseWorkflow.view, StateQuery(actor), rpc_timeout=QUERY_TIMEOUT
+        )
+        return state
+
     try:
         state = await query()
         for _ in range(SETTLE_POLLS if settle else 0):
@@ -307,16 +293,16 @@ async def view(
                 break
             await asyncio.sleep(0.05)
             state = await query()
+        return state
     except RPCError as error:
         if settle:
             # Just started, but no worker has run it yet: it is received all the same.
-            return present(_received(submission), now, calendar)
-        record = session.get(CaseRecord, submission.case_id)
+            return _received(submission)
+        record = await platform.run(lambda session: session.get(CaseRecord, submission.case_id))
         if error.status is not RPCStatusCode.NOT_FOUND or record is None:
             raise from_rpc(error) from error
         # Past Temporal's retention the projection's last snapshot is the record.
-        state = STATE.validate_python(record.state)
-    return present(state, now, calendar)
+        return STATE.validate_python(record.state)
 
 
 def _received(submission: CaseSubmission) -> CaseState:
@@ -364,17 +350,9 @@ def days_left(
 
 
 async def act(
-    *,
-    session: Session,
-    temporal: Client,
-    caller: Caller,
-    case_id: str,
-    action: str,
-    body: ActionBody,
-    now: datetime,
-    calendar: ChinaCalendar,
+    platform: Platform, caller: Caller, case_id: str, action: str, body: ActionBody
 ) -> CaseOut:
-    submission = submission_for(session, caller, case_id)
+    submission = await platform.run(lambda session: readable_case(session, caller, case_id))
     process = process_of(submission.case_id)
     update = process.actions.get(action)
     if update is None:
@@ -384,7 +362,6 @@ async def act(
         )
     if caller.role in (Role.AUDITOR, Role.ADMIN):
         raise Forbidden("审计人员和系统管理员只能查看，不能办理案件。", "read_only_role")
-    handle: WorkflowHandle[Any, Any] = temporal.get_workflow_handle(submission.case_id)
     request = ActionInput(
         actor=caller.actor(),
         reason=body.reason,
@@ -393,14 +370,24 @@ async def act(
         note=body.note,
         working_days=body.working_days,
     )
+    state = await execute(platform, submission.case_id, update, request)
+    return present(state, platform.now(), platform.calendar())
+
+
+async def execute(platform: Platform, case_id: str, update: Any, request: Any) -> CaseState:
+    """Run one of the case's updates; a refused or impossible one is a domain error."""
+    temporal = await platform.temporal()
+    handle: WorkflowHandle[Any, Any] = temporal.get_workflow_handle(case_id)
     try:
-        state = await handle.execute_update(update, request)
+        state: CaseState = await handle.execute_update(update, request)
+    except WorkflowUpdateFailedError as error:
+        raise from_update_failure(error) from error
     except RPCError as error:
         if error.status is RPCStatusCode.NOT_FOUND:
             # The case exists (its submission does): Temporal says so of a finished workflow.
             raise Conflict("案件已办结，不能再办理。", "case_closed") from error
         raise from_rpc(error) from error
-    return present(state, now, calendar)
+    return state
 
 
 # -- list ----------------------------------------------------------------------------------
@@ -411,21 +398,10 @@ def in_beijing(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=BEIJING)
 
 
-def involving(department: str | None) -> ColumnElement[bool]:
-    """Cases to which `department` is party, in the case projection."""
-    return or_(
-        CaseRecord.applicant_department_id == department,
-        CaseRecord.provider_department_id == department,
-        CaseRecord.second_provider_department_id == department,
-    )
-
-
 def list_cases(
-    *,
-    session: Session,
+    platform: Platform,
     caller: Caller,
-    now: datetime,
-    calendar: ChinaCalendar,
+    *,
     process: str | None = None,
     ruleset: str | None = None,
     stage: str | None = None,
@@ -438,26 +414,10 @@ def list_cases(
     limit: int = 50,
     offset: int = 0,
 ) -> Page[CaseSummary]:
-    query = select(CaseRecord)
-    match caller.role:
-        case Role.AUDITOR:
-            pass
-        case Role.SUPERVISOR:
-            own = caller.jurisdiction or "-"
-            query = query.where(
-                or_(
-                    CaseRecord.jurisdiction == own,
-                    col(CaseRecord.jurisdiction).startswith(own + "."),
-                )
-            )
-        case Role.CASEWORKER:
-            query = query.where(involving(caller.user.department_id))
-        case Role.PUBLIC:
-            # A member of the public sees the cases they submitted, and no others.
-            own = select(CaseSubmission.case_id).where(CaseSubmission.user_id == caller.id)
-            query = query.where(col(CaseRecord.case_id).in_(own))
-        case _:
-            raise Forbidden("无权查看案件列表。", "role_not_allowed")
+    """Cases the caller may read, soonest due first."""
+    now, calendar = platform.now(), platform.calendar()
+    late = overdue_now(now)
+    query = select(CaseRecord, late).where(listed_cases(caller))
     if process:
         query = query.where(CaseRecord.process == process)
     if ruleset:
@@ -467,12 +427,9 @@ def list_cases(
     if status:
         query = query.where(CaseRecord.status == status)
     if department:
-        query = query.where(involving(department))
+        query = query.where(party_to(CaseRecord, department))
     if overdue is not None:
-        # A timer that fired while the worker was down is overdue all the same.
-        late = or_(col(CaseRecord.overdue).is_(True), col(CaseRecord.due) <= now)
-        late_open = (CaseRecord.status == "open") & late
-        query = query.where(late_open if overdue else ~late_open)
+        query = query.where(late if overdue else ~late)
     if due_within is not None:
         horizon = deadline(now, due_within, calendar).due if due_within > 0 else now
         query = query.where(CaseRecord.status == "open", col(CaseRecord.due) <= horizon)
@@ -480,12 +437,13 @@ def list_cases(
         query = query.where(CaseRecord.received_at >= in_beijing(received_from))
     if received_to:
         query = query.where(CaseRecord.received_at < in_beijing(received_to))
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(col(CaseRecord.due).is_(None), col(CaseRecord.due), CaseRecord.case_id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
+    with platform.session() as session:
+        total = session.exec(select(func.count()).select_from(query.subquery())).one()
+        rows = session.exec(
+            query.order_by(col(CaseRecord.due).is_(None), col(CaseRecord.due), CaseRecord.case_id)
+            .limit(limit)
+            .offset(offset)
+        ).all()
     items = [
         CaseSummary(
             case_id=row.case_id,
@@ -505,10 +463,9 @@ def list_cases(
             if row.last_day and row.counted_from
             else None,
             provisional=row.provisional,
-            overdue=row.status == "open"
-            and (row.overdue or (row.due is not None and row.due <= now)),
+            overdue=bool(is_late),
         )
-        for row in rows
+        for row, is_late in rows
     ]
     return Page[CaseSummary](total=total, limit=limit, offset=offset, items=items)
 
@@ -516,13 +473,18 @@ def list_cases(
 # -- calendar revisions --------------------------------------------------------------------
 
 
-async def replan_open_cases(*, session: Session, temporal: Client, reason: str) -> int:
+async def replan_open_cases(platform: Platform, reason: str) -> int:
     """Ask every open case to recount its deadlines; returns how many were asked.
 
     The workflows recount through their deadline activity, which loads the revised calendar,
     and record any deadline that moved. Cases that closed meanwhile are skipped.
     """
-    open_ids = session.exec(select(CaseRecord.case_id).where(CaseRecord.status == "open")).all()
+    open_ids = await platform.run(
+        lambda session: session.exec(
+            select(CaseRecord.case_id).where(CaseRecord.status == "open")
+        ).all()
+    )
+    temporal = await platform.temporal()
     asked = 0
     for case_id in open_ids:
         try:
@@ -563,13 +525,11 @@ def open_platform_case(
 
     if (earlier := taken()) is not None:
         return earlier, TypeAdapter(process.input).validate_python(earlier.start)
-    year = received_at.astimezone(BEIJING).year
-    submission, _ = _allocate(
+    submission, _ = allocate(
         session,
         taken=taken,
-        prefix=ruleset.spec.case_prefix,
-        ruleset=ruleset.id,
-        year=year,
+        ruleset=ruleset,
+        year=received_at.astimezone(BEIJING).year,
         make=lambda number: CaseSubmission(
             user_id=user_id,
             idempotency_key=key,

@@ -1,0 +1,182 @@
+"""A jurisdiction at a glance, from the case projection (plain SQL): open cases by stage, due
+today and within 1 and 3 working days, overdue per providing and per requesting department,
+deemed consents this month, and the departments owing this year's yearly maintenance."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, and_, func
+from sqlmodel import Session, col, select
+
+from calendars import BEIJING, ChinaCalendar, deadline
+from models import CaseRecord, Department
+from regulations import Rulesets
+from service.access import Caller, within_sql
+from service.maintenance import MaintenanceRow, maintenance_rows
+from service.overdue import on_time_now, overdue_now
+from service.platform import Platform
+from service.views import BeijingTime
+
+
+class StageCount(BaseModel):
+    process: str
+    stage: str
+    count: int
+
+
+class DepartmentCount(BaseModel):
+    department_id: str
+    name: str
+    count: int
+
+
+class Dashboard(BaseModel):
+    jurisdiction: str | None = Field(
+        description="The jurisdiction counted (with those inside it); null: all (auditors)."
+    )
+    now: BeijingTime
+    today: date = Field(description="The Beijing date of `now`.")
+    open_total: int
+    open_by_stage: list[StageCount] = Field(description="Open cases per process and stage.")
+    due_today: int = Field(description="Open, not overdue, whose last day is today.")
+    due_within_1: int = Field(
+        description="Open, not overdue, due by the end of 1 working day after today."
+    )
+    due_within_3: int = Field(
+        description="Open, not overdue, due by the end of 3 working days after today."
+    )
+    horizon_1: BeijingTime = Field(description="The due instant `due_within_1` counts up to.")
+    horizon_3: BeijingTime = Field(description="The due instant `due_within_3` counts up to.")
+    overdue: int
+    overdue_by_provider: list[DepartmentCount] = Field(
+        description="Overdue cases per providing department (whoever's stage it is)."
+    )
+    overdue_by_applicant: list[DepartmentCount] = Field(
+        description="Overdue cases per requesting department."
+    )
+    deemed_consents_this_month: int = Field(
+        description="Cases closed by deemed consent (视为同意) in the current Beijing month."
+    )
+    yearly_maintenance_year: int = Field(description="The Beijing year of `now`.")
+    yearly_maintenance_not_done: list[MaintenanceRow] = Field(
+        description="Departments whose instrument asks for a yearly full catalog maintenance "
+        "(hubei 第十一条) with this year's case overdue, open or not opened; as "
+        "`GET /catalog/maintenance?year=` lists them."
+    )
+
+
+def summarize(
+    *,
+    session: Session,
+    rulesets: Rulesets,
+    jurisdiction: str | None,
+    now: datetime,
+    calendar: ChinaCalendar,
+) -> Dashboard:
+    where: list[ColumnElement[bool]] = []
+    if jurisdiction is not None:
+        where.append(within_sql(CaseRecord.jurisdiction, jurisdiction))
+    open_ = and_(col(CaseRecord.status) == "open", *where)
+    late = overdue_now(now)
+    on_time = and_(on_time_now(now), *where)
+
+    def count(*conditions: Any) -> int:
+        return int(session.exec(select(func.count()).where(*conditions)).one())
+
+    by_stage = session.exec(
+        select(CaseRecord.process, CaseRecord.stage, func.count())
+        .where(open_)
+        .group_by(CaseRecord.process, CaseRecord.stage)
+        .order_by(CaseRecord.process, CaseRecord.stage)
+    ).all()
+    today = now.astimezone(BEIJING).date()
+    end_of_today = datetime.combine(today + timedelta(days=1), time(0), tzinfo=BEIJING)
+    horizon_1 = deadline(now, 1, calendar).due
+    horizon_3 = deadline(now, 3, calendar).due
+    return Dashboard(
+        jurisdiction=jurisdiction,
+        now=now,
+        today=today,
+        open_total=count(open_),
+        open_by_stage=[StageCount(process=p, stage=s, count=n) for p, s, n in by_stage],
+        due_today=count(on_time, col(CaseRecord.due) <= end_of_today),
+        due_within_1=count(on_time, col(CaseRecord.due) <= horizon_1),
+        due_within_3=count(on_time, col(CaseRecord.due) <= horizon_3),
+        horizon_1=horizon_1,
+        horizon_3=horizon_3,
+        overdue=count(open_, late),
+        overdue_by_provider=_per_department(
+            session, col(CaseRecord.provider_department_id), and_(open_, late)
+        ),
+        overdue_by_applicant=_per_department(
+            session, col(CaseRecord.applicant_department_id), and_(open_, late)
+        ),
+        deemed_consents_this_month=_deemed_consents(session, where, now),
+        yearly_maintenance_year=today.year,
+        yearly_maintenance_not_done=[
+            row
+            for row in maintenance_rows(
+                session, rulesets, year=today.year, now=now, scope=jurisdiction
+            )
+            if row.status != "done"
+        ],
+    )
+
+
+def _per_department(
+    session: Session, department: Any, condition: ColumnElement[bool]
+) -> list[DepartmentCount]:
+    rows = session.exec(
+        select(department, func.count())
+        .where(condition, department.is_not(None))
+        .group_by(department)
+        .order_by(func.count().desc(), department)
+    ).all()
+    names = dict(
+        session.exec(
+            select(Department.id, Department.name).where(
+                col(Department.id).in_([d for d, _ in rows])
+            )
+        ).all()
+    )
+    return [DepartmentCount(department_id=d, name=names.get(d, d), count=n) for d, n in rows]
+
+
+def _deemed_consents(session: Session, where: list[ColumnElement[bool]], now: datetime) -> int:
+    """Closed by deemed consent, the closing event in this Beijing month. SQL narrows to the
+    deemed consents (a JSON path, on SQLite as on PostgreSQL); the month is read from the
+    closing event of each, since the projection keeps no closing time of its own."""
+    local = now.astimezone(BEIJING)
+    granted_by = col(CaseRecord.state)[("details", "granted_by")].as_string()
+    states = session.exec(
+        select(CaseRecord.state).where(
+            col(CaseRecord.status) == "closed", granted_by == "deemed_consent", *where
+        )
+    ).all()
+    count = 0
+    for state in states:
+        closing = next(
+            (e for e in reversed(state.get("events", [])) if e["kind"] == "closed"), None
+        )
+        if closing is None:
+            continue
+        at = datetime.fromisoformat(closing["at"]).astimezone(BEIJING)
+        if (at.year, at.month) == (local.year, local.month) and at <= local:
+            count += 1
+    return count
+
+
+def overview(platform: Platform, caller: Caller, jurisdiction: str | None = None) -> Dashboard:
+    """Supervisors see their jurisdiction and those inside it; auditors all, or one."""
+    within = caller.jurisdiction_to_read(jurisdiction, "概况")
+    with platform.session() as session:
+        return summarize(
+            session=session,
+            rulesets=platform.rulesets(),
+            jurisdiction=within,
+            now=platform.now(),
+            calendar=platform.calendar(),
+        )

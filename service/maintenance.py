@@ -1,0 +1,194 @@
+"""The yearly full catalog maintenance (hubei 第十一条: 每年进行不少于一次的全面维护): which
+departments it binds, the cases that open it (one per department and year), and who has done
+it.
+
+The Temporal Schedule `catalog-yearly-maintenance` numbers and starts the cases through
+activities/yearly_maintenance.py; supervisors read `maintenance_rows` on the dashboard, in
+the statistics report and at GET /catalog/maintenance.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from calendars import BEIJING
+from models import CaseRecord, CaseSubmission, Department, User
+from regulations import Ruleset, Rulesets
+from service.access import Caller, within
+from service.cases import open_platform_case
+from service.overdue import overdue_now
+from service.platform import Platform
+from service.submissions import find_department
+from service.submissions.catalog_update import CATALOG_UPDATE
+from service.views import BeijingTime
+from workflows.catalog_update import CatalogUpdateInput, Trigger
+from workflows.common import Actor, DepartmentKind, Parties, Role
+
+PLATFORM_USER = "共享平台（年度目录维护计划）"
+
+
+def maintenance_key(department_id: str, year: int) -> str:
+    """The one key per department and year: a re-fired schedule finds the case it opened."""
+    return f"yearly-maintenance/{year}/{department_id}"
+
+
+def maintained_departments(
+    session: Session, rulesets: Rulesets, day: date
+) -> list[tuple[Department, Ruleset]]:
+    """Ordinary departments whose governing instrument on `day` asks for the yearly upkeep."""
+    found = []
+    for department in session.exec(
+        select(Department).where(Department.kind == DepartmentKind.ORDINARY)
+    ).all():
+        try:
+            ruleset = rulesets.resolve(
+                jurisdiction=department.jurisdiction, received_on=day, process="catalog_update"
+            )
+        except ValueError:  # no instrument in force there
+            continue
+        if ruleset.catalog_update is not None and ruleset.catalog_update.yearly is not None:
+            found.append((department, ruleset))
+    return sorted(found, key=lambda pair: pair[0].id)
+
+
+# -- opening the year's cases ----------------------------------------------------------------
+
+
+def _platform_user(session: Session) -> User:
+    user = session.exec(select(User).where(User.name == PLATFORM_USER)).first()
+    if user is None:
+        user = User(name=PLATFORM_USER, role=Role.ADMIN, department_id=None)
+        session.add(user)
+        session.commit()
+    return user
+
+
+def number_yearly_cases(
+    platform: Platform, year: int, received_at: datetime
+) -> list[tuple[str, Any]]:
+    """Number one case per department the maintenance of `year` binds; returns each case id
+    with its workflow input. A second call finds the cases the first numbered."""
+    day = date(year, 1, 1)
+    opened = []
+    with platform.session() as session:
+        user = _platform_user(session)
+        user_id = user.id or 0
+        actor = Actor(user_id=user_id, role=Role.ADMIN, name=PLATFORM_USER)
+        for department, ruleset in maintained_departments(session, platform.rulesets(), day):
+            parties = Parties(
+                applicant=None,
+                provider=department.id,
+                authority=find_department(
+                    session, department.jurisdiction, DepartmentKind.COMPETENT_AUTHORITY
+                ),
+            )
+
+            def build(
+                case_id: str,
+                case_number: str,
+                received_at: datetime,
+                department: Department = department,
+                ruleset: Ruleset = ruleset,
+                parties: Parties = parties,
+            ) -> CatalogUpdateInput:
+                plan = ruleset.catalog_update
+                if plan is None:  # maintained_departments chose it for its plan
+                    raise ValueError(f"{ruleset.id} defines no catalog update")
+                return CatalogUpdateInput(
+                    case_id=case_id,
+                    case_number=case_number,
+                    ruleset=ruleset.id,
+                    jurisdiction=department.jurisdiction,
+                    received_at=received_at,
+                    parties=parties,
+                    plan=plan,
+                    submitted_by=actor,
+                    trigger=Trigger.YEARLY_MAINTENANCE,
+                    trigger_date=day,
+                    description=f"{year}年度政务数据资源目录全面维护",
+                )
+
+            submission, start = open_platform_case(
+                session,
+                process=CATALOG_UPDATE,
+                ruleset=ruleset,
+                key=maintenance_key(department.id, year),
+                user_id=user_id,
+                jurisdiction=department.jurisdiction,
+                parties=parties,
+                build=build,
+                received_at=received_at,
+            )
+            opened.append((submission.case_id, start))
+    return opened
+
+
+# -- who has done it ---------------------------------------------------------------------------
+
+
+class MaintenanceRow(BaseModel):
+    department_id: str
+    department_name: str
+    jurisdiction: str
+    case_id: str | None
+    status: str  # done, open, overdue, none
+    due: BeijingTime | None
+
+
+def yearly_maintenance(
+    platform: Platform, caller: Caller, *, year: int | None, jurisdiction: str | None
+) -> list[MaintenanceRow]:
+    """Each department's yearly full maintenance of `year` (default: this Beijing year):
+    done, open, overdue, or none opened. Departments with an open case or none come first."""
+    scope = caller.jurisdiction_to_read(jurisdiction, "年度目录维护情况")
+    now = platform.now()
+    with platform.session() as session:
+        return maintenance_rows(
+            session,
+            platform.rulesets(),
+            year=year or now.astimezone(BEIJING).year,
+            now=now,
+            scope=scope,
+        )
+
+
+def maintenance_rows(
+    session: Session, rulesets: Rulesets, *, year: int, now: datetime, scope: str | None
+) -> list[MaintenanceRow]:
+    """The departments of `scope` (and those inside it; None: all) bound to the yearly
+    maintenance of `year`, each with its status at `now`, undone first."""
+    rows = [
+        _maintenance(session, department, year, now)
+        for department, _ in maintained_departments(session, rulesets, date(year, 1, 1))
+        if scope is None or within(department.jurisdiction, scope)
+    ]
+    order = {"overdue": 0, "open": 1, "none": 2, "done": 3}
+    return sorted(rows, key=lambda r: (order[r.status], r.department_id))
+
+
+def _maintenance(
+    session: Session, department: Department, year: int, now: datetime
+) -> MaintenanceRow:
+    opened = select(CaseSubmission.case_id).where(
+        CaseSubmission.idempotency_key == maintenance_key(department.id, year)
+    )
+    found = session.exec(
+        select(CaseRecord, overdue_now(now)).where(col(CaseRecord.case_id).in_(opened))
+    ).first()
+    status = "none"
+    record = found[0] if found else None
+    if found is not None:
+        record, late = found
+        status = "done" if record.status == "closed" else "overdue" if late else "open"
+    return MaintenanceRow(
+        department_id=department.id,
+        department_name=department.name,
+        jurisdiction=department.jurisdiction,
+        case_id=record.case_id if record else None,
+        status=status,
+        due=record.due if record else None,
+    )

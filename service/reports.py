@@ -1,0 +1,424 @@
+"""GET /reports/statistics: the numbers the instruments ask supervisors to report (sharing,
+quality verification, catalog upkeep, green channel), per providing department and period, each
+traceable to the cases behind it.
+
+Counted from the case projection, in the period's Beijing dates by receipt. Answered on time or
+late is read from the first answer of the provider or the authority (its `on_time`, which the
+workflow recorded against the deadline that applied then), not recomputed with today's
+calendar. Beside them, per providing department: quality verification cases (数据质量校核);
+catalog updates (目录更新) and each department's yearly full maintenance (hubei 第十一条) of the
+period's last year; green-channel and dynamic-scheduling demands (绿色通道, 动态调度),
+service-change notices (共享告知, dongying 第二十三条) and emergency reclassifications
+(临时调整共享类型, dongying 第二十条).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, select
+
+from calendars import BEIJING
+from models import CaseRecord, Department
+from regulations import Rulesets
+from service.access import Caller, within_sql
+from service.audit import beijing, environment
+from service.errors import Invalid
+from service.maintenance import MaintenanceRow, maintenance_rows
+from service.overdue import overdue_now
+from service.platform import Platform
+
+PROCESS = "sharing_application"
+VERIFICATION = "quality_verification"
+CATALOG = "catalog_update"
+GREEN = "green_channel"
+SERVICE_CHANGE = "service_change"
+RECLASSIFICATION = "emergency_reclassification"
+
+# The articles that ask for these numbers.
+CITES = [
+    "《利川市政务信息资源共享管理办法》第二十六条",
+    "《湖北省政务数据资源应用与管理办法》第三十七条、第三十八条",
+    "《河北省政务数据共享应用管理办法》第二十八条",
+]
+
+# (key, label), in column order.
+COUNTS = [
+    ("received", "收到申请"),
+    ("closed", "已办结"),
+    ("on_time", "按时答复"),
+    ("late", "逾期答复"),
+    ("deemed_consent", "视为同意"),
+    ("refused", "不予共享（附理由）"),
+    ("granted", "同意共享"),
+    ("open", "尚未办结"),
+    ("overdue", "当前逾期"),
+]
+# Quality verification: the provider's first answer (释明, 修复, 不成立) against its deadline.
+VERIFICATION_COUNTS = [
+    ("verification_received", "收到校核"),
+    ("verification_on_time", "校核按时反馈"),
+    ("verification_overdue", "校核逾期"),
+]
+# Catalog update: published (or confirmed unchanged) with no limit missed; or a limit missed,
+# including a trigger filed after its deadline (登记时已逾期).
+CATALOG_COUNTS = [
+    ("catalog_received", "收到目录更新"),
+    ("catalog_on_time", "目录按时更新"),
+    ("catalog_overdue", "目录更新逾期"),
+]
+# Green channel and dynamic scheduling: the provider's limits (its answer and the data's
+# availability), not the authority's approval target.
+GREEN_COUNTS = [
+    ("green_received", "绿色通道需求"),
+    ("ordinary_received", "动态调度需求"),
+    ("green_delivered_on_time", "按时提供数据"),
+    ("green_overdue", "数据需求逾期"),
+]
+SERVICE_CHANGE_COUNTS = [
+    ("service_change_filed", "共享告知"),
+    ("service_change_late", "未按时提前告知"),
+]
+# Emergency reclassifications (dongying 第二十条), on the day they were filed.
+RECLASSIFICATION_COUNTS = [("reclassified", "临时调整共享类型")]
+LABELS = dict(
+    COUNTS
+    + VERIFICATION_COUNTS
+    + CATALOG_COUNTS
+    + GREEN_COUNTS
+    + SERVICE_CHANGE_COUNTS
+    + RECLASSIFICATION_COUNTS
+)
+KEY_PROCESS = {
+    **{key: PROCESS for key, _ in COUNTS},
+    **{key: VERIFICATION for key, _ in VERIFICATION_COUNTS},
+    **{key: CATALOG for key, _ in CATALOG_COUNTS},
+    **{key: GREEN for key, _ in GREEN_COUNTS},
+    **{key: SERVICE_CHANGE for key, _ in SERVICE_CHANGE_COUNTS},
+    **{key: RECLASSIFICATION for key, _ in RECLASSIFICATION_COUNTS},
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    counts: list[tuple[str, str]]
+    maintenance: bool = False  # with the yearly maintenance column
+
+
+SECTIONS = [
+    Section("共享申请与数据质量校核", COUNTS + VERIFICATION_COUNTS),
+    Section("目录更新", CATALOG_COUNTS, maintenance=True),
+    Section(
+        "绿色通道、动态调度、共享告知与临时调整",
+        GREEN_COUNTS + SERVICE_CHANGE_COUNTS + RECLASSIFICATION_COUNTS,
+    ),
+]
+
+MAINTENANCE_STATUS = {"done": "已完成", "open": "办理中", "overdue": "已逾期", "none": "未启动"}
+NOT_BOUND = "不适用"  # the department's instrument asks for no yearly maintenance
+
+# The provider's or the authority's answer (a review's accept or decline is not one).
+ANSWERS = frozenset({"approve", "reject", "provide", "decide"})
+VERIFICATION_ANSWERS = frozenset({"explain", "repair", "reject"})
+CATALOG_DONE = frozenset({"published", "confirmed_unchanged"})
+PROVIDER_STAGES = frozenset({"feedback", "delivery"})  # green channel
+
+NO_DEPARTMENT = "（未指定提供部门）"
+
+
+@dataclass
+class CaseCounts:
+    case_id: str
+    case_number: str
+    department_id: str
+    received_at: datetime
+    counts: frozenset[str]
+
+
+@dataclass
+class Row:
+    department_id: str  # "" for the total
+    name: str
+    numbers: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LABELS, 0))
+    links: dict[str, str] = field(default_factory=dict)
+    maintenance: str = NOT_BOUND  # the yearly maintenance's status, in Chinese
+
+    def shows(self, section: Section) -> bool:
+        """Whether the row belongs in the section's table (the total always does)."""
+        if not self.department_id:
+            return True
+        bound = section.maintenance and self.maintenance != NOT_BOUND
+        return bound or any(self.numbers[key] for key, _ in section.counts)
+
+
+@dataclass
+class Statistics:
+    first: date
+    last: date
+    jurisdiction: str | None
+    now: datetime
+    rows: list[Row]
+    total: Row
+    cases: list[CaseCounts]
+    maintenance_year: int
+
+
+def period_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """The period's Beijing dates, inclusive, as [start, end) instants."""
+    start = datetime.combine(first, time(0), tzinfo=BEIJING)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=BEIJING)
+    return start, end
+
+
+def counts_of(record: CaseRecord, late: bool) -> frozenset[str]:
+    """The counts one case falls in."""
+    state: dict[str, Any] = record.state or {}
+    if record.process == VERIFICATION:
+        return verification_counts_of(record, state, late)
+    if record.process == CATALOG:
+        return catalog_counts_of(record, state, late)
+    if record.process == GREEN:
+        return green_counts_of(record, state, late)
+    if record.process == SERVICE_CHANGE:
+        late = state.get("details", {}).get("late") is True
+        return frozenset({"service_change_filed", *(["service_change_late"] if late else [])})
+    if record.process == RECLASSIFICATION:
+        return frozenset({"reclassified"})
+    counts = {"received", "closed" if record.status == "closed" else "open"}
+    answer = next((e for e in state.get("events", []) if e.get("kind") in ANSWERS), None)
+    on_time = (answer or {}).get("detail", {}).get("on_time")
+    if on_time == "true":
+        counts.add("on_time")
+    elif on_time == "false":
+        counts.add("late")
+    if state.get("details", {}).get("granted_by") == "deemed_consent":
+        counts.add("deemed_consent")
+    if record.outcome in ("refused", "granted"):
+        counts.add(record.outcome)
+    if late:
+        counts.add("overdue")
+    return frozenset(counts)
+
+
+def verification_counts_of(record: CaseRecord, state: dict[str, Any], late: bool) -> frozenset[str]:
+    """Overdue: answered late, or not answered and past the deadline now."""
+    counts = {"verification_received"}
+    answer = next(
+        (e for e in state.get("events", []) if e.get("kind") in VERIFICATION_ANSWERS), None
+    )
+    if answer is not None:
+        on_time = answer.get("detail", {}).get("on_time")
+        counts.add("verification_overdue" if on_time == "false" else "verification_on_time")
+    elif late:
+        counts.add("verification_overdue")
+    return frozenset(counts)
+
+
+def missed_a_limit(
+    record: CaseRecord, state: dict[str, Any], late: bool, stages: frozenset[str] | None
+) -> bool:
+    """A limit of one of `stages` (None: any) marked overdue or answered late, or the case open
+    in such a stage past its due instant."""
+    for event in state.get("events", []):
+        if stages is not None and event.get("stage") not in stages:
+            continue
+        if event.get("kind") == "overdue" or event.get("detail", {}).get("on_time") == "false":
+            return True
+    return late and (stages is None or record.stage in stages)
+
+
+def catalog_counts_of(record: CaseRecord, state: dict[str, Any], late: bool) -> frozenset[str]:
+    counts = {"catalog_received"}
+    if missed_a_limit(record, state, late, None):
+        counts.add("catalog_overdue")
+    elif record.outcome in CATALOG_DONE:
+        counts.add("catalog_on_time")
+    return frozenset(counts)
+
+
+def green_counts_of(record: CaseRecord, state: dict[str, Any], late: bool) -> frozenset[str]:
+    """Received on the track it was filed on: a green demand routed to the ordinary track
+    stays a green-channel demand."""
+    details = state.get("details", {})
+    green = details.get("track") == "green" or "routed_to_ordinary_at" in details
+    counts = {"green_received" if green else "ordinary_received"}
+    if missed_a_limit(record, state, late, PROVIDER_STAGES):
+        counts.add("green_overdue")
+    elif record.outcome == "delivered":
+        counts.add("green_delivered_on_time")
+    return frozenset(counts)
+
+
+def case_list_link(key: str, department_id: str, start: datetime, end: datetime) -> str:
+    """The case list narrowed as far as its filters allow towards the cases behind a count."""
+    params = {"process": KEY_PROCESS[key]}
+    if department_id:
+        params["department"] = department_id
+    params["received_from"] = start.isoformat()
+    params["received_to"] = end.isoformat()
+    if key in ("closed", "deemed_consent", "refused", "granted"):
+        params["status"] = "closed"
+    elif key == "open":
+        params["status"] = "open"
+    elif key == "overdue":
+        params["overdue"] = "true"
+    return "/api/v1/cases?" + urlencode(params)
+
+
+def maintenance_link(year: int, jurisdiction: str | None) -> str:
+    params = {"year": str(year)}
+    if jurisdiction is not None:
+        params["jurisdiction"] = jurisdiction
+    return "/api/v1/catalog/maintenance?" + urlencode(params)
+
+
+def statistics(
+    *,
+    session: Session,
+    rulesets: Rulesets,
+    jurisdiction: str | None,
+    first: date,
+    last: date,
+    now: datetime,
+) -> Statistics:
+    start, end = period_bounds(first, last)
+    where: list[ColumnElement[bool]] = [
+        col(CaseRecord.process).in_(set(KEY_PROCESS.values())),
+        col(CaseRecord.received_at) >= start,
+        col(CaseRecord.received_at) < end,
+    ]
+    if jurisdiction is not None:
+        where.append(within_sql(CaseRecord.jurisdiction, jurisdiction))
+    records = session.exec(
+        select(CaseRecord, overdue_now(now))
+        .where(*where)
+        .order_by(col(CaseRecord.received_at), CaseRecord.case_id)
+    ).all()
+    cases = [
+        CaseCounts(
+            case_id=r.case_id,
+            case_number=r.case_number,
+            department_id=r.provider_department_id or "",
+            received_at=r.received_at,
+            counts=counts_of(r, bool(late)),
+        )
+        for r, late in records
+    ]
+    maintained: dict[str, MaintenanceRow] = {
+        row.department_id: row
+        for row in maintenance_rows(session, rulesets, year=last.year, now=now, scope=jurisdiction)
+    }
+    ids = sorted({c.department_id for c in cases} | set(maintained))
+    names = dict(
+        session.exec(
+            select(Department.id, Department.name).where(col(Department.id).in_(ids))
+        ).all()
+    )
+    rows = {d: Row(department_id=d, name=names.get(d, d) if d else NO_DEPARTMENT) for d in ids}
+    total = Row(department_id="", name="合计")
+    for case in cases:
+        for key in case.counts:
+            rows[case.department_id].numbers[key] += 1
+            total.numbers[key] += 1
+    for department_id, maintenance in maintained.items():
+        rows[department_id].maintenance = MAINTENANCE_STATUS[maintenance.status]
+    done = sum(m.status == "done" for m in maintained.values())
+    total.maintenance = f"已完成{done}/{len(maintained)}" if maintained else NOT_BOUND
+    for row in (*rows.values(), total):
+        row.links = {key: case_list_link(key, row.department_id, start, end) for key in LABELS}
+    return Statistics(
+        first=first,
+        last=last,
+        jurisdiction=jurisdiction,
+        now=now,
+        rows=list(rows.values()),
+        total=total,
+        cases=cases,
+        maintenance_year=last.year,
+    )
+
+
+def maintenance_label(report: Statistics) -> str:
+    return f"{report.maintenance_year}年度目录全面维护"
+
+
+def render_html(report: Statistics) -> str:
+    return environment.get_template("reports/statistics.html").render(
+        r=report,
+        sections=SECTIONS,
+        maintenance_label=maintenance_label(report),
+        maintenance_link=maintenance_link(report.maintenance_year, report.jurisdiction),
+        cites=CITES,
+        generated=beijing(report.now),
+        csv_link=_self_link(report, "csv"),
+        detail_link=_self_link(report, "csv", detail=True),
+    )
+
+
+def _self_link(report: Statistics, format: str, *, detail: bool = False) -> str:
+    params = {"from": report.first.isoformat(), "to": report.last.isoformat(), "format": format}
+    if report.jurisdiction is not None:
+        params["jurisdiction"] = report.jurisdiction
+    if detail:
+        params["detail"] = "1"
+    return "/api/v1/reports/statistics?" + urlencode(params)
+
+
+def render_csv(report: Statistics, *, detail: bool) -> str:
+    """UTF-8 with a byte-order mark, so that Excel reads the Chinese."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    if detail:
+        writer.writerow(
+            ["案件标识", "案件编号", "提供部门编码", "提供部门", "收件时间", *LABELS.values()]
+        )
+        names = {row.department_id: row.name for row in report.rows}
+        for case in report.cases:
+            writer.writerow(
+                [
+                    case.case_id,
+                    case.case_number,
+                    case.department_id,
+                    names[case.department_id],
+                    beijing(case.received_at),
+                    *(int(key in case.counts) for key in LABELS),
+                ]
+            )
+        return out.getvalue()
+    writer.writerow(["提供部门编码", "提供部门", *LABELS.values(), maintenance_label(report)])
+    for row in (*report.rows, report.total):
+        writer.writerow(
+            [
+                row.department_id,
+                row.name,
+                *(row.numbers[key] for key in LABELS),
+                row.maintenance,
+            ]
+        )
+    return out.getvalue()
+
+
+def statistics_report(
+    platform: Platform, caller: Caller, *, first: date, last: date, jurisdiction: str | None
+) -> Statistics:
+    """Supervisors see their jurisdiction and those inside it; auditors all, or one."""
+    within = caller.jurisdiction_to_read(jurisdiction, "统计报表")
+    if first > last:
+        raise Invalid("统计期间的起始日期不能晚于截止日期。", "period_invalid")
+    with platform.session() as session:
+        return statistics(
+            session=session,
+            rulesets=platform.rulesets(),
+            jurisdiction=within,
+            first=first,
+            last=last,
+            now=platform.now(),
+        )

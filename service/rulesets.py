@@ -1,0 +1,188 @@
+"""Rulesets (the instruments as data): what each defines, and uploading a successor (or a
+predecessor given its end date). Every authenticated user reads them; administrators upload.
+A running case keeps the ruleset it started with: it is part of the workflow input."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from calendars import BEIJING
+from regulations import Ruleset, RulesetError, Rulesets, load_rulesets
+from regulations.loader import PACKAGED, parse_ruleset_text
+from service.access import Caller
+from service.errors import Conflict, Invalid, NotFound
+from service.platform import Platform
+from service.validation import write_atomically
+from workflows.common import Role
+
+
+class InForceOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: date = Field(alias="from")
+    until: date | None = Field(description="Inclusive; null while no end is set.")
+
+
+class RulesetOut(BaseModel):
+    id: str
+    title: str
+    number: str = Field(description="文号 of the instrument.")
+    level: str
+    jurisdiction: str
+    parent: str | None
+    in_force: InForceOut
+    in_force_text: str
+    status: str = Field(description="Today in Beijing time: in_force, ended or not_yet.")
+    case_prefix: str
+    processes: list[str]
+    origin: str = Field(description="packaged (shipped with Shixian) or uploaded.")
+
+
+class RulesetDetailOut(RulesetOut):
+    plans: dict[str, Any] = Field(
+        description="Per process, the plan its workflow runs: per track the stages, who acts, "
+        "the working days, what happens when time runs out, and the article cited."
+    )
+
+
+def _out(ruleset: Ruleset, today: date) -> dict[str, Any]:
+    spec = ruleset.spec
+    return {
+        "id": spec.id,
+        "title": spec.title,
+        "number": spec.number,
+        "level": spec.level,
+        "jurisdiction": spec.jurisdiction,
+        "parent": spec.parent,
+        "in_force": {"from": spec.in_force.from_, "until": spec.in_force.until},
+        "in_force_text": ruleset.window_text(),
+        "status": ruleset.status_on(today),
+        "case_prefix": spec.case_prefix,
+        "processes": defined_processes(ruleset),
+        "origin": "packaged" if ruleset.source.startswith(str(PACKAGED)) else "uploaded",
+    }
+
+
+def _detail(ruleset: Ruleset, today: date) -> RulesetDetailOut:
+    plans = {}
+    for process in defined_processes(ruleset):
+        plan = ruleset.plan_for(process)
+        plans[process] = TypeAdapter(type(plan)).dump_python(plan, mode="json")
+    return RulesetDetailOut.model_validate({**_out(ruleset, today), "plans": plans})
+
+
+def list_rulesets(platform: Platform, caller: Caller) -> list[RulesetOut]:
+    """Every loaded ruleset, by id, with whether it is in force today (Beijing time)."""
+    today = platform.now().astimezone(BEIJING).date()
+    return [RulesetOut.model_validate(_out(r, today)) for r in platform.rulesets()]
+
+
+def get_ruleset(platform: Platform, caller: Caller, ruleset_id: str) -> RulesetDetailOut:
+    """One ruleset with its stage plans."""
+    ruleset = platform.rulesets().get(ruleset_id)
+    if ruleset is None:
+        raise NotFound(f"规则集“{ruleset_id}”不存在。", "ruleset_not_found")
+    return _detail(ruleset, platform.now().astimezone(BEIJING).date())
+
+
+def upload_ruleset(platform: Platform, caller: Caller, text: str) -> tuple[RulesetDetailOut, bool]:
+    """Add a ruleset from the YAML text of its file (administrators); returns it and whether
+    it replaced one with the same id."""
+    caller.require(Role.ADMIN)
+    if not text.strip():
+        raise Invalid("请求体应为规则集文件的 YAML 文本，当前为空。", "ruleset_invalid")
+    ruleset, _, replaced = save_ruleset(
+        rulesets=platform.rulesets(),
+        directory=platform.settings.data_dir / "regulations",
+        text=text,
+    )
+    return _detail(ruleset, platform.now().astimezone(BEIJING).date()), replaced
+
+
+def save_ruleset(
+    *, rulesets: Rulesets, directory: Path, text: str
+) -> tuple[Ruleset, Rulesets, bool]:
+    """Validate the YAML text of an instrument against the loaded ones, save it as
+    `<directory>/<id>.yaml` and reload. Returns the ruleset, the reloaded set, and whether it
+    replaced one with the same id (e.g. a predecessor given its `in_force.until`).
+
+    A running case keeps the ruleset it started with: it is part of the workflow input."""
+    source = _ruleset_source(text)
+    try:
+        ruleset = parse_ruleset_text(text, source, rulesets)
+    except RulesetError as error:
+        raise Invalid(f"规则集文件无效：{error}", "ruleset_invalid") from error
+    _refuse_clashes(ruleset, rulesets)
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{ruleset.id}.yaml"
+    previous = target.read_text(encoding="utf-8") if target.exists() else None
+    write_atomically(target, text)
+    try:
+        reloaded = load_rulesets(directory)
+    except RulesetError as error:
+        # Another file depended on what this one changed: put the old one back.
+        if previous is None:
+            target.unlink()
+        else:
+            write_atomically(target, previous)
+        raise Invalid(
+            f"规则集保存后无法与其他规则集一同加载：{error}", "ruleset_invalid"
+        ) from error
+    return reloaded.by_id[ruleset.id], reloaded, rulesets.get(ruleset.id) is not None
+
+
+def _ruleset_source(text: str) -> str:
+    """`<id>.yaml` for error messages, if the text says its id; the upload otherwise."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return "上传的规则集"
+    found = raw.get("id") if isinstance(raw, dict) else None
+    if isinstance(found, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]*", found):
+        return f"{found}.yaml"
+    return "上传的规则集"
+
+
+def _refuse_clashes(ruleset: Ruleset, rulesets: Rulesets) -> None:
+    """Case numbers are counted per ruleset, so two rulesets must not share a prefix; and two
+    instruments of one jurisdiction for one process must not be in force on one day: which
+    governs a case would be a matter of chance."""
+    mine = ruleset.spec
+    processes = _defined_processes(ruleset)
+    for other in rulesets:
+        theirs = other.spec
+        if other.id == ruleset.id:
+            continue
+        if theirs.case_prefix == mine.case_prefix:
+            raise Conflict(
+                f"案件编号前缀“{mine.case_prefix}”已由规则集“{other.id}”使用，请另选前缀。",
+                "case_prefix_taken",
+            )
+        if theirs.jurisdiction != mine.jurisdiction:
+            continue
+        if not processes & _defined_processes(other):
+            continue
+        end = date.max
+        if mine.in_force.from_ <= (theirs.in_force.until or end) and theirs.in_force.from_ <= (
+            mine.in_force.until or end
+        ):
+            raise Conflict(
+                f"《{mine.title}》的施行期间（{ruleset.window_text()}）与同一辖区的"
+                f"《{theirs.title}》（{theirs.number}，{other.window_text()}）重叠。"
+                f"请先上传写明 in_force.until 的“{other.id}”，再上传接续的规则集。",
+                "ruleset_overlaps",
+            )
+
+
+def _defined_processes(ruleset: Ruleset) -> set[str]:
+    return {name for name, plan in ruleset.spec.processes if plan is not None}
+
+
+def defined_processes(ruleset: Ruleset) -> list[str]:
+    return sorted(_defined_processes(ruleset))

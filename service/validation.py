@@ -1,0 +1,140 @@
+"""Checks every writer shares: text, identifiers, jurisdiction codes and enumerations, with
+Chinese messages and stable codes; a page of a listing; atomic file writes."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from service.errors import DomainError, Invalid
+from service.labels import ALIASES
+
+T = TypeVar("T")
+
+# Department and resource ids appear in URLs and case parties: letters, digits, . _ -
+# (the catalog entries a case creates are named after it: R-HB419-2026-000001).
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# Dotted jurisdiction codes, outermost first: hubei, hubei.lichuan.
+JURISDICTION_PATTERN = re.compile(r"^[a-z]+(\.[a-z]+)*$")
+
+
+@dataclass
+class Listing(Generic[T]):
+    """One page of a listing, and how many rows the whole listing has."""
+
+    total: int
+    items: list[T]
+
+
+# -- validation ----------------------------------------------------------------------------
+
+
+def clean_text(value: object, name: str, label: str, *, max_length: int, required: bool) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise Invalid(f"{label}应为文字。", f"invalid_{name}")
+    text = value.strip()
+    if required and not text:
+        raise Invalid(f"{label}不能为空。", f"invalid_{name}")
+    if len(text) > max_length:
+        raise Invalid(f"{label}不能超过{max_length}个字符。", f"invalid_{name}")
+    return text
+
+
+def clean_identifier(value: object, name: str, label: str) -> str:
+    text = clean_text(value, name, label, max_length=64, required=True)
+    if not ID_PATTERN.fullmatch(text):
+        raise Invalid(
+            f"{label}“{text}”无效：只能由字母、数字和 . _ - 组成，以字母或数字开头，"
+            "不超过64个字符。",
+            f"invalid_{name}",
+        )
+    return text
+
+
+def clean_jurisdiction(value: object) -> str:
+    text = clean_text(value, "jurisdiction", "辖区代码", max_length=100, required=True)
+    if not JURISDICTION_PATTERN.fullmatch(text):
+        raise Invalid(
+            f"辖区代码“{text}”无效：应为小写拼音，由外到内以点分隔，如 hubei 或 hubei.lichuan。",
+            "invalid_jurisdiction",
+        )
+    return text
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def clean_choice(value: object, enum: type[E], name: str, label: str) -> E:
+    text = value.strip() if isinstance(value, str) else str(value)
+    try:
+        return enum(text)
+    except ValueError:
+        alias = ALIASES.get(enum, {}).get(text)
+        if alias is not None:
+            return alias  # type: ignore[return-value]
+    allowed = "、".join(member.value for member in enum)
+    raise Invalid(f"{label}“{text}”无效，可选：{allowed}。", f"invalid_{name}")
+
+
+def clean_field_names(value: object) -> list[str]:
+    """Field names from a list, or from text separated by semicolons (as in the CSV)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        parts: Iterable[object] = re.split(r"[;；]", value)
+    elif isinstance(value, list | tuple):
+        parts = value
+    else:
+        raise Invalid("字段清单应为文字列表。", "invalid_fields")
+    names: list[str] = []
+    for part in parts:
+        if not isinstance(part, str):
+            raise Invalid("字段清单应为文字列表。", "invalid_fields")
+        if part.strip() and part.strip() not in names:
+            names.append(part.strip())
+    if any(len(name) > 200 for name in names):
+        raise Invalid("字段名称不能超过200个字符。", "invalid_fields")
+    return names
+
+
+def commit_or(session: Session, conflict: DomainError) -> None:
+    """Commit, turning a unique-key race with another request into `conflict`."""
+    try:
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        raise conflict from error
+
+
+def page_of(session: Session, query: SelectOfScalar[T], limit: int, offset: int) -> Listing[T]:
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    return Listing(total=total, items=list(session.exec(query.limit(limit).offset(offset)).all()))
+
+
+def decode_text(data: bytes, what: str) -> str:
+    """UTF-8 (with or without the BOM spreadsheets write), else GB18030 (Excel's 中文 CSV)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise Invalid(f"{what}的编码无法识别，请保存为 UTF-8。", "invalid_encoding")
+
+
+def write_atomically(target: Path, text: str) -> None:
+    # The temporary name does not end in .yaml, so no loader ever reads a half-written file.
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, target)
