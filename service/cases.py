@@ -41,6 +41,7 @@ from service.errors import (
     from_ruleset,
     from_update_failure,
 )
+from service.moments import period_end, period_start
 from service.overdue import overdue_now
 from service.platform import Platform
 from service.submissions import PROCESSES, Process
@@ -393,11 +394,6 @@ async def execute(platform: Platform, case_id: str, update: Any, request: Any) -
 # -- list ----------------------------------------------------------------------------------
 
 
-def in_beijing(moment: datetime) -> datetime:
-    """A filter's time as given; without a zone it means Beijing time, as the API shows."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=BEIJING)
-
-
 def list_cases(
     platform: Platform,
     caller: Caller,
@@ -409,8 +405,8 @@ def list_cases(
     department: str | None = None,
     overdue: bool | None = None,
     due_within: int | None = None,
-    received_from: datetime | None = None,
-    received_to: datetime | None = None,
+    received_from: str | None = None,
+    received_to: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> Page[CaseSummary]:
@@ -434,9 +430,9 @@ def list_cases(
         horizon = deadline(now, due_within, calendar).due if due_within > 0 else now
         query = query.where(CaseRecord.status == "open", col(CaseRecord.due) <= horizon)
     if received_from:
-        query = query.where(CaseRecord.received_at >= in_beijing(received_from))
+        query = query.where(CaseRecord.received_at >= period_start(received_from, "收件起始"))
     if received_to:
-        query = query.where(CaseRecord.received_at < in_beijing(received_to))
+        query = query.where(CaseRecord.received_at < period_end(received_to, "收件截止"))
     with platform.session() as session:
         total = session.exec(select(func.count()).select_from(query.subquery())).one()
         rows = session.exec(

@@ -20,6 +20,10 @@ from service.overdue import on_time_now, overdue_now
 from service.platform import Platform
 from service.views import BeijingTime
 
+# The processes in which one department asks another for something: their applicant is a
+# requester. In the others a department files about its own data.
+REQUESTS = ("sharing_application", "quality_verification", "green_channel", "open_data_objection")
+
 
 class StageCount(BaseModel):
     process: str
@@ -55,7 +59,8 @@ class Dashboard(BaseModel):
         description="Overdue cases per providing department (whoever's stage it is)."
     )
     overdue_by_applicant: list[DepartmentCount] = Field(
-        description="Overdue cases per requesting department."
+        description="Overdue requests per requesting department (a department's own catalog "
+        "update, service change or reclassification is no request)."
     )
     deemed_consents_this_month: int = Field(
         description="Cases closed by deemed consent (视为同意) in the current Beijing month."
@@ -112,7 +117,9 @@ def summarize(
             session, col(CaseRecord.provider_department_id), and_(open_, late)
         ),
         overdue_by_applicant=_per_department(
-            session, col(CaseRecord.applicant_department_id), and_(open_, late)
+            session,
+            col(CaseRecord.applicant_department_id),
+            and_(open_, late, col(CaseRecord.process).in_(REQUESTS)),
         ),
         deemed_consents_this_month=_deemed_consents(session, where, now),
         yearly_maintenance_year=today.year,

@@ -256,13 +256,13 @@ def green_counts_of(record: CaseRecord, state: dict[str, Any], late: bool) -> fr
     return frozenset(counts)
 
 
-def case_list_link(key: str, department_id: str, start: datetime, end: datetime) -> str:
+def case_list_link(key: str, department_id: str, first: date, last: date) -> str:
     """The case list narrowed as far as its filters allow towards the cases behind a count."""
     params = {"process": KEY_PROCESS[key]}
     if department_id:
         params["department"] = department_id
-    params["received_from"] = start.isoformat()
-    params["received_to"] = end.isoformat()
+    params["received_from"] = first.isoformat()
+    params["received_to"] = last.isoformat()
     if key in ("closed", "deemed_consent", "refused", "granted"):
         params["status"] = "closed"
     elif key == "open":
@@ -332,7 +332,7 @@ def statistics(
     done = sum(m.status == "done" for m in maintained.values())
     total.maintenance = f"已完成{done}/{len(maintained)}" if maintained else NOT_BOUND
     for row in (*rows.values(), total):
-        row.links = {key: case_list_link(key, row.department_id, start, end) for key in LABELS}
+        row.links = {key: case_list_link(key, row.department_id, first, last) for key in LABELS}
     return Statistics(
         first=first,
         last=last,

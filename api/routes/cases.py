@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Response
@@ -16,6 +15,11 @@ from service.submissions import PROCESSES
 from service.views import ActionBody, CaseOut, CaseSummary, Page
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+
+PERIOD_BOUND = (
+    "A Beijing date (2026-11-29: the whole day, both ends of a range included) or an instant "
+    "(ISO 8601; without a zone, Beijing time; an instant `received_to` is exclusive)."
+)
 
 
 @router.post("", status_code=201, response_model=CaseOut, responses=ERRORS)
@@ -59,8 +63,8 @@ def list_cases(
     department: Annotated[str | None, Query(description="Requesting or providing.")] = None,
     overdue: bool | None = None,
     due_within: Annotated[int | None, Query(ge=0, le=60, description="Working days.")] = None,
-    received_from: datetime | None = None,
-    received_to: datetime | None = None,
+    received_from: Annotated[str | None, Query(max_length=40, description=PERIOD_BOUND)] = None,
+    received_to: Annotated[str | None, Query(max_length=40, description=PERIOD_BOUND)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page[CaseSummary]:

@@ -28,3 +28,27 @@ async def test_a_body_that_is_not_an_object_is_refused_in_chinese(api):
         "code": "invalid_request",
         "message": "请求内容无效：请求体：应为 JSON 对象",
     }
+
+
+async def test_a_one_day_range_of_dates_includes_that_whole_day(api, clock):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    # Received Monday 2026-11-23 09:00 Beijing.
+    for query, found in (
+        ("received_from=2026-11-23&received_to=2026-11-23", [case["case_id"]]),
+        ("received_to=2026-11-23", [case["case_id"]]),
+        ("received_from=2026-11-23", [case["case_id"]]),
+        ("received_to=2026-11-22", []),
+        ("received_from=2026-11-24", []),
+        # An instant stays an instant: up to, not including, 09:00.
+        ("received_to=2026-11-23T09:00:00%2B08:00", []),
+    ):
+        response = await api.get(f"/api/v1/cases?{query}", headers=auth("auditor"))
+        assert response.status_code == 200, response.text
+        assert [c["case_id"] for c in response.json()["items"]] == found, query
+
+
+async def test_a_bound_that_is_neither_a_date_nor_an_instant_is_refused_in_chinese(api):
+    response = await api.get("/api/v1/cases?received_to=yesterday", headers=auth("auditor"))
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_period"
+    assert "收件截止" in response.json()["message"]

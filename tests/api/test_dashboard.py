@@ -181,3 +181,21 @@ async def test_dashboard_lists_departments_that_have_not_done_this_years_mainten
     hubei = await settled(api, "hubei-supervisor", lambda d: d["overdue"] == 3)
     assert hubei["yearly_maintenance_year"] == 2027
     assert [status for _, status in not_done(hubei)] == ["none"] * 4
+
+
+async def test_a_departments_own_late_catalog_update_is_no_request_it_made(api, clock):
+    # 10 working days from Monday 2026-11-02 ended on 16 November: late when filed.
+    await submit(
+        api,
+        "hebei-provider",
+        process="catalog_update",
+        trigger="law_changed",
+        trigger_date="2026-11-02",
+        description="《数据安全法》修订",
+    )
+    hebei = await dashboard(api, "hebei-supervisor")
+    assert hebei["overdue"] == 1
+    assert hebei["overdue_by_provider"] == [
+        {"department_id": "hebei-police", "name": "河北省公安厅", "count": 1}
+    ]
+    assert hebei["overdue_by_applicant"] == []
