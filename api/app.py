@@ -8,10 +8,11 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from temporalio.client import Client
 
 from api import errors
+from api.deps import known_parameters
 from api.routes import (
     attachments,
     audit,
@@ -80,7 +81,7 @@ def create_app(
         attachments,
     )
     for module in (*routers, notices):
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=[Depends(known_parameters)])
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.access import Caller, authenticate
+from service.errors import Invalid
 from service.platform import Platform
 from workflows.common import Role
 
@@ -45,3 +48,25 @@ def require_admin(caller: CallerDep) -> Caller:
 
 
 AdminDep = Annotated[Caller, Depends(require_admin)]
+
+
+def known_parameters(request: Request) -> None:
+    """Refuse query parameters the route does not take: a misspelt filter
+    (`/authorizations?department=`) must not silently return everything."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    taken = set(_query_names(route.dependant))
+    unknown = sorted(set(request.query_params) - taken)
+    if unknown:
+        allowed = "、".join(sorted(taken)) or "无"
+        raise Invalid(
+            f"不支持的查询参数：{'、'.join(unknown)}；可用参数：{allowed}。", "unknown_parameter"
+        )
+
+
+def _query_names(dependant: Dependant) -> list[str]:
+    names = [param.alias for param in dependant.query_params]
+    for dependency in dependant.dependencies:
+        names += _query_names(dependency)
+    return names

@@ -26,7 +26,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from calendars import BEIJING, ChinaCalendar, Deadline, deadline, end_of_day, working_days_left
-from models import CaseCounter, CaseRecord, CaseSubmission
+from models import CaseCounter, CaseRecord, CaseSubmission, Department
 from regulations import Ruleset
 from service.access import Caller, listed_cases, party_to, readable_case
 from service.errors import (
@@ -191,6 +191,10 @@ def _register(
 
 
 def _withdraw(session: Session, *, submission: CaseSubmission) -> None:
+    """Take back a numbered submission whose workflow was never started."""
+    listed = session.get(CaseRecord, submission.case_id)
+    if listed is not None:
+        session.delete(listed)
     session.delete(session.merge(submission))
     session.commit()
 
@@ -221,6 +225,8 @@ def allocate(
         submission = make(f"{ruleset.spec.case_prefix}-{year}-{counter.last:06d}")
         session.add(counter)
         session.add(submission)
+        # Listed from the moment it is numbered; the workflow's projection takes over.
+        session.add(_listed(submission))
         try:
             session.commit()
             return submission, True
@@ -321,6 +327,27 @@ def _received(submission: CaseSubmission) -> CaseState:
     )
 
 
+def _listed(submission: CaseSubmission) -> CaseRecord:
+    """The case projection's first row: received, before its workflow has recorded anything
+    (the workflow's first record has revision 1 and replaces it)."""
+    state = _received(submission)
+    return CaseRecord(
+        case_id=state.case_id,
+        case_number=state.case_number,
+        process=state.process,
+        ruleset=state.ruleset,
+        jurisdiction=state.jurisdiction,
+        status=state.status.value,
+        stage=state.stage,
+        applicant_department_id=state.parties.applicant,
+        provider_department_id=state.parties.provider,
+        second_provider_department_id=state.parties.second_provider,
+        received_at=state.received_at,
+        revision=0,
+        state=STATE.dump_python(state, mode="json"),
+    )
+
+
 def present(state: CaseState, now: datetime, calendar: ChinaCalendar) -> CaseOut:
     data = STATE.dump_python(state)
     data["deadline"] = _deadline_out(state.deadline, now, calendar) if state.deadline else None
@@ -411,6 +438,11 @@ def list_cases(
     offset: int = 0,
 ) -> Page[CaseSummary]:
     """Cases the caller may read, soonest due first."""
+    if process is not None:
+        process_named(process)
+    if ruleset is not None and platform.rulesets().get(ruleset) is None:
+        known = "、".join(r.id for r in platform.rulesets())
+        raise Invalid(f"规则集“{ruleset[:60]}”不存在；可选：{known}。", "unknown_ruleset")
     now, calendar = platform.now(), platform.calendar()
     late = overdue_now(now)
     query = select(CaseRecord, late).where(listed_cases(caller))
@@ -434,12 +466,19 @@ def list_cases(
     if received_to:
         query = query.where(CaseRecord.received_at < period_end(received_to, "收件截止"))
     with platform.session() as session:
+        if department and session.get(Department, department) is None:
+            raise Invalid(f"部门“{department[:60]}”不存在。", "unknown_department")
         total = session.exec(select(func.count()).select_from(query.subquery())).one()
         rows = session.exec(
             query.order_by(col(CaseRecord.due).is_(None), col(CaseRecord.due), CaseRecord.case_id)
             .limit(limit)
             .offset(offset)
         ).all()
+        names = department_names(
+            session,
+            {r.applicant_department_id for r, _ in rows}
+            | {r.provider_department_id for r, _ in rows},
+        )
     items = [
         CaseSummary(
             case_id=row.case_id,
@@ -451,7 +490,9 @@ def list_cases(
             stage=row.stage,
             outcome=row.outcome,
             applicant_department_id=row.applicant_department_id,
+            applicant_name=names.get(row.applicant_department_id or ""),
             provider_department_id=row.provider_department_id,
+            provider_name=names.get(row.provider_department_id or ""),
             received_at=row.received_at,
             due=row.due,
             last_day=row.last_day,
@@ -464,6 +505,15 @@ def list_cases(
         for row, is_late in rows
     ]
     return Page[CaseSummary](total=total, limit=limit, offset=offset, items=items)
+
+
+def department_names(session: Session, ids: set[str | None]) -> dict[str, str]:
+    """Department id → name, for the ids given."""
+    wanted = [department for department in ids if department]
+    found = session.exec(
+        select(Department.id, Department.name).where(col(Department.id).in_(wanted))
+    ).all()
+    return dict(found)
 
 
 # -- calendar revisions --------------------------------------------------------------------

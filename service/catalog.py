@@ -358,25 +358,24 @@ def readable_diff(change: CatalogChange) -> list[str]:
     return lines
 
 
-def _version_view(session: Session, version: CatalogVersion, with_changes: bool) -> VersionView:
+def _version_view(session: Session, version: CatalogVersion) -> VersionView:
     view = VersionView.model_validate(version, from_attributes=True)
-    if with_changes:
-        changes = session.exec(
-            select(CatalogChange)
-            .where(CatalogChange.version_number == version.number)
-            .order_by(col(CatalogChange.id))
-        ).all()
-        view.changes = [
-            ChangeView(
-                resource_id=c.resource_id,
-                op=c.op,
-                reason=c.reason,
-                before=c.before,
-                after=c.after,
-                diff=readable_diff(c),
-            )
-            for c in changes
-        ]
+    changes = session.exec(
+        select(CatalogChange)
+        .where(CatalogChange.version_number == version.number)
+        .order_by(col(CatalogChange.id))
+    ).all()
+    view.changes = [
+        ChangeView(
+            resource_id=c.resource_id,
+            op=c.op,
+            reason=c.reason,
+            before=c.before,
+            after=c.after,
+            diff=readable_diff(c),
+        )
+        for c in changes
+    ]
     return view
 
 
@@ -388,13 +387,13 @@ def list_versions(
     limit: int = 50,
     offset: int = 0,
 ) -> Listing[VersionView]:
-    """Published catalog versions, newest first."""
+    """Published catalog versions, newest first, each with its changes."""
     query = select(CatalogVersion)
     if department:
         query = query.where(CatalogVersion.department_id == department)
     with platform.session() as session:
         found = page_of(session, query.order_by(col(CatalogVersion.number).desc()), limit, offset)
-        views = [_version_view(session, row, with_changes=False) for row in found.items]
+        views = [_version_view(session, row) for row in found.items]
     return Listing(total=found.total, items=views)
 
 
@@ -404,4 +403,4 @@ def get_version(platform: Platform, caller: Caller, number: int) -> VersionView:
         version = session.get(CatalogVersion, number)
         if version is None:
             raise NotFound(f"目录版本 {number} 不存在。", "version_not_found")
-        return _version_view(session, version, with_changes=True)
+        return _version_view(session, version)

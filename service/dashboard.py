@@ -15,6 +15,7 @@ from calendars import BEIJING, ChinaCalendar, deadline
 from models import CaseRecord, Department
 from regulations import Rulesets
 from service.access import Caller, within_sql
+from service.jurisdictions import check_jurisdiction
 from service.maintenance import MaintenanceRow, maintenance_rows
 from service.overdue import on_time_now, overdue_now
 from service.platform import Platform
@@ -180,6 +181,7 @@ def overview(platform: Platform, caller: Caller, jurisdiction: str | None = None
     """Supervisors see their jurisdiction and those inside it; auditors all, or one."""
     within = caller.jurisdiction_to_read(jurisdiction, "概况")
     with platform.session() as session:
+        check_jurisdiction(session, platform.rulesets(), jurisdiction)
         return summarize(
             session=session,
             rulesets=platform.rulesets(),

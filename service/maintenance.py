@@ -12,20 +12,26 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from anyio import to_thread
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from calendars import BEIJING
 from models import CaseRecord, CaseSubmission, Department, User
 from regulations import Ruleset, Rulesets
 from service.access import Caller, within
 from service.cases import open_platform_case
+from service.errors import Invalid, from_rpc
+from service.jurisdictions import check_jurisdiction
 from service.overdue import overdue_now
 from service.platform import Platform
 from service.submissions import find_department
 from service.submissions.catalog_update import CATALOG_UPDATE
 from service.views import BeijingTime
-from workflows.catalog_update import CatalogUpdateInput, Trigger
+from workflows.catalog_update import CatalogUpdateInput, CatalogUpdateWorkflow, Trigger
 from workflows.common import Actor, DepartmentKind, Parties, Role
 
 PLATFORM_USER = "共享平台（年度目录维护计划）"
@@ -127,6 +133,41 @@ def number_yearly_cases(
     return opened
 
 
+async def open_year(platform: Platform, year: int, received_at: datetime) -> list[str]:
+    """Number and start each bound department's maintenance case of `year`; a second call
+    (a re-fired schedule, a retried activity, an operator) starts none twice."""
+    opened = await to_thread.run_sync(number_yearly_cases, platform, year, received_at)
+    temporal = await platform.temporal()
+    for case_id, start in opened:
+        try:
+            await temporal.start_workflow(
+                CatalogUpdateWorkflow.run,
+                start,
+                id=case_id,
+                task_queue=platform.settings.task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            )
+        except WorkflowAlreadyStartedError:
+            pass  # started by an earlier attempt
+        except RPCError as error:
+            raise from_rpc(error) from error
+    return [case_id for case_id, _ in opened]
+
+
+async def open_yearly_maintenance(platform: Platform, caller: Caller, year: int) -> list[str]:
+    """An administrator opens this year's maintenance (a system installed mid-year, or a
+    schedule that was paused), as the schedule would have on 1 January."""
+    caller.require(Role.ADMIN)
+    now = platform.now()
+    if year != now.astimezone(BEIJING).year:
+        raise Invalid(
+            f"只能开启本年度（{now.astimezone(BEIJING).year}年）的目录全面维护。",
+            "maintenance_year_invalid",
+        )
+    return await open_year(platform, year, now)
+
+
 # -- who has done it ---------------------------------------------------------------------------
 
 
@@ -147,6 +188,7 @@ def yearly_maintenance(
     scope = caller.jurisdiction_to_read(jurisdiction, "年度目录维护情况")
     now = platform.now()
     with platform.session() as session:
+        check_jurisdiction(session, platform.rulesets(), jurisdiction)
         return maintenance_rows(
             session,
             platform.rulesets(),

@@ -30,6 +30,7 @@ from regulations import Rulesets
 from service.access import Caller, within_sql
 from service.audit import beijing, environment
 from service.errors import Invalid
+from service.jurisdictions import check_jurisdiction
 from service.maintenance import MaintenanceRow, maintenance_rows
 from service.overdue import overdue_now
 from service.platform import Platform
@@ -414,6 +415,7 @@ def statistics_report(
     if first > last:
         raise Invalid("统计期间的起始日期不能晚于截止日期。", "period_invalid")
     with platform.session() as session:
+        check_jurisdiction(session, platform.rulesets(), jurisdiction)
         return statistics(
             session=session,
             rulesets=platform.rulesets(),

@@ -88,7 +88,9 @@ class CaseSummary(BaseModel):
     stage: str
     outcome: str | None
     applicant_department_id: str | None
+    applicant_name: str | None = Field(None, description="The requesting department's name.")
     provider_department_id: str | None
+    provider_name: str | None = Field(None, description="The providing department's name.")
     received_at: BeijingTime
     due: BeijingTime | None
     last_day: date | None

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 
-from api.deps import CallerDep, PlatformDep
+from api.deps import AdminDep, CallerDep, PlatformDep
 from api.schemas import ERRORS
 from service import catalog, catalog_updates, maintenance
 from service.catalog import VersionView
@@ -62,3 +63,23 @@ def yearly_maintenance(
     """Each department's yearly full maintenance (hubei 第十一条) of `year`: done, open,
     overdue, or none opened. Departments with an open case or none come first."""
     return maintenance.yearly_maintenance(platform, caller, year=year, jurisdiction=jurisdiction)
+
+
+class OpenMaintenance(BaseModel):
+    year: int = Field(ge=2000, le=2100, description="This Beijing year.")
+
+
+class OpenedMaintenance(BaseModel):
+    year: int
+    case_ids: list[str] = Field(description="One per department the maintenance binds.")
+
+
+@router.post("/api/v1/catalog/maintenance", response_model=OpenedMaintenance, responses=ERRORS)
+async def open_yearly_maintenance(
+    body: OpenMaintenance, platform: PlatformDep, admin: AdminDep
+) -> OpenedMaintenance:
+    """Open this year's yearly full maintenance for every department it binds
+    (administrators), as the schedule does on 1 January: for a system installed mid-year or a
+    paused schedule. Idempotent: a second call opens none again and lists the same cases."""
+    case_ids = await maintenance.open_yearly_maintenance(platform, admin, body.year)
+    return OpenedMaintenance(year=body.year, case_ids=case_ids)

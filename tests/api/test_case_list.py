@@ -17,6 +17,16 @@ async def test_a_time_without_a_zone_in_a_filter_means_beijing_time(api):
     assert after.json()["items"] == []
 
 
+async def test_list_rows_name_the_departments(api):
+    await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    [row] = (await api.get("/api/v1/cases", headers=auth("hubei-supervisor"))).json()["items"]
+    assert (row["applicant_department_id"], row["applicant_name"]) == (
+        "hubei-civil",
+        "湖北省民政厅",
+    )
+    assert (row["provider_department_id"], row["provider_name"]) == ("hubei-police", "湖北省公安厅")
+
+
 async def test_a_body_that_is_not_an_object_is_refused_in_chinese(api):
     response = await api.post(
         "/api/v1/cases",
@@ -52,3 +62,21 @@ async def test_a_bound_that_is_neither_a_date_nor_an_instant_is_refused_in_chine
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_period"
     assert "收件截止" in response.json()["message"]
+
+
+async def test_filters_naming_nothing_known_are_refused_with_the_name(api):
+    for path, code, named in (
+        ("/api/v1/authorizations?department=hubei-civil", "unknown_parameter", "department"),
+        ("/api/v1/cases?proces=sharing_application", "unknown_parameter", "proces"),
+        ("/api/v1/cases?process=bogus", "unknown_process", "bogus"),
+        ("/api/v1/cases?ruleset=hubei-999", "unknown_ruleset", "hubei-999"),
+        ("/api/v1/cases?department=nobody", "unknown_department", "nobody"),
+        ("/api/v1/dashboard?jurisdiction=nowhere", "unknown_jurisdiction", "nowhere"),
+        ("/api/v1/catalog/maintenance?jurisdiction=nowhere", "unknown_jurisdiction", "nowhere"),
+    ):
+        response = await api.get(path, headers=auth("auditor"))
+        assert response.status_code == 422, path
+        assert response.json()["code"] == code, path
+        assert named in response.json()["message"], path
+    known = await api.get("/api/v1/dashboard?jurisdiction=hubei.lichuan", headers=auth("auditor"))
+    assert known.status_code == 200

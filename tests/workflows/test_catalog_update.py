@@ -107,6 +107,8 @@ async def test_hubei_draft_is_published_as_a_version_with_a_readable_diff(
     assert diffs[1].endswith("、曾用名")
     listed = (await api.get("/api/v1/catalog/versions", headers=auth("auditor"))).json()
     assert listed["total"] == 1
+    # The list holds what each version changed, as the version itself does.
+    assert listed["items"][0]["changes"] == version["changes"]
     published = notices(session, case["case_id"], "catalog_published")
     assert {n.recipient_department_id for n in published} == {"hubei-police", "hubei-bigdata"}
     await keep_history(env.client, case, "hubei-catalog-published")
@@ -252,3 +254,38 @@ async def test_yearly_maintenance_opens_one_case_per_department_due_at_year_end(
     assert status["hubei-civil"] == "open"
     assert rows[-1]["department_id"] == "hubei-police"
     await keep_history(env.client, case, "hubei-catalog-yearly-unchanged")
+
+
+async def test_an_administrator_opens_this_years_maintenance_mid_year_once(api, clock):
+    before = await api.get("/api/v1/catalog/maintenance", headers=auth("hubei-supervisor"))
+    assert {row["status"] for row in before.json()} == {"none"}
+    refused = await api.post(
+        "/api/v1/catalog/maintenance", json={"year": 2026}, headers=auth("hubei-supervisor")
+    )
+    assert refused.status_code == 403
+    wrong_year = await api.post(
+        "/api/v1/catalog/maintenance", json={"year": 2025}, headers=auth("admin")
+    )
+    assert (wrong_year.status_code, wrong_year.json()["code"]) == (422, "maintenance_year_invalid")
+
+    opened = await api.post(
+        "/api/v1/catalog/maintenance", json={"year": 2026}, headers=auth("admin")
+    )
+    assert opened.status_code == 200, opened.text
+    case_ids = opened.json()["case_ids"]
+    assert len(case_ids) == 4  # hubei-police, hubei-civil, lichuan-police, lichuan-civil
+    again = await api.post(
+        "/api/v1/catalog/maintenance", json={"year": 2026}, headers=auth("admin")
+    )
+    assert again.json()["case_ids"] == case_ids
+
+    rows = (await api.get("/api/v1/catalog/maintenance", headers=auth("hubei-supervisor"))).json()
+    assert {row["department_id"]: row["status"] for row in rows} == {
+        "hubei-police": "open",
+        "hubei-civil": "open",
+        "lichuan-police": "open",
+        "lichuan-civil": "open",
+    }
+    police = next(row["case_id"] for row in rows if row["department_id"] == "hubei-police")
+    case = await view(api, "hubei-provider", {"case_id": police})
+    assert case["deadline"]["due"] == "2027-01-01T00:00:00+08:00"
