@@ -425,7 +425,6 @@ class CaseWorkflow(Generic[InputT]):
         )
 
     async def _mark_overdue(self, deadline: PlannedDeadline, **extra: str) -> None:
-        self.state.overdue = True
         self._event("overdue", None, due=deadline.due.isoformat(), cite=deadline.cite, **extra)
         await self._notify(
             "overdue",
@@ -438,6 +437,8 @@ class CaseWorkflow(Generic[InputT]):
             cite=deadline.cite,
             **extra,
         )
+        # Shown overdue once those who must act are told (a query may come in between).
+        self.state.overdue = True
         await self._record()
 
     async def _replan_open_deadlines(self, request: ReplanInput) -> None:
