@@ -28,7 +28,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from api.deps import ROLE_NAMES, Caller, hash_token
+from api.deps import Caller, hash_token
 from api.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from calendars import CalendarFileError, ChinaCalendar, YearSchedule, load_calendar
 from calendars import parse_year_text as parse_calendar_year
@@ -37,7 +37,17 @@ from models import ApiToken, Authorization, CatalogResource, Department, Notice,
 from models.reference import utcnow
 from regulations import Ruleset, RulesetError, Rulesets, load_rulesets
 from regulations.loader import parse_ruleset_text
-from workflows.common import DepartmentKind, OpenType, Role, ShareType
+from workflows.common import (
+    DEPARTMENT_KIND_LABELS,
+    OPEN_TYPE_LABELS,
+    RESOURCE_STATUS_LABELS,
+    ROLE_LABELS,
+    SHARE_TYPE_LABELS,
+    DepartmentKind,
+    OpenType,
+    Role,
+    ShareType,
+)
 
 T = TypeVar("T")
 
@@ -46,30 +56,13 @@ T = TypeVar("T")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # Dotted jurisdiction codes, outermost first: hubei, hubei.lichuan.
 JURISDICTION_PATTERN = re.compile(r"^[a-z]+(\.[a-z]+)*$")
-RESOURCE_STATUSES = {"active": "有效", "suspended": "暂停", "retired": "停用"}
-
-KIND_NAMES = {
-    DepartmentKind.ORDINARY: "普通部门",
-    DepartmentKind.COMPETENT_AUTHORITY: "政务数据主管部门",
-    DepartmentKind.SERVICE_CENTRE: "服务中心",
-}
-SHARE_TYPE_NAMES = {
-    ShareType.UNCONDITIONAL: "无条件共享",
-    ShareType.CONDITIONAL: "有条件共享",
-    ShareType.NOT_SHARED: "不予共享",
-}
-OPEN_TYPE_NAMES = {
-    OpenType.UNCONDITIONAL: "无条件开放",
-    OpenType.CONDITIONAL: "有条件开放",
-    OpenType.NOT_OPEN: "不予开放",
-}
 # Chinese labels accepted wherever the English value is, for catalogs kept in spreadsheets.
 ALIASES: dict[type[StrEnum], dict[str, StrEnum]] = {
-    DepartmentKind: {name: kind for kind, name in KIND_NAMES.items()},
-    Role: {name: role for role, name in ROLE_NAMES.items()},
-    ShareType: {name: share for share, name in SHARE_TYPE_NAMES.items()},
+    DepartmentKind: {name: kind for kind, name in DEPARTMENT_KIND_LABELS.items()},
+    Role: {name: role for role, name in ROLE_LABELS.items()},
+    ShareType: {name: share for share, name in SHARE_TYPE_LABELS.items()},
     OpenType: {
-        **{name: kind for kind, name in OPEN_TYPE_NAMES.items()},
+        **{name: kind for kind, name in OPEN_TYPE_LABELS.items()},
         "依申请开放": OpenType.CONDITIONAL,
     },
 }
@@ -248,7 +241,7 @@ def create_user(
         if department is None:
             raise Invalid(f"部门“{department_id}”不存在。", "department_not_found")
     if user_role in NEEDS_DEPARTMENT and department is None:
-        raise Invalid(f"{ROLE_NAMES[user_role]}必须属于一个部门。", "department_required")
+        raise Invalid(f"{ROLE_LABELS[user_role]}必须属于一个部门。", "department_required")
     if (
         user_role is Role.SUPERVISOR
         and department is not None
@@ -256,7 +249,7 @@ def create_user(
     ):
         raise Invalid(
             f"监管人员须属于政务数据主管部门或服务中心；“{department.name}”是"
-            f"{KIND_NAMES[DepartmentKind(department.kind)]}。",
+            f"{DEPARTMENT_KIND_LABELS[DepartmentKind(department.kind)]}。",
             "supervisor_department_kind",
         )
     user = User(name=user_name, role=user_role, department_id=department.id if department else None)
@@ -393,8 +386,8 @@ def _provider(session: Session, value: object) -> str:
 
 def _status(value: object) -> str:
     status = str(value).strip() if value is not None else ""
-    if status not in RESOURCE_STATUSES:
-        labels = "、".join(f"{key}（{name}）" for key, name in RESOURCE_STATUSES.items())
+    if status not in RESOURCE_STATUS_LABELS:
+        labels = "、".join(f"{key}（{name}）" for key, name in RESOURCE_STATUS_LABELS.items())
         raise Invalid(f"资源状态“{status}”无效，可选：{labels}。", "invalid_status")
     return status
 

@@ -17,7 +17,7 @@ from models import ApiToken, Department, User
 from models.db import engine_for
 from regulations import Rulesets
 from shixian.settings import Settings
-from workflows.common import Actor, Role
+from workflows.common import ROLE_LABELS, Actor, Role
 
 
 def get_settings(request: Request) -> Settings:
@@ -100,7 +100,7 @@ class Caller:
 
     def require(self, *roles: Role) -> None:
         if self.role not in roles:
-            names = "、".join(ROLE_NAMES[r] for r in roles)
+            names = "、".join(ROLE_LABELS[r] for r in roles)
             raise Forbidden(f"此操作仅限{names}。", "role_not_allowed")
 
     def jurisdiction_to_read(self, requested: str | None, what: str) -> str | None:
@@ -124,15 +124,6 @@ class Caller:
         """A supervisor oversees their department's jurisdiction and every one inside it."""
         own = self.jurisdiction
         return own is not None and (jurisdiction == own or jurisdiction.startswith(own + "."))
-
-
-ROLE_NAMES = {
-    Role.CASEWORKER: "经办人",
-    Role.SUPERVISOR: "监管人员",
-    Role.AUDITOR: "审计人员",
-    Role.ADMIN: "系统管理员",
-    Role.PUBLIC: "社会公众",
-}
 
 
 def get_caller(

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from api.deps import Caller
 from models import Department
 from regulations import Ruleset
-from workflows.common import DepartmentKind, Parties, Party, Role, StagePlan
+from workflows.common import PARTY_LABELS, DepartmentKind, Parties, Role, StagePlan
 
 
 @dataclass(frozen=True)
@@ -77,14 +77,6 @@ def parties_for(
                 "party_missing",
             )
     return parties
-
-
-PARTY_LABELS = {
-    Party.APPLICANT: "申请部门",
-    Party.PROVIDER: "数据提供部门",
-    Party.AUTHORITY: "政务数据主管部门",
-    Party.SERVICE_CENTRE: "服务中心",
-}
 
 
 def registry() -> dict[str, Process]:

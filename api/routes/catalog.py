@@ -19,14 +19,14 @@ from api.deps import AdminDep, CallerDep, SessionDep
 from api.errors import Invalid
 from api.schemas import ERRORS, BeijingTime, Page, enum_schema
 from models import CatalogResource
-from workflows.common import OpenType, ShareType
+from workflows.common import OpenType, ResourceStatus, ShareType
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
 MAX_UPLOAD = 10 * 1024 * 1024
 SHARE_TYPES = enum_schema([s.value for s in ShareType])
 OPEN_TYPES = enum_schema([o.value for o in OpenType])
-STATUSES = enum_schema(list(crud.RESOURCE_STATUSES))
+STATUSES = enum_schema([s.value for s in ResourceStatus])
 EXAMPLE_CSV = (
     "id,name,provider_id,share_type,open_type,legal_basis,conditions,fields,update_cycle\n"
     "hubei-health-birth,出生医学证明信息,hubei-health,conditional,not_open,"

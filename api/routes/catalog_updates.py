@@ -27,7 +27,12 @@ from calendars import BEIJING
 from models import CaseRecord, CaseSubmission, CatalogChange, CatalogVersion, Department
 from regulations import Rulesets
 from workflows.catalog_update import CatalogUpdateWorkflow, EditDraftInput
-from workflows.common import Role
+from workflows.common import (
+    OPEN_TYPE_LABELS,
+    RESOURCE_STATUS_LABELS,
+    SHARE_TYPE_LABELS,
+    Role,
+)
 
 router = APIRouter(tags=["catalog updates"])
 
@@ -92,17 +97,9 @@ FIELD_NAMES = {
     "status": "状态",
 }
 VALUE_NAMES = {
-    "share_type": {
-        "unconditional": "无条件共享",
-        "conditional": "有条件共享",
-        "not_shared": "不予共享",
-    },
-    "open_type": {
-        "unconditional": "无条件开放",
-        "conditional": "有条件开放",
-        "not_open": "不予开放",
-    },
-    "status": {"active": "正常", "suspended": "暂停开放", "retired": "已停用"},
+    "share_type": SHARE_TYPE_LABELS,
+    "open_type": OPEN_TYPE_LABELS,
+    "status": RESOURCE_STATUS_LABELS,
 }
 
 
