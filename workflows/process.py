@@ -67,8 +67,8 @@ class Action:
         choice = next((c for c in self.decisions if c.value == payload.decision), None)
         if choice is None:
             *others, last = [f"{c.value}（{c.label}）" for c in self.decisions]
-            allowed = f"{'、'.join(others)}或{last}" if others else last
-            return f"{self.decision_label or '决定'}（decision）须为{allowed}。"
+            allowed = f"{'、'.join(others)}或 {last}" if others else last
+            return f"{self.decision_label or '决定'}（decision）须为 {allowed}。"
         if choice.reason and not payload.reason.strip():
             return choice.reason
         if choice.note and not payload.note.strip():
