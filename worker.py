@@ -32,25 +32,10 @@ from models.db import migrate
 from shixian.schedules import ensure_schedules
 from shixian.settings import Settings, get_settings
 from shixian.temporal import connect
-from workflows.catalog_update import CatalogUpdateWorkflow
-from workflows.emergency_reclassification import EmergencyReclassificationWorkflow
-from workflows.green_channel import GreenChannelWorkflow
-from workflows.open_data_objection import OpenDataObjectionWorkflow
-from workflows.quality_verification import QualityVerificationWorkflow
-from workflows.service_change import ServiceChangeWorkflow
-from workflows.sharing_application import SharingApplicationWorkflow
+from workflows.registry import CASE_WORKFLOWS
 from workflows.yearly_maintenance import YearlyMaintenanceWorkflow
 
-WORKFLOWS = [
-    SharingApplicationWorkflow,
-    OpenDataObjectionWorkflow,
-    CatalogUpdateWorkflow,
-    YearlyMaintenanceWorkflow,
-    GreenChannelWorkflow,
-    ServiceChangeWorkflow,
-    EmergencyReclassificationWorkflow,
-    QualityVerificationWorkflow,
-]
+WORKFLOWS = [*CASE_WORKFLOWS, YearlyMaintenanceWorkflow]
 ACTIVITIES: list[Callable[..., Any]] = [
     plan_deadline,
     send_notice,

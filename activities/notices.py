@@ -19,16 +19,6 @@ from models import Department, Notice, User
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 BEIJING = ZoneInfo("Asia/Shanghai")
 
-PROCESS_NAMES = {
-    "sharing_application": "共享申请",
-    "quality_verification": "数据质量校核",
-    "catalog_update": "目录更新",
-    "open_data_objection": "开放数据异议",
-    "green_channel": "绿色通道需求",
-    "service_change": "共享告知",
-    "emergency_reclassification": "突发公共事件共享属性临时调整",
-}
-
 
 def end_of_day(due_iso: str) -> str:
     """A due instant (00:00 of the next day) as the law says it: 24时 of the last day."""
@@ -58,8 +48,11 @@ class SendNoticeInput:
 
 def render_notice(kind: str, context: dict[str, str]) -> tuple[str, str]:
     """Title (the template's first line) and body."""
+    # Imported here: the workflow modules the titles are declared in import this module.
+    from workflows.registry import PROCESS_TITLES
+
     text = environment.get_template(f"notices/{kind}.txt").render(
-        process_name=PROCESS_NAMES.get(context.get("process", ""), ""), **context
+        process_name=PROCESS_TITLES.get(context.get("process", ""), ""), **context
     )
     title, _, body = text.partition("\n")
     return title.strip(), body.strip() + "\n"

@@ -1,8 +1,13 @@
-"""Reading ruleset files into validated rulesets and the plans workflows run on."""
+"""Reading ruleset files into validated rulesets and the plans workflows run on.
+
+Each process's workflow module declares its stages and how a time limit of each may lapse
+(workflows/process.py); a ruleset that names a stage its process does not have, or a lapse the
+stage cannot run, is refused here, naming the file and the field, so that no running case meets
+it at its deadline."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -11,14 +16,25 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from workflows.catalog_update import CatalogUpdatePlan, Trigger
+from workflows.catalog_update import CATALOG_UPDATE, CatalogUpdatePlan, Trigger
 from workflows.common import Basis, Lapse, Party, StagePlan, TimeLimit
 from workflows.emergency_reclassification import EmergencyReclassificationPlan
-from workflows.green_channel import GreenChannelPlan, ProvisionPlan
-from workflows.open_data_objection import OpenDataObjectionPlan
-from workflows.quality_verification import ExtensionPlan, QualityVerificationPlan
-from workflows.service_change import ServiceChangePlan
-from workflows.sharing_application import SharingApplicationPlan, Track, TrackPlan
+from workflows.green_channel import GREEN_CHANNEL, GreenChannelPlan, ProvisionPlan
+from workflows.open_data_objection import OPEN_DATA_OBJECTION, OpenDataObjectionPlan
+from workflows.process import Process
+from workflows.quality_verification import (
+    QUALITY_VERIFICATION,
+    ExtensionPlan,
+    QualityVerificationPlan,
+)
+from workflows.service_change import SERVICE_CHANGE, ServiceChangePlan
+from workflows.sharing_application import (
+    SHARING_APPLICATION,
+    TRACK_STAGES,
+    SharingApplicationPlan,
+    Track,
+    TrackPlan,
+)
 
 PACKAGED = Path(__file__).resolve().parent / "data"
 
@@ -164,18 +180,6 @@ class RulesetSpec(_Spec):
     processes: ProcessesSpec
 
 
-STAGE_KINDS = {"review", "provider_review", "authority_provide", "refused", "coordination"}
-OBJECTION_STAGES = {"provider_assessment", "verification"}
-CATALOG_STAGES = {"department_update", "extension_review", "authority_review", "rework"}
-VERIFICATION_STAGES = {
-    "forwarding",
-    "verification",
-    "joint_verification",
-    "dispute_period",
-    "dispute_review",
-}
-
-
 @dataclass(frozen=True)
 class Ruleset:
     spec: RulesetSpec
@@ -318,7 +322,18 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
             raise fail(field, f"unknown instrument {instrument!r}")
         return f"《{source.title}》{article}"
 
-    def limit(item: LimitSpec, field: str) -> TimeLimit:
+    def limit(item: LimitSpec, field: str, process: Process, *stages: str) -> TimeLimit:
+        """A time limit of `stages` (each must be able to run its lapse)."""
+        for name in stages:
+            declared = process.stage(name)
+            lapses = declared.lapses if declared else ()
+            if item.on_timeout not in lapses:
+                can = ", ".join(lapse.value for lapse in lapses) or "none: it takes no time limit"
+                raise fail(
+                    f"{field}.on_timeout",
+                    f"a time limit of {process.name}'s stage {name!r} cannot lapse "
+                    f"{item.on_timeout.value!r}; it can: {can}",
+                )
         text = (
             item.article
             if item.basis is Basis.TARGET
@@ -327,12 +342,27 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
         return TimeLimit(item.working_days, item.on_timeout, text, item.basis)
 
     def stage(
-        item: StageSpec, field: str, kind: str | None = None, kinds: set[str] = STAGE_KINDS
+        item: StageSpec,
+        field: str,
+        process: Process,
+        name: str | None = None,
+        names: Collection[str] = (),
     ) -> StagePlan:
-        name = kind or item.stage or ""
-        if name not in kinds:
-            raise fail(f"{field}.stage", f"unknown stage {name!r}; one of {sorted(kinds)}")
-        limits = tuple(limit(x, f"{field}.time_limits.{i}") for i, x in enumerate(item.time_limits))
+        """The stage at `field`: the stage `name` where the field decides it, else the one the
+        file names, among `names`."""
+        if name is not None and item.stage not in (None, name):
+            raise fail(f"{field}.stage", f"this is the {name!r} stage, not {item.stage!r}")
+        name = name or item.stage or ""
+        allowed = names or [s.name for s in process.stages]
+        if name not in allowed:
+            raise fail(
+                f"{field}.stage",
+                f"{process.name} has no stage {name!r} here; one of {sorted(allowed)}",
+            )
+        limits = tuple(
+            limit(x, f"{field}.time_limits.{i}", process, name)
+            for i, x in enumerate(item.time_limits)
+        )
         if [x.working_days for x in limits] != sorted(x.working_days for x in limits):
             raise fail(f"{field}.time_limits", "escalating limits must be in increasing order")
         return StagePlan(name, item.actor, cite(item.article, item.instrument, field), limits)
@@ -344,7 +374,12 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
             tracks={
                 track: TrackPlan(
                     stages=tuple(
-                        stage(x, f"{base}.tracks.{track}.stages.{i}")
+                        stage(
+                            x,
+                            f"{base}.tracks.{track}.stages.{i}",
+                            SHARING_APPLICATION,
+                            names=TRACK_STAGES,
+                        )
                         for i, x in enumerate(t.stages)
                     ),
                     cite=cite(t.article, None, f"{base}.tracks.{track}"),
@@ -354,8 +389,12 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
             not_shared_cite=cite(s.not_shared.article, None, f"{base}.not_shared"),
             refusal_cite=cite(s.refusal.article, None, f"{base}.refusal"),
             refusal_needs_legal_basis=s.refusal.needs_legal_basis,
-            refused=stage(s.refused, f"{base}.refused", "refused") if s.refused else None,
-            coordination=stage(s.coordination, f"{base}.coordination", "coordination")
+            refused=stage(s.refused, f"{base}.refused", SHARING_APPLICATION, "refused")
+            if s.refused
+            else None,
+            coordination=stage(
+                s.coordination, f"{base}.coordination", SHARING_APPLICATION, "coordination"
+            )
             if s.coordination
             else None,
         )
@@ -364,10 +403,10 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
         base = "processes.open_data_objection"
         objection = OpenDataObjectionPlan(
             assessment=stage(
-                o.assessment, f"{base}.assessment", "provider_assessment", OBJECTION_STAGES
+                o.assessment, f"{base}.assessment", OPEN_DATA_OBJECTION, "provider_assessment"
             ),
             verification=stage(
-                o.verification, f"{base}.verification", "verification", OBJECTION_STAGES
+                o.verification, f"{base}.verification", OPEN_DATA_OBJECTION, "verification"
             ),
             cite=cite(o.article, o.instrument, base),
         )
@@ -380,8 +419,11 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
 
         def provision(item: ProvisionSpec, field: str) -> ProvisionPlan:
             article = cite(item.article, None, field)
-            feedback = limit(item.feedback, f"{field}.feedback")
-            delivery = limit(item.delivery, f"{field}.delivery")
+            # The feedback stage runs both periods: delivering at once is also an answer.
+            feedback = limit(item.feedback, f"{field}.feedback", GREEN_CHANNEL, "feedback")
+            delivery = limit(
+                item.delivery, f"{field}.delivery", GREEN_CHANNEL, "feedback", "delivery"
+            )
             if feedback.working_days > delivery.working_days:
                 raise fail(field, "the feedback period cannot be longer than the delivery one")
             return ProvisionPlan(
@@ -391,7 +433,7 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
             )
 
         green = GreenChannelPlan(
-            review=stage(g.review, f"{base}.review", "green_review", {"green_review"}),
+            review=stage(g.review, f"{base}.review", GREEN_CHANNEL, "green_review"),
             green=provision(g.green, f"{base}.green"),
             ordinary=provision(g.ordinary, f"{base}.ordinary"),
             cite=cite(g.article, None, base),
@@ -401,7 +443,9 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
         base = "processes.service_change"
         article = cite(n.article, None, base)
         service_change = ServiceChangePlan(
-            notice_period=limit(n.notice_period, f"{base}.notice_period"),
+            notice_period=limit(
+                n.notice_period, f"{base}.notice_period", SERVICE_CHANGE, "notice_period"
+            ),
             announced=StagePlan("announced", Party.PROVIDER, article),
             cite=article,
         )
@@ -416,7 +460,7 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
         base = "processes.quality_verification"
 
         def verification_stage(item: StageSpec, name: str) -> StagePlan:
-            return stage(item, f"{base}.{name}", name, VERIFICATION_STAGES)
+            return stage(item, f"{base}.{name}", QUALITY_VERIFICATION, name)
 
         extension = (
             ExtensionPlan(
@@ -455,16 +499,16 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
 def _catalog_update(
     c: CatalogUpdateSpec,
     stage: Callable[..., StagePlan],
-    limit: Callable[[LimitSpec, str], TimeLimit],
+    limit: Callable[..., TimeLimit],
     cite: Callable[[str, str | None, str], str],
     fail: Callable[[str, str], RulesetError],
 ) -> CatalogUpdatePlan:
     base = "processes.catalog_update"
 
     def optional(item: StageSpec | None, name: str, kind: str) -> StagePlan | None:
-        return stage(item, f"{base}.{name}", kind, CATALOG_STAGES) if item else None
+        return stage(item, f"{base}.{name}", CATALOG_UPDATE, kind) if item else None
 
-    update = stage(c.update, f"{base}.update", "department_update", CATALOG_STAGES)
+    update = stage(c.update, f"{base}.update", CATALOG_UPDATE, "department_update")
     if c.extension is not None and (len(update.time_limits) != 1 or c.extension_review is None):
         raise fail(f"{base}.extension", "needs extension_review and exactly one limit in update")
     if c.review is not None and c.rework_rounds and c.rework is None:
@@ -476,7 +520,10 @@ def _catalog_update(
             trigger.value: cite(t.article, t.instrument, f"{base}.triggers.{trigger}")
             for trigger, t in c.triggers.items()
         },
-        extension=limit(c.extension, f"{base}.extension") if c.extension else None,
+        # An extended limit is the department's.
+        extension=limit(c.extension, f"{base}.extension", CATALOG_UPDATE, "department_update")
+        if c.extension
+        else None,
         extension_review=optional(c.extension_review, "extension_review", "extension_review"),
         review=optional(c.review, "review", "authority_review"),
         rework=optional(c.rework, "rework", "rework"),

@@ -35,8 +35,7 @@ from models import (
     User,
 )
 from service.errors import Forbidden, NotFound, Unauthorized
-from service.labels import ROLE_NAMES
-from workflows.common import Actor, Role
+from workflows.common import ROLE_LABELS, Actor, Role
 
 
 def hash_token(token: str) -> str:
@@ -79,7 +78,7 @@ class Caller:
 
     def require(self, *roles: Role) -> None:
         if self.role not in roles:
-            names = "、".join(ROLE_NAMES[r] for r in roles)
+            names = "、".join(ROLE_LABELS[r] for r in roles)
             raise Forbidden(f"此操作仅限{names}。", "role_not_allowed")
 
     def oversees(self, jurisdiction: str) -> bool:

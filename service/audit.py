@@ -26,11 +26,19 @@ from regulations import Rulesets
 from service.access import Caller, auditable_case
 from service.cases import case_state
 from service.errors import from_rpc
-from service.labels import ROLE_NAMES, detail_name, detail_value, label
+from service.labels import detail_name, detail_value, label
 from service.platform import Platform
 from service.submissions import PROCESSES
 from shixian.replay import ReplayOutcome, replay
-from workflows.common import CaseEvent, CaseState, PlannedDeadline
+from workflows.common import (
+    LAPSE_LABELS,
+    PARTY_LABELS,
+    ROLE_LABELS,
+    CaseEvent,
+    CaseState,
+    Party,
+    PlannedDeadline,
+)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -71,8 +79,6 @@ async def replay_case(platform: Platform, caller: Caller, case_id: str) -> Repla
 
 
 # -- the timeline --------------------------------------------------------------------------
-
-LAPSE_LABELS = {"deemed_consent": "视为同意", "overdue": "逾期并通报", "close": "办结"}
 
 
 def beijing(moment: datetime) -> str:
@@ -182,14 +188,9 @@ def compose_timeline(
     ruleset = rulesets.get(state.ruleset)
     process = PROCESSES.get(state.process)
     parties = [
-        (label, names.get(department, department))
-        for label, department in (
-            ("申请部门", state.parties.applicant),
-            ("数据提供部门", state.parties.provider),
-            ("政务数据主管部门", state.parties.authority),
-            ("服务中心", state.parties.service_centre),
-        )
-        if department
+        (PARTY_LABELS[party], names.get(department, department))
+        for party in Party
+        if (department := state.parties.department_of(party))
     ]
     status = "办理中" if state.status == "open" else "已办结"
     if state.outcome:
@@ -317,7 +318,7 @@ def _who(event: CaseEvent, names: dict[str | None, str]) -> str:
     if actor is None:
         return "" if event.kind == "received" else "系统"
     department = names.get(actor.department_id, actor.department_id or "")
-    parts = [actor.name or f"用户{actor.user_id}", department, ROLE_NAMES.get(actor.role, "")]
+    parts = [actor.name or f"用户{actor.user_id}", department, ROLE_LABELS.get(actor.role, "")]
     return " · ".join(part for part in parts if part)
 
 

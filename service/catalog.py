@@ -16,7 +16,6 @@ from models import CatalogChange, CatalogResource, CatalogVersion, Department
 from models.reference import utcnow
 from service.access import Caller
 from service.errors import Conflict, DomainError, Invalid, NotFound
-from service.labels import OPEN_TYPE_NAMES, RESOURCE_STATUSES, SHARE_TYPE_NAMES
 from service.platform import Platform
 from service.validation import (
     Listing,
@@ -28,7 +27,14 @@ from service.validation import (
     page_of,
 )
 from service.views import BeijingTime
-from workflows.common import OpenType, Role, ShareType
+from workflows.common import (
+    OPEN_TYPE_LABELS,
+    RESOURCE_STATUS_LABELS,
+    SHARE_TYPE_LABELS,
+    OpenType,
+    Role,
+    ShareType,
+)
 
 # -- the catalog ---------------------------------------------------------------------------
 
@@ -89,8 +95,8 @@ def _provider(session: Session, value: object) -> str:
 
 def _status(value: object) -> str:
     status = str(value).strip() if value is not None else ""
-    if status not in RESOURCE_STATUSES:
-        labels = "、".join(f"{key}（{name}）" for key, name in RESOURCE_STATUSES.items())
+    if status not in RESOURCE_STATUS_LABELS:
+        labels = "、".join(f"{key}（{name}）" for key, name in RESOURCE_STATUS_LABELS.items())
         raise Invalid(f"资源状态“{status}”无效，可选：{labels}。", "invalid_status")
     return status
 
@@ -329,9 +335,9 @@ FIELD_NAMES = {
     "status": "状态",
 }
 VALUE_NAMES: dict[str, Mapping[Any, str]] = {
-    "share_type": SHARE_TYPE_NAMES,
-    "open_type": OPEN_TYPE_NAMES,
-    "status": RESOURCE_STATUSES,
+    "share_type": SHARE_TYPE_LABELS,
+    "open_type": OPEN_TYPE_LABELS,
+    "status": RESOURCE_STATUS_LABELS,
 }
 
 

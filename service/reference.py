@@ -15,7 +15,6 @@ from models import ApiToken, Department, User
 from models.reference import utcnow
 from service.access import Caller, hash_token, within_sql
 from service.errors import Conflict, Invalid, NotFound
-from service.labels import KIND_NAMES, ROLE_NAMES
 from service.platform import Platform
 from service.validation import (
     Listing,
@@ -26,7 +25,7 @@ from service.validation import (
     commit_or,
     page_of,
 )
-from workflows.common import DepartmentKind, Role
+from workflows.common import DEPARTMENT_KIND_LABELS, ROLE_LABELS, DepartmentKind, Role
 
 # -- departments ---------------------------------------------------------------------------
 
@@ -119,7 +118,7 @@ def create_user(
             if department is None:
                 raise Invalid(f"部门“{department_id}”不存在。", "department_not_found")
         if user_role in NEEDS_DEPARTMENT and department is None:
-            raise Invalid(f"{ROLE_NAMES[user_role]}必须属于一个部门。", "department_required")
+            raise Invalid(f"{ROLE_LABELS[user_role]}必须属于一个部门。", "department_required")
         if (
             user_role is Role.SUPERVISOR
             and department is not None
@@ -127,7 +126,7 @@ def create_user(
         ):
             raise Invalid(
                 f"监管人员须属于政务数据主管部门或服务中心；“{department.name}”是"
-                f"{KIND_NAMES[DepartmentKind(department.kind)]}。",
+                f"{DEPARTMENT_KIND_LABELS[DepartmentKind(department.kind)]}。",
                 "supervisor_department_kind",
             )
         user = User(

@@ -17,9 +17,29 @@ from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from service.errors import DomainError, Invalid
-from service.labels import ALIASES
+from workflows.common import (
+    DEPARTMENT_KIND_LABELS,
+    OPEN_TYPE_LABELS,
+    ROLE_LABELS,
+    SHARE_TYPE_LABELS,
+    DepartmentKind,
+    OpenType,
+    Role,
+    ShareType,
+)
 
 T = TypeVar("T")
+
+# Chinese labels accepted wherever the English value is, for catalogs kept in spreadsheets.
+ALIASES: dict[type[StrEnum], dict[str, StrEnum]] = {
+    DepartmentKind: {name: kind for kind, name in DEPARTMENT_KIND_LABELS.items()},
+    Role: {name: role for role, name in ROLE_LABELS.items()},
+    ShareType: {name: share for share, name in SHARE_TYPE_LABELS.items()},
+    OpenType: {
+        **{name: kind for kind, name in OPEN_TYPE_LABELS.items()},
+        "依申请开放": OpenType.CONDITIONAL,
+    },
+}
 
 # Department and resource ids appear in URLs and case parties: letters, digits, . _ -
 # (the catalog entries a case creates are named after it: R-HB419-2026-000001).

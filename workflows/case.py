@@ -1,19 +1,21 @@
 """What every case workflow shares: the case clock, waiting for an action against working-day
 limits, reminders, re-planning after a calendar revision, and the validation of actions.
 
-A process workflow subclasses `CaseWorkflow`, says which actions each of its stages allows, and
-drives its stages with `await_decision`. Updates only hand a decision to the main loop, which
-applies it; so every effect happens in one place, in order, and an update returns the state
-after its effects.
+A process workflow subclasses `CaseWorkflow`, names the declaration of its process
+(workflows/process.py: stages, actions, their rules and labels), and drives its stages with
+`await_decision` or `await_action`. Each declared action is an update of the class, whose
+validator refuses the wrong stage, actor or payload. Updates only hand a decision to the main
+loop, which applies it; so every effect happens in one place, in order, and an update returns
+the state after its effects.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -22,6 +24,8 @@ from temporalio.exceptions import ApplicationError
 from workflows.common import (
     FORBIDDEN,
     INVALID,
+    PARTY_LABELS,
+    ROLE_LABELS,
     WRONG_STAGE,
     ActionInput,
     Actor,
@@ -37,6 +41,7 @@ from workflows.common import (
     StateQuery,
     Status,
 )
+from workflows.process import Process
 
 with workflow.unsafe.imports_passed_through():
     from activities.deadlines import PlanDeadlineInput, plan_deadline
@@ -58,11 +63,9 @@ def effect(activity: Callable[[ParamT], ReturnT], arg: ParamT) -> Awaitable[Retu
     )
 
 
-def action(name: str) -> Any:
-    """A process's action `name`: a Temporal update of that name whose validator refuses the
-    wrong actor, stage or payload, and whose handler hands the decision to the main loop.
-
-    In a workflow class: `approve = action("approve")`; the API refers to the attribute."""
+def action_update(name: str) -> Any:
+    """The Temporal update of the declared action `name`: its validator refuses the wrong
+    actor, stage or payload; its handler hands the decision to the main loop."""
 
     # `self` unannotated: that is how the SDK tells a method's own argument from the update's.
     async def handler(self, request: ActionInput) -> CaseState:
@@ -73,7 +76,6 @@ def action(name: str) -> Any:
 
     update: Any = workflow.update(name=name)(handler)
     update.validator(validator)
-    update.case_action = name  # how `CaseWorkflow.actions` finds it
     return update
 
 
@@ -104,6 +106,9 @@ class CaseStart(Protocol):
     def submitted_by(self) -> Actor: ...
 
 
+InputT = TypeVar("InputT", bound=CaseStart)
+
+
 @dataclass
 class Decision:
     action: str
@@ -112,29 +117,59 @@ class Decision:
     seq: int
 
 
-class CaseWorkflow:
+class CaseWorkflow(Generic[InputT]):
     """Base of every process workflow.
 
-    Query: `state(StateQuery)`. Signal: `replan_deadlines(ReplanInput)`. Subclasses declare
-    their updates (one per action) and call `_accept_action` / `_validate_action` from them.
+    Query: `view(StateQuery)`. Signal: `replan_deadlines(ReplanInput)`. Updates: one per
+    action of `process`, made here (`action_update`) unless the declaration says the class
+    writes it itself (`own_update`). A subclass receives its input in `__init__`
+    (`@workflow.init`), so the case exists before any handler runs.
     """
 
-    # action -> the party who may take it; subclasses fill this.
-    ACTORS: ClassVar[dict[str, Party]] = {}
+    process: ClassVar[Process]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for declared in cls.process.actions:
+            if declared.own_update != (declared.name in vars(cls)):
+                raise TypeError(
+                    f"{cls.__name__}.{declared.name}: write the update exactly when the "
+                    "declaration says own_update"
+                )
+            if not declared.own_update:
+                setattr(cls, declared.name, action_update(declared.name))
 
     @classmethod
     def actions(cls) -> dict[str, Any]:
-        """The process's actions, name -> update, in the order the class declares them."""
+        """The process's actions taking an `ActionInput`, name -> update, in declared order."""
         return {
-            member.case_action: member
-            for klass in reversed(cls.__mro__)
-            for member in vars(klass).values()
-            if hasattr(member, "case_action")
+            declared.name: getattr(cls, declared.name)
+            for declared in cls.process.actions
+            if not declared.own_update
         }
 
-    def __init__(self) -> None:
-        self._state: CaseState | None = None
-        self._offset = timedelta(0)
+    # -- the case clock --------------------------------------------------------------------
+
+    def __init__(self, request: InputT) -> None:
+        """Open the case from its input, and start the case clock at the platform's recorded
+        receipt time.
+
+        Timers run on workflow time; the law counts from `received_at`. The two differ by the
+        moments between the API recording receipt and the workflow starting (or, for a case
+        replayed in a test, by however far the test server's clock is from the receipt).
+        """
+        self.request = request
+        self.state = new_state(
+            case_id=request.case_id,
+            case_number=request.case_number,
+            process=self.process.name,
+            ruleset=request.ruleset,
+            jurisdiction=request.jurisdiction,
+            received_at=request.received_at,
+            parties=request.parties,
+            details={},
+        )
+        self._offset = request.received_at - workflow.now()
         self._stage_plan: StagePlan | None = None
         self._open_actions: frozenset[str] = frozenset()
         self._deadlines: list[PlannedDeadline] = []
@@ -144,36 +179,13 @@ class CaseWorkflow:
         self._replan: ReplanInput | None = None
         self._lock = asyncio.Lock()
 
-    # -- the case clock --------------------------------------------------------------------
-
-    def _open_case(self, request: CaseStart, process: str, details: dict[str, object]) -> None:
-        """Open the case from its input, and start the case clock at the platform's recorded
-        receipt time.
-
-        Timers run on workflow time; the law counts from `received_at`. The two differ by the
-        moments between the API recording receipt and the workflow starting (or, for a case
-        replayed in a test, by however far the test server's clock is from the receipt).
-        """
-        self._state = new_state(
-            case_id=request.case_id,
-            case_number=request.case_number,
-            process=process,
-            ruleset=request.ruleset,
-            jurisdiction=request.jurisdiction,
-            received_at=request.received_at,
-            parties=request.parties,
-            details={**details, "submitted_by": request.submitted_by.user_id},
-        )
-        self._offset = request.received_at - workflow.now()
-        self._event("received", request.submitted_by)
+    def _open_case(self, details: dict[str, object]) -> None:
+        """Record the receipt, with what the case is about."""
+        self.state.details = {**details, "submitted_by": self.request.submitted_by.user_id}
+        self._event("received", self.request.submitted_by)
 
     def now(self) -> datetime:
         return workflow.now() + self._offset
-
-    @property
-    def state(self) -> CaseState:
-        assert self._state is not None
-        return self._state
 
     # -- handlers shared by every process ----------------------------------------------------
 
@@ -195,32 +207,44 @@ class CaseWorkflow:
 
     def _refusal(self, action: str, actor: Actor) -> tuple[str, str] | None:
         """Why `actor` may not take `action` now, as (error type, Chinese message), or None."""
-        if self._state is None or self.state.status is Status.CLOSED:
+        process = self.process
+        if self.state.status is Status.CLOSED:
             return WRONG_STAGE, "案件已办结，不能再办理。"
         if action not in self._open_actions or self._decision is not None:
-            return WRONG_STAGE, f"案件当前处于“{self.state.stage}”环节，不能办理“{action}”。"
+            return WRONG_STAGE, (
+                f"案件当前处于“{process.stage_label(self.state.stage)}”环节，"
+                f"不能办理“{process.action_label(action)}”。"
+            )
         party = self._party_for(action)
-        department = self.state.parties.department_of(party)
-        if actor.role is not STAFF_ROLE[party] or actor.department_id != department:
-            return FORBIDDEN, f"该操作只能由本案的{PARTY_NAMES[party]}办理。"
+        role = STAFF_ROLE[party]
+        if actor.role is not role or actor.department_id != self.state.parties.department_of(party):
+            staff = ROLE_LABELS[role] if role is Role.CASEWORKER else ""
+            return FORBIDDEN, (
+                f"“{process.action_label(action)}”只能由本案的{PARTY_LABELS[party]}{staff}办理。"
+            )
         return None
 
     def _party_for(self, action: str) -> Party:
-        """Who takes `action` now: as `ACTORS` says, else the stage's actor."""
-        return self.ACTORS.get(action) or (
-            self._stage_plan.actor if self._stage_plan else Party.APPLICANT
-        )
+        """Who takes `action` now: as its declaration says, else the stage's actor."""
+        declared = self.process.action(action)
+        if declared is not None and declared.actor is not None:
+            return declared.actor
+        return self._stage_plan.actor if self._stage_plan else Party.APPLICANT
 
     def _validate_action(self, action: str, request: ActionInput) -> None:
         refusal = self._refusal(action, request.actor)
         if refusal is not None:
             raise ApplicationError(refusal[1], type=refusal[0], non_retryable=True)
-        problem = self._payload_problem(action, request)
+        declared = self.process.action(action)
+        problem = (declared.problem(request) if declared else None) or self._payload_problem(
+            action, request
+        )
         if problem:
             raise ApplicationError(problem, type=INVALID, non_retryable=True)
 
     def _payload_problem(self, action: str, request: ActionInput) -> str | None:
-        """A Chinese message if the payload is unfit for the action; subclasses extend."""
+        """A Chinese message if the payload is unfit for the action by a rule that depends on
+        the case (the declaration's own rules are checked before); subclasses extend."""
         return None
 
     async def _accept_action(self, action: str, request: ActionInput) -> CaseState:
@@ -237,17 +261,54 @@ class CaseWorkflow:
     # -- stages ---------------------------------------------------------------------------------
 
     async def await_decision(
-        self, plan: StagePlan, actions: frozenset[str], counted_from: datetime | None = None
+        self,
+        plan: StagePlan,
+        *,
+        withheld: Collection[str] = (),
+        counted_from: datetime | None = None,
     ) -> Decision | PlannedDeadline:
-        """Enter `plan`'s stage and wait for one of `actions`, or for a time limit that ends
-        the wait (deemed consent, close). Overdue limits notify and keep waiting.
+        """Enter `plan`'s stage and wait for one of its actions, or for a time limit that ends
+        the wait (deemed consent, close), returned for the process to apply. Overdue limits
+        notify and keep waiting.
 
-        The limits count from the stage's start, or from `counted_from` where a period runs
-        from an earlier step (the green channel's 5 days run from the approval, an extended
-        period from the original start); limits already past then are not announced again."""
-        await self._enter_stage(plan, actions, counted_from)
+        The stage's declared actions are open, but those `withheld` from this case now (an
+        extension already asked for). The limits count from the stage's start, or from
+        `counted_from` where a period runs from an earlier step (the green channel's 5 days
+        run from the approval, an extended period from the original start); limits already
+        past then are not announced again."""
+        await self._enter_stage(plan, withheld, counted_from)
         while True:
-            wake_at, reminder = self._next_wake()
+            result = await self._next_in_stage()
+            if isinstance(result, Decision):
+                return result
+            if result.on_timeout is Lapse.OVERDUE:
+                await self._mark_overdue(result)
+                continue
+            self._close_stage()
+            return result
+
+    async def await_action(
+        self,
+        plan: StagePlan,
+        *,
+        withheld: Collection[str] = (),
+        counted_from: datetime | None = None,
+    ) -> Decision:
+        """`await_decision` in a stage no time limit ends: its process declares no lapse there
+        but `overdue`, so the loader admits no other. A limit that says otherwise (in a plan
+        recorded before the loader refused it) is marked overdue too, and the wait goes on."""
+        await self._enter_stage(plan, withheld, counted_from)
+        while True:
+            result = await self._next_in_stage()
+            if isinstance(result, Decision):
+                return result
+            await self._mark_overdue(result)
+
+    async def _next_in_stage(self) -> Decision | PlannedDeadline:
+        """The stage's next decision, or its next limit run out (marked fired). Reminders and
+        re-plans are done on the way."""
+        while True:
+            wake_at, pending = self._next_wake()
             timeout = None if wake_at is None else max(wake_at - self.now(), timedelta(0))
             try:
                 await workflow.wait_condition(
@@ -255,24 +316,22 @@ class CaseWorkflow:
                     timeout=timeout,
                 )
             except TimeoutError:
-                assert reminder is not None
-                if not reminder.reminded and reminder.remind_at <= self.now() < reminder.due:
-                    reminder.reminded = True
-                    await self._remind(reminder)
+                if pending is None:  # without a pending limit there is no timeout
                     continue
-                reminder.fired = True
-                reminder.reminded = True
-                if reminder.on_timeout is Lapse.OVERDUE:
-                    await self._mark_overdue(reminder)
+                if not pending.reminded and pending.remind_at <= self.now() < pending.due:
+                    pending.reminded = True
+                    await self._remind(pending)
                     continue
-                self._close_stage()
-                return reminder
+                pending.fired = True
+                pending.reminded = True
+                return pending
             if self._replan is not None:
                 await self._replan_open_deadlines(self._replan)
                 self._replan = None
                 continue
             decision = self._decision
-            assert decision is not None
+            if decision is None:  # woken by a re-plan only
+                continue
             self._close_stage()
             self._event(decision.action, decision.input.actor, **self._decision_detail(decision))
             return decision
@@ -305,7 +364,10 @@ class CaseWorkflow:
             self._decision = None
 
     async def _enter_stage(
-        self, plan: StagePlan, actions: frozenset[str], counted_from: datetime | None = None
+        self,
+        plan: StagePlan,
+        withheld: Collection[str] = (),
+        counted_from: datetime | None = None,
     ) -> None:
         started = counted_from or self.now()
         # The stage shows only once its deadlines are known.
@@ -316,7 +378,7 @@ class CaseWorkflow:
         self._stage_plan = plan
         self.state.stage = plan.stage
         previous = self._decision
-        self._open_actions = actions
+        self._open_actions = self.process.actions_in(plan.stage) - frozenset(withheld)
         self._event("stage_entered", None, stage=plan.stage)
         await self._record()
         # An action taken on the new stage while it was being recorded (a first stage has no
@@ -363,7 +425,6 @@ class CaseWorkflow:
         )
 
     async def _mark_overdue(self, deadline: PlannedDeadline, **extra: str) -> None:
-        self.state.overdue = True
         self._event("overdue", None, due=deadline.due.isoformat(), cite=deadline.cite, **extra)
         await self._notify(
             "overdue",
@@ -376,6 +437,8 @@ class CaseWorkflow:
             cite=deadline.cite,
             **extra,
         )
+        # Shown overdue once those who must act are told (a query may come in between).
+        self.state.overdue = True
         await self._record()
 
     async def _replan_open_deadlines(self, request: ReplanInput) -> None:
@@ -457,14 +520,6 @@ class CaseWorkflow:
         self._decision_applied()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state
-
-
-PARTY_NAMES = {
-    Party.APPLICANT: "申请部门经办人",
-    Party.PROVIDER: "数据提供部门经办人",
-    Party.AUTHORITY: "政务数据主管部门",
-    Party.SERVICE_CENTRE: "服务中心",
-}
 
 
 def new_state(

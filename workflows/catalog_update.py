@@ -24,13 +24,14 @@ from enum import StrEnum
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
-from workflows.case import CaseWorkflow, Decision, action, effect
+from workflows.case import CaseWorkflow, Decision, effect
 from workflows.catalog_entries import EntryChange, EntryOp
 from workflows.common import (
     INVALID,
     ActionInput,
     Actor,
     CaseState,
+    Lapse,
     Parties,
     Party,
     PlannedDeadline,
@@ -38,6 +39,7 @@ from workflows.common import (
     StateQuery,
     TimeLimit,
 )
+from workflows.process import Action, Process, Stage
 
 with workflow.unsafe.imports_passed_through():
     from activities.catalog_versions import PublishDraftInput, publish_draft
@@ -102,11 +104,63 @@ class CatalogUpdateInput:
     description: str
 
 
-DRAFT_STAGES = frozenset({"department_update", "rework"})
+# The limits of every stage only mark the case overdue: the department and the authority owe
+# the update however late, and nothing is deemed done.
+CATALOG_UPDATE = Process(
+    name="catalog_update",
+    title="目录更新",
+    slug="catalog-update",
+    actions=(
+        Action("edit_draft", "编辑目录草稿", own_update=True),
+        Action("submit", "提交目录更新"),
+        Action("request_extension", "申请延长目录更新期限", reason="申请延长期限，必须说明理由。"),
+        Action("grant_extension", "同意延长目录更新期限", actor=Party.AUTHORITY),
+        Action(
+            "refuse_extension",
+            "不同意延长目录更新期限",
+            actor=Party.AUTHORITY,
+            reason="不同意延长期限，必须说明理由。",
+        ),
+        Action("publish", "审核通过并发布目录", actor=Party.AUTHORITY),
+        Action(
+            "return_for_rework",
+            "退回修改",
+            actor=Party.AUTHORITY,
+            reason="退回修改，必须说明理由。",
+        ),
+    ),
+    stages=(
+        Stage(
+            "department_update",
+            "部门更新目录",
+            ("edit_draft", "submit", "request_extension"),
+            lapses=(Lapse.OVERDUE,),
+        ),
+        Stage(
+            "extension_review",
+            "审批延长目录更新期限",
+            ("grant_extension", "refuse_extension"),
+            lapses=(Lapse.OVERDUE,),
+        ),
+        Stage(
+            "authority_review",
+            "主管部门审核发布",
+            ("publish", "return_for_rework"),
+            lapses=(Lapse.OVERDUE,),
+        ),
+        Stage("rework", "退回修改", ("edit_draft", "submit"), lapses=(Lapse.OVERDUE,)),
+    ),
+    outcomes={
+        Outcome.PUBLISHED: "已发布目录新版本",
+        Outcome.CONFIRMED_UNCHANGED: "经核目录无需变更",
+    },
+    events={"received": "登记目录更新事由", "draft_edited": "编辑目录草稿"},
+    details={"version": "目录版本", "late_at_filing": "逾期情形"},
+)
 
 
 @workflow.defn
-class CatalogUpdateWorkflow(CaseWorkflow):
+class CatalogUpdateWorkflow(CaseWorkflow[CatalogUpdateInput]):
     """One department's catalog update.
 
     Query: `view`. Signal: `replan_deadlines`. Updates: `edit_draft`, `submit`,
@@ -114,31 +168,25 @@ class CatalogUpdateWorkflow(CaseWorkflow):
     `return_for_rework`.
     """
 
-    ACTORS = {
-        "grant_extension": Party.AUTHORITY,
-        "refuse_extension": Party.AUTHORITY,
-        "publish": Party.AUTHORITY,
-        "return_for_rework": Party.AUTHORITY,
-    }
+    process = CATALOG_UPDATE
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._input: CatalogUpdateInput | None = None
+    @workflow.init
+    def __init__(self, request: CatalogUpdateInput) -> None:
+        super().__init__(request)
         self._draft: dict[str, EntryChange] = {}
-        self._counted_from: datetime | None = None
+        # The department's limit counts from the trigger date (or, once extended, from the
+        # original last day), not from its stage's start.
+        self._counted_from = datetime.combine(request.trigger_date, time(12), BEIJING)
         self._year_end = False
 
     @workflow.run
     async def run(self, request: CatalogUpdateInput) -> CaseState:
-        self._input = request
         plan = request.plan
         self._open_case(
-            request,
-            "catalog_update",
             details={
                 "trigger": request.trigger.value,
                 "trigger_date": request.trigger_date.isoformat(),
-                "trigger_cite": plan.triggers[request.trigger.value],
+                "trigger_cite": plan.triggers.get(request.trigger.value, ""),
                 "description": request.description,
                 "draft": [],
                 "round": 0,
@@ -151,31 +199,29 @@ class CatalogUpdateWorkflow(CaseWorkflow):
             [request.parties.provider, request.parties.authority],
             trigger=request.trigger.value,
             trigger_date=request.trigger_date.isoformat(),
-            cite=plan.triggers[request.trigger.value],
+            cite=plan.triggers.get(request.trigger.value, ""),
         )
         yearly = request.trigger is Trigger.YEARLY_MAINTENANCE
         stage = plan.yearly if yearly and plan.yearly else plan.update
         self._year_end = yearly
-        self._counted_from = datetime.combine(request.trigger_date, time(12), BEIJING)
         while True:
-            actions = {"edit_draft", "submit"}
-            if stage.stage == "department_update" and self._may_request_extension():
-                actions.add("request_extension")
-            result = await self.await_decision(stage, frozenset(actions))
-            assert isinstance(result, Decision), "catalog-update limits only mark overdue"
-            if result.action == "request_extension":
-                stage = await self._extension(result)
+            extension = self._extension_open() if stage.stage == "department_update" else None
+            result = await self.await_action(
+                stage, withheld=() if extension else {"request_extension"}
+            )
+            if result.action == "request_extension" and extension is not None:
+                stage = await self._extension(result, *extension)
                 continue
             if plan.review is None:
                 return await self._publish(result)
             self._year_end = False
-            self._counted_from = None
-            review = await self.await_decision(plan.review, self._review_actions())
-            assert isinstance(review, Decision), "catalog-update limits only mark overdue"
-            if review.action == "publish":
+            rework = plan.rework if self._rounds() < plan.rework_rounds else None
+            review = await self.await_action(
+                plan.review, withheld=() if rework else {"return_for_rework"}
+            )
+            if review.action != "return_for_rework" or rework is None:
                 return await self._publish(review)
-            assert plan.rework is not None
-            self.state.details["round"] = int(str(self.state.details["round"])) + 1
+            self.state.details["round"] = self._rounds() + 1
             await self._notify(
                 "catalog_returned",
                 [request.parties.provider],
@@ -184,40 +230,36 @@ class CatalogUpdateWorkflow(CaseWorkflow):
                 max_rounds=str(plan.rework_rounds),
                 cite=plan.review.cite,
             )
-            stage = plan.rework
+            stage = rework
 
-    def _may_request_extension(self) -> bool:
+    def _extension_open(self) -> tuple[TimeLimit, StagePlan] | None:
+        """The extension and the stage that decides it, if the department may still ask."""
         plan = self.request.plan
-        return (
-            plan.extension is not None
-            and not self._year_end
-            and self.state.details["extension"] == "none"
-        )
+        if plan.extension is None or plan.extension_review is None or self._year_end:
+            return None
+        if self.state.details["extension"] != "none":
+            return None
+        return plan.extension, plan.extension_review
 
-    def _review_actions(self) -> frozenset[str]:
-        rounds = int(str(self.state.details["round"]))
-        if rounds < self.request.plan.rework_rounds:
-            return frozenset({"publish", "return_for_rework"})
-        # The bound is reached: the authority must now decide on what it has.
-        return frozenset({"publish"})
+    def _rounds(self) -> int:
+        """How often the draft was returned; at the ruleset's bound the authority must publish
+        what it has."""
+        return int(str(self.state.details["round"]))
 
-    async def _extension(self, asked: Decision) -> StagePlan:
+    async def _extension(
+        self, asked: Decision, extension: TimeLimit, review: StagePlan
+    ) -> StagePlan:
         """The authority consents or refuses; returns the department's stage to go back to."""
         plan = self.request.plan
-        assert plan.extension is not None and plan.extension_review is not None
         self.state.details["extension"] = "requested"
         await self._notify(
             "extension_requested",
             [self.request.parties.authority],
             reason=asked.input.reason,
-            cite=plan.extension.cite,
+            cite=extension.cite,
         )
         original_from = self._counted_from
-        self._counted_from = None
-        answer = await self.await_decision(
-            plan.extension_review, frozenset({"grant_extension", "refuse_extension"})
-        )
-        assert isinstance(answer, Decision), "the authority's consent has no time limit"
+        answer = await self.await_action(review)
         granted = answer.action == "grant_extension"
         decided = "granted" if granted else "refused"
         self.state.details["extension"] = decided
@@ -226,11 +268,9 @@ class CatalogUpdateWorkflow(CaseWorkflow):
             [self.request.parties.provider],
             decision=decided,
             reason=answer.input.reason,
-            cite=plan.extension.cite,
+            cite=extension.cite,
         )
-        assert original_from is not None
         if not granted:
-            self._counted_from = original_from
             return plan.update
         # Extended additively: the extra days count on from the original last day.
         original = await effect(
@@ -238,7 +278,7 @@ class CatalogUpdateWorkflow(CaseWorkflow):
             PlanDeadlineInput(plan.update.stage, plan.update.time_limits[0], original_from),
         )
         self._counted_from = datetime.combine(original.last_day, time(12), BEIJING)
-        return replace(plan.update, time_limits=(plan.extension,))
+        return replace(plan.update, time_limits=(extension,))
 
     async def _plan_deadlines(self, plan: StagePlan, started: datetime) -> list[PlannedDeadline]:
         if self._year_end:
@@ -246,8 +286,9 @@ class CatalogUpdateWorkflow(CaseWorkflow):
             return [
                 await effect(plan_year_end, PlanYearEndInput(plan.stage, plan.cite, year, started))
             ]
-        counted_from = self._counted_from if plan.stage == "department_update" else None
-        return await super()._plan_deadlines(plan, counted_from or started)
+        if plan.stage == "department_update":
+            started = self._counted_from
+        return await super()._plan_deadlines(plan, started)
 
     async def _mark_overdue(self, deadline: PlannedDeadline, **extra: str) -> None:
         if deadline.due <= self.request.received_at:
@@ -281,15 +322,7 @@ class CatalogUpdateWorkflow(CaseWorkflow):
         )
         return await self._close_case(Outcome.PUBLISHED, version=str(version))
 
-    @property
-    def request(self) -> CatalogUpdateInput:
-        assert self._input is not None
-        return self._input
-
     def _payload_problem(self, action: str, request: ActionInput) -> str | None:
-        if action in {"request_extension", "refuse_extension", "return_for_rework"}:
-            if not request.reason.strip():
-                return "必须说明理由。"
         if action == "submit" and not self._draft and not request.note.strip():
             return "草稿中没有目录变更；确认目录无需变更的，须在 note 中说明。"
         return None
@@ -324,12 +357,3 @@ class CatalogUpdateWorkflow(CaseWorkflow):
 
     def view_for(self, actor: Actor) -> CaseState:
         return self.view(StateQuery(actor))
-
-    # One update per action: the API refers to these attributes, never to their names.
-
-    submit = action("submit")
-    request_extension = action("request_extension")
-    grant_extension = action("grant_extension")
-    refuse_extension = action("refuse_extension")
-    publish = action("publish")
-    return_for_rework = action("return_for_rework")

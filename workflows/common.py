@@ -71,6 +71,65 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
+class ResourceStatus(StrEnum):
+    """Where a catalog resource stands."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"  # e.g. its opening suspended by an objection (hubei 第二十八条)
+    RETIRED = "retired"
+
+
+# -- what each of these is called in Chinese: one table per concept, read wherever it is shown --
+
+ROLE_LABELS = {
+    Role.CASEWORKER: "经办人",
+    Role.SUPERVISOR: "监管人员",
+    Role.AUDITOR: "审计人员",
+    Role.ADMIN: "系统管理员",
+    Role.PUBLIC: "社会公众",
+}
+DEPARTMENT_KIND_LABELS = {
+    DepartmentKind.ORDINARY: "普通部门",
+    DepartmentKind.COMPETENT_AUTHORITY: "政务数据主管部门",
+    DepartmentKind.SERVICE_CENTRE: "服务中心",
+}
+SHARE_TYPE_LABELS = {
+    ShareType.UNCONDITIONAL: "无条件共享",
+    ShareType.CONDITIONAL: "有条件共享",
+    ShareType.NOT_SHARED: "不予共享",
+}
+OPEN_TYPE_LABELS = {
+    OpenType.UNCONDITIONAL: "无条件开放",
+    OpenType.CONDITIONAL: "有条件开放",
+    OpenType.NOT_OPEN: "不予开放",
+}
+# The party as a department; the person acting for it is its staff (`ROLE_LABELS`).
+PARTY_LABELS = {
+    Party.APPLICANT: "申请部门",
+    Party.PROVIDER: "数据提供部门",
+    Party.AUTHORITY: "政务数据主管部门",
+    Party.SERVICE_CENTRE: "服务中心",
+}
+# What lapsing does, as the timeline says it after a limit.
+LAPSE_LABELS = {
+    Lapse.DEEMED_CONSENT: "视为同意",
+    Lapse.OVERDUE: "逾期并通报",
+    Lapse.CLOSE: "办结",
+}
+GRANTED_BY_LABELS = {
+    GrantedBy.PROVIDER: "提供部门同意",
+    GrantedBy.DEEMED_CONSENT: "视为同意",
+    GrantedBy.AUTHORITY: "主管部门决定",
+    GrantedBy.PLATFORM: "共享平台直接授权",
+}
+# An entry in force is 有效, beside 暂停 and 停用 (one word for it, where 正常 was also used).
+RESOURCE_STATUS_LABELS = {
+    ResourceStatus.ACTIVE: "有效",
+    ResourceStatus.SUSPENDED: "暂停",
+    ResourceStatus.RETIRED: "停用",
+}
+
+
 @dataclass(frozen=True)
 class Actor:
     """The person behind an action, recorded in history so the history alone proves who acted."""

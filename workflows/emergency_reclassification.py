@@ -15,8 +15,9 @@ from enum import StrEnum
 
 from temporalio import workflow
 
-from workflows.case import CaseWorkflow, Decision, action, effect
-from workflows.common import ActionInput, Actor, CaseState, Parties, ShareType, StagePlan
+from workflows.case import CaseWorkflow, Decision, effect
+from workflows.common import SHARE_TYPE_LABELS, Actor, CaseState, Parties, ShareType, StagePlan
+from workflows.process import Action, Process, Stage
 
 with workflow.unsafe.imports_passed_through():
     from activities.green_channel import (
@@ -58,24 +59,44 @@ class EmergencyReclassificationInput:
     ends_at: datetime  # 24:00 Beijing time of `until`
 
 
+EMERGENCY_RECLASSIFICATION = Process(
+    name="emergency_reclassification",
+    title="突发公共事件共享属性临时调整",
+    slug="emergency-reclassification",
+    actions=(Action("restore", "提前恢复原共享类型", reason="提前恢复原共享类型，必须说明理由。"),),
+    # Ends on its last day, not on anyone's silence: no time limit.
+    stages=(Stage("reclassified", "临时调整期间", ("restore",)),),
+    outcomes={
+        Outcome.ENDED: "期满恢复原共享类型",
+        Outcome.RESTORED_EARLY: "提前恢复原共享类型",
+    },
+    events={
+        "received": "登记共享属性临时调整",
+        "reclassified": "临时调整共享类型",
+        "share_type_restored": "已恢复原共享类型",
+    },
+    details={"share_type_before": "原共享类型", "share_type": "共享类型", "until": "临时调整至"},
+    detail_values={"share_type_before": SHARE_TYPE_LABELS, "share_type": SHARE_TYPE_LABELS},
+)
+
+
 @workflow.defn
-class EmergencyReclassificationWorkflow(CaseWorkflow):
+class EmergencyReclassificationWorkflow(CaseWorkflow[EmergencyReclassificationInput]):
     """One temporary share type.
 
     Query: `view`. Signal: `replan_deadlines` (no working-day limits: nothing to re-plan).
     Update: `restore`.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._input: EmergencyReclassificationInput | None = None
+    process = EMERGENCY_RECLASSIFICATION
+
+    @workflow.init
+    def __init__(self, request: EmergencyReclassificationInput) -> None:
+        super().__init__(request)
 
     @workflow.run
     async def run(self, request: EmergencyReclassificationInput) -> CaseState:
-        self._input = request
         self._open_case(
-            request,
-            "emergency_reclassification",
             details={
                 "resource_id": request.resource_id,
                 "resource_name": request.resource_name,
@@ -116,7 +137,7 @@ class EmergencyReclassificationWorkflow(CaseWorkflow):
         await self._notify(
             "reclassified", [request.parties.provider, request.parties.authority], **context
         )
-        await self._enter_stage(request.plan.reclassified, frozenset({"restore"}))
+        await self._enter_stage(request.plan.reclassified)
         early = await self._wait_until(request.ends_at)
         if early is not None:
             reason = f"提前恢复：{early.input.reason}"
@@ -155,20 +176,8 @@ class EmergencyReclassificationWorkflow(CaseWorkflow):
         except TimeoutError:
             self._close_stage()
             return None
-        decision = self._decision
-        assert decision is not None
         self._close_stage()
-        self._event(decision.action, decision.input.actor, **self._decision_detail(decision))
+        decision = self._decision
+        if decision is not None:  # always: the wait ended before the timeout
+            self._event(decision.action, decision.input.actor, **self._decision_detail(decision))
         return decision
-
-    @property
-    def request(self) -> EmergencyReclassificationInput:
-        assert self._input is not None
-        return self._input
-
-    def _payload_problem(self, action: str, request: ActionInput) -> str | None:
-        if action == "restore" and not request.reason.strip():
-            return "提前恢复原共享类型，必须说明理由。"
-        return None
-
-    restore = action("restore")

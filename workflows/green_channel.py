@@ -24,18 +24,20 @@ from enum import StrEnum
 
 from temporalio import workflow
 
-from workflows.case import CaseWorkflow, Decision, action, effect
+from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
-    ActionInput,
+    SHARE_TYPE_LABELS,
     Actor,
     CaseState,
     GrantedBy,
+    Lapse,
     Parties,
     Party,
     PlannedDeadline,
     ShareType,
     StagePlan,
 )
+from workflows.process import Action, Choice, Process, Stage
 
 with workflow.unsafe.imports_passed_through():
     from activities.authorizations import GrantAuthorizationInput, grant_authorization
@@ -101,32 +103,79 @@ class GreenChannelInput:
     resource_id: str | None = None
 
 
-REVIEW_ACTIONS = frozenset({"approve", "refuse", "withdraw"})
-FEEDBACK_ACTIONS = frozenset({"confirm", "decline", "deliver", "withdraw"})
-DELIVERY_ACTIONS = frozenset({"deliver", "decline", "withdraw"})
-NEW_RESOURCE_TYPES = (ShareType.CONDITIONAL.value, ShareType.UNCONDITIONAL.value)
+# A missed period marks the case overdue (or, an operator's target, closes it): nothing is
+# deemed delivered.
+LAPSES = (Lapse.OVERDUE, Lapse.CLOSE)
+GREEN_CHANNEL = Process(
+    name="green_channel",
+    title="绿色通道需求",
+    slug="green-channel",
+    actions=(
+        Action("approve", "批准绿色通道"),
+        Action(
+            "refuse",
+            "不批准绿色通道",
+            reason="不批准绿色通道，必须说明理由。",
+            decision_label="后续办理",
+            decisions=(Choice("close", "办结"), Choice(Track.ORDINARY, "转入动态调度")),
+        ),
+        Action("confirm", "答复可以提供"),
+        Action("decline", "答复无法提供", reason="无法满足需求，必须说明理由。"),
+        # The share type of a new catalog entry (conditional if none is given); an existing
+        # entry keeps its own.
+        Action(
+            "deliver",
+            "提供数据",
+            decision_label="共享类型",
+            decision_optional=True,
+            decisions=tuple(
+                Choice(share, SHARE_TYPE_LABELS[share])
+                for share in (ShareType.CONDITIONAL, ShareType.UNCONDITIONAL)
+            ),
+        ),
+        Action(
+            "withdraw", "撤回需求", actor=Party.APPLICANT, reason="撤回数据需求，必须说明理由。"
+        ),
+    ),
+    stages=(
+        Stage("green_review", "绿色通道审核", ("approve", "refuse", "withdraw"), lapses=LAPSES),
+        # Delivering at once is also an answer.
+        Stage(
+            "feedback",
+            "提供部门答复",
+            ("confirm", "decline", "deliver", "withdraw"),
+            lapses=LAPSES,
+        ),
+        Stage("delivery", "提供数据", ("deliver", "decline", "withdraw"), lapses=LAPSES),
+    ),
+    outcomes={
+        Outcome.DELIVERED: "已提供数据",
+        Outcome.UNAVAILABLE: "无法提供（附理由）",
+        Outcome.REFUSED: "不批准绿色通道",
+        Outcome.WITHDRAWN: "需求已撤回",
+        Outcome.LAPSED: "期满终止",
+    },
+    events={"received": "收到数据需求"},
+)
 
 
 @workflow.defn
-class GreenChannelWorkflow(CaseWorkflow):
+class GreenChannelWorkflow(CaseWorkflow[GreenChannelInput]):
     """One demand for data not yet on the platform.
 
     Query: `view`. Signal: `replan_deadlines`. Updates: `approve`, `refuse`, `confirm`,
     `decline`, `deliver`, `withdraw`.
     """
 
-    ACTORS = {"withdraw": Party.APPLICANT}
+    process = GREEN_CHANNEL
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._input: GreenChannelInput | None = None
+    @workflow.init
+    def __init__(self, request: GreenChannelInput) -> None:
+        super().__init__(request)
 
     @workflow.run
     async def run(self, request: GreenChannelInput) -> CaseState:
-        self._input = request
         self._open_case(
-            request,
-            "green_channel",
             details={
                 "track": request.track.value,
                 "data_name": request.data_name,
@@ -146,7 +195,7 @@ class GreenChannelWorkflow(CaseWorkflow):
         )
         if request.track is Track.ORDINARY:
             return await self._provide(plan.ordinary, request.received_at)
-        result = await self.await_decision(plan.review, REVIEW_ACTIONS)
+        result = await self.await_decision(plan.review)
         if isinstance(result, PlannedDeadline):
             return await self._close_case(Outcome.LAPSED, cite=result.cite)
         if result.action == "withdraw":
@@ -161,12 +210,12 @@ class GreenChannelWorkflow(CaseWorkflow):
         return await self._close_case(Outcome.REFUSED, reason=result.input.reason)
 
     async def _provide(self, track: ProvisionPlan, start: datetime) -> CaseState:
-        result = await self.await_decision(track.feedback, FEEDBACK_ACTIONS, counted_from=start)
+        result = await self.await_decision(track.feedback, counted_from=start)
         if isinstance(result, PlannedDeadline):
             return await self._close_case(Outcome.LAPSED, cite=result.cite)
         if result.action == "confirm":
             await self._tell("provider_answered", result)
-            result = await self.await_decision(track.delivery, DELIVERY_ACTIONS, counted_from=start)
+            result = await self.await_decision(track.delivery, counted_from=start)
             if isinstance(result, PlannedDeadline):
                 return await self._close_case(Outcome.LAPSED, cite=result.cite)
         if result.action == "withdraw":
@@ -226,35 +275,3 @@ class GreenChannelWorkflow(CaseWorkflow):
             resource=self.request.data_name,
             **extra,
         )
-
-    @property
-    def request(self) -> GreenChannelInput:
-        assert self._input is not None
-        return self._input
-
-    def _payload_problem(self, action: str, request: ActionInput) -> str | None:
-        if action in ("refuse", "decline") and not request.reason.strip():
-            return "不批准绿色通道或无法满足需求，必须说明理由。"
-        if action == "withdraw" and not request.reason.strip():
-            return "撤回数据需求，必须说明理由。"
-        if action == "refuse" and request.decision not in ("close", Track.ORDINARY.value):
-            return "不批准绿色通道时，decision 须为 close（办结）或 ordinary（转入动态调度）。"
-        if (
-            action == "deliver"
-            and self.request.resource_id is None
-            and request.decision not in ("", *NEW_RESOURCE_TYPES)
-        ):
-            return (
-                "新汇聚数据的共享类型（decision）须为 conditional（有条件共享）"
-                "或 unconditional（无条件共享）。"
-            )
-        return None
-
-    # One update per action: the API refers to these attributes, never to their names.
-
-    approve = action("approve")
-    refuse = action("refuse")
-    confirm = action("confirm")
-    decline = action("decline")
-    deliver = action("deliver")
-    withdraw = action("withdraw")

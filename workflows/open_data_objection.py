@@ -20,16 +20,17 @@ from enum import StrEnum
 
 from temporalio import workflow
 
-from workflows.case import CaseWorkflow, Decision, action, effect
+from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
-    ActionInput,
     Actor,
     CaseState,
+    Lapse,
     Parties,
     PlannedDeadline,
     Role,
     StagePlan,
 )
+from workflows.process import Action, Choice, Process, Stage
 
 with workflow.unsafe.imports_passed_through():
     from activities.attachments import CiteAttachmentsInput, cite_attachments
@@ -111,29 +112,65 @@ class OpenDataObjectionInput:
     attachment_ids: list[int] = field(default_factory=list)
 
 
-STAGE_ACTIONS = {
-    "provider_assessment": frozenset({"suspend", "keep_open"}),
-    "verification": frozenset({"close"}),
-}
+# The limits are operator targets: they mark the case overdue, or close it as it stands.
+OPEN_DATA_OBJECTION = Process(
+    name="open_data_objection",
+    title="开放数据异议",
+    slug="open-data-objection",
+    actions=(
+        Action("suspend", "暂停开放并核实"),
+        Action("keep_open", "不暂停开放，继续核实", reason="不暂停开放，必须说明理由。"),
+        Action(
+            "close",
+            "作出核实处理决定",
+            reason="核实结论必须说明理由，以告知异议人。",
+            decision_label="处理决定",
+            decisions=(
+                Choice(Closing.WITHDRAW, "撤回数据"),
+                Choice(Closing.RESTORE, "恢复开放"),
+                Choice(
+                    Closing.REOPEN_PROCESSED,
+                    "处理后重新开放",
+                    note="处理后重新开放，须在 note 中说明对数据作了哪些处理。",
+                ),
+            ),
+        ),
+    ),
+    stages=(
+        Stage(
+            "provider_assessment",
+            "提供部门研判",
+            ("suspend", "keep_open"),
+            lapses=(Lapse.OVERDUE, Lapse.CLOSE),
+        ),
+        Stage("verification", "核实处理", ("close",), lapses=(Lapse.OVERDUE, Lapse.CLOSE)),
+    ),
+    outcomes={
+        Outcome.WITHDRAWN: "撤回数据",
+        Outcome.RESTORED: "恢复开放",
+        Outcome.REOPENED: "处理后重新开放",
+        Outcome.LAPSED: "期满终止",
+    },
+    events={"received": "收到异议", "opening_suspended": "已暂停开放"},
+)
 
 
 @workflow.defn
-class OpenDataObjectionWorkflow(CaseWorkflow):
+class OpenDataObjectionWorkflow(CaseWorkflow[OpenDataObjectionInput]):
     """One objection to opened data.
 
     Query: `view`. Signal: `replan_deadlines`. Updates: `suspend`, `keep_open`, `close`.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._input: OpenDataObjectionInput | None = None
+    process = OPEN_DATA_OBJECTION
+
+    @workflow.init
+    def __init__(self, request: OpenDataObjectionInput) -> None:
+        super().__init__(request)
 
     @workflow.run
     async def run(self, request: OpenDataObjectionInput) -> CaseState:
-        self._input = request
         self._open_case(
-            request,
-            "open_data_objection",
             details={
                 "resource_id": request.resource_id,
                 "resource_name": request.resource_name,
@@ -156,14 +193,12 @@ class OpenDataObjectionWorkflow(CaseWorkflow):
             cite=request.plan.cite,
         )
         plan = request.plan
-        result = await self.await_decision(plan.assessment, STAGE_ACTIONS[plan.assessment.stage])
+        result = await self.await_decision(plan.assessment)
         if isinstance(result, PlannedDeadline):
             return await self._close_case(Outcome.LAPSED, cite=result.cite)
         if result.action == "suspend":
             await self._suspend(result)
-        result = await self.await_decision(
-            plan.verification, STAGE_ACTIONS[plan.verification.stage]
-        )
+        result = await self.await_decision(plan.verification)
         if isinstance(result, PlannedDeadline):
             return await self._close_case(Outcome.LAPSED, cite=result.cite)
         return await self._conclude(result)
@@ -203,7 +238,8 @@ class OpenDataObjectionWorkflow(CaseWorkflow):
                 case_number=request.case_number,
                 resource_id=request.resource_id,
                 status=CATALOG_STATUS[closing],
-                reason=f"开放数据异议 {request.case_number}：{CLOSING_NAMES[closing]}。"
+                reason=f"开放数据异议 {request.case_number}："
+                f"{self.process.decision_label(closing)}。"
                 f"{decision.input.reason}",
             ),
         )
@@ -240,36 +276,3 @@ class OpenDataObjectionWorkflow(CaseWorkflow):
         return await self._close_case(
             OUTCOMES[closing], reason=decision.input.reason, decision=closing.value
         )
-
-    @property
-    def request(self) -> OpenDataObjectionInput:
-        assert self._input is not None
-        return self._input
-
-    def _payload_problem(self, action: str, request: ActionInput) -> str | None:
-        if action == "keep_open" and not request.reason.strip():
-            return "不暂停开放，必须说明理由。"
-        if action == "close":
-            if request.decision not in {c.value for c in Closing}:
-                return (
-                    "核实结论须为 withdraw（撤回数据）、restore（恢复开放）"
-                    "或 reopen_processed（处理后重新开放）。"
-                )
-            if not request.reason.strip():
-                return "核实结论必须说明理由，以告知异议人。"
-            if request.decision == Closing.REOPEN_PROCESSED and not request.note.strip():
-                return "处理后重新开放，须在 note 中说明对数据作了哪些处理。"
-        return None
-
-    # One update per action: the API refers to these attributes, never to their names.
-
-    suspend = action("suspend")
-    keep_open = action("keep_open")
-    close = action("close")
-
-
-CLOSING_NAMES = {
-    Closing.WITHDRAW: "撤回数据",
-    Closing.RESTORE: "恢复开放",
-    Closing.REOPEN_PROCESSED: "处理后重新开放",
-}

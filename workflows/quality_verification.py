@@ -26,19 +26,21 @@ from enum import StrEnum
 
 from temporalio import workflow
 
-from workflows.case import CaseWorkflow, Decision, action, effect
+from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
     FORBIDDEN,
     WRONG_STAGE,
     ActionInput,
     Actor,
     CaseState,
+    Lapse,
     Parties,
     Party,
     PlannedDeadline,
     StagePlan,
     TimeLimit,
 )
+from workflows.process import Action, Choice, Process, Stage
 
 with workflow.unsafe.imports_passed_through():
     from activities.attachments import CiteAttachmentsInput, cite_attachments
@@ -53,8 +55,6 @@ class Outcome(StrEnum):
 
 
 ANSWERS = {"explain": Outcome.EXPLAINED, "repair": Outcome.REPAIRED, "reject": Outcome.REJECTED}
-ANSWER_ACTIONS = frozenset(ANSWERS)
-EXTENSION_DECISIONS = frozenset({"grant_extension", "refuse_extension"})
 
 
 @dataclass(frozen=True)
@@ -101,33 +101,105 @@ class QualityVerificationInput:
     second_provider: str = ""
 
 
+# Every answer is owed however late: only the raiser's time to dispute runs out (and closes).
+QUALITY_VERIFICATION = Process(
+    name="quality_verification",
+    title="数据质量校核",
+    slug="quality-verification",
+    actions=(
+        Action("forward", "转送提供部门校核"),
+        Action("explain", "释明", reason="释明须说明理由。"),
+        # Which resource (`decision`) must be one of the case: `_payload_problem`.
+        Action(
+            "repair",
+            "修复数据",
+            note="修复数据须在 note 中说明修改了哪些内容。",
+            decision_label="修复的数据资源",
+        ),
+        Action("reject", "疑义不成立", reason="认定疑义不成立，必须说明理由。"),
+        # At most the ruleset's days (`_payload_problem`), once (`_refusal`).
+        Action(
+            "request_extension",
+            "申请延长校核期限",
+            actor=Party.PROVIDER,
+            reason="申请延长校核期限须说明特殊原因。",
+        ),
+        Action("grant_extension", "同意延长校核期限", actor=Party.AUTHORITY),
+        Action(
+            "refuse_extension",
+            "不同意延长校核期限",
+            actor=Party.AUTHORITY,
+            reason="不同意延长校核期限，必须说明理由。",
+        ),
+        Action(
+            "dispute",
+            "对校核结果提出异议",
+            actor=Party.APPLICANT,
+            reason="对校核结果提出异议，必须说明理由。",
+        ),
+        Action(
+            "decide",
+            "作出异议处理决定",
+            reason="作出异议处理决定，必须说明理由。",
+            decision_label="异议处理决定",
+            decisions=(Choice("uphold", "维持校核结果"), Choice("reverify", "责令重新校核")),
+        ),
+    ),
+    stages=(
+        Stage("forwarding", "主管部门转送", ("forward",), lapses=(Lapse.OVERDUE,)),
+        Stage(
+            "verification",
+            "提供部门校核",
+            (*ANSWERS, "request_extension"),
+            lapses=(Lapse.OVERDUE,),
+        ),
+        # The provider's period runs on while the authority considers; it may still answer.
+        Stage(
+            "extension_review",
+            "审批延长校核期限",
+            (*ANSWERS, "grant_extension", "refuse_extension"),
+            lapses=(Lapse.OVERDUE,),
+        ),
+        Stage("joint_verification", "服务中心联合核实", tuple(ANSWERS), lapses=(Lapse.OVERDUE,)),
+        Stage("dispute_period", "校核结果异议期", ("dispute",), lapses=(Lapse.CLOSE,)),
+        Stage("dispute_review", "异议处理", ("decide",), lapses=(Lapse.OVERDUE,)),
+    ),
+    outcomes={
+        Outcome.EXPLAINED: "已释明",
+        Outcome.REPAIRED: "已修复",
+        Outcome.REJECTED: "疑义不成立",
+    },
+    events={
+        "received": "收到疑义或错误数据",
+        "data_repaired": "数据已修复（版本更新）",
+        "extension_requested": "延期申请已登记",
+    },
+    details={"working_days": "申请延长工作日数", "dispute": "异议处理"},
+    detail_values={"dispute": {"upheld": "维持校核结果", "reverified": "重新校核"}},
+)
+
+
 @workflow.defn
-class QualityVerificationWorkflow(CaseWorkflow):
+class QualityVerificationWorkflow(CaseWorkflow[QualityVerificationInput]):
     """One quality verification request.
 
     Query: `view`. Signal: `replan_deadlines`. Updates: `forward`, `explain`, `repair`,
     `reject`, `request_extension`, `grant_extension`, `refuse_extension`, `dispute`, `decide`.
     """
 
-    ACTORS = {
-        "request_extension": Party.PROVIDER,
-        "grant_extension": Party.AUTHORITY,
-        "refuse_extension": Party.AUTHORITY,
-        "dispute": Party.APPLICANT,
-    }
+    process = QUALITY_VERIFICATION
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._input: QualityVerificationInput | None = None
+    @workflow.init
+    def __init__(self, request: QualityVerificationInput) -> None:
+        super().__init__(request)
         self._extension_requested = False
+        self._extension_days = 0
+        self._extension: dict[str, object] = {}  # the request and its answer, as the state shows
 
     @workflow.run
     async def run(self, request: QualityVerificationInput) -> CaseState:
-        self._input = request
         plan = request.plan
         self._open_case(
-            request,
-            "quality_verification",
             details={
                 "resource_id": request.resource_id,
                 "resource_name": request.resource_name,
@@ -162,8 +234,7 @@ class QualityVerificationWorkflow(CaseWorkflow):
                 cite=plan.serve_with_proof_cite,
             )
         if plan.forwarding is not None:
-            forwarded = await self.await_decision(plan.forwarding, frozenset({"forward"}))
-            assert isinstance(forwarded, Decision)
+            await self.await_action(plan.forwarding)
             await self._notify(
                 "verification_forwarded",
                 [request.parties.provider],
@@ -172,7 +243,7 @@ class QualityVerificationWorkflow(CaseWorkflow):
             )
         answer = await self._verify()
         outcome = await self._conclude(answer, final=False)
-        result = await self.await_decision(plan.dispute_period, frozenset({"dispute"}))
+        result = await self.await_decision(plan.dispute_period)
         if isinstance(result, PlannedDeadline):
             return await self._close(outcome)
         await self._notify(
@@ -181,8 +252,7 @@ class QualityVerificationWorkflow(CaseWorkflow):
             reason=result.input.reason,
             cite=plan.dispute_review.cite,
         )
-        ruling = await self.await_decision(plan.dispute_review, frozenset({"decide"}))
-        assert isinstance(ruling, Decision)
+        ruling = await self.await_action(plan.dispute_review)
         await self._notify(
             "dispute_decided",
             [request.parties.applicant, request.parties.provider],
@@ -206,39 +276,37 @@ class QualityVerificationWorkflow(CaseWorkflow):
                 other=request.conflicting_resource_name,
                 cite=plan.joint_verification.cite,
             )
-            joint = await self.await_decision(plan.joint_verification, ANSWER_ACTIONS)
-            assert isinstance(joint, Decision)
-            return joint
+            return await self.await_action(plan.joint_verification)
         started = self.now()
         stage = plan.verification
-        result = await self.await_decision(stage, self._verification_actions(), started)
-        while isinstance(result, Decision) and result.action not in ANSWERS:
-            if result.action == "request_extension":
-                result = await self._review_extension(result, stage, started)
-            else:
-                stage = await self._decide_extension(result, stage, started)
-                result = await self.await_decision(stage, ANSWER_ACTIONS, started)
-        assert isinstance(result, Decision)
+        extension = None if self._extension_requested else plan.extension
+        result = await self.await_action(
+            stage,
+            withheld=() if extension else {"request_extension"},
+            counted_from=started,
+        )
+        # Asked for once: the authority's answer, or the provider's while it considers.
+        if result.action == "request_extension" and extension is not None:
+            result = await self._review_extension(result, stage, started, extension)
+            if result.action not in ANSWERS:
+                stage = await self._decide_extension(result, stage, started, extension)
+                result = await self.await_action(
+                    stage, withheld={"request_extension"}, counted_from=started
+                )
         return result
 
-    def _verification_actions(self) -> frozenset[str]:
-        if self.request.plan.extension is None or self._extension_requested:
-            return ANSWER_ACTIONS
-        return ANSWER_ACTIONS | {"request_extension"}
-
     async def _review_extension(
-        self, asked: Decision, stage: StagePlan, started: datetime
-    ) -> Decision | PlannedDeadline:
-        extension = self.request.plan.extension
-        assert extension is not None
+        self, asked: Decision, stage: StagePlan, started: datetime, extension: ExtensionPlan
+    ) -> Decision:
         self._extension_requested = True
-        days = asked.input.working_days
-        self.state.details["extension"] = {
+        days = self._extension_days = asked.input.working_days
+        self._extension = {
             "requested_working_days": days,
             "reason": asked.input.reason,
             "status": "requested",
             "original_due": self._deadlines[0].due.isoformat() if self._deadlines else None,
         }
+        self.state.details["extension"] = self._extension
         self._event("extension_requested", asked.input.actor, working_days=str(days))
         await self._notify(
             "verification_extension_requested",
@@ -249,16 +317,13 @@ class QualityVerificationWorkflow(CaseWorkflow):
         )
         # The provider's period keeps running while the authority considers.
         review = StagePlan("extension_review", Party.AUTHORITY, extension.cite, stage.time_limits)
-        return await self.await_decision(review, ANSWER_ACTIONS | EXTENSION_DECISIONS, started)
+        return await self.await_action(review, counted_from=started)
 
     async def _decide_extension(
-        self, decision: Decision, stage: StagePlan, started: datetime
+        self, decision: Decision, stage: StagePlan, started: datetime, extension: ExtensionPlan
     ) -> StagePlan:
         """The stage the provider answers in after the authority's decision."""
-        extension = self.request.plan.extension
-        assert extension is not None
-        record = self.state.details["extension"]
-        assert isinstance(record, dict)
+        record = self._extension
         granted = decision.action == "grant_extension"
         record["status"] = "granted" if granted else "refused"
         record["decision_reason"] = decision.input.reason
@@ -266,13 +331,13 @@ class QualityVerificationWorkflow(CaseWorkflow):
             "verification_extension_decided",
             [self.request.parties.provider, self.request.parties.applicant],
             granted="true" if granted else "false",
-            working_days=str(record["requested_working_days"]),
+            working_days=str(self._extension_days),
             reason=decision.input.reason,
             cite=extension.cite,
         )
         if not granted:
             return stage
-        days = int(record["requested_working_days"])
+        days = self._extension_days
         limits = tuple(
             TimeLimit(
                 limit.working_days + days,
@@ -322,11 +387,6 @@ class QualityVerificationWorkflow(CaseWorkflow):
         self.state.details["serve_with_proof"] = False
         return await self._close_case(outcome.value, **detail)
 
-    @property
-    def request(self) -> QualityVerificationInput:
-        assert self._input is not None
-        return self._input
-
     def _party_for(self, action: str) -> Party:
         # While the authority considers an extension, the provider may still answer.
         if action in ANSWERS and self.state.stage == "extension_review":
@@ -346,37 +406,16 @@ class QualityVerificationWorkflow(CaseWorkflow):
         return refusal
 
     def _payload_problem(self, action: str, request: ActionInput) -> str | None:
-        if action in ("explain", "reject", "refuse_extension", "dispute", "decide") and (
-            not request.reason.strip()
-        ):
-            return "该操作必须说明理由。"
         if action == "repair":
-            if not request.note.strip():
-                return "修复数据须在 note 中说明修改了哪些内容。"
             repairable = {self.request.resource_id, self.request.conflicting_resource_id} - {""}
             if request.decision and request.decision not in repairable:
                 return "修复的数据资源（decision）须为本案涉及的数据资源。"
         if action == "request_extension":
             extension = self.request.plan.extension
-            assert extension is not None
+            if extension is None:  # not offered then (`_verify`)
+                return "本案适用的规则集未规定延长校核期限。"
             if not 1 <= request.working_days <= extension.max_working_days:
                 return (
                     f"延长期限须为 1 至 {extension.max_working_days} 个工作日（{extension.cite}）。"
                 )
-            if not request.reason.strip():
-                return "申请延长校核期限须说明特殊原因。"
-        if action == "decide" and request.decision not in ("uphold", "reverify"):
-            return "异议决定须为 uphold（维持校核结果）或 reverify（责令重新校核）。"
         return None
-
-    # One update per action: the API refers to these attributes, never to their names.
-
-    forward = action("forward")
-    explain = action("explain")
-    repair = action("repair")
-    reject = action("reject")
-    request_extension = action("request_extension")
-    grant_extension = action("grant_extension")
-    refuse_extension = action("refuse_extension")
-    dispute = action("dispute")
-    decide = action("decide")

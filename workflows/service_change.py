@@ -18,8 +18,9 @@ from enum import StrEnum
 
 from temporalio import workflow
 
-from workflows.case import CaseWorkflow, action, effect
-from workflows.common import ActionInput, Actor, CaseState, Parties, Party, StagePlan, TimeLimit
+from workflows.case import CaseWorkflow, Decision, effect
+from workflows.common import Actor, CaseState, Lapse, Parties, Party, StagePlan, TimeLimit
+from workflows.process import Action, Process, Stage
 
 with workflow.unsafe.imports_passed_through():
     from activities.catalog import SetResourceStatusInput, set_resource_status
@@ -31,6 +32,11 @@ class ChangeKind(StrEnum):
     UPGRADE = "upgrade"  # 系统升级
     CHANGE = "change"  # 变更
     STOP = "stop"  # 停用
+
+
+class Outcome(StrEnum):
+    TOOK_EFFECT = "took_effect"
+    WITHDRAWN = "withdrawn"
 
 
 @dataclass(frozen=True)
@@ -60,21 +66,57 @@ class ServiceChangeInput:
     description: str
 
 
+SERVICE_CHANGE = Process(
+    name="service_change",
+    title="共享告知",
+    slug="service-change",
+    actions=(
+        Action(
+            "withdraw", "撤回共享告知", actor=Party.PROVIDER, reason="撤回共享告知，必须说明理由。"
+        ),
+    ),
+    stages=(
+        # Never entered: the period a filing is measured against. Running out late only flags
+        # the filing.
+        Stage("notice_period", "提前告知期", lapses=(Lapse.OVERDUE,)),
+        # Waits for the effective day, not for anyone: no time limit.
+        Stage("announced", "已告知，待生效", ("withdraw",)),
+    ),
+    outcomes={Outcome.TOOK_EFFECT: "变更已生效", Outcome.WITHDRAWN: "告知已撤回，不作变更"},
+    events={
+        "received": "收到共享告知",
+        "late_filing": "未按规定提前告知",
+        "holders_notified": "已告知使用部门",
+        "took_effect": "变更生效",
+    },
+    details={"earliest": "最早可生效日", "departments": "已告知部门", "change": "变更类型"},
+    detail_values={
+        "change": {
+            ChangeKind.UPGRADE: "系统升级",
+            ChangeKind.CHANGE: "变更",
+            ChangeKind.STOP: "停用",
+        }
+    },
+)
+
+
 @workflow.defn
-class ServiceChangeWorkflow(CaseWorkflow):
+class ServiceChangeWorkflow(CaseWorkflow[ServiceChangeInput]):
     """One notice of a change to a sharing service.
 
     Query: `view`. Signal: `replan_deadlines` (nothing waits on working days). Update:
     `withdraw`.
     """
 
-    ACTORS = {"withdraw": Party.PROVIDER}
+    process = SERVICE_CHANGE
+
+    @workflow.init
+    def __init__(self, request: ServiceChangeInput) -> None:
+        super().__init__(request)
 
     @workflow.run
     async def run(self, request: ServiceChangeInput) -> CaseState:
         self._open_case(
-            request,
-            "service_change",
             details={
                 "resource_id": request.resource_id,
                 "resource_name": request.resource_name,
@@ -115,10 +157,10 @@ class ServiceChangeWorkflow(CaseWorkflow):
         )
         until_effective = max(request.effective_at - self.now(), timedelta(0))
         if not workflow.patched("service-change-withdrawable"):
-            await self._enter_stage(plan.announced, frozenset())
+            await self._enter_stage(plan.announced, withheld={"withdraw"})
             await workflow.sleep(until_effective)
         else:
-            await self._enter_stage(plan.announced, frozenset({"withdraw"}))
+            await self._enter_stage(plan.announced)
             try:
                 await workflow.wait_condition(
                     lambda: self._decision is not None, timeout=until_effective
@@ -126,7 +168,9 @@ class ServiceChangeWorkflow(CaseWorkflow):
             except TimeoutError:
                 self._close_stage()
             else:
-                return await self._withdraw(request, holders)
+                withdrawal = self._decision
+                if withdrawal is not None:  # what the wait waited for
+                    return await self._withdraw(request, holders, withdrawal)
         if request.kind is ChangeKind.STOP:
             await effect(
                 set_resource_status,
@@ -140,11 +184,11 @@ class ServiceChangeWorkflow(CaseWorkflow):
                 ),
             )
         self._event("took_effect", None, change=request.kind.value)
-        return await self._close_case("took_effect", change=request.kind.value)
+        return await self._close_case(Outcome.TOOK_EFFECT, change=request.kind.value)
 
-    async def _withdraw(self, request: ServiceChangeInput, holders: list[str]) -> CaseState:
-        withdrawal = self._decision
-        assert withdrawal is not None
+    async def _withdraw(
+        self, request: ServiceChangeInput, holders: list[str], withdrawal: Decision
+    ) -> CaseState:
         self._close_stage()
         self._event(withdrawal.action, withdrawal.input.actor, reason=withdrawal.input.reason)
         await self._notify(
@@ -155,11 +199,4 @@ class ServiceChangeWorkflow(CaseWorkflow):
             effective_on=request.effective_on.isoformat(),
             reason=withdrawal.input.reason,
         )
-        return await self._close_case("withdrawn", reason=withdrawal.input.reason)
-
-    def _payload_problem(self, action: str, request: ActionInput) -> str | None:
-        if action == "withdraw" and not request.reason.strip():
-            return "撤回共享告知，必须说明理由。"
-        return None
-
-    withdraw = action("withdraw")
+        return await self._close_case(Outcome.WITHDRAWN, reason=withdrawal.input.reason)

@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from temporalio import workflow
 
-from workflows.case import CaseWorkflow, Decision, action, effect
+from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
     ActionInput,
     Actor,
@@ -33,6 +33,7 @@ from workflows.common import (
     PlannedDeadline,
     StagePlan,
 )
+from workflows.process import Action, Choice, Process, Stage
 
 with workflow.unsafe.imports_passed_through():
     from activities.authorizations import (
@@ -94,35 +95,88 @@ class SharingApplicationInput:
     valid_until: date | None = None
 
 
-STAGE_ACTIONS = {
-    "review": frozenset({"accept", "decline", "withdraw"}),
-    "provider_review": frozenset({"approve", "reject", "withdraw"}),
-    "authority_provide": frozenset({"provide", "withdraw"}),
-    "refused": frozenset({"request_coordination", "withdraw"}),
-    "coordination": frozenset({"decide"}),
-}
+SHARING_APPLICATION = Process(
+    name="sharing_application",
+    title="共享申请",
+    slug="sharing-application",
+    actions=(
+        Action("accept", "审核通过并转送"),
+        Action("decline", "不予受理", reason="不予受理，必须说明理由。"),
+        Action("approve", "同意共享"),
+        # Where the ruleset says so (hebei 第十四条) the legal basis too: `_payload_problem`.
+        Action("reject", "不同意共享", reason="不同意共享，必须说明理由。"),
+        Action("provide", "主管部门提供数据"),
+        Action("request_coordination", "申请协调", actor=Party.APPLICANT),
+        Action(
+            "decide",
+            "作出协调决定",
+            decision_label="协调决定",
+            decisions=(
+                Choice("grant", "同意共享"),
+                Choice("uphold", "维持不予共享", reason="维持不予共享的协调决定必须说明理由。"),
+            ),
+        ),
+        Action("withdraw", "撤回申请", actor=Party.APPLICANT),
+    ),
+    stages=(
+        Stage(
+            "review",
+            "审核",
+            ("accept", "decline", "withdraw"),
+            lapses=(Lapse.OVERDUE, Lapse.CLOSE),
+        ),
+        # Silence is consent (hubei 第二十条) only where the provider is silent.
+        Stage(
+            "provider_review",
+            "提供部门答复",
+            ("approve", "reject", "withdraw"),
+            lapses=(Lapse.DEEMED_CONSENT, Lapse.OVERDUE, Lapse.CLOSE),
+        ),
+        Stage(
+            "authority_provide",
+            "主管部门提供",
+            ("provide", "withdraw"),
+            lapses=(Lapse.OVERDUE, Lapse.CLOSE),
+        ),
+        # The applicant owes nothing here: its time only runs out, and the refusal stands.
+        Stage(
+            "refused",
+            "不予共享后待申请协调",
+            ("request_coordination", "withdraw"),
+            lapses=(Lapse.CLOSE,),
+        ),
+        Stage("coordination", "协调", ("decide",), lapses=(Lapse.OVERDUE,)),
+    ),
+    outcomes={
+        Outcome.GRANTED: "同意共享（已授权）",
+        Outcome.DECLINED: "不予受理",
+        Outcome.REFUSED: "不予共享",
+        Outcome.WITHDRAWN: "已撤回",
+        Outcome.LAPSED: "期满终止",
+    },
+    events={"received": "收到申请", "deemed_consent": "视为同意"},
+)
+# The stages a track may pass; after a refusal come `refused` and `coordination`.
+TRACK_STAGES = ("review", "provider_review", "authority_provide")
 
 
 @workflow.defn
-class SharingApplicationWorkflow(CaseWorkflow):
+class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
     """One sharing application.
 
     Query: `view`. Signal: `replan_deadlines`. Updates: `accept`, `decline`, `approve`,
     `reject`, `provide`, `request_coordination`, `decide`, `withdraw`.
     """
 
-    ACTORS = {"withdraw": Party.APPLICANT, "request_coordination": Party.APPLICANT}
+    process = SHARING_APPLICATION
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._input: SharingApplicationInput | None = None
+    @workflow.init
+    def __init__(self, request: SharingApplicationInput) -> None:
+        super().__init__(request)
 
     @workflow.run
     async def run(self, request: SharingApplicationInput) -> CaseState:
-        self._input = request
         self._open_case(
-            request,
-            "sharing_application",
             details={
                 "track": request.track.value,
                 "resource_id": request.resource_id,
@@ -142,7 +196,7 @@ class SharingApplicationWorkflow(CaseWorkflow):
     async def _run_track(self, track: TrackPlan) -> CaseState:
         granted_by, cite = GrantedBy.PLATFORM, track.cite
         for plan in track.stages:
-            result = await self.await_decision(plan, STAGE_ACTIONS[plan.stage])
+            result = await self.await_decision(plan)
             if isinstance(result, PlannedDeadline):
                 return await self._lapse(result)
             match result.action:
@@ -179,7 +233,7 @@ class SharingApplicationWorkflow(CaseWorkflow):
         plan = self.request.plan
         if plan.refused is None or plan.coordination is None:
             return await self._close_case(Outcome.REFUSED, reason=rejection.input.reason)
-        result = await self.await_decision(plan.refused, STAGE_ACTIONS["refused"])
+        result = await self.await_decision(plan.refused)
         if isinstance(result, PlannedDeadline) or result.action == "withdraw":
             return await self._close_case(Outcome.REFUSED, reason=rejection.input.reason)
         await self._notify(
@@ -188,12 +242,11 @@ class SharingApplicationWorkflow(CaseWorkflow):
             cite=plan.coordination.cite,
             reason=result.input.reason,
         )
-        result = await self.await_decision(plan.coordination, STAGE_ACTIONS["coordination"])
-        assert isinstance(result, Decision)
-        await self._tell_applicant("coordination_decided", result)
-        if result.input.decision == "grant":
+        ruling = await self.await_action(plan.coordination)
+        await self._tell_applicant("coordination_decided", ruling)
+        if ruling.input.decision == "grant":
             return await self._grant(GrantedBy.AUTHORITY, plan.coordination.cite)
-        return await self._close_case(Outcome.REFUSED, reason=result.input.reason)
+        return await self._close_case(Outcome.REFUSED, reason=ruling.input.reason)
 
     async def _grant(self, granted_by: GrantedBy, cite: str) -> CaseState:
         request = self.request
@@ -248,33 +301,11 @@ class SharingApplicationWorkflow(CaseWorkflow):
             resource=self.request.resource_name,
         )
 
-    @property
-    def request(self) -> SharingApplicationInput:
-        assert self._input is not None
-        return self._input
-
     def _payload_problem(self, action: str, request: ActionInput) -> str | None:
-        if action in ("decline", "reject") and not request.reason.strip():
-            return "不予受理或不同意共享，必须说明理由。"
         if (
             action == "reject"
             and self.request.plan.refusal_needs_legal_basis
             and not request.legal_basis.strip()
         ):
             return f"不同意共享须说明法律依据（{self.request.plan.refusal_cite}）。"
-        if action == "decide" and request.decision not in ("grant", "uphold"):
-            return "协调决定须为 grant（同意共享）或 uphold（维持不予共享）。"
-        if action == "decide" and request.decision == "uphold" and not request.reason.strip():
-            return "维持不予共享的协调决定必须说明理由。"
         return None
-
-    # One update per action: the API refers to these attributes, never to their names.
-
-    accept = action("accept")
-    decline = action("decline")
-    approve = action("approve")
-    reject = action("reject")
-    provide = action("provide")
-    request_coordination = action("request_coordination")
-    decide = action("decide")
-    withdraw = action("withdraw")

@@ -20,17 +20,16 @@ from api.schemas import ERRORS, enum_schema
 from models import CatalogResource
 from service import catalog
 from service.errors import Invalid
-from service.labels import RESOURCE_STATUSES
 from service.validation import ID_PATTERN, decode_text
 from service.views import BeijingTime, Page
-from workflows.common import OpenType, ShareType
+from workflows.common import OpenType, ResourceStatus, ShareType
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
 MAX_UPLOAD = 10 * 1024 * 1024
 SHARE_TYPES = enum_schema([s.value for s in ShareType])
 OPEN_TYPES = enum_schema([o.value for o in OpenType])
-STATUSES = enum_schema(list(RESOURCE_STATUSES))
+STATUSES = enum_schema([s.value for s in ResourceStatus])
 EXAMPLE_CSV = (
     "id,name,provider_id,share_type,open_type,legal_basis,conditions,fields,update_cycle\n"
     "hubei-health-birth,出生医学证明信息,hubei-health,conditional,not_open,"

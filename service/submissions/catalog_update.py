@@ -182,16 +182,11 @@ def changes_anything(live: CatalogResource, edit: DraftEdit) -> bool:
     return any(value and value != getattr(live, name) for name, value in given.items())
 
 
-W = CatalogUpdateWorkflow
 CATALOG_UPDATE = Process(
-    name="catalog_update",
-    title="目录更新",
-    slug="catalog-update",
-    run=W.run,
+    workflow=CatalogUpdateWorkflow,
     input=CatalogUpdateInput,
     request=CatalogUpdateRequest,
     submitters=frozenset({Role.CASEWORKER, Role.SUPERVISOR}),
     prepare=prepare,
-    actions=W.actions(),
     jurisdiction_of=jurisdiction_of,
 )

@@ -15,7 +15,8 @@ from models import Department
 from regulations import Ruleset
 from service.access import Caller
 from service.errors import Invalid
-from workflows.common import DepartmentKind, Parties, Party, Role, StagePlan
+from workflows.case import CaseWorkflow
+from workflows.common import PARTY_LABELS, DepartmentKind, Parties, Role, StagePlan
 
 
 @dataclass(frozen=True)
@@ -28,18 +29,41 @@ class Draft:
 
 @dataclass(frozen=True)
 class Process:
-    name: str
-    title: str
-    slug: str  # workflow-id prefix: sharing-application/HB419-2026-000123
-    run: Callable[..., Any]  # the workflow's run method
-    input: type  # its argument's type
+    """How a case of a process is submitted: its request, who may submit it, the checks made
+    before it is numbered; its name, title and actions are its workflow's declaration."""
+
+    workflow: type[CaseWorkflow[Any]]
+    input: type  # the workflow's argument
     request: type[BaseModel]
     submitters: frozenset[Role]
     prepare: Callable[[Session, Caller, Any, Ruleset], Draft]
-    actions: dict[str, Any]  # action name -> update method
     # Where the case belongs, when not the submitter's own jurisdiction (a member of the
     # public has none): (session, caller, request) -> jurisdiction.
     jurisdiction_of: Callable[[Session, Caller, Any], str] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.workflow.process.name
+
+    @property
+    def title(self) -> str:
+        return self.workflow.process.title
+
+    @property
+    def slug(self) -> str:
+        """The workflow-id prefix: sharing-application/HB419-2026-000123."""
+        return self.workflow.process.slug
+
+    @property
+    def run(self) -> Callable[..., Any]:
+        """The workflow's run method (each process class defines its own)."""
+        run: Callable[..., Any] = getattr(self.workflow, "run")  # noqa: B009
+        return run
+
+    @property
+    def actions(self) -> dict[str, Any]:
+        """Action name -> update method."""
+        return self.workflow.actions()
 
 
 def find_department(session: Session, jurisdiction: str, kind: DepartmentKind) -> str | None:
@@ -74,11 +98,3 @@ def parties_for(
                 "party_missing",
             )
     return parties
-
-
-PARTY_LABELS = {
-    Party.APPLICANT: "申请部门",
-    Party.PROVIDER: "数据提供部门",
-    Party.AUTHORITY: "政务数据主管部门",
-    Party.SERVICE_CENTRE: "服务中心",
-}

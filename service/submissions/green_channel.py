@@ -93,15 +93,10 @@ def prepare(
     return Draft(parties=parties, build=build)
 
 
-W = GreenChannelWorkflow
 GREEN_CHANNEL = Process(
-    name="green_channel",
-    title="绿色通道需求",
-    slug="green-channel",
-    run=W.run,
+    workflow=GreenChannelWorkflow,
     input=GreenChannelInput,
     request=GreenChannelRequest,
     submitters=frozenset({Role.CASEWORKER}),
     prepare=prepare,
-    actions=W.actions(),
 )

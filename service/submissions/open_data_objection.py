@@ -104,16 +104,11 @@ def prepare(
     return Draft(parties=parties, build=build)
 
 
-W = OpenDataObjectionWorkflow
 OPEN_DATA_OBJECTION = Process(
-    name="open_data_objection",
-    title="开放数据异议",
-    slug="open-data-objection",
-    run=W.run,
+    workflow=OpenDataObjectionWorkflow,
     input=OpenDataObjectionInput,
     request=OpenDataObjectionRequest,
     submitters=frozenset({Role.PUBLIC, Role.CASEWORKER}),
     prepare=prepare,
-    actions=W.actions(),
     jurisdiction_of=jurisdiction_of,
 )

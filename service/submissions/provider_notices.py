@@ -81,15 +81,11 @@ def prepare_service_change(
 
 
 SERVICE_CHANGE = Process(
-    name="service_change",
-    title="共享告知",
-    slug="service-change",
-    run=ServiceChangeWorkflow.run,
+    workflow=ServiceChangeWorkflow,
     input=ServiceChangeInput,
     request=ServiceChangeRequest,
     submitters=frozenset({Role.CASEWORKER}),
     prepare=prepare_service_change,
-    actions=ServiceChangeWorkflow.actions(),
 )
 
 
@@ -152,15 +148,10 @@ def prepare_reclassification(
     return Draft(parties=parties, build=build)
 
 
-W = EmergencyReclassificationWorkflow
 EMERGENCY_RECLASSIFICATION = Process(
-    name="emergency_reclassification",
-    title="突发公共事件共享属性临时调整",
-    slug="emergency-reclassification",
-    run=W.run,
+    workflow=EmergencyReclassificationWorkflow,
     input=EmergencyReclassificationInput,
     request=EmergencyReclassificationRequest,
     submitters=frozenset({Role.CASEWORKER}),
     prepare=prepare_reclassification,
-    actions=W.actions(),
 )

@@ -120,17 +120,12 @@ def prepare(
     return Draft(parties=parties, build=build)
 
 
-W = QualityVerificationWorkflow
 QUALITY_VERIFICATION = Process(
-    name="quality_verification",
-    title="数据质量校核",
-    slug="quality-verification",
-    run=W.run,
+    workflow=QualityVerificationWorkflow,
     input=QualityVerificationInput,
     request=QualityVerificationRequest,
     # Supervisors of the competent authority or service centre act as the platform operator.
     submitters=frozenset({Role.CASEWORKER, Role.SUPERVISOR}),
     prepare=prepare,
-    actions=W.actions(),
     jurisdiction_of=jurisdiction_of,
 )

@@ -105,15 +105,10 @@ def prepare(
     return Draft(parties=parties, build=build)
 
 
-W = SharingApplicationWorkflow
 SHARING_APPLICATION = Process(
-    name="sharing_application",
-    title="共享申请",
-    slug="sharing-application",
-    run=W.run,
+    workflow=SharingApplicationWorkflow,
     input=SharingApplicationInput,
     request=SharingApplicationRequest,
     submitters=frozenset({Role.CASEWORKER}),
     prepare=prepare,
-    actions=W.actions(),
 )

@@ -181,6 +181,22 @@ async def test_an_invalid_ruleset_is_refused_naming_the_file_and_the_field(api, 
     assert not (settings.data_dir / "regulations").exists()
 
 
+async def test_a_ruleset_its_workflow_cannot_run_is_refused_naming_the_field(api, settings):
+    # The catalog update only marks overdue: accepted, `close` failed the case at its deadline.
+    hebei = (PACKAGED / "hebei-2022.yaml").read_text(encoding="utf-8")
+    closing = hebei.replace(
+        "- {working_days: 10, on_timeout: overdue, article: 第九条}\n    extension:",
+        "- {working_days: 10, on_timeout: close, article: 第九条}\n    extension:",
+    )
+    assert closing != hebei
+    response = await api.post("/api/v1/rulesets", content=closing, headers=yaml_headers("admin"))
+    assert (response.status_code, response.json()["code"]) == (422, "ruleset_invalid")
+    message = response.json()["message"]
+    assert message.startswith("规则集文件无效：hebei-2022.yaml")
+    assert "processes.catalog_update.update.time_limits.0.on_timeout" in message
+    assert not (settings.data_dir / "regulations").exists()
+
+
 async def test_a_ruleset_may_not_take_another_rulesets_case_prefix(api):
     # Numbers are counted per ruleset: a shared prefix would number two cases alike.
     clash = SUCCESSOR.replace("jurisdiction: hubei", "jurisdiction: shanxi").replace(

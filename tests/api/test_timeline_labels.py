@@ -31,7 +31,17 @@ from workflows.common import CaseState
 HISTORIES = sorted((Path(__file__).parent.parent / "replay" / "histories").glob("*.json"))
 IDENTIFIER = re.compile(r"[A-Za-z_]{2,}")
 # Details whose values are identifiers the timeline must translate.
-TRANSLATED_DETAILS = ("结果", "决定", "处理决定", "后续办理", "共享类型", "原共享类型", "变更类型")
+TRANSLATED_DETAILS = (
+    "结果",
+    "决定",
+    "协调决定",
+    "异议处理决定",
+    "处理决定",
+    "后续办理",
+    "共享类型",
+    "原共享类型",
+    "变更类型",
+)
 
 
 def last_recorded_state(history: WorkflowHistory) -> CaseState:

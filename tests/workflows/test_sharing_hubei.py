@@ -144,6 +144,19 @@ async def test_refusal_needs_reasons_and_may_go_to_coordination(api, session, en
     await keep_history(env.client, case, "hubei-coordinated")
 
 
+async def test_a_refused_action_is_told_by_its_chinese_name_and_the_stages(api):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    wrong_stage = await act(api, "hubei-supervisor", case, "decide", decision="grant")
+    assert wrong_stage.json()["message"] == (
+        "案件当前处于“提供部门答复”环节，不能办理“作出协调决定”。"
+    )
+    wrong_actor = await act(api, "hubei-applicant", case, "approve")
+    assert wrong_actor.json()["message"] == "“同意共享”只能由本案的数据提供部门经办人办理。"
+    await done(api, "hubei-provider", case, "reject", reason="涉及个人隐私")
+    late = await act(api, "hubei-provider", case, "approve")
+    assert late.json()["message"] == "案件当前处于“不予共享后待申请协调”环节，不能办理“同意共享”。"
+
+
 async def test_refused_applicant_who_does_not_object_is_closed_after_the_target(api, clock):
     case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
     state = await done(api, "hubei-provider", case, "reject", reason="不属于共享范围")
