@@ -4,13 +4,15 @@ limits, reminders, re-planning after a calendar revision, and the validation of 
 A process workflow subclasses `CaseWorkflow`, says which actions each of its stages allows, and
 drives its stages with `await_decision`. Updates only hand a decision to the main loop, which
 applies it; so every effect happens in one place, in order, and an update returns the state
-after its effects.
+after its effects. Every wait of the main loop goes through `_idle_while`, so `settle` can
+tell when nothing is in progress.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -112,11 +114,32 @@ class Decision:
     seq: int
 
 
+@dataclass(frozen=True)
+class SettleInput:
+    """Who reads the settled case, and the platform time the caller has reached.
+
+    `at` is for a caller whose clock runs ahead of the case's: a test's platform clock reads
+    the instant it moved to, while the case clock, fixed when the workflow started, can trail
+    it by the moments that start took. Limits due by `at` are then waited for too."""
+
+    viewer: Actor | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Idle:
+    """The main loop waiting, until `ready()` holds or, if set, until `wake_at` (case time)."""
+
+    ready: Callable[[], bool]
+    wake_at: datetime | None
+
+
 class CaseWorkflow:
     """Base of every process workflow.
 
-    Query: `state(StateQuery)`. Signal: `replan_deadlines(ReplanInput)`. Subclasses declare
-    their updates (one per action) and call `_accept_action` / `_validate_action` from them.
+    Query: `view(StateQuery)`. Signal: `replan_deadlines(ReplanInput)`. Update:
+    `settle(SettleInput)`, the view once nothing is in progress. Subclasses declare their
+    updates (one per action) with `action()`.
     """
 
     # action -> the party who may take it; subclasses fill this.
@@ -143,6 +166,7 @@ class CaseWorkflow:
         self._decisions_applied = 0
         self._replan: ReplanInput | None = None
         self._lock = asyncio.Lock()
+        self._idle: Idle | None = None
 
     # -- the case clock --------------------------------------------------------------------
 
@@ -190,6 +214,40 @@ class CaseWorkflow:
     @workflow.signal
     def replan_deadlines(self, request: ReplanInput) -> None:
         self._replan = request
+
+    @workflow.update
+    async def settle(self, request: SettleInput) -> CaseState:
+        """The case as `view` shows it, once every effect of what has happened so far is done:
+        the main loop waits for an action or for a moment still to come (after `request.at`,
+        if given), with no decision, re-plan or effect in progress. Advancing the clock and
+        then settling shows every effect of the timers that fired, without polling. Changes
+        nothing.
+
+        A timer that has fired may reach the workflow with this update or after it: the main
+        loop counts as idle only while its wake-up time is still ahead."""
+        await workflow.wait_condition(lambda: self._settled(request.at))
+        return self.view(StateQuery(request.viewer))
+
+    def _settled(self, at: datetime | None) -> bool:
+        idle = self._idle
+        if idle is None or idle.ready():
+            return False
+        return idle.wake_at is None or max(self.now(), at or self.now()) < idle.wake_at
+
+    @contextmanager
+    def _idle_while(self, ready: Callable[[], bool], timeout: timedelta | None) -> Iterator[None]:
+        """Around each wait of the main loop (for `ready`, or `timeout` to pass): it is idle
+        for `settle` only there. A mark, not a command: recorded histories replay."""
+        self._idle = Idle(ready, None if timeout is None else self.now() + timeout)
+        try:
+            yield
+        finally:
+            self._idle = None
+
+    async def _wait(self, ready: Callable[[], bool], timeout: timedelta | None) -> None:
+        """`workflow.wait_condition`, idle for `settle`; TimeoutError once `timeout` passes."""
+        with self._idle_while(ready, timeout):
+            await workflow.wait_condition(ready, timeout=timeout)
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -250,9 +308,8 @@ class CaseWorkflow:
             wake_at, reminder = self._next_wake()
             timeout = None if wake_at is None else max(wake_at - self.now(), timedelta(0))
             try:
-                await workflow.wait_condition(
-                    lambda: self._decision is not None or self._replan is not None,
-                    timeout=timeout,
+                await self._wait(
+                    lambda: self._decision is not None or self._replan is not None, timeout
                 )
             except TimeoutError:
                 assert reminder is not None
@@ -455,7 +512,8 @@ class CaseWorkflow:
         self._event("closed", None, outcome=outcome, **detail)
         await self._record()
         self._decision_applied()
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        # A `settle` waiting here is itself a handler: it returns, then the case completes.
+        await self._wait(workflow.all_handlers_finished, None)
         return self.state
 
 

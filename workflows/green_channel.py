@@ -112,7 +112,7 @@ class GreenChannelWorkflow(CaseWorkflow):
     """One demand for data not yet on the platform.
 
     Query: `view`. Signal: `replan_deadlines`. Updates: `approve`, `refuse`, `confirm`,
-    `decline`, `deliver`, `withdraw`.
+    `decline`, `deliver`, `withdraw`, `settle`.
     """
 
     ACTORS = {"withdraw": Party.APPLICANT}

@@ -121,7 +121,8 @@ STAGE_ACTIONS = {
 class OpenDataObjectionWorkflow(CaseWorkflow):
     """One objection to opened data.
 
-    Query: `view`. Signal: `replan_deadlines`. Updates: `suspend`, `keep_open`, `close`.
+    Query: `view`. Signal: `replan_deadlines`. Updates: `suspend`, `keep_open`, `close`,
+    `settle`.
     """
 
     def __init__(self) -> None:

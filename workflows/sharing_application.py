@@ -108,7 +108,7 @@ class SharingApplicationWorkflow(CaseWorkflow):
     """One sharing application.
 
     Query: `view`. Signal: `replan_deadlines`. Updates: `accept`, `decline`, `approve`,
-    `reject`, `provide`, `request_coordination`, `decide`, `withdraw`.
+    `reject`, `provide`, `request_coordination`, `decide`, `withdraw`, `settle`.
     """
 
     ACTORS = {"withdraw": Party.APPLICANT, "request_coordination": Party.APPLICANT}
