@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from datetime import datetime
@@ -10,10 +11,12 @@ from typing import Any
 
 import httpx
 from sqlmodel import Session, select
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError
 
-from models import Authorization, CatalogResource, Notice
-from tests.conftest import auth
+from models import Authorization, CaseSubmission, CatalogResource, Notice
+from tests.conftest import TestClock, auth
+from workflows.case import CaseWorkflow, SettleInput
 
 HISTORIES = Path(__file__).parent / "replay" / "histories"
 RECORD = os.environ.get("SHIXIAN_RECORD_HISTORIES") == "1"
@@ -109,19 +112,33 @@ async def keep_history(client: Client, case: dict[str, Any], name: str) -> None:
     path.write_text(json.dumps(json.loads(history.to_json()), ensure_ascii=False, indent=1))
 
 
-async def until(
-    api: httpx.AsyncClient, key: str, case: dict[str, Any], predicate: Any, seconds: float = 10
-) -> dict[str, Any]:
-    """The case once `predicate(state)` holds: a fired timer is processed asynchronously."""
-    import asyncio
+async def settle(clock: TestClock, case_id: str) -> None:
+    """Wait until the case's workflow has done everything it does without an action or a later
+    moment than the clock's: every effect of what happened so far (the timers a clock advance
+    fired included) is done, its notices sent and its projection recorded. An event, not a
+    poll: the update returns once the main loop is idle. A closed case takes no updates, and
+    has nothing left to do: its view query answers for good."""
+    handle = clock.env.client.get_workflow_handle(case_id)
+    try:
+        # Bounded only so that a case that never comes to rest fails instead of hanging.
+        await asyncio.wait_for(
+            handle.execute_update(CaseWorkflow.settle, SettleInput(at=clock())), timeout=120
+        )
+    except RPCError:
+        if (await handle.describe()).status is WorkflowExecutionStatus.RUNNING:
+            raise
 
-    state: dict[str, Any] = {}
-    for _ in range(int(seconds / 0.05)):
-        response = await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth(key))
-        if response.status_code != 503:  # a query may time out while a worker takes over
-            assert response.status_code == 200, response.text
-            state = response.json()
-            if predicate(state):
-                return state
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"condition not reached: {state.get('stage')} {state.get('events')}")
+
+async def settled(
+    clock: TestClock, api: httpx.AsyncClient, key: str, case: dict[str, Any]
+) -> dict[str, Any]:
+    """The case as `key` sees it through the API, once settled."""
+    await settle(clock, case["case_id"])
+    return await view(api, key, case)
+
+
+async def settle_all(clock: TestClock, session: Session) -> None:
+    """Settle every case submitted so far, for views that read the projection of many."""
+    session.expire_all()
+    for case_id in session.exec(select(CaseSubmission.case_id)).all():
+        await settle(clock, case_id)

@@ -10,7 +10,6 @@ import socket
 import stat
 import sys
 import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -205,11 +204,24 @@ def _python(code: str) -> list[str]:
     return [sys.executable, "-c", code]
 
 
-def _wait_for(text: str, out: io.StringIO, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while text not in out.getvalue():
-        assert time.monotonic() < deadline, out.getvalue()
-        time.sleep(0.05)
+class Transcript(io.StringIO):
+    """The supervisor's output, which a test can wait on: each write wakes the waiters."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = threading.Condition()
+
+    def write(self, text: str) -> int:
+        with self.written:
+            count = super().write(text)
+            self.written.notify_all()
+        return count
+
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        """Until a child has printed `text` (bounded only so that a child that never does
+        fails the test instead of hanging it)."""
+        with self.written:
+            assert self.written.wait_for(lambda: text in self.getvalue(), timeout), self.getvalue()
 
 
 def test_a_dead_child_stops_everything_with_a_non_zero_status():
@@ -227,7 +239,7 @@ def test_a_dead_child_stops_everything_with_a_non_zero_status():
 
 
 def test_stopping_interrupts_children_and_kills_one_that_ignores_it():
-    out = io.StringIO()
+    out = Transcript()
     supervisor = run.Supervisor(out=out)
     polite = supervisor.start(
         "worker", _python("import time; print('polite', flush=True); time.sleep(60)"), os.environ
@@ -240,8 +252,8 @@ def test_stopping_interrupts_children_and_kills_one_that_ignores_it():
         ),
         os.environ,
     )
-    _wait_for("polite", out)
-    _wait_for("stubborn", out)
+    out.wait_for("polite")
+    out.wait_for("stubborn")
     stop = threading.Event()
     stop.set()
     assert supervisor.watch(stop) == 0

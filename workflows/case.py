@@ -12,7 +12,8 @@ the state after its effects.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
@@ -117,11 +118,32 @@ class Decision:
     seq: int
 
 
+@dataclass(frozen=True)
+class SettleInput:
+    """Who reads the settled case, and the platform time the caller has reached.
+
+    `at` is for a caller whose clock runs ahead of the case's: a test's platform clock reads
+    the instant it moved to, while the case clock, fixed when the workflow started, can trail
+    it by the moments that start took. Limits due by `at` are then waited for too."""
+
+    viewer: Actor | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Idle:
+    """The main loop waiting, until `ready()` holds or, if set, until `wake_at` (case time)."""
+
+    ready: Callable[[], bool]
+    wake_at: datetime | None
+
+
 class CaseWorkflow(Generic[InputT]):
     """Base of every process workflow.
 
-    Query: `view(StateQuery)`. Signal: `replan_deadlines(ReplanInput)`. Updates: one per
-    action of `process`, made here (`action_update`) unless the declaration says the class
+    Query: `view(StateQuery)`. Signal: `replan_deadlines(ReplanInput)`. Update:
+    `settle(SettleInput)`, the view once nothing is in progress; and one per action of
+    `process`, made here (`action_update`) unless the declaration says the class
     writes it itself (`own_update`). A subclass receives its input in `__init__`
     (`@workflow.init`), so the case exists before any handler runs.
     """
@@ -178,6 +200,7 @@ class CaseWorkflow(Generic[InputT]):
         self._decisions_applied = 0
         self._replan: ReplanInput | None = None
         self._lock = asyncio.Lock()
+        self._idle: Idle | None = None
 
     def _open_case(self, details: dict[str, object]) -> None:
         """Record the receipt, with what the case is about."""
@@ -202,6 +225,41 @@ class CaseWorkflow(Generic[InputT]):
     @workflow.signal
     def replan_deadlines(self, request: ReplanInput) -> None:
         self._replan = request
+
+    @workflow.update
+    async def settle(self, request: SettleInput) -> CaseState:
+        """The case as `view` shows it, once every effect of what has happened so far is done:
+        the main loop waits for an action or for a moment still to come (after `request.at`,
+        if given), with no decision, re-plan or effect in progress, or the case is closed.
+        Advancing the clock and then settling shows every effect of the timers that fired,
+        without polling; started with the case (update-with-start), it returns the case as
+        its first stage shows it. Changes nothing.
+
+        A timer that has fired may reach the workflow with this update or after it: the main
+        loop counts as idle only while its wake-up time is still ahead."""
+        await workflow.wait_condition(lambda: self._settled(request.at))
+        return self.view(StateQuery(request.viewer))
+
+    def _settled(self, at: datetime | None) -> bool:
+        idle = self._idle
+        if idle is None or idle.ready():
+            return False
+        return idle.wake_at is None or max(self.now(), at or self.now()) < idle.wake_at
+
+    @contextmanager
+    def _idle_while(self, ready: Callable[[], bool], timeout: timedelta | None) -> Iterator[None]:
+        """Around each wait of the main loop (for `ready`, or `timeout` to pass): it is idle
+        for `settle` only there. A mark, not a command: recorded histories replay."""
+        self._idle = Idle(ready, None if timeout is None else self.now() + timeout)
+        try:
+            yield
+        finally:
+            self._idle = None
+
+    async def _wait(self, ready: Callable[[], bool], timeout: timedelta | None) -> None:
+        """`workflow.wait_condition`, idle for `settle`; TimeoutError once `timeout` passes."""
+        with self._idle_while(ready, timeout):
+            await workflow.wait_condition(ready, timeout=timeout)
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -311,9 +369,8 @@ class CaseWorkflow(Generic[InputT]):
             wake_at, pending = self._next_wake()
             timeout = None if wake_at is None else max(wake_at - self.now(), timedelta(0))
             try:
-                await workflow.wait_condition(
-                    lambda: self._decision is not None or self._replan is not None,
-                    timeout=timeout,
+                await self._wait(
+                    lambda: self._decision is not None or self._replan is not None, timeout
                 )
             except TimeoutError:
                 if pending is None:  # without a pending limit there is no timeout
@@ -518,7 +575,8 @@ class CaseWorkflow(Generic[InputT]):
         self._event("closed", None, outcome=outcome, **detail)
         await self._record()
         self._decision_applied()
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        # A `settle` waiting here is itself a handler: it returns, then the case completes.
+        await self._wait(workflow.all_handlers_finished, None)
         return self.state
 
 

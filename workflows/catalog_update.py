@@ -165,7 +165,7 @@ class CatalogUpdateWorkflow(CaseWorkflow[CatalogUpdateInput]):
 
     Query: `view`. Signal: `replan_deadlines`. Updates: `edit_draft`, `submit`,
     `request_extension`, `grant_extension`, `refuse_extension`, `publish`,
-    `return_for_rework`.
+    `return_for_rework`, `settle`.
     """
 
     process = CATALOG_UPDATE

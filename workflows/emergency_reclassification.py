@@ -85,7 +85,7 @@ class EmergencyReclassificationWorkflow(CaseWorkflow[EmergencyReclassificationIn
     """One temporary share type.
 
     Query: `view`. Signal: `replan_deadlines` (no working-day limits: nothing to re-plan).
-    Update: `restore`.
+    Updates: `restore`, `settle`.
     """
 
     process = EMERGENCY_RECLASSIFICATION
@@ -169,9 +169,8 @@ class EmergencyReclassificationWorkflow(CaseWorkflow[EmergencyReclassificationIn
     async def _wait_until(self, ends_at: datetime) -> Decision | None:
         """Wait for the provider's `restore` (returned) or the end (None)."""
         try:
-            await workflow.wait_condition(
-                lambda: self._decision is not None,
-                timeout=max(ends_at - self.now(), timedelta(0)),
+            await self._wait(
+                lambda: self._decision is not None, max(ends_at - self.now(), timedelta(0))
             )
         except TimeoutError:
             self._close_stage()

@@ -164,7 +164,7 @@ class GreenChannelWorkflow(CaseWorkflow[GreenChannelInput]):
     """One demand for data not yet on the platform.
 
     Query: `view`. Signal: `replan_deadlines`. Updates: `approve`, `refuse`, `confirm`,
-    `decline`, `deliver`, `withdraw`.
+    `decline`, `deliver`, `withdraw`, `settle`.
     """
 
     process = GREEN_CHANNEL

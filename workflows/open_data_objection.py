@@ -159,7 +159,8 @@ OPEN_DATA_OBJECTION = Process(
 class OpenDataObjectionWorkflow(CaseWorkflow[OpenDataObjectionInput]):
     """One objection to opened data.
 
-    Query: `view`. Signal: `replan_deadlines`. Updates: `suspend`, `keep_open`, `close`.
+    Query: `view`. Signal: `replan_deadlines`. Updates: `suspend`, `keep_open`, `close`,
+    `settle`.
     """
 
     process = OPEN_DATA_OBJECTION

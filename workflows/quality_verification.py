@@ -184,7 +184,8 @@ class QualityVerificationWorkflow(CaseWorkflow[QualityVerificationInput]):
     """One quality verification request.
 
     Query: `view`. Signal: `replan_deadlines`. Updates: `forward`, `explain`, `repair`,
-    `reject`, `request_extension`, `grant_extension`, `refuse_extension`, `dispute`, `decide`.
+    `reject`, `request_extension`, `grant_extension`, `refuse_extension`, `dispute`, `decide`,
+    `settle`.
     """
 
     process = QUALITY_VERIFICATION

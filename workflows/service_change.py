@@ -104,8 +104,8 @@ SERVICE_CHANGE = Process(
 class ServiceChangeWorkflow(CaseWorkflow[ServiceChangeInput]):
     """One notice of a change to a sharing service.
 
-    Query: `view`. Signal: `replan_deadlines` (nothing waits on working days). Update:
-    `withdraw`.
+    Query: `view`. Signal: `replan_deadlines` (nothing waits on working days). Updates:
+    `withdraw`, `settle`.
     """
 
     process = SERVICE_CHANGE
@@ -158,13 +158,12 @@ class ServiceChangeWorkflow(CaseWorkflow[ServiceChangeInput]):
         until_effective = max(request.effective_at - self.now(), timedelta(0))
         if not workflow.patched("service-change-withdrawable"):
             await self._enter_stage(plan.announced, withheld={"withdraw"})
-            await workflow.sleep(until_effective)
+            with self._idle_while(lambda: False, until_effective):
+                await workflow.sleep(until_effective)
         else:
             await self._enter_stage(plan.announced)
             try:
-                await workflow.wait_condition(
-                    lambda: self._decision is not None, timeout=until_effective
-                )
+                await self._wait(lambda: self._decision is not None, until_effective)
             except TimeoutError:
                 self._close_stage()
             else:

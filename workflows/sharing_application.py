@@ -165,7 +165,7 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
     """One sharing application.
 
     Query: `view`. Signal: `replan_deadlines`. Updates: `accept`, `decline`, `approve`,
-    `reject`, `provide`, `request_coordination`, `decide`, `withdraw`.
+    `reject`, `provide`, `request_coordination`, `decide`, `withdraw`, `settle`.
     """
 
     process = SHARING_APPLICATION

@@ -12,7 +12,7 @@ from temporalio.client import WorkflowHistory
 
 from shixian.cli import main
 from shixian.replay import replay
-from tests.cases import at, done, submit, until
+from tests.cases import at, done, settled, submit
 from tests.conftest import auth
 
 HISTORIES = sorted((Path(__file__).parent.parent / "replay" / "histories").glob("*.json"))
@@ -290,7 +290,7 @@ async def test_timeline_of_green_channel_catalog_update_and_service_change(api, 
     )
     assert response.status_code == 201, response.text
     update = response.json()
-    await until(api, "auditor", update, lambda s: s["overdue"])
+    assert (await settled(clock, api, "auditor", update))["overdue"]
     page = await timeline_page(api, update)
     for words in ("登记目录更新事由", "部门更新目录", "逾期情形：登记时已逾期"):
         assert words in page, words

@@ -1,11 +1,12 @@
 """Filters of the case list that take times and bodies users type by hand."""
 
-from tests.cases import submit
+from tests.cases import settle, submit
 from tests.conftest import auth
 
 
-async def test_a_time_without_a_zone_in_a_filter_means_beijing_time(api):
+async def test_a_time_without_a_zone_in_a_filter_means_beijing_time(api, clock):
     case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await settle(clock, case["case_id"])  # the list reads the projection of the first stage
     # Received 2026-11-23 09:00 Beijing (01:00 UTC).
     before = await api.get(
         "/api/v1/cases?received_from=2026-11-23T08:30:00", headers=auth("auditor")

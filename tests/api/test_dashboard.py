@@ -8,13 +8,12 @@ The clock starts on Monday 2026-11-23 09:00 Beijing. Hubei's 10 working days fro
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from temporalio.testing import ActivityEnvironment
 
 from activities.yearly_maintenance import OpenYearlyMaintenanceInput, open_yearly_maintenance
-from tests.cases import at, done, submit, until
+from tests.cases import at, done, settle, settle_all, settled, submit
 from tests.conftest import auth
 
 
@@ -24,23 +23,12 @@ async def dashboard(api, key: str, **params: str) -> dict[str, Any]:  # type: ig
     return response.json()  # type: ignore[no-any-return]
 
 
-async def settled(api, key: str, predicate) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """The dashboard once the projection has caught up with fired timers."""
-    numbers: dict[str, Any] = {}
-    for _ in range(200):
-        numbers = await dashboard(api, key)
-        if predicate(numbers):
-            return numbers
-        await asyncio.sleep(0.05)
-    raise AssertionError(numbers)
-
-
 async def lichuan_case(api):  # type: ignore[no-untyped-def]
     return await submit(api, "lichuan-applicant", resource_id="lichuan-hukou", fields=["姓名"])
 
 
 async def test_dashboard_counts_open_due_overdue_and_deemed_consents_of_the_jurisdiction(
-    api, clock
+    api, clock, session
 ):
     # Monday 23 November: two Hubei cases, a Lichuan one at the provider, a Hebei one.
     await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
@@ -59,11 +47,9 @@ async def test_dashboard_counts_open_due_overdue_and_deemed_consents_of_the_juri
     await clock.advance_to(at("2026-12-08T00:00:05+08:00"))
     await lichuan_case(api)  # Tuesday: last day Thursday 10th
 
-    hubei = await settled(
-        api,
-        "hubei-supervisor",
-        lambda d: d["deemed_consents_this_month"] == 2 and d["overdue"] == 1,
-    )
+    await settle_all(clock, session)  # the projection has every fired timer's effect
+    hubei = await dashboard(api, "hubei-supervisor")
+    assert hubei["deemed_consents_this_month"] == 2 and hubei["overdue"] == 1
     assert hubei["jurisdiction"] == "hubei"
     assert hubei["today"] == "2026-12-08"
     assert hubei["open_total"] == 4
@@ -112,8 +98,9 @@ async def test_dashboard_counts_open_due_overdue_and_deemed_consents_of_the_juri
     assert (await dashboard(api, "auditor"))["deemed_consents_this_month"] == 0
 
 
-async def test_dashboard_is_for_supervisors_and_auditors_of_their_own_jurisdiction(api):
-    await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+async def test_dashboard_is_for_supervisors_and_auditors_of_their_own_jurisdiction(api, clock):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await settle(clock, case["case_id"])  # the dashboard reads the projection
     for key in ("hubei-applicant", "public", "admin"):
         response = await api.get("/api/v1/dashboard", headers=auth(key))
         assert response.status_code == 403, key
@@ -133,7 +120,7 @@ async def test_dashboard_is_for_supervisors_and_auditors_of_their_own_jurisdicti
 
 
 async def test_dashboard_lists_departments_that_have_not_done_this_years_maintenance(
-    api, clock, env
+    api, clock, env, session
 ):
     def not_done(numbers: dict[str, Any]) -> list[tuple[str, str]]:
         return [(r["department_id"], r["status"]) for r in numbers["yearly_maintenance_not_done"]]
@@ -152,17 +139,15 @@ async def test_dashboard_lists_departments_that_have_not_done_this_years_mainten
     await ActivityEnvironment(client=env.client).run(
         open_yearly_maintenance, OpenYearlyMaintenanceInput(year=2026, received_at=clock())
     )
-    hubei = await settled(
-        api,
-        "hubei-supervisor",
-        lambda d: all(r["due"] for r in d["yearly_maintenance_not_done"]),
-    )
+    await settle_all(clock, session)  # each opened case has reached the projection
+    hubei = await dashboard(api, "hubei-supervisor")
+    assert all(r["case_id"] and r["due"] for r in hubei["yearly_maintenance_not_done"])
     [police] = [
         r for r in hubei["yearly_maintenance_not_done"] if r["department_id"] == "hubei-police"
     ]
     assert police["due"] == "2027-01-01T00:00:00+08:00" and police["status"] == "open"
     case = {"case_id": police["case_id"]}
-    await until(api, "hubei-provider", case, lambda s: s["stage"] == "department_update")
+    assert (await settled(clock, api, "hubei-provider", case))["stage"] == "department_update"
     await done(api, "hubei-provider", case, "submit", note="经全面核查，目录无需变更")
 
     hubei = await dashboard(api, "hubei-supervisor")
@@ -178,7 +163,9 @@ async def test_dashboard_lists_departments_that_have_not_done_this_years_mainten
 
     # 24:00 on 31 December: the three are overdue, and the dashboard turns to 2027's.
     await clock.advance_to(at("2027-01-01T00:00:05+08:00"))
-    hubei = await settled(api, "hubei-supervisor", lambda d: d["overdue"] == 3)
+    await settle_all(clock, session)
+    hubei = await dashboard(api, "hubei-supervisor")
+    assert hubei["overdue"] == 3
     assert hubei["yearly_maintenance_year"] == 2027
     assert [status for _, status in not_done(hubei)] == ["none"] * 4
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cases import done, submit, until
+from tests.cases import done, settled, submit
 from tests.conftest import auth
 
 
 @pytest.fixture
-async def granted(api):
+async def granted(api, clock):
     """Two granted Hubei cases: unconditional data at once, conditional data on approval."""
     platform = await submit(api, "hubei-applicant", resource_id="hubei-org", fields=["机构名称"])
-    platform = await until(api, "hubei-applicant", platform, lambda s: s["status"] == "closed")
+    platform = await settled(clock, api, "hubei-applicant", platform)
+    assert platform["status"] == "closed"
     approved = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
     approved = await done(api, "hubei-provider", approved, "approve")
     assert (platform["outcome"], approved["outcome"]) == ("granted", "granted")

@@ -8,7 +8,6 @@ a request for data not in the catalog has the same 10 days but only goes overdue
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from typing import Any
@@ -18,7 +17,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.yearly_maintenance import OpenYearlyMaintenanceInput, open_yearly_maintenance
 from models import Department
-from tests.cases import at, done, submit, until
+from tests.cases import at, done, settle, settle_all, settled, submit
 from tests.conftest import auth
 
 PERIOD = {"from": "2026-11-23", "to": "2026-11-23"}
@@ -100,11 +99,12 @@ async def test_statistics_count_each_case_once_where_it_belongs(api, clock, sess
     outside = await submit(api, "hubei-applicant", **hukou)  # received after the period
 
     await clock.advance_to(at("2026-12-08T00:00:05+08:00"))
-    await until(api, "auditor", deemed, lambda s: s["status"] == "closed")
-    await until(api, "auditor", late, lambda s: s["overdue"])
+    assert (await settled(clock, api, "auditor", deemed))["status"] == "closed"
+    assert (await settled(clock, api, "auditor", late))["overdue"]
     await done(api, "hubei-provider", late, "approve", note="补办同意")
-    await until(api, "auditor", overdue, lambda s: s["overdue"])
-    await until(api, "auditor", hebei, lambda s: s["overdue"])
+    assert (await settled(clock, api, "auditor", overdue))["overdue"]
+    assert (await settled(clock, api, "auditor", hebei))["overdue"]
+    await settle_all(clock, session)  # the report reads the projection
 
     response = await report(api, "hubei-supervisor", format="csv")
     assert response.status_code == 200, response.text
@@ -191,7 +191,7 @@ async def test_statistics_count_each_case_once_where_it_belongs(api, clock, sess
     assert received.json()["total"] == 5
 
 
-async def test_statistics_count_quality_verification_cases_beside_sharing(api, clock):
+async def test_statistics_count_quality_verification_cases_beside_sharing(api, clock, session):
     doubt = {"process": "quality_verification", "resource_id": "hubei-hukou"}
     raised = []
     for _ in range(3):
@@ -208,9 +208,10 @@ async def test_statistics_count_quality_verification_cases_beside_sharing(api, c
     await done(api, "hubei-provider", sharing, "approve")
     # Hubei's 3 working days (第十三条) end at 24:00 on Thursday 26 November.
     await clock.advance_to(at("2026-11-27T00:00:05+08:00"))
-    await until(api, "auditor", silent, lambda s: s["overdue"])
-    await until(api, "auditor", late, lambda s: s["overdue"])
+    assert (await settled(clock, api, "auditor", silent))["overdue"]
+    assert (await settled(clock, api, "auditor", late))["overdue"]
     await done(api, "hubei-provider", late, "repair", note="更正地址")
+    await settle_all(clock, session)  # the report reads the projection
 
     summary = numbers((await report(api, "hubei-supervisor", format="csv")).text)
     police = summary["hubei-police"]
@@ -267,24 +268,14 @@ async def catalog_update(api, key: str, trigger_date: str) -> dict[str, Any]:  #
     return response.json()  # type: ignore[no-any-return]
 
 
-async def maintenance_once_recorded(api) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
-    """The maintenance listing once each opened case has reached the projection."""
-    for _ in range(200):
-        rows = (await api.get("/api/v1/catalog/maintenance", headers=auth("auditor"))).json()
-        if all(row["case_id"] for row in rows):
-            return rows  # type: ignore[no-any-return]
-        await asyncio.sleep(0.05)
-    raise AssertionError(rows)
-
-
 async def test_statistics_count_catalog_updates_and_each_departments_yearly_maintenance(
-    api, clock, env
+    api, clock, env, session
 ):
     # Hubei's operator target: 10 working days from the change (第十一条 “及时”).
     timely = await catalog_update(api, "hubei-provider", "2026-11-20")
     await done(api, "hubei-provider", timely, "submit", note="经核查目录无需变更")
     late = await catalog_update(api, "hubei-provider", "2026-11-02")  # ended 16 November
-    await until(api, "auditor", late, lambda s: s["overdue"])
+    assert (await settled(clock, api, "auditor", late))["overdue"]
     await done(api, "hubei-provider", late, "submit", note="经核查目录无需变更")
     await catalog_update(api, "hebei-provider", "2026-11-20")  # Hebei's: another report
     # What the yearly schedule's run does on 1 January, received at the platform's time now.
@@ -292,10 +283,14 @@ async def test_statistics_count_catalog_updates_and_each_departments_yearly_main
         open_yearly_maintenance, OpenYearlyMaintenanceInput(year=2026, received_at=clock())
     )
     assert len(opened) == 4
-    rows = await maintenance_once_recorded(api)
+    for case_id in opened:  # each opened case has reached the projection
+        await settle(clock, case_id)
+    rows = (await api.get("/api/v1/catalog/maintenance", headers=auth("auditor"))).json()
+    assert all(row["case_id"] for row in rows)
     police = {"case_id": next(r["case_id"] for r in rows if r["department_id"] == "hubei-police")}
-    await until(api, "auditor", police, lambda s: s["stage"] == "department_update")
+    assert (await settled(clock, api, "auditor", police))["stage"] == "department_update"
     await done(api, "hubei-provider", police, "submit", note="经全面核查，目录无需变更")
+    await settle_all(clock, session)  # the report reads the projection
 
     catalog = ["收到目录更新", "目录按时更新", "目录更新逾期"]
 
@@ -336,7 +331,8 @@ async def test_statistics_count_catalog_updates_and_each_departments_yearly_main
     # The year is out: the three undone maintenances are overdue, counted as such.
     await clock.advance_to(at("2027-01-01T00:00:05+08:00"))
     civil = {"case_id": next(r["case_id"] for r in rows if r["department_id"] == "hubei-civil")}
-    await until(api, "auditor", civil, lambda s: s["overdue"])
+    await settle_all(clock, session)  # the three undone are overdue in the projection too
+    assert (await settled(clock, api, "auditor", civil))["overdue"]
     after = catalog_of(numbers((await report(api, "hubei-supervisor", format="csv")).text))
     assert after["hubei-civil"] == (1, 0, 1, "已逾期")
     assert after[""] == (6, 2, 4, "已完成1/4")
@@ -369,7 +365,9 @@ async def filed(api, key: str, body: dict[str, Any]) -> dict[str, Any]:  # type:
     return response.json()  # type: ignore[no-any-return]
 
 
-async def test_statistics_count_green_channel_demands_and_service_change_notices(api, clock):
+async def test_statistics_count_green_channel_demands_and_service_change_notices(
+    api, clock, session
+):
     # Wednesday 2026-09-30, Dongying's instrument in force: the green channel's 1 working day
     # ends at 24:00 on 8 October (National Day in between); the ordinary 3 on 10 October.
     await clock.set(at("2026-09-30T10:00:00+08:00"))
@@ -400,7 +398,8 @@ async def test_statistics_count_green_channel_demands_and_service_change_notices
         },
     )
     await clock.advance_to(at("2026-10-09T00:00:05+08:00"))
-    await until(api, "auditor", silent, lambda s: s["overdue"])
+    await settle_all(clock, session)  # the reclassification ended at midnight too
+    assert (await settled(clock, api, "auditor", silent))["overdue"]
 
     period = {"from": "2026-09-30", "to": "2026-09-30"}
     summary = numbers((await report(api, "dongying-supervisor", format="csv", **period)).text)

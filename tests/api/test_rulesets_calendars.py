@@ -11,7 +11,7 @@ from pathlib import Path
 
 from calendars import BEIJING
 from regulations.loader import PACKAGED
-from tests.cases import submit, until
+from tests.cases import settled, submit
 from tests.conftest import auth
 
 HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"
@@ -300,9 +300,7 @@ async def test_loading_the_2027_notice_replans_a_running_case_over_new_year(api,
     assert Path(settings.calendars / "2027.yaml").read_text(encoding="utf-8") == YEAR_2027
 
     # The notice makes Monday 4 January a holiday: the period ends one working day later.
-    state = await until(
-        api, "hubei-applicant", case, lambda s: s["deadline"]["replanned_from"] is not None
-    )
+    state = await settled(clock, api, "hubei-applicant", case)
     deadline = state["deadline"]
     assert deadline["replanned_from"] == "2027-01-09T00:00:00+08:00"
     assert (deadline["last_day"], deadline["due"]) == ("2027-01-11", "2027-01-12T00:00:00+08:00")

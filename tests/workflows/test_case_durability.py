@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import httpx
 from sqlmodel import select
+from temporalio.api.enums.v1 import EventType
 
 from api.app import create_app
 from models import CaseRecord, CaseSubmission
-from tests.cases import at, grants, kinds, submit, until
+from tests.cases import at, grants, kinds, settled, submit
 from tests.conftest import auth, both_databases, terminate_cases
 from worker import build_worker
 
@@ -79,20 +80,6 @@ async def test_invalid_submissions_are_refused_and_leave_nothing_behind(api, ses
     assert session.exec(select(CaseSubmission)).all() == []
 
 
-async def at_rest(session, case_id):  # type: ignore[no-untyped-def]
-    """Until the case's projection has caught up with it: no activity is in flight."""
-    for _ in range(200):
-        session.expire_all()
-        record = session.get(CaseRecord, case_id)
-        if record is not None and record.state["events"][-1]["kind"] in (
-            "stage_entered",
-            "reminded",
-        ):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the case never came to rest")
-
-
 async def test_a_case_resumes_after_its_worker_is_killed_and_its_deadline_still_fires(
     settings, env, world, clock, session
 ):
@@ -110,16 +97,41 @@ async def test_a_case_resumes_after_its_worker_is_killed_and_its_deadline_still_
                     api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"]
                 )
                 await clock.advance_to(at("2026-12-07T12:00:00+08:00"))
-                await until(api, "hubei-applicant", case, lambda s: "reminded" in kinds(s))
-                await at_rest(session, case["case_id"])
-            # The worker dies on the last day; the deemed-consent timer fires with nobody to
-            # run the workflow. (The test server stops skipping once a task waits, so the
-            # last second passes in real time.)
-            await clock.advance_to(at("2026-12-07T23:59:59.500+08:00"))
-            await asyncio.sleep(1.5)
+                state = await settled(clock, api, "hubei-applicant", case)
+                assert "reminded" in kinds(state)
+                # At rest: no activity in flight, the projection has caught up.
+                session.expire_all()
+                record = session.get(CaseRecord, case["case_id"])
+                assert record is not None
+                assert record.state["events"][-1]["kind"] in ("stage_entered", "reminded")
+            # The worker dies on the last day. The deemed-consent timer is due at 24:00 on the
+            # case clock, which started with the workflow, a moment after the receipt: the
+            # server's clock is moved to just past the timer itself, which then fires with
+            # nobody to run the case (the test server then stops skipping: the last second
+            # passes in real time).
+            handle = env.client.get_workflow_handle(case["case_id"])
+            *_, timer = (
+                e
+                for e in (await handle.fetch_history()).events
+                if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED
+            )
+            fires_at = timer.event_time.ToDatetime(UTC) + (
+                timer.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta()
+            )
+            await clock.advance(fires_at - await env.get_current_time() + timedelta(seconds=1))
+            assert clock() >= at("2026-12-08T00:00:00+08:00")
+            events = (await handle.fetch_history()).events
+            [fired] = [
+                e
+                for e in events
+                if e.timer_fired_event_attributes.started_event_id == timer.event_id
+            ]
+            after = events[fired.event_id :]
+            assert EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED not in {e.event_type for e in after}
             assert grants(session, case["case_id"]) == []
             async with build_worker(env.client, settings.task_queue):
-                state = await until(api, "hubei-applicant", case, lambda s: s["outcome"])
+                state = await settled(clock, api, "hubei-applicant", case)
+                assert state["outcome"]
                 assert state["details"]["granted_by"] == "deemed_consent"
                 assert len(grants(session, case["case_id"])) == 1
                 await clock.advance(timedelta(seconds=1))

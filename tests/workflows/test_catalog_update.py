@@ -13,7 +13,7 @@ import httpx
 from sqlmodel import Session, select
 
 from models import CatalogChange, CatalogVersion
-from tests.cases import act, done, keep_history, kinds, notices, resource, until, view
+from tests.cases import act, done, keep_history, kinds, notices, resource, settled, view
 from tests.conftest import auth
 from workflows.yearly_maintenance import YearlyMaintenanceInput, YearlyMaintenanceWorkflow
 
@@ -131,7 +131,8 @@ async def test_trigger_in_the_future_is_refused(api, clock, session):
 async def test_a_trigger_registered_late_is_overdue_at_filing(api, clock, session, env):
     # 10 WD from Monday 2026-11-02 ended at 24:00 of Monday 2026-11-16.
     case = await open_update(api, "hebei-provider", trigger_date="2026-11-02")
-    state = await until(api, "hebei-provider", case, lambda s: s["overdue"])
+    state = await settled(clock, api, "hebei-provider", case)
+    assert state["overdue"]
     assert state["deadline"]["due"] == "2026-11-17T00:00:00+08:00"
     assert state["details"]["late_at_filing"] is True
     [overdue] = [e for e in state["events"] if e["kind"] == "overdue"]
@@ -238,7 +239,8 @@ async def test_yearly_maintenance_opens_one_case_per_department_due_at_year_end(
         "lichuan-civil",
     }
     case = {"case_id": next(r["case_id"] for r in rows if r["department_id"] == "hubei-police")}
-    state = await until(api, "hubei-provider", case, lambda s: s["stage"] == "department_update")
+    state = await settled(clock, api, "hubei-provider", case)
+    assert state["stage"] == "department_update"
     assert state["deadline"]["due"] == "2027-01-01T00:00:00+08:00"
     assert state["deadline"]["cite"] == "《湖北省政务数据资源应用与管理办法》第十一条"
     assert state["details"]["trigger"] == "yearly_maintenance"

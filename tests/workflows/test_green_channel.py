@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from tests.cases import act, at, done, grants, keep_history, kinds, notices, resource, until, view
+from tests.cases import act, at, done, grants, keep_history, kinds, notices, resource, settled, view
 from tests.conftest import auth
 
 DY23 = "《东营市公共数据管理办法》第二十三条"
@@ -66,7 +66,8 @@ async def test_approved_demand_is_answered_and_delivered_across_national_day(
     await clock.advance_to(at("2026-10-08T23:59:59+08:00"))
     assert not (await view(api, "dongying-supervisor", case))["overdue"]
     await clock.advance(timedelta(seconds=2))
-    state = await until(api, "dongying-supervisor", case, lambda s: s["overdue"])
+    state = await settled(clock, api, "dongying-supervisor", case)
+    assert state["overdue"]
     told = {n.recipient_department_id for n in notices(session, case["case_id"], "overdue")}
     assert told == {"dongying-police", "dongying-bigdata"}
     # Still waiting: the next limit is the availability, 5 WD from the approval.
@@ -110,7 +111,8 @@ async def test_delivery_missing_five_working_days_is_overdue_not_deemed(api, clo
     await clock.advance_to(at("2026-10-13T23:59:59+08:00"))
     assert not (await view(api, "dongying-supervisor", case))["overdue"]
     await clock.advance(timedelta(seconds=2))
-    state = await until(api, "dongying-supervisor", case, lambda s: s["overdue"])
+    state = await settled(clock, api, "dongying-supervisor", case)
+    assert state["overdue"]
     assert state["status"] == "open" and state["stage"] == "delivery"
     assert notices(session, case["case_id"], "overdue")
     assert grants(session, case["case_id"]) == []

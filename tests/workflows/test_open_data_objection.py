@@ -26,7 +26,8 @@ from tests.cases import (
     kinds,
     notices,
     resource,
-    until,
+    settle,
+    settled,
     uploaded,
     view,
 )
@@ -301,8 +302,9 @@ async def test_public_evidence_is_read_by_the_case_parties_and_no_other_member_o
     await keep_history(env.client, case, "hubei-objection-evidence-cited")
 
 
-async def test_an_organisation_objects_through_its_caseworker(api, session):
+async def test_an_organisation_objects_through_its_caseworker(api, session, clock):
     case = await object_to(api, "hubei-applicant")
+    await settle(clock, case["case_id"])  # the list reads the projection of the first stage
     assert case["parties"]["applicant"] == "hubei-civil"
     listed = await api.get("/api/v1/cases", headers=auth("hubei-applicant"))
     assert [c["case_id"] for c in listed.json()["items"]] == [case["case_id"]]
@@ -319,9 +321,10 @@ async def test_lichuan_objections_run_under_hubei_article_28(api):
     assert event["detail"]["cite"] == HUBEI_28
 
 
-async def test_a_public_objector_sees_only_their_own_cases(api, session: Session):
+async def test_a_public_objector_sees_only_their_own_cases(api, session: Session, clock):
     other = another_member_of_the_public(session)
     case = await object_to(api)
+    await settle(clock, case["case_id"])  # the list reads the projection of the first stage
     mine = await api.get("/api/v1/cases", headers=auth("public"))
     assert [c["case_id"] for c in mine.json()["items"]] == [case["case_id"]]
     assert (await view(api, "public", case))["details"]["grounds"] == "accuracy"
@@ -335,7 +338,8 @@ async def test_a_public_objector_sees_only_their_own_cases(api, session: Session
 async def test_assessment_past_target_is_overdue_for_the_supervisor(api, clock, session, env):
     case = await object_to(api)
     await clock.advance_to(at("2026-11-26T00:00:01+08:00"))
-    state = await until(api, "hubei-supervisor", case, lambda s: s["overdue"])
+    state = await settled(clock, api, "hubei-supervisor", case)
+    assert state["overdue"]
     assert state["stage"] == "provider_assessment"
     assert "reminded" in kinds(state) and "overdue" in kinds(state)
     told = {n.recipient_department_id for n in notices(session, case["case_id"], "overdue")}

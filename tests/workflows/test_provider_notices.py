@@ -15,7 +15,7 @@ import httpx
 from sqlmodel import Session
 
 from models import Authorization
-from tests.cases import act, at, done, keep_history, kinds, notices, resource, until, view
+from tests.cases import act, at, done, keep_history, kinds, notices, resource, settled, view
 from tests.conftest import auth
 
 DY20 = "《东营市公共数据管理办法》第二十条"
@@ -79,7 +79,8 @@ async def test_temporary_share_type_shows_in_the_catalog_and_ends_at_midnight(
     await clock.advance_to(at("2026-10-08T23:59:59+08:00"))
     assert (await view(api, "dongying-provider", case))["status"] == "open"
     await clock.advance(timedelta(seconds=2))
-    state = await until(api, "dongying-provider", case, lambda s: s["status"] == "closed")
+    state = await settled(clock, api, "dongying-provider", case)
+    assert state["status"] == "closed"
     assert state["outcome"] == "restored_at_end"
     assert kinds(state)[-2:] == ["share_type_restored", "closed"]
     restored = resource(session, "dongying-hukou")
@@ -147,7 +148,8 @@ async def test_timely_stop_notice_tells_each_holder_once_and_retires_the_resourc
     await clock.set(at("2026-09-30T10:00:00+08:00"))
     case = await filed(api, **service_change())
     assert case["ruleset"] == "dongying-2021-26"
-    state = await until(api, "dongying-provider", case, lambda s: s["stage"] == "announced")
+    state = await settled(clock, api, "dongying-provider", case)
+    assert state["stage"] == "announced"
     assert state["details"]["late"] is False and state["overdue"] is False
     assert state["details"]["notice_period_last_day"] == "2026-10-20"
     assert state["details"]["notified"] == ["dongying-civil"]
@@ -159,7 +161,8 @@ async def test_timely_stop_notice_tells_each_holder_once_and_retires_the_resourc
     entry = resource(session, "dongying-hukou")
     assert entry is not None and entry.status == "active"
     await clock.advance(timedelta(seconds=2))
-    state = await until(api, "dongying-provider", case, lambda s: s["status"] == "closed")
+    state = await settled(clock, api, "dongying-provider", case)
+    assert state["status"] == "closed"
     entry = resource(session, "dongying-hukou")
     assert entry is not None and entry.status == "retired"
     assert case["case_number"] in entry.status_reason
@@ -173,7 +176,8 @@ async def test_late_notice_is_flagged_on_the_case_in_the_notices_and_in_the_list
     await clock.set(at("2026-09-30T10:00:00+08:00"))
     # Effective on the period's last day: one day short.
     case = await filed(api, **service_change(kind="upgrade", effective_on="2026-10-20"))
-    state = await until(api, "dongying-supervisor", case, lambda s: s["stage"] == "announced")
+    state = await settled(clock, api, "dongying-supervisor", case)
+    assert state["stage"] == "announced"
     assert state["details"]["late"] is True and state["overdue"] is True
     assert state["details"]["earliest_timely_effective_on"] == "2026-10-21"
     assert "late_filing" in kinds(state)
@@ -187,7 +191,8 @@ async def test_late_notice_is_flagged_on_the_case_in_the_notices_and_in_the_list
     assert [c["case_id"] for c in listed.json()["items"]] == [case["case_id"]]
 
     await clock.advance_to(at("2026-10-20T00:00:01+08:00"))
-    state = await until(api, "dongying-supervisor", case, lambda s: s["status"] == "closed")
+    state = await settled(clock, api, "dongying-supervisor", case)
+    assert state["status"] == "closed"
     assert state["outcome"] == "took_effect"
     entry = resource(session, "dongying-hukou")
     assert entry is not None and entry.status == "active"  # an upgrade leaves it in service
@@ -200,7 +205,8 @@ async def test_a_withdrawn_stop_notice_tells_the_holders_and_leaves_the_service(
     authorize(session, "dongying-civil", "sharing-application/DY26-2026-000901")
     await clock.set(at("2026-09-30T10:00:00+08:00"))
     case = await filed(api, **service_change())
-    state = await until(api, "dongying-provider", case, lambda s: s["stage"] == "announced")
+    state = await settled(clock, api, "dongying-provider", case)
+    assert state["stage"] == "announced"
     assert state["actions"] == ["withdraw"]
     refused = await act(api, "dongying-applicant", case, "withdraw", reason="x")
     assert refused.status_code in (403, 404)
@@ -225,7 +231,8 @@ async def test_a_withdrawn_stop_notice_tells_the_holders_and_leaves_the_service(
 async def test_a_stop_whose_day_has_come_takes_effect_at_once_and_is_late(api, clock, session):
     await clock.set(at("2026-09-30T10:00:00+08:00"))
     case = await filed(api, **service_change(effective_on="2026-09-30"))
-    state = await until(api, "dongying-provider", case, lambda s: s["status"] == "closed")
+    state = await settled(clock, api, "dongying-provider", case)
+    assert state["status"] == "closed"
     assert (state["outcome"], state["details"]["late"]) == ("took_effect", True)
     entry = resource(session, "dongying-hukou")
     assert entry is not None and entry.status == "retired"

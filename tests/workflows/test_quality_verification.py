@@ -23,7 +23,8 @@ from tests.cases import (
     kinds,
     notices,
     resource,
-    until,
+    settle,
+    settled,
     uploaded,
     view,
 )
@@ -56,7 +57,9 @@ async def dispute_lapses(api: httpx.AsyncClient, clock: Any, key: str, case: dic
     assert state["stage"] == "dispute_period"
     assert state["deadline"]["basis"] == "target"
     await clock.advance_to(at(state["deadline"]["due"]) + timedelta(seconds=1))
-    return await until(api, key, case, lambda s: s["status"] == "closed")
+    state = await settled(clock, api, key, case)
+    assert state["status"] == "closed"
+    return state
 
 
 async def test_hubei_provider_repairs_within_three_days_and_the_data_version_moves(
@@ -124,13 +127,15 @@ async def test_hubei_period_ends_at_midnight_of_the_third_working_day(api, clock
     case = await raise_doubt(api, "hubei-applicant")
     due = at(case["deadline"]["due"])
     await clock.advance_to(due - timedelta(seconds=1))
-    state = await until(api, "hubei-applicant", case, lambda s: "reminded" in kinds(s))
+    state = await settled(clock, api, "hubei-applicant", case)
+    assert "reminded" in kinds(state)
     assert not state["overdue"]
     [reminder] = notices(session, case["case_id"], "reminder")
     assert reminder.recipient_department_id == "hubei-police"
     assert "2026年11月26日24时" in reminder.body
     await clock.advance(timedelta(seconds=2))
-    state = await until(api, "hubei-applicant", case, lambda s: s["overdue"])
+    state = await settled(clock, api, "hubei-applicant", case)
+    assert state["overdue"]
     assert [n.recipient_department_id for n in notices(session, case["case_id"], "overdue")] == [
         "hubei-bigdata",
         "hubei-police",
@@ -298,7 +303,8 @@ async def test_hebei_extension_refused_keeps_the_deadline_and_it_lapses(api, clo
     assert (await view(api, "hebei-provider", case))["actions"] == ["explain", "reject", "repair"]
 
     await clock.advance_to(at("2026-12-08T00:00:01+08:00"))
-    state = await until(api, "hebei-applicant", case, lambda s: s["overdue"])
+    state = await settled(clock, api, "hebei-applicant", case)
+    assert state["overdue"]
     [overdue] = [e for e in state["events"] if e["kind"] == "overdue"]
     assert overdue["detail"]["cite"] == HEBEI_16
     state = await done(api, "hebei-provider", case, "explain", reason="数据无误")
@@ -374,6 +380,7 @@ async def test_lichuan_conflicting_data_is_verified_jointly_by_the_service_centr
     assert case["parties"]["second_provider"] == "lichuan-health"
     seen = await view(api, "lichuan-health", case)
     assert (seen["stage"], seen["actions"]) == ("joint_verification", [])
+    await settle(clock, case["case_id"])  # the list reads the projection of the stage
     listed = await api.get("/api/v1/cases", headers=auth("lichuan-health"))
     assert [c["case_id"] for c in listed.json()["items"]] == [case["case_id"]]
     stranger = await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("hebei-provider"))
@@ -423,10 +430,10 @@ async def test_dongying_case_received_before_it_ended_tracks_and_reminds(api, cl
     assert deadline["cite"] == "运营目标（第十八条未规定时限）：反馈校核结果"
     assert deadline["due"] == "2026-11-24T00:00:00+08:00"
     await clock.advance_to(at("2026-11-23T12:00:00+08:00"))
-    await until(api, "dongying-applicant", case, lambda s: "reminded" in kinds(s))
+    assert "reminded" in kinds(await settled(clock, api, "dongying-applicant", case))
     assert notices(session, case["case_id"], "reminder")
     await clock.advance_to(at("2026-11-24T00:00:01+08:00"))
-    await until(api, "dongying-applicant", case, lambda s: s["overdue"])
+    assert (await settled(clock, api, "dongying-applicant", case))["overdue"]
     state = await done(api, "dongying-provider", case, "reject", reason="疑义不成立")
     assert state["outcome"] == "rejected"
     closed = await dispute_lapses(api, clock, "dongying-applicant", case)

@@ -17,8 +17,8 @@ from tests.cases import (
     kinds,
     notices,
     resource,
+    settled,
     submit,
-    until,
     view,
 )
 from tests.conftest import both_databases
@@ -27,9 +27,10 @@ HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"
 HUBEI_22 = "《湖北省政务数据资源应用与管理办法》第二十二条"
 
 
-async def test_unconditional_data_is_authorized_by_the_platform_at_once(api, session, env):
+async def test_unconditional_data_is_authorized_by_the_platform_at_once(api, session, env, clock):
     case = await submit(api, "hubei-applicant", resource_id="hubei-org", fields=["机构名称"])
-    case = await until(api, "hubei-applicant", case, lambda s: s["status"] == "closed")
+    case = await settled(clock, api, "hubei-applicant", case)
+    assert case["status"] == "closed"
     assert case["outcome"] == "granted"
     assert case["details"]["granted_by"] == "platform"
     [grant] = grants(session, case["case_id"])
@@ -71,7 +72,8 @@ async def test_silent_provider_is_deemed_to_consent_at_midnight_and_not_a_second
     assert grants(session, case["case_id"]) == []
 
     await clock.advance(timedelta(seconds=2))
-    state = await until(api, "hubei-applicant", case, lambda s: s["status"] == "closed")
+    state = await settled(clock, api, "hubei-applicant", case)
+    assert state["status"] == "closed"
     assert state["outcome"] == "granted"
     assert state["details"]["granted_by"] == "deemed_consent"
     assert "deemed_consent" in kinds(state)
@@ -90,7 +92,7 @@ async def test_provider_is_reminded_when_the_last_day_begins(api, clock, session
     await clock.advance_to(at("2026-12-06T23:59:00+08:00"))
     assert notices(session, case["case_id"], "reminder") == []
     await clock.advance(timedelta(minutes=2))
-    await until(api, "hubei-provider", case, lambda s: "reminded" in kinds(s))
+    assert "reminded" in kinds(await settled(clock, api, "hubei-provider", case))
     [reminder] = notices(session, case["case_id"], "reminder")
     assert reminder.recipient_department_id == "hubei-police"
     assert "2026年12月7日24时" in reminder.title
@@ -162,7 +164,8 @@ async def test_refused_applicant_who_does_not_object_is_closed_after_the_target(
     state = await done(api, "hubei-provider", case, "reject", reason="不属于共享范围")
     assert state["deadline"]["basis"] == "target"
     await clock.advance(timedelta(days=20))
-    state = await until(api, "hubei-applicant", case, lambda s: s["status"] == "closed")
+    state = await settled(clock, api, "hubei-applicant", case)
+    assert state["status"] == "closed"
     assert state["outcome"] == "refused"
 
 
@@ -196,7 +199,8 @@ async def test_data_not_in_the_catalog_becomes_overdue_without_deemed_consent(ap
         api, "hubei-applicant", requested_name="流动人口居住登记信息", provider_id="hubei-police"
     )
     await clock.advance_to(at("2026-12-08T00:00:05+08:00"))
-    state = await until(api, "hubei-supervisor", case, lambda s: s["overdue"])
+    state = await settled(clock, api, "hubei-supervisor", case)
+    assert state["overdue"]
     assert state["status"] == "open" and state["stage"] == "provider_review"
     told = {n.recipient_department_id for n in notices(session, case["case_id"], "overdue")}
     assert told == {"hubei-police", "hubei-bigdata"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.cases import act, at, done, grants, keep_history, kinds, notices, submit, until, view
+from tests.cases import act, at, done, grants, keep_history, kinds, notices, settled, submit, view
 from tests.conftest import auth
 
 LICHUAN_20 = "《利川市政务信息资源共享管理办法》第二十条"
@@ -26,7 +26,8 @@ async def test_lichuan_provider_late_at_two_days_is_still_inside_hubeis_ten(api,
     assert state["deadline"]["due"] == "2026-11-26T00:00:00+08:00"
 
     await clock.advance_to(at("2026-11-26T00:00:05+08:00"))
-    state = await until(api, "lichuan-applicant", case, lambda s: s["overdue"])
+    state = await settled(clock, api, "lichuan-applicant", case)
+    assert state["overdue"]
     assert state["status"] == "open"
     # The next limit is Hubei's: deemed consent at 24:00 of the 10th working day.
     assert state["deadline"]["cite"] == HUBEI_20
@@ -49,7 +50,8 @@ async def test_lichuan_silence_ends_in_hubeis_deemed_consent(api, clock, session
     await clock.advance_to(at("2026-12-07T23:59:58+08:00"))
     assert (await view(api, "lichuan-applicant", case))["status"] == "open"
     await clock.advance(timedelta(seconds=3))
-    state = await until(api, "lichuan-applicant", case, lambda s: s["status"] == "closed")
+    state = await settled(clock, api, "lichuan-applicant", case)
+    assert state["status"] == "closed"
     assert state["details"]["granted_by"] == "deemed_consent"
     [grant] = grants(session, case["case_id"])
     assert grant.cite == HUBEI_20
@@ -83,7 +85,8 @@ async def test_dongying_silence_is_overdue_not_consent(api, clock, session, env)
     assert case["deadline"]["on_timeout"] == "overdue"
 
     await clock.advance_to(at("2026-12-01T00:00:05+08:00"))
-    state = await until(api, "dongying-supervisor", case, lambda s: s["overdue"])
+    state = await settled(clock, api, "dongying-supervisor", case)
+    assert state["overdue"]
     assert state["status"] == "open" and "deemed_consent" not in kinds(state)
     assert "dongying-bigdata" in {
         n.recipient_department_id for n in notices(session, case["case_id"], "overdue")
@@ -124,7 +127,8 @@ async def test_yuhua_cases_have_no_deadline_and_end_on_the_providers_word(api, c
     state = await done(api, "yuhua-provider", case, "reject", reason="不属于共享范围")
     assert (state["status"], state["outcome"]) == ("closed", "refused")  # no coordination route
     unconditional = await submit(api, "yuhua-applicant", resource_id="yuhua-org")
-    unconditional = await until(api, "yuhua-applicant", unconditional, lambda s: s["outcome"])
+    unconditional = await settled(clock, api, "yuhua-applicant", unconditional)
+    assert unconditional["outcome"]
     assert unconditional["details"]["granted_by"] == "platform"
     await keep_history(env.client, case, "yuhua-refused")
 
