@@ -8,7 +8,6 @@ awaited.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from collections.abc import Callable
@@ -20,7 +19,13 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -46,7 +51,7 @@ from service.overdue import overdue_now
 from service.platform import Platform
 from service.submissions import PROCESSES, Process
 from service.views import ActionBody, CaseOut, CaseSummary, DeadlineOut, Page
-from workflows.case import CaseWorkflow, new_state
+from workflows.case import CaseWorkflow, SettleInput, new_state
 from workflows.common import (
     ActionInput,
     CaseState,
@@ -58,7 +63,6 @@ from workflows.common import (
 )
 
 STATE = TypeAdapter(CaseState)
-SETTLE_POLLS = 100  # 5 seconds
 QUERY_TIMEOUT = timedelta(seconds=5)
 NUMBER_ATTEMPTS = 50
 
@@ -121,11 +125,14 @@ async def submit(
                 raise Conflict(
                     "该 Idempotency-Key 已用于另一份不同的申请。", "idempotency_key_reused"
                 )
-            await _start(temporal, platform, process, submission, new=False)
-            return await view(platform, caller, submission.case_id, settle=True), False
+            await _restart(temporal, platform, process, submission)
+            try:
+                return await view(platform, caller, submission.case_id), False
+            except Unavailable:  # no worker has taken it up yet: received all the same
+                return present(_received(submission), platform.now(), platform.calendar()), False
         try:
-            await _start(temporal, platform, process, submission, new=True)
-            return await view(platform, caller, submission.case_id, settle=True), True
+            state = await _open(temporal, platform, process, submission, caller)
+            return present(state, platform.now(), platform.calendar()), True
         except WorkflowAlreadyStartedError:
             # Temporal already has a case with this number (a database restored behind it):
             # never attach to it; the number stays used and the next one is tried.
@@ -239,24 +246,57 @@ def allocate(
     raise Unavailable("案件编号分配繁忙，请重试。", "numbering_busy")
 
 
-async def _start(
-    temporal: Client, platform: Platform, process: Process, submission: CaseSubmission, new: bool
+async def _open(
+    temporal: Client,
+    platform: Platform,
+    process: Process,
+    submission: CaseSubmission,
+    caller: Caller,
+) -> CaseState:
+    """Start the submission's workflow and return the case as its first stage shows it: the
+    `settle` update rides on the start (update-with-start) and returns once the case waits
+    for its first action or has closed, an event rather than a poll. A case no worker has
+    taken up within `first_stage_wait` is received all the same, and is answered so."""
+    start = WithStartWorkflowOperation(
+        process.run,
+        TypeAdapter(process.input).validate_python(submission.start),
+        id=submission.case_id,
+        task_queue=platform.settings.task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+    )
+    try:
+        state: CaseState = await temporal.execute_update_with_start_workflow(
+            CaseWorkflow.settle,
+            SettleInput(viewer=caller.actor()),
+            start_workflow_operation=start,
+            rpc_timeout=timedelta(seconds=platform.settings.first_stage_wait),
+        )
+        return state
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        return _received(submission)
+    except RPCError as error:
+        if error.status is RPCStatusCode.ALREADY_EXISTS:
+            raise WorkflowAlreadyStartedError(submission.case_id, process.name) from error
+        raise from_rpc(error) from error
+
+
+async def _restart(
+    temporal: Client, platform: Platform, process: Process, submission: CaseSubmission
 ) -> None:
-    """Start the submission's workflow. For a retried submission the workflow may already
-    exist: it is this submission's own, started by the first attempt."""
-    start_input: Any = TypeAdapter(process.input).validate_python(submission.start)
+    """Start a retried submission's workflow, if its first attempt did not get that far; a
+    workflow of that id is this submission's own."""
     try:
         await temporal.start_workflow(
             process.run,
-            start_input,
+            TypeAdapter(process.input).validate_python(submission.start),
             id=submission.case_id,
             task_queue=platform.settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
         )
     except WorkflowAlreadyStartedError:
-        if new:
-            raise
+        pass
     except RPCError as error:
         raise from_rpc(error) from error
 
@@ -264,13 +304,10 @@ async def _start(
 # -- read ----------------------------------------------------------------------------------
 
 
-async def view(
-    platform: Platform, caller: Caller, case_id: str, *, settle: bool = False
-) -> CaseOut:
-    """The case as the caller sees it. With `settle`, a case just started is given a moment
-    to enter its first stage, so the submitter sees what is due."""
+async def view(platform: Platform, caller: Caller, case_id: str) -> CaseOut:
+    """The case as the caller sees it, with the actions the caller may take now."""
     submission = await platform.run(lambda session: readable_case(session, caller, case_id))
-    state = await case_state(platform, submission, viewer=caller, settle=settle)
+    state = await case_state(platform, submission, viewer=caller)
     return present(state, platform.now(), platform.calendar())
 
 
@@ -279,7 +316,6 @@ async def case_state(
     submission: CaseSubmission,
     *,
     viewer: Caller | None,
-    settle: bool = False,
 ) -> CaseState:
     """The case's state from its workflow (with the actions `viewer` may take), or past
     Temporal's retention from the projection's last snapshot."""
@@ -294,17 +330,8 @@ async def case_state(
         return state
 
     try:
-        state = await query()
-        for _ in range(SETTLE_POLLS if settle else 0):
-            if state.stage != "received":
-                break
-            await asyncio.sleep(0.05)
-            state = await query()
-        return state
+        return await query()
     except RPCError as error:
-        if settle:
-            # Just started, but no worker has run it yet: it is received all the same.
-            return _received(submission)
         record = await platform.run(lambda session: session.get(CaseRecord, submission.case_id))
         if error.status is not RPCStatusCode.NOT_FOUND or record is None:
             raise from_rpc(error) from error

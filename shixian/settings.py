@@ -21,6 +21,13 @@ class Settings(BaseSettings):
     bootstrap_admin_token: str | None = Field(
         None, description="On an empty database, creates the first admin with this token."
     )
+    first_stage_wait: float = Field(
+        10.0,
+        gt=0,
+        le=120,
+        description="Seconds a submission waits for its case's first stage; a case no worker "
+        "has taken up by then is answered as received.",
+    )
     demo_data: bool = Field(True, description="`make run` loads demo departments and users once.")
     calendar_dir: Path | None = Field(
         None, description="Extra calendar year files; defaults to <data_dir>/calendars."

@@ -170,6 +170,8 @@ def _settings_for(tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("SHIXIAN_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("SHIXIAN_TASK_QUEUE", f"test-{uuid.uuid4().hex[:8]}")
     monkeypatch.setenv("SHIXIAN_BOOTSTRAP_ADMIN_TOKEN", "bootstrap-admin-token")
+    # A loaded machine may take a while to run a first stage; the answer is an event anyway.
+    monkeypatch.setenv("SHIXIAN_FIRST_STAGE_WAIT", "60")
     shixian.settings.get_settings.cache_clear()
     settings = shixian.settings.get_settings()
     migrate(settings.database)

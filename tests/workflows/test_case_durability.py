@@ -155,3 +155,26 @@ async def test_an_invalid_field_is_named_in_chinese(api):
     )
     assert response.status_code == 422
     assert response.json()["message"] == "请求内容无效：fields：应为列表"
+
+
+async def test_a_submission_while_no_worker_runs_is_received_listed_and_goes_on_later(
+    settings, env, world, clock, session
+):
+    settings.first_stage_wait = 1.0
+
+    async def temporal():  # type: ignore[no-untyped-def]
+        return env.client
+
+    app = create_app(settings, temporal=temporal, clock=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as api:
+            case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+            assert (case["status"], case["stage"]) == ("open", "received")
+            listed = await api.get("/api/v1/cases", headers=auth("hubei-applicant"))
+            assert [c["case_id"] for c in listed.json()["items"]] == [case["case_id"]]
+            async with build_worker(env.client, settings.task_queue):
+                state = await settled(clock, api, "hubei-provider", case)
+                assert state["stage"] == "provider_review"
+                assert state["actions"] == ["approve", "reject"]
+    await terminate_cases(env, settings)
