@@ -37,22 +37,40 @@ environment = Environment(
 environment.filters["end_of_day"] = end_of_day
 
 
+# What a notice's template is given: text, and flags and numbers as themselves.
+NoticeValue = str | bool | int | None
+
+
+# The flags a notice may carry. Cases started before flags were booleans passed them as text
+# ("true", "false", "" for false); a notice of such a case retried now reads them alike.
+FLAGS = frozenset({"granted", "final", "late"})
+
+
+def _flags_as_booleans(context: dict[str, NoticeValue]) -> dict[str, NoticeValue]:
+    return {
+        key: value == "true" if key in FLAGS and isinstance(value, str) else value
+        for key, value in context.items()
+    }
+
+
 @dataclass(frozen=True)
 class SendNoticeInput:
     case_id: str
     key: str
     kind: str
     recipients: list[str]
-    context: dict[str, str] = field(default_factory=dict)
+    context: dict[str, NoticeValue] = field(default_factory=dict)
 
 
-def render_notice(kind: str, context: dict[str, str]) -> tuple[str, str]:
+def render_notice(kind: str, context: dict[str, NoticeValue]) -> tuple[str, str]:
     """Title (the template's first line) and body."""
     # Imported here: the workflow modules the titles are declared in import this module.
     from workflows.registry import PROCESS_TITLES
 
+    context = _flags_as_booleans(context)
+    process = str(context.get("process", ""))
     text = environment.get_template(f"notices/{kind}.txt").render(
-        process_name=PROCESS_TITLES.get(context.get("process", ""), ""), **context
+        process_name=PROCESS_TITLES.get(process, ""), **context
     )
     title, _, body = text.partition("\n")
     return title.strip(), body.strip() + "\n"
@@ -100,7 +118,7 @@ class SendUserNoticeInput:
     key: str
     kind: str
     user_id: int
-    context: dict[str, str] = field(default_factory=dict)
+    context: dict[str, NoticeValue] = field(default_factory=dict)
 
 
 @activity.defn

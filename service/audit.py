@@ -277,31 +277,28 @@ def _rows(
                 )
             if not row.deadlines:
                 row.deadlines.append("本环节无法定时限")
-        elif "deadline_due" in detail:
-            due = datetime.fromisoformat(detail["deadline_due"])
-            row.deadlines.append(f"至{due_text(due)}（{detail.get('cite', '')}）")
-            if detail.get("on_time") == "true":
+        elif (limit := event.limit) is not None and event.kind == "replanned":
+            previous = limit.replanned_from
+            row.deadlines.append(
+                (f"原至{due_text(previous)}，" if previous else "") + f"现至{due_text(limit.due)}"
+            )
+        elif limit is not None:
+            row.deadlines.append(f"至{due_text(limit.due)}（{limit.cite}）")
+            if limit.on_time:
                 row.verdict, row.verdict_text = "met", "按时"
-            else:
+            elif limit.on_time is False and event.actor is None:
+                row.verdict, row.verdict_text = "missed", "期限届满未办理"
+            elif limit.on_time is False:
                 row.verdict = "missed"
                 late = int(
                     calendar.get_working_days_delta(
-                        last_day_of(due), event.at.astimezone(BEIJING).date()
+                        last_day_of(limit.due), event.at.astimezone(BEIJING).date()
                     )
                 )
+                missed = "；".join(f"{m.cite}（{due_text(m.due)}）" for m in limit.missed)
                 row.verdict_text = (f"逾期{late}个工作日" if late else "逾期（未满1个工作日）") + (
-                    f"；超过：{detail['missed']}" if detail.get("missed") else ""
+                    f"；超过：{missed}" if missed else ""
                 )
-        elif "due" in detail and event.kind in ("overdue", "deemed_consent", "reminded"):
-            due = datetime.fromisoformat(detail["due"])
-            row.deadlines.append(f"至{due_text(due)}（{detail.get('cite', '')}）")
-            if event.kind != "reminded":
-                row.verdict, row.verdict_text = "missed", "期限届满未办理"
-        elif event.kind == "replanned":
-            row.deadlines.append(
-                f"原至{due_text(datetime.fromisoformat(detail['old_due']))}，"
-                f"现至{due_text(datetime.fromisoformat(detail['new_due']))}"
-            )
         elif detail.get("cite"):
             row.deadlines.append(detail["cite"])
         for key, value in detail.items():

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
+from enum import Enum
 from functools import partial
 from typing import Any
 
@@ -54,6 +56,7 @@ from service.views import ActionBody, CaseOut, CaseSummary, DeadlineOut, Page
 from workflows.case import CaseWorkflow, SettleInput, new_state
 from workflows.common import (
     ActionInput,
+    CaseDetails,
     CaseState,
     Parties,
     PlannedDeadline,
@@ -61,6 +64,7 @@ from workflows.common import (
     Role,
     StateQuery,
 )
+from workflows.registry import PROCESSES as DECLARED
 
 STATE = TypeAdapter(CaseState)
 QUERY_TIMEOUT = timedelta(seconds=5)
@@ -350,7 +354,7 @@ def _received(submission: CaseSubmission) -> CaseState:
         jurisdiction=submission.jurisdiction,
         received_at=datetime.fromisoformat(start["received_at"]),
         parties=TypeAdapter(Parties).validate_python(start["parties"]),
-        details={},
+        details=None,
     )
 
 
@@ -378,7 +382,37 @@ def _listed(submission: CaseSubmission) -> CaseRecord:
 def present(state: CaseState, now: datetime, calendar: ChinaCalendar) -> CaseOut:
     data = STATE.dump_python(state)
     data["deadline"] = _deadline_out(state.deadline, now, calendar) if state.deadline else None
+    data["details"] = details_out(state.process, state.details)
     return CaseOut.model_validate(data)
+
+
+def typed_details(process: str, details: Any) -> CaseDetails | None:
+    """A case's details as its process declares them (they cross Temporal as JSON)."""
+    if details is None or process not in DECLARED:
+        return None
+    adapter = TypeAdapter(DECLARED[process].details_type)
+    typed: CaseDetails = adapter.validate_python(details)
+    return typed
+
+
+def details_out(process: str, details: Any) -> dict[str, Any]:
+    """The details as the API shows them: instants in Beijing time, like every time it shows."""
+    typed = typed_details(process, details)
+    return in_beijing(asdict(typed)) if typed is not None else {}
+
+
+def in_beijing(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(BEIJING).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {key: in_beijing(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [in_beijing(item) for item in value]
+    return value
 
 
 def _deadline_out(planned: PlannedDeadline, now: datetime, calendar: ChinaCalendar) -> DeadlineOut:

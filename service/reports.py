@@ -18,7 +18,6 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement
@@ -29,11 +28,17 @@ from models import CaseRecord, Department
 from regulations import Rulesets
 from service.access import Caller, within_sql
 from service.audit import beijing, environment
+from service.cases import STATE, typed_details
 from service.errors import Invalid
 from service.jurisdictions import check_jurisdiction
 from service.maintenance import MaintenanceRow, maintenance_rows
 from service.overdue import overdue_now
 from service.platform import Platform
+from workflows.common import CaseDetails, CaseState, GrantedBy
+from workflows.green_channel import GreenChannelDetails
+from workflows.green_channel import Track as GreenTrack
+from workflows.service_change import ServiceChangeDetails
+from workflows.sharing_application import SharingApplicationDetails
 
 PROCESS = "sharing_application"
 VERIFICATION = "quality_verification"
@@ -179,27 +184,28 @@ def period_bounds(first: date, last: date) -> tuple[datetime, datetime]:
 
 
 def counts_of(record: CaseRecord, late: bool) -> frozenset[str]:
-    """The counts one case falls in."""
-    state: dict[str, Any] = record.state or {}
+    """The counts one case falls in, from its projection's last state."""
+    state = STATE.validate_python(record.state)
+    details = typed_details(record.process, state.details)
     if record.process == VERIFICATION:
-        return verification_counts_of(record, state, late)
+        return verification_counts_of(state, late)
     if record.process == CATALOG:
         return catalog_counts_of(record, state, late)
     if record.process == GREEN:
-        return green_counts_of(record, state, late)
+        return green_counts_of(record, state, details, late)
     if record.process == SERVICE_CHANGE:
-        late = state.get("details", {}).get("late") is True
-        return frozenset({"service_change_filed", *(["service_change_late"] if late else [])})
+        filed_late = isinstance(details, ServiceChangeDetails) and details.late
+        return frozenset({"service_change_filed", *(["service_change_late"] if filed_late else [])})
     if record.process == RECLASSIFICATION:
         return frozenset({"reclassified"})
     counts = {"received", "closed" if record.status == "closed" else "open"}
-    answer = next((e for e in state.get("events", []) if e.get("kind") in ANSWERS), None)
-    on_time = (answer or {}).get("detail", {}).get("on_time")
-    if on_time == "true":
-        counts.add("on_time")
-    elif on_time == "false":
-        counts.add("late")
-    if state.get("details", {}).get("granted_by") == "deemed_consent":
+    on_time = _first_answer(state, ANSWERS)
+    if on_time is not None:
+        counts.add("on_time" if on_time else "late")
+    if (
+        isinstance(details, SharingApplicationDetails)
+        and details.granted_by is GrantedBy.DEEMED_CONSENT
+    ):
         counts.add("deemed_consent")
     if record.outcome in ("refused", "granted"):
         counts.add(record.outcome)
@@ -208,34 +214,40 @@ def counts_of(record: CaseRecord, late: bool) -> frozenset[str]:
     return frozenset(counts)
 
 
-def verification_counts_of(record: CaseRecord, state: dict[str, Any], late: bool) -> frozenset[str]:
+def _first_answer(state: CaseState, answers: frozenset[str]) -> bool | None:
+    """Whether the first of `answers` met its limit; None if none came, or had no limit."""
+    answer = next((e for e in state.events if e.kind in answers), None)
+    if answer is None or answer.limit is None:
+        return None
+    return answer.limit.on_time
+
+
+def verification_counts_of(state: CaseState, late: bool) -> frozenset[str]:
     """Overdue: answered late, or not answered and past the deadline now."""
     counts = {"verification_received"}
-    answer = next(
-        (e for e in state.get("events", []) if e.get("kind") in VERIFICATION_ANSWERS), None
-    )
-    if answer is not None:
-        on_time = answer.get("detail", {}).get("on_time")
-        counts.add("verification_overdue" if on_time == "false" else "verification_on_time")
+    answered = any(e.kind in VERIFICATION_ANSWERS for e in state.events)
+    if answered:
+        on_time = _first_answer(state, VERIFICATION_ANSWERS) is not False
+        counts.add("verification_on_time" if on_time else "verification_overdue")
     elif late:
         counts.add("verification_overdue")
     return frozenset(counts)
 
 
 def missed_a_limit(
-    record: CaseRecord, state: dict[str, Any], late: bool, stages: frozenset[str] | None
+    record: CaseRecord, state: CaseState, late: bool, stages: frozenset[str] | None
 ) -> bool:
     """A limit of one of `stages` (None: any) marked overdue or answered late, or the case open
     in such a stage past its due instant."""
-    for event in state.get("events", []):
-        if stages is not None and event.get("stage") not in stages:
+    for event in state.events:
+        if stages is not None and event.stage not in stages:
             continue
-        if event.get("kind") == "overdue" or event.get("detail", {}).get("on_time") == "false":
+        if event.kind == "overdue" or (event.limit is not None and event.limit.on_time is False):
             return True
     return late and (stages is None or record.stage in stages)
 
 
-def catalog_counts_of(record: CaseRecord, state: dict[str, Any], late: bool) -> frozenset[str]:
+def catalog_counts_of(record: CaseRecord, state: CaseState, late: bool) -> frozenset[str]:
     counts = {"catalog_received"}
     if missed_a_limit(record, state, late, None):
         counts.add("catalog_overdue")
@@ -244,11 +256,12 @@ def catalog_counts_of(record: CaseRecord, state: dict[str, Any], late: bool) -> 
     return frozenset(counts)
 
 
-def green_counts_of(record: CaseRecord, state: dict[str, Any], late: bool) -> frozenset[str]:
+def green_counts_of(
+    record: CaseRecord, state: CaseState, details: CaseDetails | None, late: bool
+) -> frozenset[str]:
     """Received on the track it was filed on: a green demand routed to the ordinary track
     stays a green-channel demand."""
-    details = state.get("details", {})
-    green = details.get("track") == "green" or "routed_to_ordinary_at" in details
+    green = isinstance(details, GreenChannelDetails) and details.filed_on is GreenTrack.GREEN
     counts = {"green_received" if green else "ordinary_received"}
     if missed_a_limit(record, state, late, PROVIDER_STAGES):
         counts.add("green_overdue")

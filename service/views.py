@@ -42,12 +42,35 @@ class DeadlineOut(BaseModel):
     replanned_from: BeijingTime | None = None
 
 
+class MissedLimitOut(BaseModel):
+    cite: str
+    due: BeijingTime
+
+
+class LimitOut(BaseModel):
+    """The time limit a step stood against."""
+
+    due: BeijingTime
+    cite: str
+    on_time: bool | None = Field(
+        None, description="Whether the step met the limit; null where no verdict is due."
+    )
+    missed: list[MissedLimitOut] = Field(
+        default_factory=list, description="Every limit of the stage the step came after."
+    )
+    replanned_from: BeijingTime | None = Field(
+        None, description="A re-planned limit's earlier due instant."
+    )
+    provisional: bool = False
+
+
 class EventOut(BaseModel):
     at: BeijingTime
     kind: str
     stage: str
     actor: ActorOut | None
-    detail: dict[str, str]
+    detail: dict[str, str] = Field(description="What people wrote and what the step names.")
+    limit: LimitOut | None = None
 
 
 class PartiesOut(BaseModel):
@@ -75,7 +98,10 @@ class CaseOut(BaseModel):
     overdue: bool
     actions: list[str]
     events: list[EventOut]
-    details: dict[str, Any]
+    details: dict[str, Any] = Field(
+        description="What the case is about, by process (docs/processes/); times in Beijing "
+        "time, booleans as booleans."
+    )
 
 
 class CaseSummary(BaseModel):

@@ -30,9 +30,12 @@ from workflows.common import (
     WRONG_STAGE,
     ActionInput,
     Actor,
+    CaseDetails,
     CaseEvent,
     CaseState,
     Lapse,
+    LimitCheck,
+    MissedLimit,
     Parties,
     Party,
     PlannedDeadline,
@@ -46,7 +49,7 @@ from workflows.process import Process
 
 with workflow.unsafe.imports_passed_through():
     from activities.deadlines import PlanDeadlineInput, plan_deadline
-    from activities.notices import SendNoticeInput, send_notice
+    from activities.notices import NoticeValue, SendNoticeInput, send_notice
     from activities.projection import record_case
 
 ParamT = TypeVar("ParamT")
@@ -189,7 +192,7 @@ class CaseWorkflow(Generic[InputT]):
             jurisdiction=request.jurisdiction,
             received_at=request.received_at,
             parties=request.parties,
-            details={},
+            details=None,
         )
         self._offset = request.received_at - workflow.now()
         self._stage_plan: StagePlan | None = None
@@ -202,9 +205,9 @@ class CaseWorkflow(Generic[InputT]):
         self._lock = asyncio.Lock()
         self._idle: Idle | None = None
 
-    def _open_case(self, details: dict[str, object]) -> None:
+    def _open_case(self, details: CaseDetails) -> None:
         """Record the receipt, with what the case is about."""
-        self.state.details = {**details, "submitted_by": self.request.submitted_by.user_id}
+        self.state.details = details
         self._event("received", self.request.submitted_by)
 
     def now(self) -> datetime:
@@ -390,11 +393,12 @@ class CaseWorkflow(Generic[InputT]):
             if decision is None:  # woken by a re-plan only
                 continue
             self._close_stage()
-            self._event(decision.action, decision.input.actor, **self._decision_detail(decision))
+            self._record_decision(decision)
             return decision
 
-    def _decision_detail(self, decision: Decision) -> dict[str, str]:
-        """What the decision carried, and how it stood against each limit of its stage."""
+    def _record_decision(self, decision: Decision) -> None:
+        """The decision as a step of the case: what it carried, and how it stood against each
+        limit of its stage."""
         detail = {
             key: value
             for key, value in (
@@ -405,14 +409,18 @@ class CaseWorkflow(Generic[InputT]):
             )
             if value
         }
+        limit = None
         if self._deadlines:
-            missed = [d for d in self._deadlines if d.due <= decision.at]
-            detail["on_time"] = "false" if missed else "true"
-            detail["deadline_due"] = self._deadlines[0].due.isoformat()
-            detail["cite"] = self._deadlines[0].cite
-            if missed:
-                detail["missed"] = "；".join(f"{d.cite}（{d.due.isoformat()}）" for d in missed)
-        return detail
+            missed = tuple(
+                MissedLimit(d.cite, d.due) for d in self._deadlines if d.due <= decision.at
+            )
+            first = self._deadlines[0]
+            limit = LimitCheck(first.due, first.cite, on_time=not missed, missed=missed)
+        self.state.events.append(
+            CaseEvent(
+                decision.at, decision.action, self.state.stage, decision.input.actor, detail, limit
+            )
+        )
 
     def _decision_applied(self) -> None:
         """Called by the main loop once a decision's effects are done: releases its update."""
@@ -471,7 +479,7 @@ class CaseWorkflow(Generic[InputT]):
         return pending.due, pending
 
     async def _remind(self, deadline: PlannedDeadline) -> None:
-        self._event("reminded", None, due=deadline.due.isoformat(), cite=deadline.cite)
+        self._limit_event("reminded", LimitCheck(deadline.due, deadline.cite))
         await self._notify(
             "reminder",
             [self._stage_department()],
@@ -482,7 +490,9 @@ class CaseWorkflow(Generic[InputT]):
         )
 
     async def _mark_overdue(self, deadline: PlannedDeadline, **extra: str) -> None:
-        self._event("overdue", None, due=deadline.due.isoformat(), cite=deadline.cite, **extra)
+        self._limit_event(
+            "overdue", LimitCheck(deadline.due, deadline.cite, on_time=False), **extra
+        )
         await self._notify(
             "overdue",
             [
@@ -520,13 +530,10 @@ class CaseWorkflow(Generic[InputT]):
             new.reminded = old.reminded and new.remind_at <= self.now()
             new.replanned_from = old.due
             self._deadlines[index] = new
-            self._event(
+            self._limit_event(
                 "replanned",
-                None,
+                LimitCheck(new.due, new.cite, replanned_from=old.due, provisional=new.provisional),
                 reason=request.reason,
-                old_due=old.due.isoformat(),
-                new_due=new.due.isoformat(),
-                provisional="true" if new.provisional else "false",
             )
         await self._record()
 
@@ -540,13 +547,19 @@ class CaseWorkflow(Generic[InputT]):
     def _event(self, kind: str, actor: Actor | None, **detail: str) -> None:
         self.state.events.append(CaseEvent(self.now(), kind, self.state.stage, actor, detail))
 
+    def _limit_event(self, kind: str, limit: LimitCheck, **detail: str) -> None:
+        """A step of the platform's (no actor) about a time limit."""
+        self.state.events.append(CaseEvent(self.now(), kind, self.state.stage, None, detail, limit))
+
     async def _record(self) -> None:
         """Keep the supervisors' projection current; the revision orders concurrent retries."""
         self.state.revision += 1
         snapshot = replace(self.state, deadline=self._current_deadline(), actions=[])
         await effect(record_case, snapshot)
 
-    async def _notify(self, kind: str, departments: list[str | None], **context: str) -> None:
+    async def _notify(
+        self, kind: str, departments: list[str | None], **context: NoticeValue
+    ) -> None:
         recipients = sorted({d for d in departments if d})
         if not recipients:
             return
@@ -589,7 +602,7 @@ def new_state(
     jurisdiction: str,
     received_at: datetime,
     parties: Parties,
-    details: dict[str, object],
+    details: CaseDetails | None,
 ) -> CaseState:
     return CaseState(
         case_id=case_id,

@@ -17,7 +17,7 @@ catalog version.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 
@@ -30,7 +30,10 @@ from workflows.common import (
     INVALID,
     ActionInput,
     Actor,
+    CaseDetails,
     CaseState,
+    Extension,
+    ExtensionStatus,
     Lapse,
     Parties,
     Party,
@@ -106,6 +109,20 @@ class CatalogUpdateInput:
 
 # The limits of every stage only mark the case overdue: the department and the authority owe
 # the update however late, and nothing is deemed done.
+@dataclass(kw_only=True)
+class CatalogUpdateDetails(CaseDetails):
+    trigger: Trigger
+    trigger_date: date  # 变化之日: the department's limit counts from it
+    trigger_cite: str
+    description: str
+    draft: list[EntryChange] = field(default_factory=list)
+    round: int = 0  # how often the authority returned the draft
+    max_rounds: int = 0
+    extension: Extension | None = None
+    late_at_filing: bool = False  # registered after its deadline had passed
+    version: int | None = None  # the catalog version published
+
+
 CATALOG_UPDATE = Process(
     name="catalog_update",
     title="目录更新",
@@ -156,6 +173,7 @@ CATALOG_UPDATE = Process(
     },
     events={"received": "登记目录更新事由", "draft_edited": "编辑目录草稿"},
     details={"version": "目录版本", "late_at_filing": "逾期情形"},
+    details_type=CatalogUpdateDetails,
 )
 
 
@@ -178,22 +196,19 @@ class CatalogUpdateWorkflow(CaseWorkflow[CatalogUpdateInput]):
         # original last day), not from its stage's start.
         self._counted_from = datetime.combine(request.trigger_date, time(12), BEIJING)
         self._year_end = False
+        self.details = CatalogUpdateDetails(
+            submitted_by=request.submitted_by.user_id,
+            trigger=request.trigger,
+            trigger_date=request.trigger_date,
+            trigger_cite=request.plan.triggers.get(request.trigger.value, ""),
+            description=request.description,
+            max_rounds=request.plan.rework_rounds,
+        )
 
     @workflow.run
     async def run(self, request: CatalogUpdateInput) -> CaseState:
         plan = request.plan
-        self._open_case(
-            details={
-                "trigger": request.trigger.value,
-                "trigger_date": request.trigger_date.isoformat(),
-                "trigger_cite": plan.triggers.get(request.trigger.value, ""),
-                "description": request.description,
-                "draft": [],
-                "round": 0,
-                "max_rounds": plan.rework_rounds,
-                "extension": "none",
-            },
-        )
+        self._open_case(self.details)
         await self._notify(
             "catalog_update_opened",
             [request.parties.provider, request.parties.authority],
@@ -221,12 +236,12 @@ class CatalogUpdateWorkflow(CaseWorkflow[CatalogUpdateInput]):
             )
             if review.action != "return_for_rework" or rework is None:
                 return await self._publish(review)
-            self.state.details["round"] = self._rounds() + 1
+            self.details.round += 1
             await self._notify(
                 "catalog_returned",
                 [request.parties.provider],
                 reason=review.input.reason,
-                round=str(self.state.details["round"]),
+                round=str(self.details.round),
                 max_rounds=str(plan.rework_rounds),
                 cite=plan.review.cite,
             )
@@ -237,21 +252,26 @@ class CatalogUpdateWorkflow(CaseWorkflow[CatalogUpdateInput]):
         plan = self.request.plan
         if plan.extension is None or plan.extension_review is None or self._year_end:
             return None
-        if self.state.details["extension"] != "none":
+        if self.details.extension is not None:
             return None
         return plan.extension, plan.extension_review
 
     def _rounds(self) -> int:
         """How often the draft was returned; at the ruleset's bound the authority must publish
         what it has."""
-        return int(str(self.state.details["round"]))
+        return self.details.round
 
     async def _extension(
         self, asked: Decision, extension: TimeLimit, review: StagePlan
     ) -> StagePlan:
         """The authority consents or refuses; returns the department's stage to go back to."""
         plan = self.request.plan
-        self.state.details["extension"] = "requested"
+        record = self.details.extension = Extension(
+            status=ExtensionStatus.REQUESTED,
+            working_days=extension.working_days,
+            reason=asked.input.reason,
+            original_due=self._deadlines[0].due if self._deadlines else None,
+        )
         await self._notify(
             "extension_requested",
             [self.request.parties.authority],
@@ -261,12 +281,12 @@ class CatalogUpdateWorkflow(CaseWorkflow[CatalogUpdateInput]):
         original_from = self._counted_from
         answer = await self.await_action(review)
         granted = answer.action == "grant_extension"
-        decided = "granted" if granted else "refused"
-        self.state.details["extension"] = decided
+        record.status = ExtensionStatus.GRANTED if granted else ExtensionStatus.REFUSED
+        record.decision_reason = answer.input.reason
         await self._notify(
             "extension_decided",
             [self.request.parties.provider],
-            decision=decided,
+            decision=record.status.value,
             reason=answer.input.reason,
             cite=extension.cite,
         )
@@ -292,7 +312,7 @@ class CatalogUpdateWorkflow(CaseWorkflow[CatalogUpdateInput]):
 
     async def _mark_overdue(self, deadline: PlannedDeadline, **extra: str) -> None:
         if deadline.due <= self.request.received_at:
-            self.state.details["late_at_filing"] = True
+            self.details.late_at_filing = True
             extra = {**extra, "late_at_filing": "登记时已逾期"}
         await super()._mark_overdue(deadline, **extra)
 
@@ -312,7 +332,7 @@ class CatalogUpdateWorkflow(CaseWorkflow[CatalogUpdateInput]):
                 published_at=decision.at,
             ),
         )
-        self.state.details["version"] = version
+        self.details.version = version
         await self._notify(
             "catalog_published",
             [request.parties.provider, request.parties.authority, request.parties.applicant],
@@ -336,7 +356,7 @@ class CatalogUpdateWorkflow(CaseWorkflow[CatalogUpdateInput]):
             del self._draft[change.resource_id]
         else:
             self._draft[change.resource_id] = change
-        self.state.details["draft"] = [asdict(c) for c in self._draft.values()]
+        self.details.draft = list(self._draft.values())
         self._event(
             "draft_edited", request.actor, op=change.op.value, resource_id=change.resource_id
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -198,13 +199,64 @@ class PlannedDeadline:
     replanned_from: datetime | None = None
 
 
+@dataclass(frozen=True)
+class MissedLimit:
+    cite: str
+    due: datetime
+
+
+@dataclass(frozen=True)
+class LimitCheck:
+    """A time limit a step of the case stood against: the one a decision was measured by
+    (`on_time`, and every limit of the stage it `missed`), the one that ran out (overdue,
+    deemed consent: `on_time` false), came near (a reminder) or moved (a re-plan)."""
+
+    due: datetime
+    cite: str
+    on_time: bool | None = None  # None: no verdict (a reminder, a re-plan)
+    missed: tuple[MissedLimit, ...] = ()
+    replanned_from: datetime | None = None
+    provisional: bool = False
+
+
 @dataclass
 class CaseEvent:
+    """One step of the case. `detail` holds what people wrote and what the step names (a
+    reason, a decision, a resource), as text; `limit` the time limit the step stood against."""
+
     at: datetime
     kind: str
     stage: str
     actor: Actor | None = None
     detail: dict[str, str] = field(default_factory=dict)
+    limit: LimitCheck | None = None
+
+
+class ExtensionStatus(StrEnum):
+    REQUESTED = "requested"
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+@dataclass(kw_only=True)
+class Extension:
+    """An extension of a period asked for once, with the authority's consent (hebei 第九条,
+    第十六条): the days asked, why, and how the deadline stood before and after."""
+
+    status: ExtensionStatus
+    working_days: int
+    reason: str
+    original_due: datetime | None = None
+    extended_due: datetime | None = None
+    decision_reason: str = ""
+
+
+@dataclass(kw_only=True)
+class CaseDetails:
+    """What a case is about, beyond what every case shows: each process's details (in its
+    workflow module) add their own typed fields to these."""
+
+    submitted_by: int  # the user id of the submitter
 
 
 @dataclass
@@ -225,7 +277,9 @@ class CaseState:
     overdue: bool
     actions: list[str]
     events: list[CaseEvent]
-    details: dict[str, object] = field(default_factory=dict)
+    # The process's details (a `CaseDetails`); typed by the process where it is read: the
+    # workflow holds its own class, the service decodes by the case's process.
+    details: Any = None
     revision: int = 0
 
 

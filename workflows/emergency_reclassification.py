@@ -16,7 +16,15 @@ from enum import StrEnum
 from temporalio import workflow
 
 from workflows.case import CaseWorkflow, Decision, effect
-from workflows.common import SHARE_TYPE_LABELS, Actor, CaseState, Parties, ShareType, StagePlan
+from workflows.common import (
+    SHARE_TYPE_LABELS,
+    Actor,
+    CaseDetails,
+    CaseState,
+    Parties,
+    ShareType,
+    StagePlan,
+)
 from workflows.process import Action, Process, Stage
 
 with workflow.unsafe.imports_passed_through():
@@ -59,6 +67,16 @@ class EmergencyReclassificationInput:
     ends_at: datetime  # 24:00 Beijing time of `until`
 
 
+@dataclass(kw_only=True)
+class EmergencyReclassificationDetails(CaseDetails):
+    resource_id: str
+    resource_name: str
+    share_type: ShareType  # the temporary, more open type
+    reason: str
+    until: date  # its last day
+    share_type_before: ShareType | None = None
+
+
 EMERGENCY_RECLASSIFICATION = Process(
     name="emergency_reclassification",
     title="突发公共事件共享属性临时调整",
@@ -77,6 +95,7 @@ EMERGENCY_RECLASSIFICATION = Process(
     },
     details={"share_type_before": "原共享类型", "share_type": "共享类型", "until": "临时调整至"},
     detail_values={"share_type_before": SHARE_TYPE_LABELS, "share_type": SHARE_TYPE_LABELS},
+    details_type=EmergencyReclassificationDetails,
 )
 
 
@@ -93,18 +112,18 @@ class EmergencyReclassificationWorkflow(CaseWorkflow[EmergencyReclassificationIn
     @workflow.init
     def __init__(self, request: EmergencyReclassificationInput) -> None:
         super().__init__(request)
+        self.details = EmergencyReclassificationDetails(
+            submitted_by=request.submitted_by.user_id,
+            resource_id=request.resource_id,
+            resource_name=request.resource_name,
+            share_type=request.share_type,
+            reason=request.reason,
+            until=request.until,
+        )
 
     @workflow.run
     async def run(self, request: EmergencyReclassificationInput) -> CaseState:
-        self._open_case(
-            details={
-                "resource_id": request.resource_id,
-                "resource_name": request.resource_name,
-                "share_type": request.share_type.value,
-                "reason": request.reason,
-                "until": request.until.isoformat(),
-            },
-        )
+        self._open_case(self.details)
         before = await effect(
             reclassify_resource,
             ReclassifyInput(
@@ -115,7 +134,7 @@ class EmergencyReclassificationWorkflow(CaseWorkflow[EmergencyReclassificationIn
                 reason=f"突发公共事件临时调整 {request.case_number}：{request.reason}",
             ),
         )
-        self.state.details["share_type_before"] = before.value
+        self.details.share_type_before = before
         self._event(
             "reclassified",
             request.submitted_by,
@@ -178,5 +197,5 @@ class EmergencyReclassificationWorkflow(CaseWorkflow[EmergencyReclassificationIn
         self._close_stage()
         decision = self._decision
         if decision is not None:  # always: the wait ended before the timeout
-            self._event(decision.action, decision.input.actor, **self._decision_detail(decision))
+            self._record_decision(decision)
         return decision

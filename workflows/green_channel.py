@@ -28,6 +28,7 @@ from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
     SHARE_TYPE_LABELS,
     Actor,
+    CaseDetails,
     CaseState,
     GrantedBy,
     Lapse,
@@ -106,6 +107,23 @@ class GreenChannelInput:
 # A missed period marks the case overdue (or, an operator's target, closes it): nothing is
 # deemed delivered.
 LAPSES = (Lapse.OVERDUE, Lapse.CLOSE)
+
+
+@dataclass(kw_only=True)
+class GreenChannelDetails(CaseDetails):
+    track: Track  # the track the demand is on now
+    filed_on: Track  # the track it was filed on (a refused green demand may go on ordinary)
+    data_name: str
+    resource_id: str | None
+    purpose: str
+    scenario: str
+    grounds: Grounds | None
+    justification: str
+    fields: list[str]
+    routed_to_ordinary_at: datetime | None = None
+    authorization_id: int | None = None
+
+
 GREEN_CHANNEL = Process(
     name="green_channel",
     title="绿色通道需求",
@@ -156,6 +174,7 @@ GREEN_CHANNEL = Process(
         Outcome.LAPSED: "期满终止",
     },
     events={"received": "收到数据需求"},
+    details_type=GreenChannelDetails,
 )
 
 
@@ -172,21 +191,22 @@ class GreenChannelWorkflow(CaseWorkflow[GreenChannelInput]):
     @workflow.init
     def __init__(self, request: GreenChannelInput) -> None:
         super().__init__(request)
+        self.details = GreenChannelDetails(
+            submitted_by=request.submitted_by.user_id,
+            track=request.track,
+            filed_on=request.track,
+            data_name=request.data_name,
+            resource_id=request.resource_id,
+            purpose=request.purpose,
+            scenario=request.scenario,
+            grounds=request.grounds,
+            justification=request.justification,
+            fields=list(request.fields),
+        )
 
     @workflow.run
     async def run(self, request: GreenChannelInput) -> CaseState:
-        self._open_case(
-            details={
-                "track": request.track.value,
-                "data_name": request.data_name,
-                "resource_id": request.resource_id,
-                "purpose": request.purpose,
-                "scenario": request.scenario,
-                "grounds": request.grounds.value if request.grounds else None,
-                "justification": request.justification,
-                "fields": list(request.fields),
-            },
-        )
+        self._open_case(self.details)
         plan = request.plan
         await self._notify(
             "submitted",
@@ -204,8 +224,8 @@ class GreenChannelWorkflow(CaseWorkflow[GreenChannelInput]):
         if result.action == "approve":
             return await self._provide(plan.green, result.at)
         if result.input.decision == Track.ORDINARY:
-            self.state.details["track"] = Track.ORDINARY.value
-            self.state.details["routed_to_ordinary_at"] = result.at.isoformat()
+            self.details.track = Track.ORDINARY
+            self.details.routed_to_ordinary_at = result.at
             return await self._provide(plan.ordinary, result.at)
         return await self._close_case(Outcome.REFUSED, reason=result.input.reason)
 
@@ -255,8 +275,8 @@ class GreenChannelWorkflow(CaseWorkflow[GreenChannelInput]):
                 cite=track.delivery.cite,
             ),
         )
-        self.state.details["resource_id"] = resource_id
-        self.state.details["authorization_id"] = authorization_id
+        self.details.resource_id = resource_id
+        self.details.authorization_id = authorization_id
         await self._tell("delivered", decision, cite=track.delivery.cite)
         return await self._close_case(Outcome.DELIVERED, resource_id=resource_id)
 

@@ -14,7 +14,7 @@ ruleset's limits are operator targets, which remind and mark the case overdue.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -23,6 +23,7 @@ from temporalio import workflow
 from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
     Actor,
+    CaseDetails,
     CaseState,
     Lapse,
     Parties,
@@ -113,6 +114,20 @@ class OpenDataObjectionInput:
 
 
 # The limits are operator targets: they mark the case overdue, or close it as it stands.
+@dataclass(kw_only=True)
+class OpenDataObjectionDetails(CaseDetails):
+    resource_id: str
+    resource_name: str
+    grounds: Grounds
+    description: str
+    contact: str
+    evidence: list[Evidence]
+    # 立即 sets no timer: the time to suspension and to the outcome is measured instead.
+    suspended_at: datetime | None = None
+    suspended_after_seconds: int | None = None
+    feedback_after_seconds: int | None = None
+
+
 OPEN_DATA_OBJECTION = Process(
     name="open_data_objection",
     title="开放数据异议",
@@ -152,6 +167,7 @@ OPEN_DATA_OBJECTION = Process(
         Outcome.LAPSED: "期满终止",
     },
     events={"received": "收到异议", "opening_suspended": "已暂停开放"},
+    details_type=OpenDataObjectionDetails,
 )
 
 
@@ -168,19 +184,19 @@ class OpenDataObjectionWorkflow(CaseWorkflow[OpenDataObjectionInput]):
     @workflow.init
     def __init__(self, request: OpenDataObjectionInput) -> None:
         super().__init__(request)
+        self.details = OpenDataObjectionDetails(
+            submitted_by=request.submitted_by.user_id,
+            resource_id=request.resource_id,
+            resource_name=request.resource_name,
+            grounds=request.grounds,
+            description=request.description,
+            contact=request.contact,
+            evidence=list(request.evidence),
+        )
 
     @workflow.run
     async def run(self, request: OpenDataObjectionInput) -> CaseState:
-        self._open_case(
-            details={
-                "resource_id": request.resource_id,
-                "resource_name": request.resource_name,
-                "grounds": request.grounds.value,
-                "description": request.description,
-                "contact": request.contact,
-                "evidence": [asdict(e) for e in request.evidence],
-            },
-        )
+        self._open_case(self.details)
         # Cases recorded before evidence was stored cite nothing and must replay unchanged.
         if request.attachment_ids and workflow.patched("objection-cites-attachments"):
             await effect(
@@ -219,8 +235,8 @@ class OpenDataObjectionWorkflow(CaseWorkflow[OpenDataObjectionInput]):
         # 立即 sets no timer: the time it took is measured from receipt and reported.
         suspended_at = self.now()
         seconds = int((suspended_at - request.received_at).total_seconds())
-        self.state.details["suspended_at"] = suspended_at.isoformat()
-        self.state.details["suspended_after_seconds"] = seconds
+        self.details.suspended_at = suspended_at
+        self.details.suspended_after_seconds = seconds
         self._event(
             "opening_suspended",
             decision.input.actor,
@@ -245,7 +261,7 @@ class OpenDataObjectionWorkflow(CaseWorkflow[OpenDataObjectionInput]):
             ),
         )
         answered_at = self.now()
-        self.state.details["feedback_after_seconds"] = int(
+        self.details.feedback_after_seconds = int(
             (answered_at - request.received_at).total_seconds()
         )
         context = {

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflows.common import GRANTED_BY_LABELS, ActionInput, Lapse, Party
+from workflows.common import GRANTED_BY_LABELS, ActionInput, CaseDetails, Lapse, Party
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,8 @@ class Process:
     # Names of further details the timeline shows, and the labels of their values.
     details: Mapping[str, str] = field(default_factory=dict)
     detail_values: ValueLabels = field(default_factory=dict)
+    # What a case of the process shows beyond every case's fields (`CaseState.details`).
+    details_type: type[CaseDetails] = CaseDetails
 
     def __post_init__(self) -> None:
         # Mistakes in a declaration, found when its module is imported.

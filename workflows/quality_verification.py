@@ -32,7 +32,10 @@ from workflows.common import (
     WRONG_STAGE,
     ActionInput,
     Actor,
+    CaseDetails,
     CaseState,
+    Extension,
+    ExtensionStatus,
     Lapse,
     Parties,
     Party,
@@ -99,6 +102,31 @@ class QualityVerificationInput:
     conflicting_resource_id: str = ""
     conflicting_resource_name: str = ""
     second_provider: str = ""
+
+
+@dataclass(kw_only=True)
+class Repair:
+    """A repair's effect: the resource whose data version went up, and what changed."""
+
+    resource_id: str
+    version: int
+    change: str
+
+
+@dataclass(kw_only=True)
+class QualityVerificationDetails(CaseDetails):
+    resource_id: str
+    resource_name: str
+    description: str
+    fields: list[str]
+    records: list[str]
+    attachments: list[int]
+    conflicting_resource_id: str | None
+    second_provider: str | None
+    # lichuan 第二十三条: while verification runs, a subject with valid proof is served.
+    serve_with_proof: bool
+    extension: Extension | None = None
+    repaired: Repair | None = None
 
 
 # Every answer is owed however late: only the raiser's time to dispute runs out (and closes).
@@ -176,6 +204,7 @@ QUALITY_VERIFICATION = Process(
     },
     details={"working_days": "申请延长工作日数", "dispute": "异议处理"},
     detail_values={"dispute": {"upheld": "维持校核结果", "reverified": "重新校核"}},
+    details_type=QualityVerificationDetails,
 )
 
 
@@ -193,26 +222,23 @@ class QualityVerificationWorkflow(CaseWorkflow[QualityVerificationInput]):
     @workflow.init
     def __init__(self, request: QualityVerificationInput) -> None:
         super().__init__(request)
-        self._extension_requested = False
-        self._extension_days = 0
-        self._extension: dict[str, object] = {}  # the request and its answer, as the state shows
+        self.details = QualityVerificationDetails(
+            submitted_by=request.submitted_by.user_id,
+            resource_id=request.resource_id,
+            resource_name=request.resource_name,
+            description=request.description,
+            fields=list(request.fields),
+            records=list(request.records),
+            attachments=list(request.attachment_ids),
+            conflicting_resource_id=request.conflicting_resource_id or None,
+            second_provider=request.second_provider or None,
+            serve_with_proof=bool(request.plan.serve_with_proof_cite),
+        )
 
     @workflow.run
     async def run(self, request: QualityVerificationInput) -> CaseState:
         plan = request.plan
-        self._open_case(
-            details={
-                "resource_id": request.resource_id,
-                "resource_name": request.resource_name,
-                "description": request.description,
-                "fields": list(request.fields),
-                "records": list(request.records),
-                "attachments": list(request.attachment_ids),
-                "conflicting_resource_id": request.conflicting_resource_id or None,
-                "second_provider": request.second_provider or None,
-                "serve_with_proof": bool(plan.serve_with_proof_cite),
-            },
-        )
+        self._open_case(self.details)
         if request.attachment_ids:
             await effect(
                 cite_attachments, CiteAttachmentsInput(request.case_id, request.attachment_ids)
@@ -280,7 +306,7 @@ class QualityVerificationWorkflow(CaseWorkflow[QualityVerificationInput]):
             return await self.await_action(plan.joint_verification)
         started = self.now()
         stage = plan.verification
-        extension = None if self._extension_requested else plan.extension
+        extension = None if self.details.extension else plan.extension
         result = await self.await_action(
             stage,
             withheld=() if extension else {"request_extension"},
@@ -299,15 +325,13 @@ class QualityVerificationWorkflow(CaseWorkflow[QualityVerificationInput]):
     async def _review_extension(
         self, asked: Decision, stage: StagePlan, started: datetime, extension: ExtensionPlan
     ) -> Decision:
-        self._extension_requested = True
-        days = self._extension_days = asked.input.working_days
-        self._extension = {
-            "requested_working_days": days,
-            "reason": asked.input.reason,
-            "status": "requested",
-            "original_due": self._deadlines[0].due.isoformat() if self._deadlines else None,
-        }
-        self.state.details["extension"] = self._extension
+        days = asked.input.working_days
+        self.details.extension = Extension(
+            status=ExtensionStatus.REQUESTED,
+            working_days=days,
+            reason=asked.input.reason,
+            original_due=self._deadlines[0].due if self._deadlines else None,
+        )
         self._event("extension_requested", asked.input.actor, working_days=str(days))
         await self._notify(
             "verification_extension_requested",
@@ -324,21 +348,23 @@ class QualityVerificationWorkflow(CaseWorkflow[QualityVerificationInput]):
         self, decision: Decision, stage: StagePlan, started: datetime, extension: ExtensionPlan
     ) -> StagePlan:
         """The stage the provider answers in after the authority's decision."""
-        record = self._extension
+        record = self.details.extension
+        if record is None:  # the authority decides only a request that was made
+            return stage
         granted = decision.action == "grant_extension"
-        record["status"] = "granted" if granted else "refused"
-        record["decision_reason"] = decision.input.reason
+        record.status = ExtensionStatus.GRANTED if granted else ExtensionStatus.REFUSED
+        record.decision_reason = decision.input.reason
         await self._notify(
             "verification_extension_decided",
             [self.request.parties.provider, self.request.parties.applicant],
-            granted="true" if granted else "false",
-            working_days=str(self._extension_days),
+            granted=granted,
+            working_days=str(record.working_days),
             reason=decision.input.reason,
             cite=extension.cite,
         )
         if not granted:
             return stage
-        days = self._extension_days
+        days = record.working_days
         limits = tuple(
             TimeLimit(
                 limit.working_days + days,
@@ -350,7 +376,7 @@ class QualityVerificationWorkflow(CaseWorkflow[QualityVerificationInput]):
         )
         if limits:
             due = await effect(plan_deadline, PlanDeadlineInput(stage.stage, limits[0], started))
-            record["extended_due"] = due.due.isoformat()
+            record.extended_due = due.due
         return StagePlan(stage.stage, stage.actor, stage.cite, limits)
 
     async def _conclude(self, answer: Decision, final: bool) -> Outcome:
@@ -363,7 +389,7 @@ class QualityVerificationWorkflow(CaseWorkflow[QualityVerificationInput]):
             "reason": answer.input.reason,
             "note": answer.input.note,
             "cite": request.plan.cite,
-            "final": "true" if final else "false",
+            "final": final,
         }
         if outcome is Outcome.REPAIRED:
             resource_id = answer.input.decision or request.resource_id
@@ -371,11 +397,9 @@ class QualityVerificationWorkflow(CaseWorkflow[QualityVerificationInput]):
                 record_correction,
                 RecordCorrectionInput(request.case_id, resource_id, answer.input.note),
             )
-            self.state.details["repaired"] = {
-                "resource_id": resource_id,
-                "version": version,
-                "change": answer.input.note,
-            }
+            self.details.repaired = Repair(
+                resource_id=resource_id, version=version, change=answer.input.note
+            )
             self._event("data_repaired", answer.input.actor, resource_id=resource_id)
             context["version"] = str(version)
         self.state.outcome = outcome.value
@@ -385,7 +409,7 @@ class QualityVerificationWorkflow(CaseWorkflow[QualityVerificationInput]):
         return outcome
 
     async def _close(self, outcome: Outcome, **detail: str) -> CaseState:
-        self.state.details["serve_with_proof"] = False
+        self.details.serve_with_proof = False
         return await self._close_case(outcome.value, **detail)
 
     def _party_for(self, action: str) -> Party:
@@ -395,7 +419,7 @@ class QualityVerificationWorkflow(CaseWorkflow[QualityVerificationInput]):
         return super()._party_for(action)
 
     def _refusal(self, action: str, actor: Actor) -> tuple[str, str] | None:
-        if action == "request_extension" and self._extension_requested:
+        if action == "request_extension" and self.details.extension is not None:
             return WRONG_STAGE, "延长校核期限只能申请一次，本案已申请过。"
         refusal = super()._refusal(action, actor)
         if action == "dispute" and refusal is not None and refusal[0] == FORBIDDEN:

@@ -12,14 +12,23 @@ told that the change will not happen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from temporalio import workflow
 
 from workflows.case import CaseWorkflow, Decision, effect
-from workflows.common import Actor, CaseState, Lapse, Parties, Party, StagePlan, TimeLimit
+from workflows.common import (
+    Actor,
+    CaseDetails,
+    CaseState,
+    Lapse,
+    Parties,
+    Party,
+    StagePlan,
+    TimeLimit,
+)
 from workflows.process import Action, Process, Stage
 
 with workflow.unsafe.imports_passed_through():
@@ -66,6 +75,19 @@ class ServiceChangeInput:
     description: str
 
 
+@dataclass(kw_only=True)
+class ServiceChangeDetails(CaseDetails):
+    resource_id: str
+    resource_name: str
+    kind: ChangeKind
+    effective_on: date
+    description: str
+    notice_period_last_day: date | None = None
+    earliest_timely_effective_on: date | None = None
+    late: bool = False  # filed with less notice than the period gives
+    notified: list[str] = field(default_factory=list)  # the departments told
+
+
 SERVICE_CHANGE = Process(
     name="service_change",
     title="共享告知",
@@ -97,6 +119,7 @@ SERVICE_CHANGE = Process(
             ChangeKind.STOP: "停用",
         }
     },
+    details_type=ServiceChangeDetails,
 )
 
 
@@ -113,18 +136,18 @@ class ServiceChangeWorkflow(CaseWorkflow[ServiceChangeInput]):
     @workflow.init
     def __init__(self, request: ServiceChangeInput) -> None:
         super().__init__(request)
+        self.details = ServiceChangeDetails(
+            submitted_by=request.submitted_by.user_id,
+            resource_id=request.resource_id,
+            resource_name=request.resource_name,
+            kind=request.kind,
+            effective_on=request.effective_on,
+            description=request.description,
+        )
 
     @workflow.run
     async def run(self, request: ServiceChangeInput) -> CaseState:
-        self._open_case(
-            details={
-                "resource_id": request.resource_id,
-                "resource_name": request.resource_name,
-                "kind": request.kind.value,
-                "effective_on": request.effective_on.isoformat(),
-                "description": request.description,
-            },
-        )
+        self._open_case(self.details)
         plan = request.plan
         period = await effect(
             plan_deadline,
@@ -134,14 +157,14 @@ class ServiceChangeWorkflow(CaseWorkflow[ServiceChangeInput]):
         # day after the period's last day at the earliest.
         earliest = period.last_day + timedelta(days=1)
         late = request.effective_on < earliest
-        self.state.details["notice_period_last_day"] = period.last_day.isoformat()
-        self.state.details["earliest_timely_effective_on"] = earliest.isoformat()
-        self.state.details["late"] = late
+        self.details.notice_period_last_day = period.last_day
+        self.details.earliest_timely_effective_on = earliest
+        self.details.late = late
         if late:
             self.state.overdue = True
             self._event("late_filing", None, earliest=earliest.isoformat(), cite=period.cite)
         holders = await effect(list_authorization_holders, request.resource_id)
-        self.state.details["notified"] = holders
+        self.details.notified = holders
         self._event("holders_notified", None, departments="、".join(holders) or "（无）")
         await self._notify(
             "service_change",
@@ -150,7 +173,7 @@ class ServiceChangeWorkflow(CaseWorkflow[ServiceChangeInput]):
             change=request.kind.value,
             effective_on=request.effective_on.isoformat(),
             description=request.description,
-            late="true" if late else "",
+            late=late,
             earliest=earliest.isoformat(),
             working_days=str(period.working_days),
             cite=period.cite,

@@ -25,9 +25,11 @@ from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
     ActionInput,
     Actor,
+    CaseDetails,
     CaseState,
     GrantedBy,
     Lapse,
+    LimitCheck,
     Parties,
     Party,
     PlannedDeadline,
@@ -95,6 +97,18 @@ class SharingApplicationInput:
     valid_until: date | None = None
 
 
+@dataclass(kw_only=True)
+class SharingApplicationDetails(CaseDetails):
+    track: Track
+    resource_id: str | None
+    resource_name: str
+    purpose: str
+    scenario: str
+    fields: list[str]
+    authorization_id: int | None = None
+    granted_by: GrantedBy | None = None
+
+
 SHARING_APPLICATION = Process(
     name="sharing_application",
     title="共享申请",
@@ -155,6 +169,7 @@ SHARING_APPLICATION = Process(
         Outcome.LAPSED: "期满终止",
     },
     events={"received": "收到申请", "deemed_consent": "视为同意"},
+    details_type=SharingApplicationDetails,
 )
 # The stages a track may pass; after a refusal come `refused` and `coordination`.
 TRACK_STAGES = ("review", "provider_review", "authority_provide")
@@ -173,19 +188,19 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
     @workflow.init
     def __init__(self, request: SharingApplicationInput) -> None:
         super().__init__(request)
+        self.details = SharingApplicationDetails(
+            submitted_by=request.submitted_by.user_id,
+            track=request.track,
+            resource_id=request.resource_id,
+            resource_name=request.resource_name,
+            purpose=request.purpose,
+            scenario=request.scenario,
+            fields=list(request.fields),
+        )
 
     @workflow.run
     async def run(self, request: SharingApplicationInput) -> CaseState:
-        self._open_case(
-            details={
-                "track": request.track.value,
-                "resource_id": request.resource_id,
-                "resource_name": request.resource_name,
-                "purpose": request.purpose,
-                "scenario": request.scenario,
-                "fields": list(request.fields),
-            },
-        )
+        self._open_case(self.details)
         await self._notify(
             "submitted",
             [request.parties.applicant, request.parties.provider],
@@ -218,7 +233,9 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
 
     async def _lapse(self, deadline: PlannedDeadline) -> CaseState:
         if deadline.on_timeout is Lapse.DEEMED_CONSENT:
-            self._event("deemed_consent", None, cite=deadline.cite, due=deadline.due.isoformat())
+            self._limit_event(
+                "deemed_consent", LimitCheck(deadline.due, deadline.cite, on_time=False)
+            )
             await self._notify(
                 "deemed_consent",
                 [self.request.parties.applicant, self.request.parties.provider],
@@ -263,7 +280,7 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
                     legal_basis=cite,
                 ),
             )
-            self.state.details["resource_id"] = resource_id
+            self.details.resource_id = resource_id
         authorization_id = await effect(
             grant_authorization,
             GrantAuthorizationInput(
@@ -280,8 +297,8 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
                 cite=cite,
             ),
         )
-        self.state.details["authorization_id"] = authorization_id
-        self.state.details["granted_by"] = granted_by.value
+        self.details.authorization_id = authorization_id
+        self.details.granted_by = granted_by
         await self._notify(
             "granted",
             [request.parties.applicant, request.parties.provider],

@@ -159,7 +159,7 @@ async def test_hebei_extension_granted_counts_on_from_the_original_last_day(
     ]
     state = await done(api, "hebei-supervisor", case, "grant_extension")
     assert state["stage"] == "department_update"
-    assert state["details"]["extension"] == "granted"
+    assert state["details"]["extension"]["status"] == "granted"
     assert state["deadline"]["due"] == "2026-12-19T00:00:00+08:00"
     assert "request_extension" not in (await view(api, "hebei-provider", case))["actions"]
     [decided] = notices(session, case["case_id"], "extension_decided")
@@ -173,7 +173,7 @@ async def test_hebei_extension_refused_keeps_the_original_deadline(api, clock, s
     refused = await act(api, "hebei-supervisor", case, "refuse_extension")
     assert refused.status_code == 422
     state = await done(api, "hebei-supervisor", case, "refuse_extension", reason="理由不充分")
-    assert state["details"]["extension"] == "refused"
+    assert state["details"]["extension"]["status"] == "refused"
     assert state["deadline"]["due"] == "2026-12-05T00:00:00+08:00"
     assert "request_extension" not in (await view(api, "hebei-provider", case))["actions"]
 

@@ -77,7 +77,7 @@ async def test_approved_demand_is_answered_and_delivered_across_national_day(
     assert state["stage"] == "delivery"
     assert state["deadline"]["due"] == "2026-10-14T00:00:00+08:00"  # 8, 9, Sat 10, 12, 13 Oct
     answer = next(e for e in state["events"] if e["kind"] == "confirm")
-    assert answer["detail"]["on_time"] == "false"
+    assert answer["limit"]["on_time"] is False
 
     assert (await act(api, "dongying-provider", case, "deliver", decision="x")).status_code == 422
     state = await done(
@@ -210,7 +210,7 @@ async def test_refused_demand_goes_ordinary_from_the_decision_and_runs_past_the_
     state = await done(api, "dongying-provider", case, "deliver")
     assert (state["outcome"], state["ruleset"]) == ("delivered", "dongying-2021-26")
     delivery = next(e for e in state["events"] if e["kind"] == "deliver")
-    assert delivery["detail"]["on_time"] == "true"
+    assert delivery["limit"]["on_time"] is True
     assert grants(session, case["case_id"])[0].resource_id == f"R-{case['case_number']}"
     assert kinds(state)[-1] == "closed"
     await keep_history(env.client, case, "dongying-green-ordinary-after-end")

@@ -113,7 +113,7 @@ async def test_hubei_provider_repairs_within_three_days_and_the_data_version_mov
         "hubei-police",
     }
     [answered] = [e for e in state["events"] if e["kind"] == "repair"]
-    assert answered["detail"]["on_time"] == "true"
+    assert answered["limit"]["on_time"] is True
 
     closed = await dispute_lapses(api, clock, "hubei-applicant", case)
     assert (closed["outcome"], closed["stage"]) == ("repaired", "closed")
@@ -142,7 +142,7 @@ async def test_hubei_period_ends_at_midnight_of_the_third_working_day(api, clock
     ]
     state = await done(api, "hubei-provider", case, "explain", reason="地址为户籍登记地址，无误")
     [late] = [e for e in state["events"] if e["kind"] == "explain"]
-    assert late["detail"]["on_time"] == "false"
+    assert late["limit"]["on_time"] is False
     assert state["outcome"] == "explained"
     await keep_history(env.client, case, "hubei-quality-overdue-explained")
 
@@ -279,7 +279,7 @@ async def test_hebei_extension_granted_moves_the_deadline_and_shows_both(api, cl
     state = await done(api, "hebei-provider", case, "repair", note="补录婚姻状况")
     assert not state["overdue"]
     [answered] = [e for e in state["events"] if e["kind"] == "repair"]
-    assert answered["detail"]["on_time"] == "true"
+    assert answered["limit"]["on_time"] is True
     stored = session.get(CatalogResource, "hebei-hukou")
     session.refresh(stored)
     assert stored is not None and stored.version == 2
@@ -297,7 +297,7 @@ async def test_hebei_extension_refused_keeps_the_deadline_and_it_lapses(api, clo
     assert state["stage"] == "verification"
     assert state["deadline"]["due"] == "2026-12-08T00:00:00+08:00"
     assert state["details"]["extension"]["status"] == "refused"
-    assert "extended_due" not in state["details"]["extension"]
+    assert state["details"]["extension"]["extended_due"] is None
     decided = notices(session, case["case_id"], "verification_extension_decided")[0]
     assert "校核期限不变" in decided.body
     assert (await view(api, "hebei-provider", case))["actions"] == ["explain", "reject", "repair"]
@@ -306,7 +306,7 @@ async def test_hebei_extension_refused_keeps_the_deadline_and_it_lapses(api, clo
     state = await settled(clock, api, "hebei-applicant", case)
     assert state["overdue"]
     [overdue] = [e for e in state["events"] if e["kind"] == "overdue"]
-    assert overdue["detail"]["cite"] == HEBEI_16
+    assert overdue["limit"]["cite"] == HEBEI_16
     state = await done(api, "hebei-provider", case, "explain", reason="数据无误")
     assert state["stage"] == "dispute_period"
     await keep_history(env.client, case, "hebei-quality-extension-refused")

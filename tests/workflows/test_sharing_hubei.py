@@ -105,7 +105,7 @@ async def test_a_reply_at_235959_of_the_last_day_is_on_time(api, clock, session,
     assert state["outcome"] == "granted"
     assert state["details"]["granted_by"] == "provider"
     approval = next(e for e in state["events"] if e["kind"] == "approve")
-    assert approval["detail"]["on_time"] == "true"
+    assert approval["limit"]["on_time"] is True
     assert approval["actor"]["department_id"] == "hubei-police"
     [grant] = grants(session, case["case_id"])
     assert grant.granted_by == "provider"
@@ -207,7 +207,7 @@ async def test_data_not_in_the_catalog_becomes_overdue_without_deemed_consent(ap
     assert grants(session, case["case_id"]) == []
     state = await done(api, "hubei-provider", case, "approve")
     late = next(e for e in state["events"] if e["kind"] == "approve")
-    assert late["detail"]["on_time"] == "false"
+    assert late["limit"]["on_time"] is False
 
 
 async def test_not_shared_data_is_refused_at_submission_citing_the_negative_list(api, session):

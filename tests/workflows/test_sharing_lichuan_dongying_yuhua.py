@@ -40,9 +40,9 @@ async def test_lichuan_provider_late_at_two_days_is_still_inside_hubeis_ten(api,
     state = await done(api, "lichuan-provider", case, "approve")
     assert state["details"]["granted_by"] == "provider"
     approval = next(e for e in state["events"] if e["kind"] == "approve")
-    assert approval["detail"]["on_time"] == "false"
-    assert LICHUAN_20 in approval["detail"]["missed"]
-    assert HUBEI_20 not in approval["detail"]["missed"]
+    assert approval["limit"]["on_time"] is False
+    assert LICHUAN_20 in [m["cite"] for m in approval["limit"]["missed"]]
+    assert HUBEI_20 not in [m["cite"] for m in approval["limit"]["missed"]]
 
 
 async def test_lichuan_silence_ends_in_hubeis_deemed_consent(api, clock, session, env):
