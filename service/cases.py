@@ -407,6 +407,7 @@ def list_cases(
     stage: str | None = None,
     status: str | None = None,
     department: str | None = None,
+    applicant: str | None = None,
     overdue: bool | None = None,
     due_within: int | None = None,
     received_from: datetime | None = None,
@@ -414,7 +415,8 @@ def list_cases(
     limit: int = 50,
     offset: int = 0,
 ) -> Page[CaseSummary]:
-    """Cases the caller may read, soonest due first."""
+    """Cases the caller may read, soonest due first. `department`: requesting or providing;
+    `applicant`: requesting only (a department's own applications)."""
     now, calendar = platform.now(), platform.calendar()
     late = overdue_now(now)
     query = select(CaseRecord, late).where(listed_cases(caller))
@@ -428,6 +430,8 @@ def list_cases(
         query = query.where(CaseRecord.status == status)
     if department:
         query = query.where(party_to(CaseRecord, department))
+    if applicant:
+        query = query.where(CaseRecord.applicant_department_id == applicant)
     if overdue is not None:
         query = query.where(late if overdue else ~late)
     if due_within is not None:
@@ -444,30 +448,32 @@ def list_cases(
             .limit(limit)
             .offset(offset)
         ).all()
-    items = [
-        CaseSummary(
-            case_id=row.case_id,
-            case_number=row.case_number,
-            process=row.process,
-            ruleset=row.ruleset,
-            jurisdiction=row.jurisdiction,
-            status=row.status,
-            stage=row.stage,
-            outcome=row.outcome,
-            applicant_department_id=row.applicant_department_id,
-            provider_department_id=row.provider_department_id,
-            received_at=row.received_at,
-            due=row.due,
-            last_day=row.last_day,
-            working_days_left=days_left(row.counted_from, row.last_day, now, calendar)
-            if row.last_day and row.counted_from
-            else None,
-            provisional=row.provisional,
-            overdue=bool(is_late),
-        )
-        for row, is_late in rows
-    ]
+    items = [summarize(row, bool(is_late), now, calendar) for row, is_late in rows]
     return Page[CaseSummary](total=total, limit=limit, offset=offset, items=items)
+
+
+def summarize(row: CaseRecord, late: bool, now: datetime, calendar: ChinaCalendar) -> CaseSummary:
+    """A listed case, with its working days left at `now`."""
+    return CaseSummary(
+        case_id=row.case_id,
+        case_number=row.case_number,
+        process=row.process,
+        ruleset=row.ruleset,
+        jurisdiction=row.jurisdiction,
+        status=row.status,
+        stage=row.stage,
+        outcome=row.outcome,
+        applicant_department_id=row.applicant_department_id,
+        provider_department_id=row.provider_department_id,
+        received_at=row.received_at,
+        due=row.due,
+        last_day=row.last_day,
+        working_days_left=days_left(row.counted_from, row.last_day, now, calendar)
+        if row.last_day and row.counted_from
+        else None,
+        provisional=row.provisional,
+        overdue=late,
+    )
 
 
 # -- calendar revisions --------------------------------------------------------------------
