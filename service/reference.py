@@ -86,6 +86,18 @@ def list_departments(
         return page_of(session, query.order_by(Department.id), limit, offset)
 
 
+def department_names(
+    platform: Platform, caller: Caller, ids: Sequence[str | None]
+) -> dict[str, str]:
+    """Department id -> name, for the ids that exist (any authenticated user)."""
+    wanted = [i for i in set(ids) if i]
+    if not wanted:
+        return {}
+    with platform.session() as session:
+        found = session.exec(select(Department).where(col(Department.id).in_(wanted))).all()
+    return {department.id: department.name for department in found}
+
+
 # -- users and tokens ----------------------------------------------------------------------
 
 # Staff who act for a department; a supervisor's department oversees a jurisdiction.
