@@ -213,4 +213,3 @@ def shoot() -> Callable[[Any, str], Any]:
             await page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
     return take
-
