@@ -21,6 +21,17 @@ from fastapi.staticfiles import StaticFiles
 
 ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
 PREFIX = "/static/openapi"
+# ReDoc's bundle shows a "by Redocly" logo from its CDN; this policy keeps the browser from
+# fetching anything but this server's files (the logo then hides itself).
+LOCAL_ONLY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'"
+)
+
+
+def local_only(page: HTMLResponse) -> HTMLResponse:
+    page.headers["Content-Security-Policy"] = LOCAL_ONLY
+    return page
 
 
 def install(app: FastAPI) -> None:
@@ -31,7 +42,7 @@ def install(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url=openapi_url,
             title=f"{app.title} - Swagger UI",
             oauth2_redirect_url=redirect_url,
@@ -41,6 +52,7 @@ def install(app: FastAPI) -> None:
             # The validator badge would call validator.swagger.io.
             swagger_ui_parameters={"validatorUrl": None},
         )
+        return local_only(page)
 
     @app.get(redirect_url, include_in_schema=False)
     def swagger_ui_redirect() -> HTMLResponse:
@@ -48,10 +60,11 @@ def install(app: FastAPI) -> None:
 
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
-        return get_redoc_html(
+        page = get_redoc_html(
             openapi_url=openapi_url,
             title=f"{app.title} - ReDoc",
             redoc_js_url=f"{PREFIX}/redoc.standalone.js",
             redoc_favicon_url=f"{PREFIX}/favicon.png",
             with_google_fonts=False,
         )
+        return local_only(page)
