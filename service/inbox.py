@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
@@ -63,6 +64,17 @@ class InboxItem:
     notice: Notice
     read: bool
     deadline: CaseDeadline | None  # hand-overs only
+    sent_at: datetime
+
+
+def sent_at(notice: Notice, events: list[dict[str, Any]]) -> datetime:
+    """When the step that sent the notice happened: a notice's key starts with the number of
+    events the case had then (its row's own time is the database's clock, which a worker
+    catching up after an outage would make late)."""
+    step, _, _ = notice.key.partition("-")
+    if step.isdigit() and 0 < int(step) <= len(events):
+        return datetime.fromisoformat(str(events[int(step) - 1]["at"]))
+    return notice.created_at
 
 
 def _read_ids(session: Session, caller: Caller, notice_ids: list[int]) -> set[int]:
@@ -104,7 +116,7 @@ def inbox(
             .offset(offset)
         ).all()
         read = _read_ids(session, caller, [n.id for n in notices if n.id is not None])
-        wanted = {n.case_id for n in notices if n.kind in HANDOVER_KINDS}
+        wanted = {n.case_id for n in notices}
         records = {
             record.case_id: (record, bool(late))
             for record, late in session.exec(
@@ -113,9 +125,10 @@ def inbox(
         }
     items = []
     for notice in notices:
-        found = records.get(notice.case_id) if notice.kind in HANDOVER_KINDS else None
+        found = records.get(notice.case_id)
+        events = (found[0].state or {}).get("events", []) if found else []
         deadline = None
-        if found is not None:
+        if found is not None and notice.kind in HANDOVER_KINDS:
             record, late = found
             left = (
                 days_left(record.counted_from, record.last_day, now, calendar)
@@ -131,7 +144,7 @@ def inbox(
                 working_days_left=left,
                 overdue=late,
             )
-        items.append(InboxItem(notice, notice.id in read, deadline))
+        items.append(InboxItem(notice, notice.id in read, deadline, sent_at(notice, events)))
     return Listing(total=total, items=items)
 
 

@@ -78,7 +78,7 @@ class CasePage:
     parties: list[tuple[str, str]]
     details: list[tuple[str, str]]
     steps: list[Step]
-    notices: list[Notice]
+    notices: list[tuple[datetime, Notice]]  # with when they were sent
     attachments: list[Attachment]
     forms: list[ActionForm]
     draft_form: bool
@@ -151,6 +151,8 @@ def compose(
         shown = [item.notice for item in inbox.inbox(platform, caller, case_id=case.case_id).items]
     else:
         shown = notices.list_notices(platform, caller, case_id=case.case_id).items
+    events = [{"at": e.at.isoformat()} for e in case.events]
+    sent = [(inbox.sent_at(n, events), n) for n in shown]
     forms = [
         ActionForm(
             action=name,
@@ -182,7 +184,7 @@ def compose(
             if case.details.get(key) not in (None, "", [])
         ],
         steps=_steps(case, names),
-        notices=shown,
+        notices=sent,
         attachments=attachments.described(platform, caller, _attachment_ids(case)),
         forms=forms,
         draft_form="edit_draft" in case.actions,

@@ -229,7 +229,7 @@ async def test_a_member_of_the_public_registers_and_files_an_objection_with_a_pd
 
 
 async def test_the_openapi_pages_and_the_workbench_load_nothing_from_elsewhere(
-    chromium: Any, live_server: str, logins
+    chromium: Any, live_server: str, logins, shoot
 ):
     logins("auditor")
     base = live_server
@@ -245,10 +245,13 @@ async def test_the_openapi_pages_and_the_workbench_load_nothing_from_elsewhere(
     await page.goto(base + "/docs")
     await page.locator(".swagger-ui .info .title").wait_for()
     assert "时限" in await page.locator(".swagger-ui .info .title").inner_text()
+    await shoot(page, "12-openapi-docs")
     await page.goto(base + "/redoc")
     await page.locator("redoc h1, [role=main] h1, h1").first.wait_for()
     for path in ("/audit", "/cases", "/dashboard", "/catalog"):
         await page.goto(base + path)
+        if path == "/audit":
+            await shoot(page, "11-audit")
     local = (base, "data:", "blob:")
     outside = [url for url in requested if not url.startswith(local) and url not in blocked]
     assert outside == []
