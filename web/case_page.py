@@ -85,6 +85,8 @@ class CasePage:
     urgency: str  # "overdue", "due-soon" or ""
     lapse: str
     auditable: bool
+    # Refusals of actions that have no form here (no longer, or never, the viewer's to take).
+    problems: list[str] = field(default_factory=list)
 
 
 def _who(event: EventOut, names: dict[str, str]) -> str:
@@ -164,6 +166,14 @@ def compose(
         for name in case.actions
         if name in PROCESSES[case.process].actions
     ]
+    shown_forms = {form.action for form in forms} | (
+        {"edit_draft"} if "edit_draft" in case.actions else set()
+    )
+    problems = [
+        state.message or "；".join(state.errors.values())
+        for action, state in failed.items()
+        if action not in shown_forms
+    ]
     deadline = case.deadline
     urgency = ""
     if case.status == "open" and deadline is not None:
@@ -191,4 +201,5 @@ def compose(
         urgency=urgency,
         lapse=LAPSES.get(deadline.on_timeout, "") if deadline else "",
         auditable=caller.role in (Role.SUPERVISOR, Role.AUDITOR),
+        problems=problems,
     )

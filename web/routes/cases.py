@@ -204,11 +204,15 @@ async def edit_draft(
             change = DraftEdit.model_validate(edit)
         except ValidationError as error:
             state.errors = field_problems(error.errors())
-            return await _case_page(platform, viewer, number, draft=state, status=422)
+            return await _case_page(
+                platform, viewer, number, draft=state, failed={"edit_draft": state}, status=422
+            )
         await catalog_updates.edit_draft(platform, viewer.caller, number, change)
     except DomainError as error:
         state.message = error.message
-        return await _case_page(platform, viewer, number, draft=state, status=error.status)
+        return await _case_page(
+            platform, viewer, number, draft=state, failed={"edit_draft": state}, status=error.status
+        )
     return RedirectResponse(f"/cases/{number}?done=edit_draft", status_code=303)
 
 
