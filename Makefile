@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean install
+.PHONY: run test lint bench clean install screenshots
 
 run: $(STAMP)
 	$(BIN)/python -m shixian.run
@@ -26,6 +26,13 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python "$$script"; done
+
+# The workbench's main pages as PNGs in var/screenshots/ (docs/workbench.md): the browser tests,
+# saving what they pass through. Needs /usr/bin/chromium, and a CJK font for legible Chinese.
+screenshots: $(STAMP)
+	rm -rf var/screenshots
+	SHIXIAN_SCREENSHOTS=var/screenshots $(BIN)/pytest -q -m browser tests/web
+	@ls var/screenshots
 
 # Development state only (databases, Temporal dev server, demo tokens); nothing to ask.
 clean:

@@ -1,4 +1,5 @@
-"""The FastAPI application: thin JSON routes over the service layer."""
+"""The HTTP application: the JSON API's thin routes over the service layer, its OpenAPI pages
+served locally, and the workbench (web/), the second skin over the same service layer."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from temporalio.client import Client
 
-from api import errors
+import web as workbench
+from api import docs, errors
 from api.deps import known_parameters
 from api.routes import (
     attachments,
@@ -63,6 +65,8 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.platform = Platform(settings, temporal or lazy_client(settings), clock)
     errors.install(app)
@@ -82,6 +86,9 @@ def create_app(
     )
     for module in (*routers, notices):
         app.include_router(module.router, dependencies=[Depends(known_parameters)])
+    docs.install(app)
+    # The second skin: the workbench's pages at /, over the same platform.
+    workbench.install(app)
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

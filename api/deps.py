@@ -34,7 +34,7 @@ def get_caller(
         credentials.credentials if credentials and credentials.scheme.lower() == "bearer" else None
     )
     with platform.session() as session:
-        return authenticate(session, token)
+        return authenticate(session, token, platform.now())
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -5,6 +5,7 @@ from models.cases import CaseCounter, CaseRecord, CaseSubmission
 from models.catalog import CatalogChange, CatalogVersion
 from models.effects import Authorization, DataCorrection, Notice
 from models.reference import ApiToken, CatalogResource, Department, User
+from models.web import NoticeRead, WebSession
 
 __all__ = [
     "ApiToken",
@@ -20,5 +21,7 @@ __all__ = [
     "DataCorrection",
     "Department",
     "Notice",
+    "NoticeRead",
     "User",
+    "WebSession",
 ]

@@ -40,6 +40,13 @@ class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The workbench login: staff get a username from an administrator, the public register
+    # with a phone number or an email address. Only the argon2 hash of the password is kept.
+    username: str | None = Field(default=None, unique=True, max_length=120)
+    password_hash: str | None = Field(default=None, max_length=200)
+    # Consecutive failed logins, and until when the account refuses logins after too many.
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ApiToken(SQLModel, table=True):
@@ -51,6 +58,8 @@ class ApiToken(SQLModel, table=True):
     prefix: str = Field(max_length=12)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # None: issued before tokens expired (migration 0008), or the bootstrap admin's.
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class CatalogResourceBase(SQLModel):

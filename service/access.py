@@ -6,7 +6,8 @@ asks.
   (applicant, provider, second provider); a member of the public the cases they submitted.
 - Its history, replay and timeline: auditors, and supervisors who may read the case.
 - An attachment: its uploader, auditors, and whoever may read a case citing it.
-- Notices: those addressed to the caller's department, or to the caller; auditors all.
+- Notices: those addressed to the caller's department, or to the caller in person; auditors
+  all.
 - Authorizations: caseworkers those their department holds or grants; supervisors those with
   a party in their jurisdiction; auditors all.
 - Figures (dashboard, report, yearly maintenance): supervisors their jurisdiction or one
@@ -18,6 +19,7 @@ Each rule is written once, as SQL, and used both to list and to check one row.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, false, or_, true
@@ -109,13 +111,15 @@ def console() -> Caller:
     return Caller(User(id=0, name="控制台操作员", role=Role.ADMIN), None)
 
 
-def authenticate(session: Session, token: str | None) -> Caller:
-    """The caller behind a bearer token."""
+def authenticate(session: Session, token: str | None, now: datetime | None = None) -> Caller:
+    """The caller behind a bearer token; at `now`, the token must not have expired."""
     if not token:
         raise Unauthorized("缺少访问令牌（Authorization: Bearer <token>）。", "token_missing")
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("访问令牌无效或已吊销。", "token_invalid")
+    if now is not None and row.expires_at is not None and row.expires_at <= now:
+        raise Unauthorized("访问令牌已过期，请联系系统管理员重新签发。", "token_expired")
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         raise Unauthorized("该令牌对应的用户已停用。", "user_inactive")
@@ -240,7 +244,10 @@ def readable_notices(caller: Caller) -> ColumnElement[bool]:
         case Role.AUDITOR:
             return true()
         case Role.CASEWORKER | Role.SUPERVISOR:
-            return col(Notice.recipient_department_id) == caller.department_id
+            return or_(
+                col(Notice.recipient_department_id) == caller.department_id,
+                col(Notice.recipient_user_id) == caller.id,
+            )
         case Role.PUBLIC:
             return col(Notice.recipient_user_id) == caller.id
     raise Forbidden("通知仅供经办人、监管人员、审计人员和本人查看。", "role_not_allowed")

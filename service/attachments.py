@@ -168,3 +168,17 @@ def cited_by_caller(session: Session, caller: Caller, ids: list[int]) -> list[At
         if attachment.uploaded_by != caller.id:
             raise Invalid(f"附件 {attachment_id} 不是本人上传的，不能引用。", "attachment_not_own")
     return [found[i] for i in dict.fromkeys(ids)]
+
+
+def described(platform: Platform, caller: Caller, ids: list[int]) -> list[Attachment]:
+    """The attachments among `ids` the caller may read, in the order given."""
+    with platform.session() as session:
+        found = {
+            a.id: a
+            for a in session.exec(select(Attachment).where(col(Attachment.id).in_(ids))).all()
+        }
+        return [
+            found[i]
+            for i in dict.fromkeys(ids)
+            if i in found and may_read_attachment(session, caller, i, found[i].uploaded_by)
+        ]

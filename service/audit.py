@@ -342,5 +342,6 @@ def _notices(session: Session, state: CaseState, names: dict[str | None, str]) -
     return rows
 
 
-def render_timeline(timeline: Timeline) -> str:
-    return environment.get_template("timeline.html").render(t=timeline)
+def render_timeline(timeline: Timeline, home: str | None = None) -> str:
+    """The printable timeline; `home`, a link back to the workbench shown on screen only."""
+    return environment.get_template("timeline.html").render(t=timeline, home=home)

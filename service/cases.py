@@ -491,6 +491,7 @@ def list_cases(
     stage: str | None = None,
     status: str | None = None,
     department: str | None = None,
+    applicant: str | None = None,
     overdue: bool | None = None,
     due_within: int | None = None,
     received_from: str | None = None,
@@ -498,7 +499,8 @@ def list_cases(
     limit: int = 50,
     offset: int = 0,
 ) -> Page[CaseSummary]:
-    """Cases the caller may read, soonest due first."""
+    """Cases the caller may read, soonest due first. `department`: requesting or providing;
+    `applicant`: requesting only (a department's own applications)."""
     if process is not None:
         process_named(process)
     if ruleset is not None and platform.rulesets().get(ruleset) is None:
@@ -517,6 +519,8 @@ def list_cases(
         query = query.where(CaseRecord.status == status)
     if department:
         query = query.where(party_to(CaseRecord, department))
+    if applicant:
+        query = query.where(CaseRecord.applicant_department_id == applicant)
     if overdue is not None:
         query = query.where(late if overdue else ~late)
     if due_within is not None:
@@ -540,31 +544,7 @@ def list_cases(
             {r.applicant_department_id for r, _ in rows}
             | {r.provider_department_id for r, _ in rows},
         )
-    items = [
-        CaseSummary(
-            case_id=row.case_id,
-            case_number=row.case_number,
-            process=row.process,
-            ruleset=row.ruleset,
-            jurisdiction=row.jurisdiction,
-            status=row.status,
-            stage=row.stage,
-            outcome=row.outcome,
-            applicant_department_id=row.applicant_department_id,
-            applicant_name=names.get(row.applicant_department_id or ""),
-            provider_department_id=row.provider_department_id,
-            provider_name=names.get(row.provider_department_id or ""),
-            received_at=row.received_at,
-            due=row.due,
-            last_day=row.last_day,
-            working_days_left=days_left(row.counted_from, row.last_day, now, calendar)
-            if row.last_day and row.counted_from
-            else None,
-            provisional=row.provisional,
-            overdue=bool(is_late),
-        )
-        for row, is_late in rows
-    ]
+    items = [summarize(row, bool(is_late), now, calendar, names) for row, is_late in rows]
     return Page[CaseSummary](total=total, limit=limit, offset=offset, items=items)
 
 
@@ -575,6 +555,34 @@ def department_names(session: Session, ids: set[str | None]) -> dict[str, str]:
         select(Department.id, Department.name).where(col(Department.id).in_(wanted))
     ).all()
     return dict(found)
+
+
+def summarize(
+    row: CaseRecord, late: bool, now: datetime, calendar: ChinaCalendar, names: dict[str, str]
+) -> CaseSummary:
+    """A listed case, with its departments' names and its working days left at `now`."""
+    return CaseSummary(
+        case_id=row.case_id,
+        case_number=row.case_number,
+        process=row.process,
+        ruleset=row.ruleset,
+        jurisdiction=row.jurisdiction,
+        status=row.status,
+        stage=row.stage,
+        outcome=row.outcome,
+        applicant_department_id=row.applicant_department_id,
+        applicant_name=names.get(row.applicant_department_id or ""),
+        provider_department_id=row.provider_department_id,
+        provider_name=names.get(row.provider_department_id or ""),
+        received_at=row.received_at,
+        due=row.due,
+        last_day=row.last_day,
+        working_days_left=days_left(row.counted_from, row.last_day, now, calendar)
+        if row.last_day and row.counted_from
+        else None,
+        provisional=row.provisional,
+        overdue=late,
+    )
 
 
 # -- calendar revisions --------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The data catalog (政务数据资源目录): resources, CSV import, and the published versions
-with their readable diff. Administrators write; every authenticated user reads."""
+with their readable diff. Administrators write; government staff read it all, the public
+the open catalog only."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
 from models import CatalogChange, CatalogResource, CatalogVersion, Department
 from models.reference import utcnow
 from service.access import Caller
-from service.errors import Conflict, DomainError, Invalid, NotFound
+from service.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from service.platform import Platform
 from service.validation import (
     Listing,
@@ -137,9 +139,25 @@ def _resource(session: Session, resource_id: str) -> CatalogResource:
     return resource
 
 
+def open_to_the_public() -> ColumnElement[bool]:
+    """The open catalog (开放目录): opened resources in force. The rest of the catalog is for
+    government staff only."""
+    return and_(
+        col(CatalogResource.open_type) != OpenType.NOT_OPEN,
+        col(CatalogResource.status) == "active",
+    )
+
+
 def get_resource(platform: Platform, caller: Caller, resource_id: str) -> CatalogResource:
+    """One resource. The public read opened ones only: those in force, and those suspended
+    by an objection (开放数据异议), so that an objector can follow the suspension."""
     with platform.session() as session:
-        return _resource(session, resource_id)
+        resource = _resource(session, resource_id)
+    if caller.role is Role.PUBLIC and (
+        resource.open_type == OpenType.NOT_OPEN or resource.status == "retired"
+    ):
+        raise NotFound(f"开放目录中没有数据资源“{resource_id}”。", "resource_not_found")
+    return resource
 
 
 def update_resource(
@@ -178,7 +196,10 @@ def list_resources(
     limit: int = 100,
     offset: int = 0,
 ) -> Listing[CatalogResource]:
+    """The catalog; the public see the open catalog only."""
     query = select(CatalogResource)
+    if caller.role is Role.PUBLIC:
+        query = query.where(open_to_the_public())
     if provider:
         query = query.where(CatalogResource.provider_id == provider)
     if share_type:
@@ -305,6 +326,11 @@ def _import_row(
 # -- published versions ----------------------------------------------------------------------
 
 
+def staff_only(caller: Caller) -> None:
+    if caller.role is Role.PUBLIC:
+        raise Forbidden("目录版本记录仅供政务部门人员查看。", "role_not_allowed")
+
+
 class ChangeView(BaseModel):
     resource_id: str
     op: str
@@ -393,7 +419,9 @@ def list_versions(
     limit: int = 50,
     offset: int = 0,
 ) -> Listing[VersionView]:
-    """Published catalog versions, newest first, each with its changes."""
+    """Published catalog versions, newest first, each with its changes (government staff: a
+    version shows entries of the whole catalog, not only the open one)."""
+    staff_only(caller)
     query = select(CatalogVersion)
     if department:
         query = query.where(CatalogVersion.department_id == department)
@@ -405,6 +433,7 @@ def list_versions(
 
 def get_version(platform: Platform, caller: Caller, number: int) -> VersionView:
     """One version with its changes: before, after, and the diff in Chinese."""
+    staff_only(caller)
     with platform.session() as session:
         version = session.get(CatalogVersion, number)
         if version is None:

@@ -189,3 +189,58 @@ def overview(platform: Platform, caller: Caller, jurisdiction: str | None = None
             now=platform.now(),
             calendar=platform.calendar(),
         )
+
+
+class WorkloadRow(BaseModel):
+    """Open cases of one providing department in one process."""
+
+    department_id: str
+    name: str
+    process: str
+    open: int
+    due_within_1: int = Field(description="Open, not overdue, due within 1 working day.")
+    overdue: int
+
+
+def workload(
+    platform: Platform, caller: Caller, jurisdiction: str | None = None
+) -> list[WorkloadRow]:
+    """Open, due soon and overdue per providing department and process: whoever's stage it
+    is, the provider answers for the case (as `overdue_by_provider` counts it)."""
+    within = caller.jurisdiction_to_read(jurisdiction, "概况")
+    now = platform.now()
+    horizon = deadline(now, 1, platform.calendar()).due
+    where: list[ColumnElement[bool]] = [col(CaseRecord.status) == "open"]
+    if within is not None:
+        where.append(within_sql(CaseRecord.jurisdiction, within))
+    soon = and_(on_time_now(now), col(CaseRecord.due) <= horizon)
+    department = col(CaseRecord.provider_department_id)
+    counts: dict[tuple[str | None, str], list[int]] = {}
+    with platform.session() as session:
+        for d, p, is_soon, is_late in session.exec(
+            select(department, CaseRecord.process, soon, overdue_now(now)).where(*where)
+        ).all():
+            tally = counts.setdefault((d, p), [0, 0, 0])
+            tally[0] += 1
+            tally[1] += bool(is_soon)
+            tally[2] += bool(is_late)
+        names = dict(
+            session.exec(
+                select(Department.id, Department.name).where(
+                    col(Department.id).in_([d for d, _ in counts if d])
+                )
+            ).all()
+        )
+    return [
+        WorkloadRow(
+            department_id=d or "",
+            name=names.get(d, d) if d else "（未指定提供部门）",
+            process=p,
+            open=n,
+            due_within_1=soon_count,
+            overdue=late_count,
+        )
+        for (d, p), (n, soon_count, late_count) in sorted(
+            counts.items(), key=lambda item: (item[0][0] or "", item[0][1])
+        )
+    ]

@@ -144,3 +144,13 @@ def describe_problems(problems: Sequence[Any]) -> str:
         problem = _field_problem(issue)
         parts.append(f"{where or '请求体'}：{problem}")
     return "请求内容无效：" + "；".join(parts)
+
+
+def field_problems(problems: Sequence[Any]) -> dict[str, str]:
+    """Pydantic's findings per top-level field, in Chinese, for a form to show beside each."""
+    found: dict[str, str] = {}
+    for issue in problems:
+        where = [str(p) for p in issue["loc"] if p not in ("body", "query", "path")]
+        name = where[0] if where else ""
+        found.setdefault(name, _field_problem(issue) + "。")
+    return found

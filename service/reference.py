@@ -8,12 +8,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from models import ApiToken, Department, User
 from models.reference import utcnow
 from service.access import Caller, hash_token, within_sql
+from service.accounts import clean_password, clean_username, hash_password, username_taken
 from service.errors import Conflict, Invalid, NotFound
 from service.platform import Platform
 from service.validation import (
@@ -83,6 +85,18 @@ def list_departments(
         return page_of(session, query.order_by(Department.id), limit, offset)
 
 
+def department_names(
+    platform: Platform, caller: Caller, ids: Sequence[str | None]
+) -> dict[str, str]:
+    """Department id -> name, for the ids that exist (any authenticated user)."""
+    wanted = [i for i in set(ids) if i]
+    if not wanted:
+        return {}
+    with platform.session() as session:
+        found = session.exec(select(Department).where(col(Department.id).in_(wanted))).all()
+    return {department.id: department.name for department in found}
+
+
 # -- users and tokens ----------------------------------------------------------------------
 
 # Staff who act for a department; a supervisor's department oversees a jurisdiction.
@@ -106,12 +120,19 @@ def create_user(
     name: str,
     role: str,
     department_id: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
 ) -> tuple[Account, str]:
-    """The new user and their first token, which is not stored and cannot be shown again."""
+    """The new user and their first token, which is not stored and cannot be shown again.
+    With a username and password the user can also log in to the workbench."""
     caller.require(Role.ADMIN)
     user_name = clean_text(name, "name", "姓名", max_length=200, required=True)
     user_role = clean_choice(role, Role, "role", "角色")
+    login = clean_username(username, user_role) if username else None
+    secret = hash_password(clean_password(password)) if login else None
     with platform.session() as session:
+        if login is not None and username_taken(session, login):
+            raise Conflict(f"用户名“{login}”已被使用。", "username_taken")
         department = None
         if department_id is not None and str(department_id).strip():
             department = session.get(Department, str(department_id).strip())
@@ -130,11 +151,15 @@ def create_user(
                 "supervisor_department_kind",
             )
         user = User(
-            name=user_name, role=user_role, department_id=department.id if department else None
+            name=user_name,
+            role=user_role,
+            department_id=department.id if department else None,
+            username=login,
+            password_hash=secret,
         )
         session.add(user)
         session.flush()
-        token = _new_token(session, user)
+        token = _new_token(session, user, token_expiry(platform))
         session.commit()
     return Account(user, [token[:8]], department), token
 
@@ -195,12 +220,24 @@ def _prefixes(session: Session, user_ids: Sequence[int]) -> dict[int, list[str]]
     return prefixes
 
 
-def _new_token(session: Session, user: User) -> str:
+def _new_token(session: Session, user: User, expires_at: datetime) -> str:
     if user.id is None:
         session.flush()
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id or 0, token_hash=hash_token(token), prefix=token[:8]))
+    session.add(
+        ApiToken(
+            user_id=user.id or 0,
+            token_hash=hash_token(token),
+            prefix=token[:8],
+            expires_at=expires_at,
+        )
+    )
     return token
+
+
+def token_expiry(platform: Platform) -> datetime:
+    """When a token issued now expires."""
+    return platform.now() + timedelta(days=platform.settings.token_lifetime_days)
 
 
 def issue_token(platform: Platform, caller: Caller, user_id: int) -> str:
@@ -210,7 +247,7 @@ def issue_token(platform: Platform, caller: Caller, user_id: int) -> str:
         user = _user(session, user_id)
         if not user.active:
             raise Conflict(f"用户“{user.name}”已停用，不能签发令牌。", "user_inactive")
-        token = _new_token(session, user)
+        token = _new_token(session, user, token_expiry(platform))
         session.commit()
     return token
 

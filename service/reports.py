@@ -148,6 +148,20 @@ class CaseCounts:
     counts: frozenset[str]
 
 
+@dataclass(frozen=True)
+class ReportLinks:
+    """Where the report's numbers and downloads lead: the JSON API's routes (for programs),
+    or the workbench's pages (for people in a browser, which sends no bearer token)."""
+
+    cases: str = "/api/v1/cases"
+    maintenance: str = "/api/v1/catalog/maintenance"
+    report: str = "/api/v1/reports/statistics"
+    home: str | None = None  # a link back to the workbench, shown on screen only
+
+
+API_LINKS = ReportLinks()
+
+
 @dataclass
 class Row:
     department_id: str  # "" for the total
@@ -270,7 +284,9 @@ def green_counts_of(
     return frozenset(counts)
 
 
-def case_list_link(key: str, department_id: str, first: date, last: date) -> str:
+def case_list_link(
+    key: str, department_id: str, first: date, last: date, base: str = API_LINKS.cases
+) -> str:
     """The case list narrowed as far as its filters allow towards the cases behind a count."""
     params = {"process": KEY_PROCESS[key]}
     if department_id:
@@ -283,14 +299,14 @@ def case_list_link(key: str, department_id: str, first: date, last: date) -> str
         params["status"] = "open"
     elif key == "overdue":
         params["overdue"] = "true"
-    return "/api/v1/cases?" + urlencode(params)
+    return f"{base}?" + urlencode(params)
 
 
-def maintenance_link(year: int, jurisdiction: str | None) -> str:
+def maintenance_link(year: int, jurisdiction: str | None, base: str = API_LINKS.maintenance) -> str:
     params = {"year": str(year)}
     if jurisdiction is not None:
         params["jurisdiction"] = jurisdiction
-    return "/api/v1/catalog/maintenance?" + urlencode(params)
+    return f"{base}?" + urlencode(params)
 
 
 def statistics(
@@ -301,6 +317,7 @@ def statistics(
     first: date,
     last: date,
     now: datetime,
+    links: ReportLinks = API_LINKS,
 ) -> Statistics:
     start, end = period_bounds(first, last)
     where: list[ColumnElement[bool]] = [
@@ -346,7 +363,9 @@ def statistics(
     done = sum(m.status == "done" for m in maintained.values())
     total.maintenance = f"已完成{done}/{len(maintained)}" if maintained else NOT_BOUND
     for row in (*rows.values(), total):
-        row.links = {key: case_list_link(key, row.department_id, first, last) for key in LABELS}
+        row.links = {
+            key: case_list_link(key, row.department_id, first, last, links.cases) for key in LABELS
+        }
     return Statistics(
         first=first,
         last=last,
@@ -363,26 +382,31 @@ def maintenance_label(report: Statistics) -> str:
     return f"{report.maintenance_year}年度目录全面维护"
 
 
-def render_html(report: Statistics) -> str:
+def render_html(report: Statistics, links: ReportLinks = API_LINKS) -> str:
+    """The report as a printable page; its links lead where `links` says (the same links
+    the rows were counted with)."""
     return environment.get_template("reports/statistics.html").render(
         r=report,
         sections=SECTIONS,
         maintenance_label=maintenance_label(report),
-        maintenance_link=maintenance_link(report.maintenance_year, report.jurisdiction),
+        maintenance_link=maintenance_link(
+            report.maintenance_year, report.jurisdiction, links.maintenance
+        ),
         cites=CITES,
         generated=beijing(report.now),
-        csv_link=_self_link(report, "csv"),
-        detail_link=_self_link(report, "csv", detail=True),
+        csv_link=_self_link(report, "csv", links.report),
+        detail_link=_self_link(report, "csv", links.report, detail=True),
+        home=links.home,
     )
 
 
-def _self_link(report: Statistics, format: str, *, detail: bool = False) -> str:
+def _self_link(report: Statistics, format: str, base: str, *, detail: bool = False) -> str:
     params = {"from": report.first.isoformat(), "to": report.last.isoformat(), "format": format}
     if report.jurisdiction is not None:
         params["jurisdiction"] = report.jurisdiction
     if detail:
         params["detail"] = "1"
-    return "/api/v1/reports/statistics?" + urlencode(params)
+    return f"{base}?" + urlencode(params)
 
 
 def render_csv(report: Statistics, *, detail: bool) -> str:
@@ -421,7 +445,13 @@ def render_csv(report: Statistics, *, detail: bool) -> str:
 
 
 def statistics_report(
-    platform: Platform, caller: Caller, *, first: date, last: date, jurisdiction: str | None
+    platform: Platform,
+    caller: Caller,
+    *,
+    first: date,
+    last: date,
+    jurisdiction: str | None,
+    links: ReportLinks = API_LINKS,
 ) -> Statistics:
     """Supervisors see their jurisdiction and those inside it; auditors all, or one."""
     within = caller.jurisdiction_to_read(jurisdiction, "统计报表")
@@ -436,4 +466,5 @@ def statistics_report(
             first=first,
             last=last,
             now=platform.now(),
+            links=links,
         )

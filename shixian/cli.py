@@ -20,6 +20,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from service.access import console
 from service.errors import DomainError
 from service.platform import Platform
 from service.validation import decode_text
-from shixian.demo import USERS, load_demo
+from shixian.demo import USERS, load_demo, new_password
 from shixian.settings import get_settings
 from workflows.common import DepartmentKind, Role
 
@@ -180,16 +181,18 @@ def add_demo_command(commands: Subcommands) -> None:
 
 
 def demo(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    expires = datetime.now(UTC) + timedelta(days=settings.token_lifetime_days)
     with database() as session:
-        world = load_demo(session)
+        world = load_demo(session, password_for=new_password, token_expires_at=expires)
     if world is None:
         print("数据库中已有部门，未加载演示数据。")
         return 0
-    print("已加载演示数据。各用户的令牌（只显示这一次）：")
+    print("已加载演示数据。各用户的用户名、密码和令牌（只显示这一次）：")
     names = {key: (name, role) for key, name, role, _ in USERS}
     for key, token in world.tokens.items():
         name, role = names[key]
-        print(f"  {key:<22} {role.value:<11} {name}\t{token}")
+        print(f"  {key:<22} {world.passwords[key]}  {role.value:<11} {name}\t{token}")
     return 0
 
 

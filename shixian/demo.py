@@ -4,13 +4,16 @@ and catalog resources, so that every process can be walked through on `make run`
 from __future__ import annotations
 
 import secrets
+import string
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlmodel import Session, select
 
 from models import ApiToken, CatalogResource, Department, User
 from service.access import hash_token
+from service.accounts import hash_password
 from workflows.common import DepartmentKind, OpenType, Role, ShareType
 
 AUTH, CENTRE, ORD = (
@@ -101,12 +104,28 @@ def _resources(prefix: str, provider: str) -> list[CatalogResource]:
 class DemoWorld:
     tokens: dict[str, str]  # token key -> token (only for users created now)
     user_ids: dict[str, int]
+    passwords: dict[str, str] = field(default_factory=dict)  # username -> password
+
+
+def new_password(_: str) -> str:
+    """Twelve letters and digits: typed by hand from the launcher's output."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(12))
+        if not (password.isalpha() or password.isdigit()):
+            return password
 
 
 def load_demo(
-    session: Session, token_for: Callable[[str], str] = lambda _: secrets.token_urlsafe(24)
+    session: Session,
+    token_for: Callable[[str], str] = lambda _: secrets.token_urlsafe(24),
+    password_for: Callable[[str], str] | None = None,
+    token_expires_at: datetime | None = None,
 ) -> DemoWorld | None:
-    """Create the demo world once; returns None if departments already exist."""
+    """Create the demo world once; returns None if departments already exist.
+
+    Each user's username is their key. With `password_for` they get a workbench password
+    (hashing one takes tens of milliseconds, so tests that need no login leave it out)."""
     if session.exec(select(Department.id)).first() is not None:
         return None
     for code, name, jurisdiction, kind in DEPARTMENTS:
@@ -115,14 +134,30 @@ def load_demo(
     for prefix in ("hubei", "lichuan", "hebei", "dongying", "yuhua"):
         for resource in _resources(prefix, f"{prefix}-police"):
             session.add(resource)
-    tokens, ids = {}, {}
+    tokens, ids, passwords = {}, {}, {}
     for key, name, role, department in USERS:
-        user = User(name=name, role=role, department_id=department)
+        password = password_for(key) if password_for else None
+        user = User(
+            name=name,
+            role=role,
+            department_id=department,
+            username=key,
+            password_hash=hash_password(password) if password else None,
+        )
         session.add(user)
         session.flush()
         assert user.id is not None
         token = token_for(key)
-        session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), prefix=token[:8]))
+        session.add(
+            ApiToken(
+                user_id=user.id,
+                token_hash=hash_token(token),
+                prefix=token[:8],
+                expires_at=token_expires_at,
+            )
+        )
         tokens[key], ids[key] = token, user.id
+        if password:
+            passwords[key] = password
     session.commit()
-    return DemoWorld(tokens=tokens, user_ids=ids)
+    return DemoWorld(tokens=tokens, user_ids=ids, passwords=passwords)

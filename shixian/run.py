@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
@@ -171,15 +172,22 @@ def tokens_file(settings: Settings) -> Path:
     return settings.data_dir / "demo-tokens.json"
 
 
-def demo_token_rows(tokens: Mapping[str, str]) -> list[dict[str, str]]:
-    """The demo users' tokens with their role and department, in the order of shixian.demo."""
+def demo_token_rows(
+    tokens: Mapping[str, str], passwords: Mapping[str, str] | None = None
+) -> list[dict[str, str]]:
+    """The demo users' tokens with their role and department, in the order of shixian.demo;
+    with `passwords`, each user's workbench username (their key) and password too."""
     from shixian.demo import USERS
 
-    return [
-        {"key": key, "role": str(role), "department": department or "", "token": tokens[key]}
-        for key, _name, role, department in USERS
-        if key in tokens
-    ]
+    rows = []
+    for key, _name, role, department in USERS:
+        if key not in tokens:
+            continue
+        row = {"key": key, "role": str(role), "department": department or ""}
+        if passwords is not None and key in passwords:
+            row |= {"username": key, "password": passwords[key]}
+        rows.append(row | {"token": tokens[key]})
+    return rows
 
 
 def write_tokens(path: Path, rows: list[dict[str, str]]) -> None:
@@ -207,7 +215,12 @@ def read_tokens(path: Path) -> list[dict[str, str]] | None:
 
 def token_table(rows: Iterable[Mapping[str, str]]) -> str:
     rows = list(rows)
-    headers = ("key", "role", "department", "token")
+    with_logins = any("password" in row for row in rows)
+    headers = (
+        ("username", "password", "role", "department", "token")
+        if with_logins
+        else ("key", "role", "department", "token")
+    )
     widths = [max([len(h), *(len(str(r.get(h, ""))) for r in rows)]) for h in headers]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
     lines += [
@@ -229,24 +242,30 @@ class Prepared:
 
 def prepare_database(settings: Settings) -> Prepared:
     """Migrate, create the bootstrap admin and the demo world once, and read back the tokens."""
+    from sqlalchemy import or_
     from sqlmodel import col, select
 
     from models import ApiToken
     from models.db import migrate, session_for
     from service.access import hash_token
     from shixian.bootstrap import bootstrap_admin
-    from shixian.demo import load_demo
+    from shixian.demo import load_demo, new_password
 
     migrate(settings.database)
     path = tokens_file(settings)
     created = False
+    now = datetime.now(UTC)
     with session_for(settings.database) as session:
         # Before the demo: the bootstrap admin is made only while there are no users at all.
         bootstrap_admin(session, settings.bootstrap_admin_token)
         if settings.demo_data:
-            world = load_demo(session)
+            world = load_demo(
+                session,
+                password_for=new_password,
+                token_expires_at=now + timedelta(days=settings.token_lifetime_days),
+            )
             if world is not None:
-                write_tokens(path, demo_token_rows(world.tokens))
+                write_tokens(path, demo_token_rows(world.tokens, world.passwords))
                 created = True
         rows = read_tokens(path)
         if rows is None:
@@ -255,7 +274,9 @@ def prepare_database(settings: Settings) -> Prepared:
         live = set(
             session.exec(
                 select(ApiToken.token_hash).where(
-                    col(ApiToken.token_hash).in_(hashes), col(ApiToken.revoked_at).is_(None)
+                    col(ApiToken.token_hash).in_(hashes),
+                    col(ApiToken.revoked_at).is_(None),
+                    or_(col(ApiToken.expires_at).is_(None), col(ApiToken.expires_at) > now),
                 )
             ).all()
         )
@@ -280,7 +301,8 @@ def banner(settings: Settings, prepared: Prepared) -> str:
     lines = [
         "",
         "时限 Shixian is running.",
-        f"    API          {api}",
+        f"    Workbench    {api}/",
+        f"    API          {api}/api/v1",
         f"    OpenAPI      {api}/docs",
         f"    Health       {api}/healthz",
     ]
@@ -293,9 +315,21 @@ def banner(settings: Settings, prepared: Prepared) -> str:
         lines.append(f"    Temporal UI  http://127.0.0.1:{settings.temporal_ui_port}")
     lines.append(f"    Database     {describe_database(settings.database)}")
     path = tokens_file(settings)
-    if prepared.tokens:
-        lines += ["", f"Demo tokens ({path}; use as `Authorization: Bearer <token>`):"]
+    if prepared.tokens and prepared.created_demo:
+        # Shown this once: the log of a later start must not carry credentials.
+        lines += [
+            "",
+            f"Demo accounts, shown this once and saved in {path} (readable only by you):",
+            f"log in at {api}/ with a username and password; the API takes",
+            "`Authorization: Bearer <token>`.",
+        ]
         lines.append(token_table(prepared.tokens))
+    elif prepared.tokens:
+        lines += [
+            "",
+            f"Demo accounts: usernames, passwords and API tokens are in {path}",
+            f"(shown when they were created). Log in at {api}/.",
+        ]
     elif prepared.tokens is None and settings.demo_data:
         lines += [
             "",

@@ -32,6 +32,27 @@ class Settings(BaseSettings):
     calendar_dir: Path | None = Field(
         None, description="Extra calendar year files; defaults to <data_dir>/calendars."
     )
+    session_idle_minutes: int = Field(
+        30, ge=1, description="A workbench login ends after this many minutes without a request."
+    )
+    session_max_hours: int = Field(
+        12, ge=1, description="A workbench login ends this many hours after it began, however used."
+    )
+    behind_tls: bool = Field(
+        False,
+        description="The site is served over HTTPS (directly or by a proxy): the session cookie "
+        "is marked Secure.",
+    )
+    login_max_failures: int = Field(
+        5, ge=1, description="Consecutive wrong passwords after which an account is locked."
+    )
+    login_lockout_minutes: int = Field(
+        15, ge=1, description="How long a locked account refuses every login."
+    )
+    token_lifetime_days: int = Field(365, ge=1, description="Lifetime of a newly issued API token.")
+    public_registration: bool = Field(
+        True, description="Members of the public may register on the workbench."
+    )
 
     database_url: str | None = Field(
         None,

@@ -165,15 +165,22 @@ def test_token_table_lists_every_token(tmp_path):
     assert "tok-a" in table and "tok-b" in table and "hubei-civil" in table
 
 
-def test_demo_world_is_created_once_and_its_tokens_are_shown_on_every_start(make_settings):
+def test_demo_world_is_created_once_and_its_credentials_are_printed_only_then(make_settings):
     settings = make_settings()
     first = run.prepare_database(settings)
     assert first.created_demo and first.tokens and first.stale == 0
     assert stat.S_IMODE(run.tokens_file(settings).stat().st_mode) == 0o600
+    admin = first.tokens[0]
+    assert (admin["username"], len(admin["password"])) == ("admin", 12)
+    shown = run.banner(settings, first)
+    assert admin["token"] in shown and admin["password"] in shown
 
     second = run.prepare_database(settings)
     assert not second.created_demo
     assert second.tokens == first.tokens
+    later = run.banner(settings, second)
+    assert admin["token"] not in later and admin["password"] not in later
+    assert str(run.tokens_file(settings)) in later
 
     revoked = first.tokens[0]["token"]
     with session_for(settings.database) as session:
@@ -193,6 +200,7 @@ def test_banner_names_the_urls_and_no_dev_ui_when_a_cluster_is_used(make_setting
     prepared = run.Prepared(tokens=[{"key": "admin", "role": "admin", "token": "t"}])
     local = run.banner(make_settings(), prepared)
     assert "http://127.0.0.1:8000/docs" in local and "http://127.0.0.1:8233" in local
+    assert "Workbench    http://127.0.0.1:8000/" in local
     remote = run.banner(make_settings(TEMPORAL_ADDRESS="temporal.example:7233"), prepared)
     assert "temporal.example:7233" in remote and ":8233" not in remote
 

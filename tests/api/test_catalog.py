@@ -23,15 +23,36 @@ async def resource(api, resource_id: str) -> dict:
     return response.json()
 
 
-async def test_any_user_reads_the_catalog_filtered_by_provider_and_share_type(api):
+async def test_staff_read_the_catalog_filtered_by_provider_and_share_type(api):
     response = await api.get(
         "/api/v1/catalog",
         params={"provider": "hubei-police", "share_type": "conditional"},
-        headers=auth("public"),
+        headers=auth("hubei-applicant"),
     )
     assert response.status_code == 200, response.text
     assert [r["id"] for r in response.json()["items"]] == ["hubei-hukou"]
     assert response.json()["items"][0]["fields"] == ["姓名", "身份证号", "户籍地址", "婚姻状况"]
+
+
+async def test_the_public_read_only_the_open_catalog(api):
+    response = await api.get("/api/v1/catalog", params={"limit": 500}, headers=auth("public"))
+    assert response.status_code == 200, response.text
+    listed = response.json()["items"]
+    assert {r["open_type"] for r in listed} <= {"unconditional", "conditional"}
+    assert {r["status"] for r in listed} == {"active"}
+    assert "hubei-org" in {r["id"] for r in listed}
+    assert "刑事案件侦查信息" not in {r["name"] for r in listed}
+    for internal in ("hubei-case", "hubei-hukou"):
+        response = await api.get(f"/api/v1/catalog/{internal}", headers=auth("public"))
+        assert response.status_code == 404
+        assert response.json()["code"] == "resource_not_found"
+    staff = await api.get("/api/v1/catalog", params={"limit": 500}, headers=auth("auditor"))
+    assert staff.json()["total"] > len(listed)
+
+
+async def test_the_public_do_not_read_catalog_versions(api):
+    response = await api.get("/api/v1/catalog/versions", headers=auth("public"))
+    assert response.status_code == 403
 
 
 async def test_a_filter_with_an_unknown_share_type_is_invalid(api):

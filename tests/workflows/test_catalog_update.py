@@ -99,7 +99,9 @@ async def test_hubei_draft_is_published_as_a_version_with_a_readable_diff(
     assert vehicle is not None and vehicle.created_by_case == case["case_id"]
     hukou = resource(session, "hubei-hukou")
     assert hukou is not None and hukou.fields[-1] == "曾用名"
-    version = (await api.get(f"/api/v1/catalog/versions/{number}", headers=auth("public"))).json()
+    version = (
+        await api.get(f"/api/v1/catalog/versions/{number}", headers=auth("hubei-applicant"))
+    ).json()
     assert version["case_number"] == case["case_number"]
     diffs = [line for change in version["changes"] for line in change["diff"]]
     assert diffs[0] == "新增目录条目“机动车登记信息”（hubei-vehicle，有条件共享）"

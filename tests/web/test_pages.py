@@ -1,0 +1,238 @@
+"""Workbench pages over plain HTTP: tokens that expire and are revoked one by one, the inbox's
+read state per person and its deadlines, forms that say what is wrong beside the field, the
+report's links, the OpenAPI pages' assets, administration."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from models import ApiToken, Notice, User
+from service.accounts import hash_password
+from tests.cases import submit
+from tests.conftest import auth
+from tests.web.conftest import Browser, ManualClock, give_passwords, password_of
+
+
+@pytest.fixture
+async def staff(api: httpx.AsyncClient, settings, env, clock) -> AsyncIterator[Browser]:
+    """A browser-like client on an app with Temporal, beside the `api` client."""
+    from api.app import create_app
+
+    async def temporal() -> Any:
+        return env.client
+
+    app = create_app(settings, temporal=temporal, clock=clock)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shixian.test") as client:
+        yield Browser(client)
+
+
+# -- tokens ----------------------------------------------------------------------------------
+
+
+async def test_an_issued_api_token_expires_after_its_lifetime(
+    browser: Browser, manual_clock: ManualClock, settings
+):
+    api = browser.client
+    me = (await api.get("/api/v1/users/me", headers=auth("hubei-applicant"))).json()
+    issued = await api.post(f"/api/v1/users/{me['id']}/tokens", headers=auth("admin"))
+    assert issued.status_code == 201, issued.text
+    token = {"Authorization": f"Bearer {issued.json()['token']}"}
+    assert (await api.get("/api/v1/users/me", headers=token)).status_code == 200
+    manual_clock.advance(timedelta(days=settings.token_lifetime_days, seconds=1))
+    expired = await api.get("/api/v1/users/me", headers=token)
+    assert expired.status_code == 401 and expired.json()["code"] == "token_expired"
+
+
+async def test_an_administrator_revokes_one_token_and_the_others_still_answer(
+    browser: Browser, logins, session: Session
+):
+    logins("admin")
+    api = browser.client
+    user = session.exec(select(User).where(User.username == "hubei-applicant")).one()
+    second = (await api.post(f"/api/v1/users/{user.id}/tokens", headers=auth("admin"))).json()
+    await browser.log_in("admin", password_of("admin"))
+    page = await browser.page(f"/admin/users/{user.id}")
+    assert second["prefix"] in page.text and second["token"] not in page.text
+    row = session.exec(select(ApiToken).where(ApiToken.prefix == second["prefix"])).one()
+    revoked = await browser.submit(
+        f"/admin/tokens/{row.id}/revoke", {}, form_page=f"/admin/users/{user.id}"
+    )
+    assert revoked.status_code == 200 and "已吊销" in revoked.text
+    gone = await api.get("/api/v1/users/me", headers={"Authorization": f"Bearer {second['token']}"})
+    assert gone.status_code == 401
+    assert (await api.get("/api/v1/users/me", headers=auth("hubei-applicant"))).status_code == 200
+
+
+# -- administration ----------------------------------------------------------------------------
+
+
+async def test_an_administrator_creates_a_login_and_deactivating_it_ends_its_session(
+    browser: Browser, logins
+):
+    logins("admin")
+    admin = browser
+    await admin.log_in("admin", password_of("admin"))
+    made = await admin.submit(
+        "/admin/users",
+        {
+            "name": "湖北公安经办人二",
+            "role": "caseworker",
+            "department_id": "hubei-police",
+            "username": "hubei-police-2",
+            "password": "police-2-pass",
+        },
+        form_page="/admin/users",
+    )
+    assert made.status_code == 201 and "只显示这一次" in made.text
+    user_id = re.search(r"编号 (\d+)", made.text).group(1)  # type: ignore[union-attr]
+
+    other = Browser(
+        httpx.AsyncClient(transport=admin.client._transport, base_url="http://shixian.test")
+    )
+    async with other.client:
+        assert (await other.log_in("hubei-police-2", "police-2-pass")).status_code == 303
+        assert (await other.page("/todo")).status_code == 200
+        off = await admin.submit(
+            f"/admin/users/{user_id}/active", {"active": "0"}, form_page=f"/admin/users/{user_id}"
+        )
+        assert "已停用" in off.text
+        assert (await other.page("/todo")).status_code == 303
+        again = await other.log_in("hubei-police-2", "police-2-pass")
+        assert again.status_code == 401 and "已停用" in again.text
+
+
+async def test_only_administrators_open_the_administration_pages(browser: Browser, logins):
+    logins("hubei-supervisor")
+    await browser.log_in("hubei-supervisor", password_of("hubei-supervisor"))
+    for path in ("/admin/users", "/admin/departments", "/admin/catalog", "/admin/rulesets"):
+        response = await browser.page(path)
+        assert response.status_code == 403 and "无权" in response.text
+
+
+# -- notices ---------------------------------------------------------------------------------
+
+
+async def test_read_state_is_per_person_and_a_notice_can_be_addressed_to_one_person(
+    browser: Browser, logins, session: Session
+):
+    logins("hubei-provider")
+    colleague = User(
+        name="湖北公安经办人二",
+        role="caseworker",
+        department_id="hubei-police",
+        username="hubei-police-2",
+        password_hash=hash_password("police-2-pass"),
+    )
+    provider = session.exec(select(User).where(User.username == "hubei-provider")).one()
+    session.add(colleague)
+    session.add(
+        Notice(case_id="x/HB419-2026-000009", key="1-a", kind="overdue",
+               recipient_department_id="hubei-police", title="致部门的通知", body="部门")
+    )  # fmt: skip
+    session.add(
+        Notice(case_id="x/HB419-2026-000009", key="1-b", kind="overdue",
+               recipient_user_id=provider.id, title="致本人的通知", body="本人")
+    )  # fmt: skip
+    session.commit()
+
+    await browser.log_in("hubei-provider", password_of("hubei-provider"))
+    inbox = await browser.page("/notices")
+    assert "致部门的通知" in inbox.text and "致本人的通知" in inbox.text
+    assert 'aria-label="2条未读"' in inbox.text
+    marked = await browser.submit("/notices/read", {}, form_page="/notices")
+    assert marked.status_code == 303
+    assert "条未读" not in (await browser.page("/notices")).text
+
+    browser.client.cookies.clear()
+    await browser.log_in("hubei-police-2", "police-2-pass")
+    theirs = await browser.page("/notices")
+    assert "致部门的通知" in theirs.text and "致本人的通知" not in theirs.text
+    assert 'aria-label="1条未读"' in theirs.text
+
+
+async def test_a_hand_over_notice_shows_the_cases_current_deadline(
+    api: httpx.AsyncClient, staff: Browser, session: Session, clock
+):
+    give_passwords(session, "hubei-provider")
+    await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await staff.log_in("hubei-provider", password_of("hubei-provider"))
+    inbox = await staff.page("/notices")
+    assert "已受理登记" in inbox.text
+    assert "案件当前办理期限：<strong>2026-12-07 24:00（北京时间）</strong>" in inbox.text
+    assert "剩余 <strong>10</strong> 个工作日" in inbox.text
+
+
+# -- forms -----------------------------------------------------------------------------------
+
+
+async def test_a_refusal_without_reasons_is_said_beside_the_field_and_changes_nothing(
+    api: httpx.AsyncClient, staff: Browser, session: Session
+):
+    give_passwords(session, "hubei-provider")
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    number = case["case_number"]
+    await staff.log_in("hubei-provider", password_of("hubei-provider"))
+    refused = await staff.submit(
+        f"/cases/{number}/actions/reject", {"reason": ""}, form_page=f"/cases/{number}"
+    )
+    assert refused.status_code == 422
+    assert re.search(r'id="e-reason" role="alert">请填写不同意共享的理由。', refused.text)
+    state = (await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("auditor"))).json()
+    assert state["stage"] == "provider_review"
+    # An action of another party's is refused with the workflow's own words.
+    foreign = await staff.submit(
+        f"/cases/{number}/actions/withdraw", {}, form_page=f"/cases/{number}"
+    )
+    assert foreign.status_code == 403 and "该操作只能由本案的申请部门经办人办理" in foreign.text
+
+
+async def test_a_new_case_form_names_the_field_pydantic_refused(
+    api: httpx.AsyncClient, staff: Browser, session: Session
+):
+    give_passwords(session, "hubei-applicant")
+    await staff.log_in("hubei-applicant", password_of("hubei-applicant"))
+    response = await staff.submit(
+        "/cases/new/sharing_application",
+        {"resource_id": "hubei-hukou", "purpose": "用途" * 1001, "scenario": "审核"},
+        form_page="/cases/new/sharing_application",
+    )
+    assert response.status_code == 422
+    assert re.search(r'id="e-purpose" role="alert">过长（最多 2000 个字符）', response.text)
+
+
+# -- supervision -----------------------------------------------------------------------------
+
+
+async def test_the_statistics_report_links_to_workbench_pages(
+    api: httpx.AsyncClient, staff: Browser, session: Session
+):
+    give_passwords(session, "hubei-supervisor")
+    await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await staff.log_in("hubei-supervisor", password_of("hubei-supervisor"))
+    report = await staff.page("/reports/statistics?from=2026-11-01&to=2026-11-30")
+    assert report.status_code == 200
+    links = re.findall(r'href="([^"]+)"', report.text)
+    assert links and not [link for link in links if "/api/" in link]
+    assert "/cases?process=sharing_application&amp;department=hubei-police" in report.text
+    listed = await staff.page("/cases?process=sharing_application&department=hubei-police")
+    assert listed.status_code == 200 and "HB419-2026-000001" in listed.text
+    csv = await staff.page("/reports/statistics?from=2026-11-01&to=2026-11-30&format=csv")
+    assert csv.headers["content-type"].startswith("text/csv")
+
+
+async def test_the_openapi_pages_name_only_local_assets(browser: Browser):
+    for path in ("/docs", "/redoc"):
+        response = await browser.page(path)
+        assert response.status_code == 200
+        assert not re.findall(r'(?:src|href)="https?://', response.text), path
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+    asset = await browser.page("/static/openapi/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and len(asset.content) > 100_000

@@ -1,0 +1,205 @@
+"""What the case page shows, gathered from the service: the case as the viewer sees it, the
+departments' names, its notices and attachments, its steps in Chinese, and a form for each
+action the viewer may take now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from models import Attachment, Notice
+from service import attachments, inbox, notices, reference
+from service.access import Caller
+from service.labels import detail_name, detail_value, label
+from service.platform import Platform
+from service.submissions import PROCESSES
+from service.views import CaseOut, EventOut
+from web.forms import REFUSALS, Field, FormState, action_fields
+from web.session import INBOX_ROLES
+from workflows.common import ROLE_LABELS, Role
+
+PARTY_LABELS = (
+    ("applicant", "申请部门"),
+    ("provider", "数据提供部门"),
+    ("second_provider", "另一数据提供部门"),
+    ("authority", "政务数据主管部门"),
+    ("service_centre", "服务中心"),
+)
+LAPSES = {"deemed_consent": "期满视为同意", "overdue": "期满记为逾期并通报", "close": "期满办结"}
+# Details of a case shown on its page, in this order, with their Chinese names.
+DETAILS = (
+    ("resource_name", "数据资源"),
+    ("data_name", "需求数据"),
+    ("purpose", "用途"),
+    ("scenario", "应用场景"),
+    ("fields", "数据项"),
+    ("description", "说明"),
+    ("grounds", "事由"),
+    ("justification", "理由"),
+    ("contact", "联系方式"),
+    ("trigger_date", "变化之日"),
+    ("effective_on", "生效日期"),
+    ("until", "临时调整至"),
+    ("reason", "理由"),
+)
+GROUNDS = {
+    "accuracy": "数据有误",
+    "trade_secret": "涉及商业秘密",
+    "privacy": "涉及个人隐私",
+    "special_business": "特殊业务需要",
+    "public_emergency": "紧急突发公共事件",
+}
+
+
+@dataclass
+class Step:
+    at: datetime
+    what: str
+    stage: str
+    who: str
+    details: list[tuple[str, str]]
+    on_time: str  # "met", "missed" or ""
+
+
+@dataclass
+class ActionForm:
+    action: str
+    title: str
+    fields: list[Field]
+    danger: bool
+    state: FormState = field(default_factory=FormState)
+
+
+@dataclass
+class CasePage:
+    case: CaseOut
+    process_title: str
+    parties: list[tuple[str, str]]
+    details: list[tuple[str, str]]
+    steps: list[Step]
+    notices: list[tuple[datetime, Notice]]  # with when they were sent
+    attachments: list[Attachment]
+    forms: list[ActionForm]
+    draft_form: bool
+    urgency: str  # "overdue", "due-soon" or ""
+    lapse: str
+    auditable: bool
+    # Refusals of actions that have no form here (no longer, or never, the viewer's to take).
+    problems: list[str] = field(default_factory=list)
+
+
+def _who(event: EventOut, names: dict[str, str]) -> str:
+    actor = event.actor
+    if actor is None:
+        return "" if event.kind == "received" else "系统"
+    department = names.get(actor.department_id or "", actor.department_id or "")
+    role = next((n for r, n in ROLE_LABELS.items() if r.value == actor.role), "")
+    return " · ".join(part for part in (actor.name, department, role) if part)
+
+
+def _steps(case: CaseOut, names: dict[str, str]) -> list[Step]:
+    steps = []
+    for event in case.events:
+        details = []
+        for key, value in event.detail.items():
+            name = detail_name(case.process, event.kind, key)
+            if name:
+                details.append((name, detail_value(case.process, key, value)))
+        on_time = event.detail.get("on_time")
+        steps.append(
+            Step(
+                at=event.at,
+                what=label("kinds", case.process, event.kind),
+                stage=label("stages", case.process, event.stage),
+                who=_who(event, names),
+                details=details,
+                on_time={"true": "met", "false": "missed"}.get(on_time or "", ""),
+            )
+        )
+    return steps
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return GROUNDS.get(str(value), str(value))
+
+
+def _attachment_ids(case: CaseOut) -> list[int]:
+    ids = [i for i in case.details.get("attachments") or [] if isinstance(i, int)]
+    for evidence in case.details.get("evidence") or []:
+        if isinstance(evidence, dict) and isinstance(evidence.get("attachment_id"), int):
+            ids.append(evidence["attachment_id"])
+    return ids
+
+
+def compose(
+    platform: Platform,
+    caller: Caller,
+    case: CaseOut,
+    horizon: datetime,
+    failed: dict[str, FormState] | None = None,
+) -> CasePage:
+    """Runs in a worker thread: it reads the database."""
+    failed = failed or {}
+    parties = case.parties.model_dump()
+    names = reference.department_names(
+        platform,
+        caller,
+        [*parties.values(), *(e.actor.department_id for e in case.events if e.actor)],
+    )
+    if caller.role in INBOX_ROLES:
+        shown = [item.notice for item in inbox.inbox(platform, caller, case_id=case.case_id).items]
+    else:
+        shown = notices.list_notices(platform, caller, case_id=case.case_id).items
+    events = [{"at": e.at.isoformat()} for e in case.events]
+    sent = [(inbox.sent_at(n, events), n) for n in shown]
+    forms = [
+        ActionForm(
+            action=name,
+            title=label("kinds", case.process, name),
+            fields=action_fields(case.process, name),
+            danger=name in REFUSALS,
+            state=failed.get(name, FormState()),
+        )
+        for name in case.actions
+        if name in PROCESSES[case.process].actions
+    ]
+    shown_forms = {form.action for form in forms} | (
+        {"edit_draft"} if "edit_draft" in case.actions else set()
+    )
+    problems = [
+        state.message or "；".join(state.errors.values())
+        for action, state in failed.items()
+        if action not in shown_forms
+    ]
+    deadline = case.deadline
+    urgency = ""
+    if case.status == "open" and deadline is not None:
+        urgency = "overdue" if case.overdue or deadline.due <= platform.now() else ""
+        urgency = urgency or ("due-soon" if deadline.due <= horizon else "")
+    process = PROCESSES.get(case.process)
+    return CasePage(
+        case=case,
+        process_title=process.title if process else case.process,
+        parties=[
+            (text, names.get(parties[key], parties[key]))
+            for key, text in PARTY_LABELS
+            if parties.get(key)
+        ],
+        details=[
+            (text, _shown(case.details[key]))
+            for key, text in DETAILS
+            if case.details.get(key) not in (None, "", [])
+        ],
+        steps=_steps(case, names),
+        notices=sent,
+        attachments=attachments.described(platform, caller, _attachment_ids(case)),
+        forms=forms,
+        draft_form="edit_draft" in case.actions,
+        urgency=urgency,
+        lapse=LAPSES.get(deadline.on_timeout, "") if deadline else "",
+        auditable=caller.role in (Role.SUPERVISOR, Role.AUDITOR),
+        problems=problems,
+    )

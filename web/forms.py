@@ -1,0 +1,188 @@
+"""What each form asks for, in Chinese: the fields of each case action (which of `reason`,
+`legal_basis`, `decision`, `note`, `working_days` it takes, and which it needs), and the
+checks the page makes before the service does, so that a missing field is said beside it.
+
+The workflows remain the judges: they refuse an unfit action with a Chinese message, which
+`field_for` places beside the field it names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from service.labels import label
+
+Kind = Literal["text", "textarea", "select", "number", "date", "file", "password"]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: Kind = "text"
+    required: bool = False
+    choices: tuple[tuple[str, str], ...] = ()
+    hint: str = ""
+    default: str = ""
+    placeholder: str = ""
+
+
+def reason(required: bool = True, text: str = "理由") -> Field:
+    return Field("reason", text, "textarea", required)
+
+
+def note(required: bool = False, text: str = "备注", hint: str = "") -> Field:
+    return Field("note", text, "textarea", required, hint=hint)
+
+
+def decision(process: str, values: Sequence[str], text: str = "决定") -> Field:
+    return Field(
+        "decision", text, "select", True, tuple((v, label("decisions", process, v)) for v in values)
+    )
+
+
+SHARE_CHOICES = (("conditional", "有条件共享"), ("unconditional", "无条件共享"))
+
+# process -> action -> fields. An action not listed takes an optional note.
+ACTION_FIELDS: dict[str, dict[str, list[Field]]] = {
+    "sharing_application": {
+        "decline": [reason(text="不予受理的理由")],
+        "reject": [
+            reason(text="不同意共享的理由"),
+            Field(
+                "legal_basis",
+                "法律依据",
+                "textarea",
+                hint="河北等规定须写明不予共享的法律、法规依据。",
+            ),
+        ],
+        "request_coordination": [reason(False, "申请协调的理由")],
+        "decide": [
+            decision("sharing_application", ("grant", "uphold"), "协调决定"),
+            reason(False, "理由（维持不予共享时必填）"),
+        ],
+        "withdraw": [reason(False, "撤回原因")],
+    },
+    "quality_verification": {
+        "explain": [reason(text="释明内容")],
+        "repair": [
+            note(True, "修复说明", "说明修改了哪些数据。"),
+            Field("decision", "修复的数据资源编码", hint="联合核实时填写所修复的资源；否则留空。"),
+        ],
+        "reject": [reason(text="疑义不成立的理由")],
+        "request_extension": [
+            Field("working_days", "申请延长的工作日数", "number", True),
+            reason(text="特殊原因"),
+        ],
+        "refuse_extension": [reason()],
+        "dispute": [reason(text="异议理由")],
+        "decide": [
+            decision("quality_verification", ("uphold", "reverify"), "异议处理决定"),
+            reason(),
+        ],
+    },
+    "catalog_update": {
+        "submit": [note(False, "说明", "草稿中没有目录变更时，须说明目录无需变更的理由。")],
+        "request_extension": [reason(text="申请延期的理由")],
+        "refuse_extension": [reason()],
+        "return_for_rework": [reason(text="退回修改的理由")],
+    },
+    "green_channel": {
+        "refuse": [
+            decision("green_channel", ("close", "ordinary"), "后续办理"),
+            reason(text="不批准的理由"),
+        ],
+        "decline": [reason(text="无法提供的理由")],
+        "deliver": [
+            Field(
+                "decision",
+                "新汇聚数据的共享类型",
+                "select",
+                choices=SHARE_CHOICES,
+                hint="需求的数据不在目录中时选择；已在目录中的留空。",
+            ),
+            note(),
+        ],
+        "withdraw": [reason(text="撤回理由")],
+    },
+    "open_data_objection": {
+        "keep_open": [reason(text="不暂停开放的理由")],
+        "close": [
+            decision(
+                "open_data_objection", ("withdraw", "restore", "reopen_processed"), "核实结论"
+            ),
+            reason(text="理由（将告知异议人）"),
+            note(False, "处理说明", "处理后重新开放的，须说明对数据作了哪些处理。"),
+        ],
+    },
+    "service_change": {"withdraw": [reason(text="撤回理由")]},
+    "emergency_reclassification": {"restore": [reason(text="提前恢复的理由")]},
+}
+
+# Actions that hand nothing over to anyone: shown as a plain button, danger-coloured.
+REFUSALS = frozenset(
+    {"decline", "reject", "refuse", "refuse_extension", "withdraw", "return_for_rework"}
+)
+
+
+def action_fields(process: str, action: str) -> list[Field]:
+    return ACTION_FIELDS.get(process, {}).get(action, [note()])
+
+
+def missing(fields: Sequence[Field], values: Mapping[str, str]) -> dict[str, str]:
+    """Field name -> why it is unfit, for what the page can tell without the service."""
+    problems: dict[str, str] = {}
+    for spec in fields:
+        value = values.get(spec.name, "")
+        if spec.required and not value:
+            problems[spec.name] = f"请填写{spec.label}。"
+        elif value and spec.choices and value not in {key for key, _ in spec.choices}:
+            problems[spec.name] = f"{spec.label}的取值无效。"
+        elif value and spec.kind == "number" and not value.isdigit():
+            problems[spec.name] = f"{spec.label}应为整数。"
+    return problems
+
+
+# Words in a service or workflow message, and the field they are about.
+HINTS: tuple[tuple[str, str], ...] = (
+    ("法律依据", "legal_basis"),
+    ("legal_basis", "legal_basis"),
+    ("工作日", "working_days"),
+    ("decision", "decision"),
+    ("决定", "decision"),
+    ("结论", "decision"),
+    ("note", "note"),
+    ("说明修改", "note"),
+    ("理由", "reason"),
+    ("原因", "reason"),
+)
+
+
+def field_for(message: str, fields: Sequence[Field]) -> str | None:
+    """The field a refusal message is about, if the form has it."""
+    names = {spec.name for spec in fields}
+    for word, name in HINTS:
+        if word in message and name in names:
+            return name
+    return None
+
+
+def split_list(text: str) -> list[str]:
+    """Field names typed in one box: separated by commas, 、, semicolons or new lines."""
+    return [part.strip() for part in re.split(r"[,，、;；\n]+", text) if part.strip()]
+
+
+def split_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@dataclass
+class FormState:
+    """What a form shows again after a refusal: the values typed, and the errors."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str = ""
