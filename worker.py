@@ -32,6 +32,7 @@ from models.db import migrate
 from shixian.schedules import ensure_schedules
 from shixian.settings import Settings, get_settings
 from shixian.temporal import connect
+from workflows import trust
 from workflows.registry import CASE_WORKFLOWS
 from workflows.yearly_maintenance import YearlyMaintenanceWorkflow
 
@@ -56,9 +57,13 @@ ACTIVITIES: list[Callable[..., Any]] = [
 ]
 
 # The shared vocabulary (plain dataclasses and enums) is passed through the sandbox, so an
-# activity's result is an instance of the very class the workflow checks it against.
+# activity's result is an instance of the very class the workflow checks it against; and so
+# is `workflows.trust`, so update validators check signatures with the keys this process
+# installed in it (why that keeps replay deterministic: workflows/trust.py).
 RUNNER = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows.common")
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(
+        "workflows.common", "workflows.trust"
+    )
 )
 
 log = logging.getLogger("shixian.worker")
@@ -68,8 +73,13 @@ def build_worker(
     client: Client,
     task_queue: str,
     activities: Sequence[Callable[..., Any]] = ACTIVITIES,
+    *,
+    keys: Sequence[bytes] | None = None,
     **options: Any,
 ) -> Worker:
+    """The worker of every case; it checks actions' signatures with `keys` (by default the
+    settings')."""
+    trust.install(get_settings().action_keys if keys is None else keys)
     return Worker(
         client,
         task_queue=task_queue,
@@ -100,7 +110,7 @@ async def run(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await ensure_schedules(client, settings.task_queue)
-    worker = build_worker(client, settings.task_queue)
+    worker = build_worker(client, settings.task_queue, keys=settings.action_keys)
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_target)
     async with worker:
         await stop.wait()

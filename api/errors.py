@@ -1,6 +1,7 @@
 """The HTTP answer of every domain error, in one place: `{"code", "message"}` with the status
 the error carries (401, 403, 404, 409, 411, 413, 422, 503). Messages are Chinese because
-users read them; codes are stable English for programs."""
+users read them; codes are stable English for programs. An action that got no answer in time
+(503) also says whether it was `recorded`."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ from temporalio.service import RPCError
 from service.errors import DomainError, describe_problems, from_rpc
 
 
-def _body(status: int, code: str, message: str) -> JSONResponse:
+def _body(status: int, code: str, message: str, recorded: bool | None = None) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"code": code, "message": message}, status_code=status, headers=headers)
+    content: dict[str, object] = {"code": code, "message": message}
+    if recorded is not None:
+        content["recorded"] = recorded
+    return JSONResponse(content, status_code=status, headers=headers)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, error: DomainError) -> JSONResponse:
-        return _body(error.status, error.code, error.message)
+        return _body(error.status, error.code, error.message, error.recorded)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Error(BaseModel):
     code: str
     message: str
+    recorded: bool | None = Field(
+        None,
+        description="An action that got no answer in time (503): whether its case accepted "
+        "it. True: it is applied, as of when the platform received it, once the case can go "
+        "on; do not send it again. False: nothing happened; send it again later.",
+    )
 
 
 # The error answers every route may give, for OpenAPI.

@@ -4,10 +4,12 @@ from models.attachments import Attachment, AttachmentCitation
 from models.cases import CaseCounter, CaseRecord, CaseSubmission
 from models.catalog import CatalogChange, CatalogVersion
 from models.effects import Authorization, DataCorrection, Notice
+from models.faults import ActionReceipt, StuckCase
 from models.reference import ApiToken, CatalogResource, Department, User
 from models.web import NoticeRead, WebSession
 
 __all__ = [
+    "ActionReceipt",
     "ApiToken",
     "Attachment",
     "AttachmentCitation",
@@ -22,6 +24,7 @@ __all__ = [
     "Department",
     "Notice",
     "NoticeRead",
+    "StuckCase",
     "User",
     "WebSession",
 ]

@@ -58,6 +58,12 @@ class CaseSubmission(SQLModel, table=True):
     # The workflow input, so a retry can start a case whose first start was interrupted.
     start: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Temporal confirmed the case's workflow (None: not yet, or numbered before this was kept).
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A number whose workflow never started, given up with the reason, so that the register
+    # has no unexplained gap (service.submissions_sweep).
+    voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    void_reason: str | None = Field(default=None, max_length=500)
 
 
 class CaseCounter(SQLModel, table=True):

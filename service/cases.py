@@ -8,10 +8,12 @@ awaited.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
 from functools import partial
@@ -27,6 +29,7 @@ from temporalio.client import (
     WorkflowHandle,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -35,6 +38,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from calendars import BEIJING, ChinaCalendar, Deadline, deadline, end_of_day, working_days_left
 from models import CaseCounter, CaseRecord, CaseSubmission, Department
 from regulations import Ruleset
+from service import diagnosis
 from service.access import Caller, listed_cases, party_to, readable_case
 from service.errors import (
     Conflict,
@@ -53,9 +57,12 @@ from service.overdue import overdue_now
 from service.platform import Platform
 from service.submissions import PROCESSES, Process
 from service.views import ActionBody, CaseOut, CaseSummary, DeadlineOut, Page
+from workflows import trust
 from workflows.case import CaseWorkflow, SettleInput, new_state
 from workflows.common import (
     ActionInput,
+    Actor,
+    Assertion,
     CaseDetails,
     CaseState,
     Parties,
@@ -336,6 +343,15 @@ async def case_state(
     try:
         return await query()
     except RPCError as error:
+        if error.status in (
+            RPCStatusCode.CANCELLED,
+            RPCStatusCode.DEADLINE_EXCEEDED,
+            RPCStatusCode.FAILED_PRECONDITION,
+        ):
+            # No answer in time: no worker, a failing workflow task, or Temporal away.
+            raise await diagnosis.unanswered(
+                platform, temporal, submission.case_id, recorded=None
+            ) from error
         record = await platform.run(lambda session: session.get(CaseRecord, submission.case_id))
         if error.status is not RPCStatusCode.NOT_FOUND or record is None:
             raise from_rpc(error) from error
@@ -459,24 +475,90 @@ async def act(
         note=body.note,
         working_days=body.working_days,
     )
-    state = await execute(platform, submission.case_id, update, request)
+    signed = replace(
+        request,
+        assertion=assertion(platform, submission.case_id, action, request.actor, request.payload()),
+    )
+    state = await execute(platform, submission.case_id, update, signed)
     return present(state, platform.now(), platform.calendar())
 
 
-async def execute(platform: Platform, case_id: str, update: Any, request: Any) -> CaseState:
-    """Run one of the case's updates; a refused or impossible one is a domain error."""
+def assertion(
+    platform: Platform, case_id: str, action: str, actor: Actor, payload: dict[str, object]
+) -> Assertion:
+    """The platform's signed word that `actor` asked for `action` now (workflows/trust.py):
+    received at the platform's time, to be taken up by the case while the API still waits."""
+    received_at = platform.now()
+    accept_by = received_at + timedelta(seconds=platform.settings.action_accept_seconds)
+    key = platform.settings.action_keys[0]
+    return trust.sign(key, case_id, action, actor, received_at, accept_by, payload)
+
+
+async def execute(
+    platform: Platform,
+    case_id: str,
+    update: Any,
+    request: Any,
+    *,
+    update_id: str | None = None,
+) -> CaseState:
+    """Run one of the case's updates, waiting at most `action_wait` in all; a refused or
+    impossible one is a domain error.
+
+    The update is sent and waited for in two stages. Until the case accepts it (its validator
+    passed: the action is in the case's history) nothing is recorded: an action not accepted
+    in time is answered 503 "not recorded", and the case will refuse it if it comes to it
+    later (it carries the instant it may be accepted until: `assertion`). Once accepted it is
+    recorded and will be applied as of its receipt; an action accepted but not applied in
+    time is answered 503 "recorded". Either 503 says why (service/diagnosis.py). No database
+    session is held meanwhile."""
     temporal = await platform.temporal()
     handle: WorkflowHandle[Any, Any] = temporal.get_workflow_handle(case_id)
+    received_at = getattr(getattr(request, "assertion", None), "received_at", None)
+    # The last second is left for asking Temporal why, if no answer comes.
+    wait = max(platform.settings.action_wait - diagnosis.ASK.total_seconds(), 1.0)
+    loop = asyncio.get_running_loop()
+    until = loop.time() + wait
     try:
-        state: CaseState = await handle.execute_update(update, request)
+        async with asyncio.timeout(wait):
+            taken = await handle.start_update(
+                update,
+                request,
+                id=update_id or str(uuid.uuid4()),
+                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                rpc_timeout=timedelta(seconds=wait),
+            )
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        raise await diagnosis.unanswered(
+            platform, temporal, case_id, recorded=False, received_at=received_at
+        ) from None
+    except RPCError as error:
+        raise await _refused_by_temporal(platform, temporal, case_id, error) from error
+    left = max(until - loop.time(), 0.1)
+    try:
+        async with asyncio.timeout(left):
+            state: CaseState = await taken.result(rpc_timeout=timedelta(seconds=left))
     except WorkflowUpdateFailedError as error:
         raise from_update_failure(error) from error
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        raise await diagnosis.unanswered(
+            platform, temporal, case_id, recorded=True, received_at=received_at
+        ) from None
     except RPCError as error:
-        if error.status is RPCStatusCode.NOT_FOUND:
-            # The case exists (its submission does): Temporal says so of a finished workflow.
-            raise Conflict("案件已办结，不能再办理。", "case_closed") from error
-        raise from_rpc(error) from error
+        raise await _refused_by_temporal(platform, temporal, case_id, error) from error
     return state
+
+
+async def _refused_by_temporal(
+    platform: Platform, temporal: Client, case_id: str, error: RPCError
+) -> DomainError:
+    """Temporal refused the update itself (the validator never saw it): nothing recorded."""
+    if error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+        # Closed (a finished workflow takes no update), or not ready: ask which.
+        return await diagnosis.unanswered(platform, temporal, case_id, recorded=False)
+    found = from_rpc(error)
+    found.recorded = False
+    return found
 
 
 # -- list ----------------------------------------------------------------------------------

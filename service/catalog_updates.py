@@ -4,11 +4,13 @@ the draft is published."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlmodel import Session
 
 from models import CaseSubmission
 from service.access import Caller, readable_case
-from service.cases import execute, present, process_of
+from service.cases import assertion, execute, present, process_of
 from service.errors import Forbidden, NotFound
 from service.platform import Platform
 from service.submissions.catalog_update import CATALOG_UPDATE, DraftEdit, check_edit
@@ -30,10 +32,12 @@ async def edit_draft(platform: Platform, caller: Caller, case_id: str, edit: Dra
         return submission, check_edit(session, submission.provider_department_id or "", edit)
 
     submission, change = await platform.run(check)
-    state = await execute(
-        platform,
-        submission.case_id,
-        CatalogUpdateWorkflow.edit_draft,
-        EditDraftInput(caller.actor(), change),
+    request = EditDraftInput(caller.actor(), change)
+    signed = replace(
+        request,
+        assertion=assertion(
+            platform, submission.case_id, "edit_draft", request.actor, request.payload()
+        ),
     )
+    state = await execute(platform, submission.case_id, CatalogUpdateWorkflow.edit_draft, signed)
     return present(state, platform.now(), platform.calendar())

@@ -15,7 +15,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from regulations import RulesetError, RulesetNotApplicable, RulesetNotInForce
-from workflows.common import FORBIDDEN, INVALID, WRONG_STAGE
+from workflows.common import FORBIDDEN, INVALID, STALE, UNSIGNED, WRONG_STAGE
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +24,16 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, code: str | None = None, *, recorded: bool | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
+        # For an action that got no answer in time: whether its case accepted it (it is
+        # then applied, as of when it was received, once the case can go on).
+        self.recorded = recorded
 
 
 class Unauthorized(DomainError):
@@ -63,7 +68,12 @@ class Unavailable(DomainError):
     status, code = 503, "unavailable"
 
 
-VALIDATOR_ERRORS = {FORBIDDEN: Forbidden, WRONG_STAGE: Conflict, INVALID: Invalid}
+VALIDATOR_ERRORS = {
+    FORBIDDEN: Forbidden,
+    WRONG_STAGE: Conflict,
+    INVALID: Invalid,
+    UNSIGNED: Forbidden,
+}
 
 
 def from_update_failure(error: WorkflowUpdateFailedError) -> DomainError:
@@ -71,16 +81,28 @@ def from_update_failure(error: WorkflowUpdateFailedError) -> DomainError:
     cause = error.cause
     if isinstance(cause, ApplicationError) and cause.type in VALIDATOR_ERRORS:
         return VALIDATOR_ERRORS[cause.type](cause.message, cause.type)
+    if isinstance(cause, ApplicationError) and cause.type == STALE:
+        return Unavailable(cause.message, "action_not_recorded", recorded=False)
     log.error("action failed inside the workflow: %r", cause)
     return Conflict("操作未能完成，案件状态未改变。", "action_failed")
 
 
 def from_rpc(error: RPCError) -> DomainError:
+    """Temporal's answer, where nothing more is known of the case: a use case that can ask
+    why a case did not answer does (service/diagnosis.py). FAILED_PRECONDITION is not "closed":
+    Temporal says it of a case whose workflow task keeps failing, or that no worker polls."""
     if error.status is RPCStatusCode.NOT_FOUND:
         return NotFound("案件不存在或已超过保存期限。", "case_not_found")
     if error.status is RPCStatusCode.FAILED_PRECONDITION:
-        return Conflict("案件已办结，不能再办理。", "case_closed")
-    if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+        return Unavailable(
+            "案件的工作流暂时不能处理请求（处理进程不可用或案件处理出错）；本次操作未生效。",
+            "workflow_not_ready",
+        )
+    if error.status in (
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.CANCELLED,
+    ):
         return Unavailable(
             "工作流服务暂不可用，请稍后重试；本次操作未生效。", "temporal_unavailable"
         )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,6 +29,20 @@ class Settings(BaseSettings):
         le=120,
         description="Seconds a submission waits for its case's first stage; a case no worker "
         "has taken up by then is answered as received.",
+    )
+    action_wait: float = Field(
+        8.0,
+        gt=1,
+        le=10,
+        description="Seconds an action waits for its case; after that it answers 503, saying "
+        "whether the action was recorded. A case takes an action up only in the first "
+        "seconds of that wait (all but 3, at least half).",
+    )
+    action_key: SecretStr | None = Field(
+        None,
+        description="Key API processes sign actions with and workers check them by (several, "
+        "comma-separated, while rotating: the first signs). Unset: <data_dir>/action-key, "
+        "created on first use.",
     )
     demo_data: bool = Field(True, description="`make run` loads demo departments and users once.")
     calendar_dir: Path | None = Field(
@@ -102,6 +118,54 @@ class Settings(BaseSettings):
     @property
     def calendars(self) -> Path:
         return self.calendar_dir or self.data_dir / "calendars"
+
+    @property
+    def action_accept_seconds(self) -> float:
+        """How long after its receipt a case may still take an action up. The API waits a
+        second less than `action_wait` (the last is for asking Temporal why, if no answer
+        came): two seconds for a worker's moments and the clocks' skew."""
+        return max(self.action_wait / 2, self.action_wait - 3)
+
+    @property
+    def action_keys(self) -> tuple[bytes, ...]:
+        """The keys actions are signed with (the first) and checked by (any)."""
+        if self.action_key is not None:
+            keys = [k.strip() for k in self.action_key.get_secret_value().split(",")]
+            if any(keys):
+                return tuple(k.encode() for k in keys if k)
+        return (key_file(self.data_dir / "action-key"),)
+
+
+@lru_cache
+def key_file(path: Path) -> bytes:
+    """The key kept in `path`, made (readable by its owner only) if there is none yet: every
+    process pointed at one data directory then signs and checks with the same key. Made
+    aside and linked into place, so no process ever reads a half-written key. Read once per
+    process: a new key takes effect when the processes restart."""
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(32) + "\n")
+        try:
+            os.link(partial, path)
+        except FileExistsError:  # another process made it first: theirs holds
+            pass
+    finally:
+        partial.unlink(missing_ok=True)
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> bytes:
+    key = path.read_text(encoding="ascii").strip()
+    if not key:
+        raise ValueError(f"{path} is empty: delete it, or set SHIXIAN_ACTION_KEY")
+    return key.encode()
 
 
 @lru_cache

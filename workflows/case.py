@@ -22,14 +22,18 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
+from workflows import trust
 from workflows.common import (
     FORBIDDEN,
     INVALID,
     PARTY_LABELS,
     ROLE_LABELS,
+    STALE,
+    UNSIGNED,
     WRONG_STAGE,
     ActionInput,
     Actor,
+    Assertion,
     CaseDetails,
     CaseEvent,
     CaseState,
@@ -76,6 +80,7 @@ def action_update(name: str) -> Any:
         return await self._accept_action(name, request)
 
     def validator(self, request: ActionInput) -> None:
+        self._check_assertion(name, request.actor, request.assertion, request.payload())
         self._validate_action(name, request)
 
     update: Any = workflow.update(name=name)(handler)
@@ -115,6 +120,11 @@ InputT = TypeVar("InputT", bound=CaseStart)
 
 @dataclass
 class Decision:
+    """An action handed to the main loop. `at` is when the law and the record say it was
+    taken: the platform's receipt time for a signed action (however late a worker applies
+    it), the case's time when its update ran for an action recorded before actions were
+    signed."""
+
     action: str
     input: ActionInput
     at: datetime
@@ -204,6 +214,10 @@ class CaseWorkflow(Generic[InputT]):
         self._replan: ReplanInput | None = None
         self._lock = asyncio.Lock()
         self._idle: Idle | None = None
+        # When the current stage was entered, and whether a limit running out ends it (a
+        # stage waited for with `await_decision`) or only marks it overdue (`await_action`).
+        self._stage_entered_at = self.now()
+        self._limits_end_stage = False
 
     def _open_case(self, details: CaseDetails) -> None:
         """Record the receipt, with what the case is about."""
@@ -292,16 +306,72 @@ class CaseWorkflow(Generic[InputT]):
             return declared.actor
         return self._stage_plan.actor if self._stage_plan else Party.APPLICANT
 
+    def _check_assertion(
+        self,
+        action: str,
+        actor: Actor,
+        assertion: Assertion | None,
+        payload: dict[str, object],
+    ) -> None:
+        """Refuse an update the platform did not sign (workflows/trust.py), or one that
+        arrives after the API stopped waiting for it and told its sender it was not recorded.
+
+        Validators only: Temporal never runs them on replay, so reading the key and the case
+        clock here never makes a recorded history replay differently."""
+        problem = trust.problem(self.state.case_id, action, actor, assertion, payload)
+        if problem is not None:
+            raise ApplicationError(problem, type=UNSIGNED, non_retryable=True)
+        assert assertion is not None
+        if self.now() > assertion.accept_by:
+            raise ApplicationError(
+                "本次操作送达案件时，平台已停止等待并告知未记录；本次操作未受理，请重新办理。",
+                type=STALE,
+                non_retryable=True,
+            )
+
     def _validate_action(self, action: str, request: ActionInput) -> None:
         refusal = self._refusal(action, request.actor)
         if refusal is not None:
             raise ApplicationError(refusal[1], type=refusal[0], non_retryable=True)
+        lapsed = self._lapsed_at(request.assertion)
+        if lapsed is not None:
+            raise ApplicationError(
+                f"本环节的期限（{lapsed.cite}）在平台收到本次操作前已届满，"
+                f"不能再办理“{self.process.action_label(action)}”。",
+                type=WRONG_STAGE,
+                non_retryable=True,
+            )
         declared = self.process.action(action)
         problem = (declared.problem(request) if declared else None) or self._payload_problem(
             action, request
         )
         if problem:
             raise ApplicationError(problem, type=INVALID, non_retryable=True)
+
+    def _lapsed_at(self, assertion: Assertion | None) -> PlannedDeadline | None:
+        """The limit of this stage that had run out, ending the stage, when the platform
+        received the action: refused as it would have been had the case already moved on
+        (an action received in time is applied, however late a worker comes to it)."""
+        if assertion is None or not self._limits_end_stage:
+            return None
+        return next(
+            (
+                d
+                for d in self._deadlines
+                if not d.fired
+                and d.on_timeout is not Lapse.OVERDUE
+                and d.due <= assertion.received_at
+            ),
+            None,
+        )
+
+    def _decision_time(self, assertion: Assertion | None) -> datetime:
+        """When the action was taken, for the law and the record: the platform's receipt
+        time, kept within the stage (the API's clock and the case's may differ by moments)."""
+        now = self.now()
+        if assertion is None:
+            return now
+        return min(max(assertion.received_at, self._stage_entered_at), now)
 
     def _payload_problem(self, action: str, request: ActionInput) -> str | None:
         """A Chinese message if the payload is unfit for the action by a rule that depends on
@@ -315,7 +385,7 @@ class CaseWorkflow(Generic[InputT]):
             self._validate_action(action, request)
             self._decisions_taken += 1
             seq = self._decisions_taken
-            self._decision = Decision(action, request, self.now(), seq)
+            self._decision = Decision(action, request, self._decision_time(request.assertion), seq)
             await workflow.wait_condition(lambda: self._decisions_applied >= seq)
             return self.view(StateQuery(request.actor))
 
@@ -337,6 +407,7 @@ class CaseWorkflow(Generic[InputT]):
         `counted_from` where a period runs from an earlier step (the green channel's 5 days
         run from the approval, an extended period from the original start); limits already
         past then are not announced again."""
+        self._limits_end_stage = True
         await self._enter_stage(plan, withheld, counted_from)
         while True:
             result = await self._next_in_stage()
@@ -358,6 +429,7 @@ class CaseWorkflow(Generic[InputT]):
         """`await_decision` in a stage no time limit ends: its process declares no lapse there
         but `overdue`, so the loader admits no other. A limit that says otherwise (in a plan
         recorded before the loader refused it) is marked overdue too, and the wait goes on."""
+        self._limits_end_stage = False
         await self._enter_stage(plan, withheld, counted_from)
         while True:
             result = await self._next_in_stage()
@@ -378,6 +450,18 @@ class CaseWorkflow(Generic[InputT]):
             except TimeoutError:
                 if pending is None:  # without a pending limit there is no timeout
                     continue
+                decision = self._decision
+                if (
+                    decision is not None
+                    and decision.input.assertion is not None
+                    and decision.at < pending.due
+                    and workflow.patched("receipt-time-before-limit")
+                ):
+                    # Received before the limit ran out, and reaching the case with the
+                    # timer (a worker coming back): the action was in time, and is taken.
+                    self._close_stage()
+                    self._record_decision(decision)
+                    return decision
                 if not pending.reminded and pending.remind_at <= self.now() < pending.due:
                     pending.reminded = True
                     await self._remind(pending)
@@ -434,7 +518,15 @@ class CaseWorkflow(Generic[InputT]):
         withheld: Collection[str] = (),
         counted_from: datetime | None = None,
     ) -> None:
-        started = counted_from or self.now()
+        # A period that follows a decision counts from the decision, when the platform
+        # received it, not from when a worker came to apply it.
+        decided = self._decision
+        if counted_from is not None:
+            started = counted_from
+        elif decided is not None and decided.input.assertion is not None:
+            started = decided.at
+        else:
+            started = self.now()
         # The stage shows only once its deadlines are known.
         self._deadlines = await self._plan_deadlines(plan, started)
         if counted_from is not None:
@@ -442,6 +534,7 @@ class CaseWorkflow(Generic[InputT]):
                 passed.fired = passed.reminded = True
         self._stage_plan = plan
         self.state.stage = plan.stage
+        self._stage_entered_at = self.now()
         previous = self._decision
         self._open_actions = self.process.actions_in(plan.stage) - frozenset(withheld)
         self._event("stage_entered", None, stage=plan.stage)

@@ -17,7 +17,7 @@ catalog version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 
@@ -30,6 +30,7 @@ from workflows.common import (
     INVALID,
     ActionInput,
     Actor,
+    Assertion,
     CaseDetails,
     CaseState,
     Extension,
@@ -75,6 +76,11 @@ class Outcome(StrEnum):
 class EditDraftInput:
     actor: Actor
     change: EntryChange
+    # The platform's signed word (workflows/trust.py); None in edits recorded before.
+    assertion: Assertion | None = None
+
+    def payload(self) -> dict[str, object]:
+        return asdict(self.change)
 
 
 @dataclass(frozen=True)
@@ -364,6 +370,7 @@ class CatalogUpdateWorkflow(CaseWorkflow[CatalogUpdateInput]):
 
     @edit_draft.validator
     def _validate_edit_draft(self, request: EditDraftInput) -> None:
+        self._check_assertion("edit_draft", request.actor, request.assertion, request.payload())
         refusal = self._refusal("edit_draft", request.actor)
         if refusal is not None:
             raise ApplicationError(refusal[1], type=refusal[0], non_retryable=True)

@@ -284,6 +284,17 @@ class CaseState:
 
 
 @dataclass(frozen=True)
+class Assertion:
+    """The platform's word, signed by the API (workflows/trust.py), that its `actor` asked for
+    an action on a case: when the platform received it, and until when the case may accept it
+    (the API stops waiting soon after, and then answers that the action was not recorded)."""
+
+    received_at: datetime
+    accept_by: datetime
+    signature: str
+
+
+@dataclass(frozen=True)
 class ActionInput:
     """Payload of every action update. Fields a given action does not use stay empty."""
 
@@ -293,6 +304,18 @@ class ActionInput:
     decision: str = ""
     note: str = ""
     working_days: int = 0  # an extension asked for (hebei 第十六条)
+    # None in the actions of histories recorded before actions were signed.
+    assertion: Assertion | None = None
+
+    def payload(self) -> dict[str, object]:
+        """What the actor wrote, as the signature covers it."""
+        return {
+            "reason": self.reason,
+            "legal_basis": self.legal_basis,
+            "decision": self.decision,
+            "note": self.note,
+            "working_days": self.working_days,
+        }
 
 
 @dataclass(frozen=True)
@@ -311,3 +334,5 @@ class ReplanInput:
 FORBIDDEN = "forbidden"
 WRONG_STAGE = "wrong_stage"
 INVALID = "invalid"
+UNSIGNED = "unsigned"  # no valid signature of the platform's: not an action of a user's
+STALE = "stale"  # reached the case after the API had stopped waiting: answered as not recorded

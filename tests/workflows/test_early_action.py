@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.projection import record_case
 from shixian.settings import Settings
-from tests.cases import grants, keep_history, submit
+from tests.cases import grants, keep_history, signed, submit
 from worker import ACTIVITIES, build_worker
 from workflows.common import ActionInput, Actor, CaseState, Role
 from workflows.sharing_application import SharingApplicationWorkflow
@@ -58,7 +58,7 @@ async def worker(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[
 
 
 async def test_an_action_accepted_while_its_stage_is_recorded_takes_effect(
-    api, env, session, world
+    api, env, session, world, settings, clock
 ):
     case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
     await asyncio.wait_for(GATE.reached.wait(), timeout=60)
@@ -67,7 +67,7 @@ async def test_an_action_accepted_while_its_stage_is_recorded_takes_effect(
     provider = Actor(world.user_ids["hubei-provider"], Role.CASEWORKER, "", "hubei-police")
     approval = await handle.start_update(
         SharingApplicationWorkflow.approve,
-        ActionInput(actor=provider),
+        signed(settings, case["case_id"], "approve", ActionInput(actor=provider), clock()),
         wait_for_stage=WorkflowUpdateStage.ACCEPTED,
     )
     GATE.released.set()

