@@ -25,7 +25,10 @@ def _body(status: int, code: str, message: str, recorded: bool | None = None) ->
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, error: DomainError) -> JSONResponse:
-        return _body(error.status, error.code, error.message, error.recorded)
+        response = _body(error.status, error.code, error.message, error.recorded)
+        if error.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:

@@ -44,7 +44,10 @@ class ActionReceipt(SQLModel, table=True):
     request_hash: str = Field(max_length=64)
     case_id: str = Field(max_length=120)
     action: str = Field(max_length=40)
+    # The update of the latest attempt: a retry after "recorded" waits for this one; after
+    # "not recorded" it is sent afresh under a new id.
     update_id: str = Field(max_length=80)
+    recorded: bool = False
     status_code: int | None = None  # None: no final answer yet (the last attempt got a 503)
     response: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -36,7 +36,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from calendars import BEIJING, ChinaCalendar, Deadline, deadline, end_of_day, working_days_left
-from models import CaseCounter, CaseRecord, CaseSubmission, Department
+from models import ActionReceipt, CaseCounter, CaseRecord, CaseSubmission, Department
 from regulations import Ruleset
 from service import diagnosis
 from service.access import Caller, listed_cases, party_to, readable_case
@@ -54,7 +54,7 @@ from service.errors import (
 )
 from service.moments import period_end, period_start
 from service.overdue import overdue_now
-from service.platform import Platform
+from service.platform import Platform, now_utc
 from service.submissions import PROCESSES, Process
 from service.views import ActionBody, CaseOut, CaseSummary, DeadlineOut, Page
 from workflows import trust
@@ -455,8 +455,15 @@ def days_left(
 
 
 async def act(
-    platform: Platform, caller: Caller, case_id: str, action: str, body: ActionBody
-) -> CaseOut:
+    platform: Platform,
+    caller: Caller,
+    case_id: str,
+    action: str,
+    body: ActionBody,
+    idempotency_key: str | None = None,
+) -> tuple[CaseOut, bool]:
+    """Take an action; returns the case after it, and whether this is an earlier answer given
+    again (the same Idempotency-Key and body answered before)."""
     submission = await platform.run(lambda session: readable_case(session, caller, case_id))
     process = process_of(submission.case_id)
     update = process.actions.get(action)
@@ -475,12 +482,131 @@ async def act(
         note=body.note,
         working_days=body.working_days,
     )
-    signed = replace(
-        request,
-        assertion=assertion(platform, submission.case_id, action, request.actor, request.payload()),
+    if not idempotency_key:
+        return await _act(platform, submission.case_id, action, update, request), False
+    return await _act_once(
+        platform, caller, submission.case_id, action, update, request, idempotency_key
     )
-    state = await execute(platform, submission.case_id, update, signed)
+
+
+async def _act(
+    platform: Platform,
+    case_id: str,
+    action: str,
+    update: Any,
+    request: ActionInput,
+    update_id: str | None = None,
+) -> CaseOut:
+    signed = replace(
+        request, assertion=assertion(platform, case_id, action, request.actor, request.payload())
+    )
+    state = await execute(platform, case_id, update, signed, update_id=update_id)
     return present(state, platform.now(), platform.calendar())
+
+
+async def _act_once(
+    platform: Platform,
+    caller: Caller,
+    case_id: str,
+    action: str,
+    update: Any,
+    request: ActionInput,
+    key: str,
+) -> tuple[CaseOut, bool]:
+    """An action sent with an Idempotency-Key: the first final answer (200, 403, 409, 422)
+    is kept and given again to a retry with the same key and body; another body is 409. A
+    503 is no answer: a retry after "not recorded" sends the action again, one after
+    "recorded" waits for the same update. Concurrent retries share one update, which
+    Temporal runs once."""
+    digest = hashlib.sha256(
+        json.dumps([case_id, action, request.payload()], sort_keys=True).encode()
+    ).hexdigest()
+    receipt = await platform.run(
+        partial(_receipt, user_id=caller.id, key=key, digest=digest, case_id=case_id, action=action)
+    )
+    if receipt.request_hash != digest:
+        raise Conflict("该 Idempotency-Key 已用于另一次不同的操作。", "idempotency_key_reused")
+    if receipt.status_code is not None:
+        return _replay(receipt), True
+    try:
+        if receipt.recorded:
+            state = await outcome_of(platform, case_id, update, receipt.update_id)
+            case = present(state, platform.now(), platform.calendar())
+        else:
+            case = await _act(platform, case_id, action, update, request, receipt.update_id)
+    except DomainError as error:
+        if error.status == 503:
+            await platform.run(partial(_unanswered, receipt=receipt, recorded=bool(error.recorded)))
+        else:
+            answer = {"code": error.code, "message": error.message}
+            await platform.run(
+                partial(_answered, receipt=receipt, status=error.status, body=answer)
+            )
+        raise
+    body = case.model_dump(mode="json")
+    await platform.run(partial(_answered, receipt=receipt, status=200, body=body))
+    return case, False
+
+
+def _receipt(
+    session: Session, *, user_id: int, key: str, digest: str, case_id: str, action: str
+) -> ActionReceipt:
+    """The key's receipt, made on first use (a concurrent twin's if it won the race)."""
+    query = select(ActionReceipt).where(
+        ActionReceipt.user_id == user_id, ActionReceipt.idempotency_key == key
+    )
+    found = session.exec(query).first()
+    if found is not None:
+        return found
+    receipt = ActionReceipt(
+        user_id=user_id,
+        idempotency_key=key,
+        request_hash=digest,
+        case_id=case_id,
+        action=action,
+        update_id=f"action-{uuid.uuid4()}",
+    )
+    session.add(receipt)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return session.exec(query).one()
+    return receipt
+
+
+def _answered(session: Session, *, receipt: ActionReceipt, status: int, body: Any) -> None:
+    """Keep the first final answer; a concurrent twin's, if it came first, stands."""
+    row = session.get(ActionReceipt, receipt.id, with_for_update=True)
+    if row is None or row.status_code is not None:
+        return
+    row.status_code, row.response, row.answered_at = status, body, now_utc()
+    session.add(row)
+    session.commit()
+
+
+def _unanswered(session: Session, *, receipt: ActionReceipt, recorded: bool) -> None:
+    """After a 503: a recorded action is waited for again; one not recorded is sent afresh."""
+    row = session.get(ActionReceipt, receipt.id, with_for_update=True)
+    if row is None or row.status_code is not None or row.update_id != receipt.update_id:
+        return
+    if recorded:
+        row.recorded = True
+    else:
+        row.update_id = f"action-{uuid.uuid4()}"
+    session.add(row)
+    session.commit()
+
+
+def _replay(receipt: ActionReceipt) -> CaseOut:
+    """The answer given the first time, given again."""
+    body = receipt.response or {}
+    if receipt.status_code == 200:
+        return CaseOut.model_validate(body)
+    error = DomainError(str(body.get("message", "")), str(body.get("code", "error")))
+    error.status = receipt.status_code or 409
+    error.replayed = True
+    raise error
 
 
 def assertion(
@@ -544,6 +670,25 @@ async def execute(
         raise await diagnosis.unanswered(
             platform, temporal, case_id, recorded=True, received_at=received_at
         ) from None
+    except RPCError as error:
+        raise await _refused_by_temporal(platform, temporal, case_id, error) from error
+    return state
+
+
+async def outcome_of(platform: Platform, case_id: str, update: Any, update_id: str) -> CaseState:
+    """The result of an update the case accepted earlier, waited for as `execute` waits."""
+    temporal = await platform.temporal()
+    handle: WorkflowHandle[Any, Any] = temporal.get_workflow_handle(case_id)
+    wait = max(platform.settings.action_wait - diagnosis.ASK.total_seconds(), 1.0)
+    try:
+        async with asyncio.timeout(wait):
+            state: CaseState = await handle.get_update_handle_for(update, update_id).result(
+                rpc_timeout=timedelta(seconds=wait)
+            )
+    except WorkflowUpdateFailedError as error:
+        raise from_update_failure(error) from error
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        raise await diagnosis.unanswered(platform, temporal, case_id, recorded=True) from None
     except RPCError as error:
         raise await _refused_by_temporal(platform, temporal, case_id, error) from error
     return state

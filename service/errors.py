@@ -34,6 +34,8 @@ class DomainError(Exception):
         # For an action that got no answer in time: whether its case accepted it (it is
         # then applied, as of when it was received, once the case can go on).
         self.recorded = recorded
+        # The answer an earlier request with the same Idempotency-Key got, given again.
+        self.replayed = False
 
 
 class Unauthorized(DomainError):

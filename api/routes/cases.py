@@ -91,13 +91,26 @@ def list_cases(
 async def act_on_case(
     case_id: str,
     action: str,
+    response: Response,
     platform: PlatformDep,
     caller: CallerDep,
     body: ActionBody | None = None,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> CaseOut:
     """Take an action. 403: not this caller's to take; 409: not at this stage; 422: the payload
-    is unfit (a refusal without reasons). A refused action changes nothing."""
-    return await cases.act(platform, caller, case_id, action, body or ActionBody())
+    is unfit (a refusal without reasons). A refused action changes nothing.
+
+    503 when the case could not answer in time (at most `SHIXIAN_ACTION_WAIT` seconds): the
+    body says why (`no_worker`, `case_stuck`, `workflow_busy`, `temporal_unavailable`) and
+    whether the action was `recorded` (then it is applied as of its receipt; do not send it
+    again) or not (send it again later). The same `Idempotency-Key` with the same body gets
+    the first final answer again (`Idempotent-Replayed: true`); with another body, 409."""
+    case, replayed = await cases.act(
+        platform, caller, case_id, action, body or ActionBody(), idempotency_key
+    )
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return case
 
 
 @router.get("/{case_id:path}", response_model=CaseOut, responses=ERRORS)

@@ -61,6 +61,7 @@ def upgrade() -> None:
         sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
         sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("update_id", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("recorded", sa.Boolean(), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("response", sa.JSON(), nullable=True),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),

@@ -22,7 +22,7 @@ from activities.notices import SendNoticeInput, send_notice
 from api.app import create_app
 from calendars import BEIJING
 from shixian.settings import Settings
-from tests.cases import act, done, kinds, submit
+from tests.cases import act, done, kinds, submit, view
 from tests.conftest import RunningClock, auth, terminate_cases
 from worker import ACTIVITIES, build_worker
 from workflows.case import CaseWorkflow, SettleInput
@@ -63,6 +63,14 @@ async def _client(env: WorkflowEnvironment) -> Any:
     return env.client
 
 
+async def _approve(case_api: Live, case: dict[str, Any], key: str) -> httpx.Response:
+    return await case_api.api.post(
+        f"/api/v1/cases/{case['case_id']}/actions/approve",
+        json={"note": "同意"},
+        headers={**auth("hubei-provider"), "Idempotency-Key": key},
+    )
+
+
 async def test_an_action_no_worker_takes_up_is_answered_503_not_recorded_and_never_applied(
     settings, dev_server, world
 ):
@@ -73,7 +81,7 @@ async def test_an_action_no_worker_takes_up_is_answered_503_not_recorded_and_nev
                 case_api.api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"]
             )
         # The only worker is gone: the approval reaches Temporal, and nobody takes it up.
-        response = await act(case_api.api, "hubei-provider", case, "approve", note="同意")
+        response = await _approve(case_api, case, "approve-1")
         assert response.status_code == 503
         body = response.json()
         assert (body["code"], body["recorded"]) == ("no_worker", False)
@@ -86,9 +94,15 @@ async def test_an_action_no_worker_takes_up_is_answered_503_not_recorded_and_nev
             state = await case_api.settled(case, "hubei-provider")
             assert (state["stage"], state["actions"]) == ("provider_review", ["approve", "reject"])
             assert "approve" not in kinds(state)
-            again = await done(case_api.api, "hubei-provider", case, "approve", note="同意")
-            assert (again["outcome"], again["details"]["granted_by"]) == ("granted", "provider")
-            assert kinds(again).count("approve") == 1
+            # Sent again with the same key: no answer was given, so it is sent afresh.
+            again = await _approve(case_api, case, "approve-1")
+            assert again.status_code == 200, again.text
+            assert "Idempotent-Replayed" not in again.headers
+            assert (again.json()["outcome"], again.json()["details"]["granted_by"]) == (
+                "granted",
+                "provider",
+            )
+            assert kinds(again.json()).count("approve") == 1
 
 
 @dataclass
@@ -121,7 +135,7 @@ async def test_an_action_accepted_but_not_finished_is_answered_503_recorded_and_
         case = await submit(
             case_api.api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"]
         )
-        response = await act(case_api.api, "hubei-provider", case, "approve", note="同意")
+        response = await _approve(case_api, case, "approve-2")
         assert GATE.reached.is_set()
         assert response.status_code == 503
         body = response.json()
@@ -131,11 +145,18 @@ async def test_an_action_accepted_but_not_finished_is_answered_503_recorded_and_
         received = body["message"].split("平台收到时间：")[1][:19]
 
         GATE.released.set()
-        state = await case_api.settled(case, "hubei-applicant")
+        # Sent again with the same key: it waits for the update the case accepted (a second
+        # approval would be refused, this stage having been decided).
+        again = await _approve(case_api, case, "approve-2")
+        assert again.status_code == 200, again.text
+        state = again.json()
         assert (state["outcome"], state["details"]["granted_by"]) == ("granted", "provider")
         [approval] = [e for e in state["events"] if e["kind"] == "approve"]
         assert approval["at"].replace("T", " ")[:19] == received
         assert approval["limit"]["on_time"] is True
+        replayed = await _approve(case_api, case, "approve-2")
+        assert replayed.headers["Idempotent-Replayed"] == "true"
+        assert replayed.json() == state
 
 
 async def test_actions_waiting_on_temporal_hold_no_database_connection(settings, dev_server, world):
@@ -182,3 +203,32 @@ async def test_an_action_on_a_closed_case_is_refused_as_closed(api):
     response = await act(api, "hubei-provider", case, "approve")
     assert response.status_code == 409
     assert response.json()["code"] == "case_closed"
+
+
+async def test_an_action_sent_again_with_its_idempotency_key_gets_its_first_answer(api):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    headers = {**auth("hubei-provider"), "Idempotency-Key": "reply-7"}
+    url = f"/api/v1/cases/{case['case_id']}/actions/reject"
+
+    unfit = await api.post(url, json={}, headers={**headers, "Idempotency-Key": "reply-6"})
+    assert (unfit.status_code, unfit.json()["code"]) == (422, "invalid")
+    unfit_again = await api.post(url, json={}, headers={**headers, "Idempotency-Key": "reply-6"})
+    assert (unfit_again.status_code, unfit_again.json()) == (422, unfit.json())
+    assert unfit_again.headers["Idempotent-Replayed"] == "true"
+
+    first = await api.post(url, json={"reason": "涉及个人隐私"}, headers=headers)
+    assert first.status_code == 200, first.text
+    again = await api.post(url, json={"reason": "涉及个人隐私"}, headers=headers)
+    assert again.status_code == 200
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert kinds(first.json()).count("reject") == 1
+
+    changed = await api.post(url, json={"reason": "别的理由"}, headers=headers)
+    assert (changed.status_code, changed.json()["code"]) == (409, "idempotency_key_reused")
+    elsewhere = await api.post(
+        f"/api/v1/cases/{case['case_id']}/actions/withdraw", json={}, headers=headers
+    )
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (409, "idempotency_key_reused")
+    state = await view(api, "hubei-applicant", case)
+    assert kinds(state).count("reject") == 1
