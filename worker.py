@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Callable, Sequence
@@ -28,7 +29,11 @@ from activities.green_channel import (
 from activities.notices import send_notice, send_user_notice
 from activities.projection import record_case
 from activities.yearly_maintenance import open_yearly_maintenance
+from models import CaseSubmission
 from models.db import migrate
+from service import register
+from service.cases import restart
+from service.platform import Platform
 from shixian.schedules import ensure_schedules
 from shixian.settings import Settings, get_settings
 from shixian.temporal import connect
@@ -67,6 +72,7 @@ RUNNER = SandboxedWorkflowRunner(
 )
 
 log = logging.getLogger("shixian.worker")
+SWEEP_EVERY = timedelta(minutes=1)
 
 
 def build_worker(
@@ -113,10 +119,31 @@ async def run(settings: Settings) -> None:
     worker = build_worker(client, settings.task_queue, keys=settings.action_keys)
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_target)
     async with worker:
+        sweeping = asyncio.create_task(sweep_submissions(settings, client, stop))
         await stop.wait()
         log.info("stopping: finishing the tasks in hand")
+        await sweeping
     # Leaving the context shuts the worker down: in-flight activities finish or are retried
     # elsewhere; workflows resume on any worker from their history.
+
+
+async def sweep_submissions(settings: Settings, client: Client, stop: asyncio.Event) -> None:
+    """Every minute, settle the submissions whose start was never confirmed (service/register.py):
+    every worker does, and what one does another finds done."""
+    platform = Platform.using(settings, client)
+
+    async def start(temporal: Client, submission: CaseSubmission) -> None:
+        await restart(temporal, submission, settings.task_queue)
+
+    while not stop.is_set():
+        try:
+            swept = await register.sweep(platform, start)
+            if swept.started or swept.voided:
+                log.warning("submissions swept: %s", swept)
+        except Exception:  # the database or Temporal away: next time
+            log.exception("sweeping submissions failed; retrying in a minute")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=SWEEP_EVERY.total_seconds())
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from api.routes import (
     catalog,
     catalog_updates,
     dashboard,
+    faults,
     health,
     notices,
     reference,
@@ -70,10 +71,12 @@ def create_app(
     )
     app.state.platform = Platform(settings, temporal or lazy_client(settings), clock)
     errors.install(app)
-    # audit before cases: the cases routes' {case_id:path} would take /cases/{id}/history.
+    # audit and faults before cases: the cases routes' {case_id:path} would take
+    # /cases/{id}/history and /cases/voided.
     routers = (
         health,
         audit,
+        faults,
         dashboard,
         reports,
         cases,

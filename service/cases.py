@@ -39,6 +39,7 @@ from calendars import BEIJING, ChinaCalendar, Deadline, deadline, end_of_day, wo
 from models import ActionReceipt, CaseCounter, CaseRecord, CaseSubmission, Department
 from regulations import Ruleset
 from service import diagnosis
+from service import register as register_
 from service.access import Caller, listed_cases, party_to, readable_case
 from service.errors import (
     Conflict,
@@ -136,23 +137,67 @@ async def submit(
                 raise Conflict(
                     "该 Idempotency-Key 已用于另一份不同的申请。", "idempotency_key_reused"
                 )
-            await _restart(temporal, platform, process, submission)
+            await restart(temporal, submission, platform.settings.task_queue)
+            await platform.run(
+                partial(register_.mark_started, case_id=submission.case_id, at=platform.now())
+            )
             try:
                 return await view(platform, caller, submission.case_id), False
             except Unavailable:  # no worker has taken it up yet: received all the same
                 return present(_received(submission), platform.now(), platform.calendar()), False
         try:
             state = await _open(temporal, platform, process, submission, caller)
-            return present(state, platform.now(), platform.calendar()), True
         except WorkflowAlreadyStartedError:
             # Temporal already has a case with this number (a database restored behind it):
-            # never attach to it; the number stays used and the next one is tried.
-            await platform.run(partial(_withdraw, submission=submission))
-        except DomainError:
-            # Nothing was started: take the submission back so no half-written case remains.
-            await platform.run(partial(_withdraw, submission=submission))
-            raise
+            # never attach to it; the number is voided, saying so, and the next one tried.
+            await platform.run(
+                partial(
+                    register_.void,
+                    case_id=submission.case_id,
+                    reason=register_.TAKEN,
+                    at=platform.now(),
+                )
+            )
+            continue
+        except DomainError as error:
+            raise await _unopened(platform, temporal, submission, error) from error
+        await platform.run(
+            partial(register_.mark_started, case_id=submission.case_id, at=platform.now())
+        )
+        return present(state, platform.now(), platform.calendar()), True
     raise Unavailable("案件编号与工作流服务中的既有案件冲突，请联系管理员。", "numbering_conflict")
+
+
+async def _unopened(
+    platform: Platform, temporal: Client, submission: CaseSubmission, error: DomainError
+) -> DomainError:
+    """What the submitter is told when Temporal did not start the numbered case, and what
+    becomes of the number (service/register.py)."""
+    number = submission.case_id.split("/", 1)[-1]
+    if submission.idempotency_key:
+        return Unavailable(
+            f"申请已登记（编号 {number}），但暂未能启动办理（{error.message}）；平台将自动继续"
+            "受理，使用相同的 Idempotency-Key 重新提交可查看结果。",
+            error.code,
+            recorded=True,
+        )
+    exists = await register_.exists(temporal, submission.case_id)
+    if exists is False:
+        reason = register_.REFUSED.format(error=error.message)
+        voided = partial(
+            register_.void, case_id=submission.case_id, reason=reason, at=platform.now()
+        )
+        if await platform.run(voided):
+            return Unavailable(
+                f"{error.message}申请未受理，编号 {number} 已作废，请稍后重新提交。",
+                error.code,
+                recorded=False,
+            )
+    return Unavailable(
+        f"{error.message}未能确认申请（编号 {number}）是否已受理：平台将在几分钟内核对，"
+        "未受理的编号作废。请稍后在“我的申请”中查看，再决定是否重新提交。",
+        error.code,
+    )
 
 
 def _previous(session: Session, caller: Caller, key: str | None) -> CaseSubmission | None:
@@ -204,17 +249,9 @@ def _register(
             provider_department_id=draft.parties.provider,
             second_provider_department_id=draft.parties.second_provider,
             start=_dump(draft.build(f"{process.slug}/{number}", number, received_at)),
+            created_at=received_at,
         ),
     )
-
-
-def _withdraw(session: Session, *, submission: CaseSubmission) -> None:
-    """Take back a numbered submission whose workflow was never started."""
-    listed = session.get(CaseRecord, submission.case_id)
-    if listed is not None:
-        session.delete(listed)
-    session.delete(session.merge(submission))
-    session.commit()
 
 
 def _dump(value: Any) -> dict[str, Any]:
@@ -292,17 +329,16 @@ async def _open(
         raise from_rpc(error) from error
 
 
-async def _restart(
-    temporal: Client, platform: Platform, process: Process, submission: CaseSubmission
-) -> None:
-    """Start a retried submission's workflow, if its first attempt did not get that far; a
-    workflow of that id is this submission's own."""
+async def restart(temporal: Client, submission: CaseSubmission, task_queue: str) -> None:
+    """Start a submission's workflow, if its first attempt did not get that far (a retry with
+    its Idempotency-Key, the sweeper); a workflow of that id is this submission's own."""
+    process = process_of(submission.case_id)
     try:
         await temporal.start_workflow(
             process.run,
             TypeAdapter(process.input).validate_python(submission.start),
             id=submission.case_id,
-            task_queue=platform.settings.task_queue,
+            task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
         )
@@ -317,9 +353,20 @@ async def _restart(
 
 async def view(platform: Platform, caller: Caller, case_id: str) -> CaseOut:
     """The case as the caller sees it, with the actions the caller may take now."""
-    submission = await platform.run(lambda session: readable_case(session, caller, case_id))
+    submission = await platform.run(lambda session: live_case(session, caller, case_id))
     state = await case_state(platform, submission, viewer=caller)
     return present(state, platform.now(), platform.calendar())
+
+
+def live_case(session: Session, caller: Caller, case_id: str) -> CaseSubmission:
+    """The submission of a case the caller may read, unless its number was voided."""
+    submission = readable_case(session, caller, case_id)
+    if submission.voided_at is not None:
+        number = submission.case_id.split("/", 1)[-1]
+        raise NotFound(
+            f"案件编号 {number} 已作废，未受理：{submission.void_reason or ''}", "case_voided"
+        )
+    return submission
 
 
 async def case_state(
@@ -464,7 +511,7 @@ async def act(
 ) -> tuple[CaseOut, bool]:
     """Take an action; returns the case after it, and whether this is an earlier answer given
     again (the same Idempotency-Key and body answered before)."""
-    submission = await platform.run(lambda session: readable_case(session, caller, case_id))
+    submission = await platform.run(lambda session: live_case(session, caller, case_id))
     process = process_of(submission.case_id)
     update = process.actions.get(action)
     if update is None:
@@ -883,6 +930,7 @@ def open_platform_case(
             applicant_department_id=parties.applicant,
             provider_department_id=parties.provider,
             start=_dump(build(f"{process.slug}/{number}", number, received_at)),
+            created_at=received_at,
         ),
     )
     return submission, TypeAdapter(process.input).validate_python(submission.start)

@@ -10,6 +10,7 @@ the statistics report and at GET /catalog/maintenance.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from anyio import to_thread
@@ -28,6 +29,7 @@ from service.errors import Invalid, from_rpc
 from service.jurisdictions import check_jurisdiction
 from service.overdue import overdue_now
 from service.platform import Platform
+from service.register import mark_started
 from service.submissions import find_department
 from service.submissions.catalog_update import CATALOG_UPDATE
 from service.views import BeijingTime
@@ -152,6 +154,7 @@ async def open_year(platform: Platform, year: int, received_at: datetime) -> lis
             pass  # started by an earlier attempt
         except RPCError as error:
             raise from_rpc(error) from error
+        await platform.run(partial(mark_started, case_id=case_id, at=platform.now()))
     return [case_id for case_id, _ in opened]
 
 

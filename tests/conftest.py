@@ -254,24 +254,19 @@ class RunningClock:
 
 @dataclass
 class TestClock:
-    """The API's clock in tests: a fixed start, moving exactly as the test server's clock does.
-    The server skips time when told to and runs in real time between skips, so the clock is
-    read back after every skip and runs on by the elapsed (monotonic) time since: the API
-    receives an action at the instant the cases it acts on have reached, as in production,
-    where both are real time. Never the date of today: only elapsed seconds are read."""
+    """The API's clock in tests: a fixed start, moving exactly as the test server's clock does
+    (real time passes between skips, so it is read back after every move)."""
 
-    now: datetime  # at the last reading of the server's clock
+    now: datetime
     env: WorkflowEnvironment
     server_start: datetime
     start: datetime
-    read_at: float = field(default_factory=time.monotonic)
 
     def __call__(self) -> datetime:
-        return self.now + timedelta(seconds=time.monotonic() - self.read_at)
+        return self.now
 
     async def sync(self) -> None:
         self.now = self.start + (await self.env.get_current_time() - self.server_start)
-        self.read_at = time.monotonic()
 
     async def advance(self, delta: timedelta) -> None:
         await self.sync()
@@ -285,7 +280,7 @@ class TestClock:
     async def set(self, moment: datetime) -> None:
         """Move the platform's clock (before submitting a case received on another day)."""
         self.start, self.server_start = moment, await self.env.get_current_time()
-        self.now, self.read_at = moment, time.monotonic()
+        self.now = moment
 
 
 @pytest.fixture
@@ -307,9 +302,26 @@ async def api(
     app = create_app(settings, temporal=temporal, clock=clock)  # type: ignore[arg-type]
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://shixian") as client:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://shixian",
+            event_hooks={"request": [receipt_at_the_servers_time(clock)]},
+        ) as client:
             yield client
     await terminate_cases(env, settings)
+
+
+def receipt_at_the_servers_time(clock: TestClock):  # type: ignore[no-untyped-def]
+    """Read the server's clock back before each action, as the platform's clock would be in
+    production (the server's runs on in real time between skips): an action is received at
+    the instant its case has reached, and a case accepts an action only for a few seconds
+    after its receipt. Other requests keep the instant last read, so that two reads compare."""
+
+    async def sync(request: httpx.Request) -> None:
+        if request.method == "POST" and "/actions/" in request.url.path:
+            await clock.sync()
+
+    return sync
 
 
 async def terminate_cases(env: WorkflowEnvironment, settings: Settings) -> None:

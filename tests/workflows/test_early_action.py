@@ -64,6 +64,7 @@ async def test_an_action_accepted_while_its_stage_is_recorded_takes_effect(
     await asyncio.wait_for(GATE.reached.wait(), timeout=60)
 
     handle = env.client.get_workflow_handle(case["case_id"])
+    await clock.sync()  # received now, as the API would stamp it
     provider = Actor(world.user_ids["hubei-provider"], Role.CASEWORKER, "", "hubei-police")
     approval = await handle.start_update(
         SharingApplicationWorkflow.approve,
