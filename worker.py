@@ -34,6 +34,7 @@ from models.db import migrate
 from service import register
 from service.cases import restart
 from service.platform import Platform
+from shixian.faults import FailureInterceptor, ObservedRunner
 from shixian.schedules import ensure_schedules
 from shixian.settings import Settings, get_settings
 from shixian.temporal import connect
@@ -84,18 +85,20 @@ def build_worker(
     **options: Any,
 ) -> Worker:
     """The worker of every case; it checks actions' signatures with `keys` (by default the
-    settings')."""
+    settings'), and lists the cases it finds stuck (shixian/faults.py)."""
     trust.install(get_settings().action_keys if keys is None else keys)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=activities,
-        workflow_runner=RUNNER,
+        workflow_runner=ObservedRunner(RUNNER),
         # On shutdown, effects in flight finish rather than wait out their timeout elsewhere.
         graceful_shutdown_timeout=timedelta(seconds=10),
         # Activities use blocking database sessions.
         activity_executor=ThreadPoolExecutor(max_workers=16),
+        # A failure no retry mends stops retrying and lists the case as stuck.
+        interceptors=[FailureInterceptor()],
         **options,
     )
 

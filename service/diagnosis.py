@@ -115,7 +115,7 @@ async def _diagnose(
         return temporal_down(recorded, received_at)
     if description.status is not WorkflowExecutionStatus.RUNNING:
         return Conflict(CLOSED, "case_closed")
-    failure = await _failing_task(temporal, case_id, description.raw_description)
+    failure = await failing_task(temporal, case_id, description.raw_description)
     if failure is not None:
         return stuck(f"工作流任务反复失败：{failure}", recorded, received_at)
     found = await platform.run(
@@ -132,7 +132,7 @@ async def _diagnose(
     return busy(recorded, received_at)
 
 
-async def _failing_task(temporal: Client, case_id: str, raw: Any) -> str | None:
+async def failing_task(temporal: Client, case_id: str, raw: Any) -> str | None:
     """The failure of the case's workflow task, if it has failed and is being retried (a
     task that timed out had a worker die under it: not a defect)."""
     if raw.pending_workflow_task.attempt < 2:
@@ -150,8 +150,13 @@ async def _failing_task(temporal: Client, case_id: str, raw: Any) -> str | None:
         return None
     for event in response.history.events:
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
-            attributes = event.workflow_task_failed_event_attributes
-            return (attributes.failure.message or "未知错误")[:200]
+            failure: Any = event.workflow_task_failed_event_attributes.failure
+            said: list[str] = []
+            while failure is not None and len(said) < 3:
+                if failure.message:
+                    said.append(failure.message.strip().splitlines()[0])
+                failure = failure.cause if failure.HasField("cause") else None
+            return (" ← ".join(said) or "未知错误")[:200]
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
             return None
     return None

@@ -12,7 +12,7 @@ the state after its effects.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows import trust
 from workflows.common import (
@@ -44,6 +44,7 @@ from workflows.common import (
     Party,
     PlannedDeadline,
     ReplanInput,
+    RetryInput,
     Role,
     StagePlan,
     StateQuery,
@@ -60,15 +61,33 @@ ParamT = TypeVar("ParamT")
 ReturnT = TypeVar("ReturnT")
 
 
-def effect(activity: Callable[[ParamT], ReturnT], arg: ParamT) -> Awaitable[ReturnT]:
+async def effect(activity: Callable[[ParamT], ReturnT], arg: ParamT) -> ReturnT:
     """Run an activity with the timeout and retries every effect uses: transient failures
-    (a database restarting) retry with backoff; the activities are idempotent."""
-    return workflow.execute_activity(
-        activity,
-        arg,
-        start_to_close_timeout=timedelta(seconds=30),
-        retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
-    )
+    (a database restarting) retry with backoff; the activities are idempotent.
+
+    A failure no retry can mend (shixian/faults.py makes it non-retryable and lists the
+    case as stuck) leaves the case waiting, as it stands, for an operator's `retry_effects`
+    after the cause is fixed; then the effect runs again. It no longer fails the workflow,
+    which ended the case with nothing to show for it."""
+    while True:
+        try:
+            return await workflow.execute_activity(
+                activity,
+                arg,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+            )
+        except ActivityError as error:
+            case = workflow.instance()
+            cause = error.cause
+            if not (
+                isinstance(case, CaseWorkflow)
+                and isinstance(cause, ApplicationError)
+                and cause.non_retryable
+                and workflow.patched("stuck-effect-waits-for-operator")
+            ):
+                raise
+            await case._wait_for_retry()
 
 
 def action_update(name: str) -> Any:
@@ -154,7 +173,8 @@ class Idle:
 class CaseWorkflow(Generic[InputT]):
     """Base of every process workflow.
 
-    Query: `view(StateQuery)`. Signal: `replan_deadlines(ReplanInput)`. Update:
+    Query: `view(StateQuery)`. Signals: `replan_deadlines(ReplanInput)`,
+    `retry_effects(RetryInput)` (an operator's, after an effect failed for good). Update:
     `settle(SettleInput)`, the view once nothing is in progress; and one per action of
     `process`, made here (`action_update`) unless the declaration says the class
     writes it itself (`own_update`). A subclass receives its input in `__init__`
@@ -218,6 +238,7 @@ class CaseWorkflow(Generic[InputT]):
         # stage waited for with `await_decision`) or only marks it overdue (`await_action`).
         self._stage_entered_at = self.now()
         self._limits_end_stage = False
+        self._retries_asked = 0
 
     def _open_case(self, details: CaseDetails) -> None:
         """Record the receipt, with what the case is about."""
@@ -242,6 +263,17 @@ class CaseWorkflow(Generic[InputT]):
     @workflow.signal
     def replan_deadlines(self, request: ReplanInput) -> None:
         self._replan = request
+
+    @workflow.signal
+    def retry_effects(self, request: RetryInput) -> None:
+        """An operator fixed what made an effect fail for good: run it again. Harmless when
+        nothing waits (effects are idempotent, and one only runs again when it failed)."""
+        self._retries_asked += 1
+
+    async def _wait_for_retry(self) -> None:
+        """An effect failed for good: wait, idle, for an operator's retry."""
+        asked = self._retries_asked
+        await self._wait(lambda: self._retries_asked > asked, None)
 
     @workflow.update
     async def settle(self, request: SettleInput) -> CaseState:

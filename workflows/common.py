@@ -330,6 +330,13 @@ class ReplanInput:
     reason: str
 
 
+@dataclass(frozen=True)
+class RetryInput:
+    """Signal sent by an operator who fixed what made an effect of the case fail for good."""
+
+    reason: str
+
+
 # Update validators reject with these ApplicationError types; api/errors.py maps them to HTTP.
 FORBIDDEN = "forbidden"
 WRONG_STAGE = "wrong_stage"

@@ -10,13 +10,16 @@ from sqlalchemy import text
 
 from api.deps import PlatformDep
 from calendars import covered_years
+from service import stuck
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
 async def healthz(response: Response, platform: PlatformDep) -> dict[str, Any]:
-    """200 when Temporal and the database answer; 503 otherwise, saying which does not."""
+    """200 when Temporal and the database answer; 503 otherwise, saying which does not.
+    `stuck_cases` counts the cases that cannot go on by themselves (GET /api/v1/cases/stuck
+    lists them): an operator's matter, not this process's readiness, so it never makes 503."""
     checks: dict[str, Any] = {}
     try:
         await platform.run(lambda session: session.exec(text("SELECT 1")))  # type: ignore[call-overload]
@@ -29,6 +32,18 @@ async def healthz(response: Response, platform: PlatformDep) -> dict[str, Any]:
         checks["temporal"] = {"ok": True, "namespace": client.namespace}
     except Exception as error:
         checks["temporal"] = {"ok": False, "error": str(error)[:200] or type(error).__name__}
+    try:
+        found = await platform.run(stuck.count)
+        reported = None
+        if checks["temporal"]["ok"]:
+            reported = await asyncio.wait_for(stuck.count_reported(platform), timeout=3)
+        checks["stuck_cases"] = {
+            "ok": found == 0 and not reported,
+            "found_by_workers": found,
+            "reported_by_temporal": reported,
+        }
+    except Exception as error:
+        checks["stuck_cases"] = {"ok": False, "error": str(error)[:200] or type(error).__name__}
     years = covered_years(platform.calendar())
     checks["calendar"] = {
         "official_years": [y.year for y in years if y.official],

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from calendars import BEIJING
+from calendars import BEIJING, default_calendar
 from models import CatalogResource, Department
 from regulations import Ruleset
 from service.access import Caller
@@ -90,6 +90,15 @@ def prepare(
         # Checked here, against the platform's receipt time, before anything is written.
         if request.trigger_date > received_at.astimezone(BEIJING).date():
             raise Invalid("变化之日不能晚于登记之日。", "trigger_date_in_future")
+        # The limit counts from the trigger date: a day before the calendar's first could
+        # never be counted, and the case could never be planned.
+        first = default_calendar().first_day
+        if request.trigger_date < first:
+            raise Invalid(
+                f"变化之日不能早于{first.year}年{first.month}月{first.day}日：工作日历自"
+                f"{first.year}年起收录，更早的日期无法计算期限。",
+                "trigger_date_before_calendar",
+            )
         return CatalogUpdateInput(
             case_id=case_id,
             case_number=case_number,

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from sqlmodel import Session, select
 
-from models import CatalogChange, CatalogVersion
+from models import CaseSubmission, CatalogChange, CatalogVersion
 from tests.cases import act, done, keep_history, kinds, notices, resource, settled, view
 from tests.conftest import auth
 from workflows.yearly_maintenance import YearlyMaintenanceInput, YearlyMaintenanceWorkflow
@@ -128,6 +128,30 @@ async def test_trigger_in_the_future_is_refused(api, clock, session):
         headers=auth("hubei-provider"),
     )
     assert (response.status_code, response.json()["code"]) == (422, "trigger_date_in_future")
+
+
+async def test_a_trigger_before_the_calendars_first_year_is_refused_and_starts_nothing(
+    api, session
+):
+    """Its limit would count from a day no calendar covers: the case could never be planned
+    (its deadline activity retried every minute for ever)."""
+    for day in ("1970-01-01", "2017-12-31"):
+        response = await api.post(
+            "/api/v1/cases",
+            json={
+                "process": "catalog_update",
+                "trigger": "law_changed",
+                "trigger_date": day,
+                "description": "x",
+            },
+            headers=auth("hubei-provider"),
+        )
+        assert response.status_code == 422, day
+        assert response.json()["code"] == "trigger_date_before_calendar"
+        assert "2018年1月1日" in response.json()["message"]
+    assert session.exec(select(CaseSubmission)).all() == []
+    first_day = await open_update(api, "hubei-provider", trigger_date="2018-01-01")
+    assert first_day["stage"] == "department_update"
 
 
 async def test_a_trigger_registered_late_is_overdue_at_filing(api, clock, session, env):

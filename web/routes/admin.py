@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from service import accounts, calendars, catalog, reference, rulesets
+from service import accounts, calendars, catalog, reference, register, rulesets, stuck
 from service.errors import DomainError, Invalid
 from service.validation import decode_text
 from web.rendering import page
@@ -357,3 +357,38 @@ async def upload_calendar(
         f"{saved.replanned_cases}件在办案件已重新计算期限。"
     )
     return await platform.run(lambda _: _calendars_page(platform, viewer, notice=notice))
+
+
+# -- operations ------------------------------------------------------------------------------
+
+
+async def _operations_page(
+    platform: PlatformDep, viewer: Viewer, *, status: int = 200, **context: object
+) -> Response:
+    report = await stuck.stuck_cases(platform, viewer.caller)
+    voided = await platform.run(lambda _: register.voided_numbers(platform, viewer.caller))
+    return page(
+        viewer,
+        "admin/operations.html",
+        status=status,
+        report=report,
+        voided=voided,
+        **{"error": "", "notice": "", **context},
+    )
+
+
+@router.get("/admin/operations")
+async def operations(platform: PlatformDep, viewer: Viewer = ADMIN) -> Response:
+    """Cases that cannot go on by themselves, and voided case numbers."""
+    return await _operations_page(platform, viewer)
+
+
+@router.post("/admin/operations/retry")
+async def retry_case(platform: PlatformDep, form: PostedForm, viewer: Viewer = ADMIN) -> Response:
+    case_id = form_text(form, "case_id")
+    try:
+        await stuck.retry(platform, viewer.caller, case_id, "运维人员在工作台重试")
+    except DomainError as error:
+        return await _operations_page(platform, viewer, status=error.status, error=error.message)
+    number = case_id.rsplit("/", 1)[-1]
+    return await _operations_page(platform, viewer, notice=f"已重试案件 {number} 的失败步骤。")

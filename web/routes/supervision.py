@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from calendars import BEIJING
-from service import dashboard, maintenance, reports
+from service import dashboard, maintenance, register, reports, stuck
 from service.errors import Invalid
 from service.reports import ReportLinks
 from web.rendering import page
@@ -92,9 +92,16 @@ def yearly_maintenance(
 
 
 @router.get("/audit")
-def audit_search(request: Request, viewer: Viewer = AUDITOR) -> Response:
-    """Any case by its number; the case page then offers the timeline, history and replay."""
+async def audit_search(
+    request: Request, platform: PlatformDep, viewer: Viewer = AUDITOR
+) -> Response:
+    """Any case by its number; the case page then offers the timeline, history and replay.
+    Below, the cases that cannot go on by themselves and the voided case numbers."""
     number = request.query_params.get("case", "").strip()
     if number:
         return RedirectResponse(f"/cases/{number.rsplit('/', 1)[-1]}", status_code=303)
-    return page(viewer, "audit.html")
+    # From the database only: the audit page answers while Temporal does not (the API's
+    # GET /api/v1/cases/stuck and the administrators' operations page ask Temporal too).
+    report = await stuck.stuck_cases(platform, viewer.caller, ask_temporal=False)
+    voided = await platform.run(lambda _: register.voided_numbers(platform, viewer.caller))
+    return page(viewer, "audit.html", report=report, voided=voided)

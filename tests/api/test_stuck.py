@@ -1,0 +1,145 @@
+"""A case that cannot go on by itself is said to be stuck and shown to operators, instead of
+retrying for ever in silence or being called closed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy.exc import DataError, OperationalError
+from temporalio import activity
+
+from activities.deadlines import PlanDeadlineInput, plan_deadline
+from activities.notices import SendNoticeInput, send_notice
+from calendars import CalendarNotCoveredError
+from shixian.faults import permanent
+from tests.api.test_outage import live
+from tests.cases import act, settled, submit
+from tests.conftest import auth
+from worker import ACTIVITIES, build_worker
+
+NUL = "PostgreSQL text fields cannot contain NUL (0x00) bytes"
+
+
+def test_failures_no_retry_can_mend_are_told_from_passing_ones():
+    assert permanent(DataError("INSERT INTO notice", {}, ValueError(NUL)))
+    assert permanent(CalendarNotCoveredError(1970, "工作日历不包含1970年"))
+    assert not permanent(OperationalError("SELECT 1", {}, ConnectionError("refused")))
+    assert not permanent(TimeoutError())
+
+
+class Unstorable:
+    """The notice of `kind` cannot be stored, until the operator has fixed it."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind, self.fixed, self.calls = kind, False, 0
+
+    async def send(self, request: SendNoticeInput) -> None:
+        if request.kind == self.kind:
+            self.calls += 1
+            if not self.fixed:
+                raise DataError("INSERT INTO notice", {}, ValueError(NUL))
+        await asyncio.to_thread(send_notice, request)
+
+
+UNSTORABLE = Unstorable("approved")
+
+
+@activity.defn(name="send_notice")
+async def unstorable_send_notice(request: SendNoticeInput) -> None:
+    await UNSTORABLE.send(request)
+
+
+async def test_an_effect_that_fails_for_good_stops_the_case_lists_it_and_goes_on_when_retried(
+    settings, env, world, clock
+):
+    import httpx
+
+    from api.app import create_app
+
+    settings.action_wait = 3
+    activities = [unstorable_send_notice if a is send_notice else a for a in ACTIVITIES]
+
+    async def temporal() -> Any:
+        return env.client
+
+    app = create_app(settings, temporal=temporal, clock=clock)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://t") as api,
+        build_worker(env.client, settings.task_queue, activities=activities),
+    ):
+        case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+        response = await act(api, "hubei-provider", case, "approve", note="同意")
+        assert response.status_code == 503
+        body = response.json()
+        assert (body["code"], body["recorded"]) == ("case_stuck", True)
+        assert "send_notice" in body["message"] and "已列入待运维处理" in body["message"]
+
+        state = await settled(clock, api, "hubei-applicant", case)
+        assert state["status"] == "open"  # neither failed nor closed: waiting
+        assert UNSTORABLE.calls == 1  # not retried: it can never succeed as it is
+
+        listed = await api.get("/api/v1/cases/stuck", headers=auth("auditor"))
+        assert listed.status_code == 200
+        [stuck] = listed.json()["cases"]
+        assert (stuck["case_id"], stuck["kind"], stuck["step"]) == (
+            case["case_id"],
+            "effect",
+            "send_notice",
+        )
+        assert NUL in stuck["error"]
+        health = await api.get("/healthz")
+        assert health.status_code == 200
+        assert health.json()["stuck_cases"]["found_by_workers"] == 1
+        assert health.json()["stuck_cases"]["ok"] is False
+
+        refused = await api.post(
+            f"/api/v1/cases/{case['case_id']}/retry", headers=auth("hubei-supervisor")
+        )
+        assert refused.status_code == 403
+        UNSTORABLE.fixed = True
+        retried = await api.post(
+            f"/api/v1/cases/{case['case_id']}/retry",
+            json={"reason": "已清理通知中的非法字符"},
+            headers=auth("admin"),
+        )
+        assert retried.status_code == 200, retried.text
+        state = await settled(clock, api, "hubei-applicant", case)
+        assert (state["outcome"], state["details"]["granted_by"]) == ("granted", "provider")
+        assert UNSTORABLE.calls == 2
+        assert (await api.get("/api/v1/cases/stuck", headers=auth("admin"))).json()["cases"] == []
+        assert (await api.get("/healthz")).json()["stuck_cases"]["ok"] is True
+        again = await api.post(f"/api/v1/cases/{case['case_id']}/retry", headers=auth("admin"))
+        assert (again.status_code, again.json()["code"]) == (409, "nothing_to_retry")
+
+
+@activity.defn(name="plan_deadline")
+def unreadable_plan_deadline(request: PlanDeadlineInput) -> dict[str, bool]:
+    """A deadline the workflow cannot read: its task fails, and fails again when retried."""
+    return {"nonsense": True}
+
+
+async def test_a_case_whose_workflow_task_keeps_failing_is_stuck_not_closed(
+    settings, dev_server, world
+):
+    settings.action_wait = 4
+    settings.first_stage_wait = 2
+    broken = [unreadable_plan_deadline if a is plan_deadline else a for a in ACTIVITIES]
+    async with live(settings, dev_server) as case_api, case_api.worker(broken):
+        case = await submit(
+            case_api.api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"]
+        )
+        assert case["stage"] == "received"  # answered as received: no stage could be planned
+        response = await act(case_api.api, "hubei-applicant", case, "withdraw")
+        assert response.status_code == 503
+        body = response.json()
+        assert (body["code"], body["recorded"]) == ("case_stuck", False)
+        assert "工作流任务反复失败" in body["message"]
+
+        listed = await case_api.api.get("/api/v1/cases/stuck", headers=auth("admin"))
+        [stuck] = [c for c in listed.json()["cases"] if c["case_id"] == case["case_id"]]
+        assert stuck["kind"] == "workflow_task"
+        assert "PlannedDeadline" in stuck["error"] or "validation" in stuck["error"].lower()
+        health = await case_api.api.get("/healthz")
+        assert health.json()["stuck_cases"]["found_by_workers"] >= 1
