@@ -21,6 +21,7 @@ from calendars.loading import (
     load_calendar,
     reset_default_calendar,
 )
+from calendars.plausibility import implausibilities
 from calendars.schedule import (
     PACKAGED_DATA_DIR,
     HolidayRange,
@@ -51,6 +52,7 @@ __all__ = [
     "covered_years",
     "current_calendar",
     "deadline",
+    "implausibilities",
     "default_calendar",
     "end_of_day",
     "load_calendar",

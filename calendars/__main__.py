@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from calendars.china import ChinaCalendar, DayKind, covered_years
 from calendars.errors import CalendarError
 from calendars.loading import default_calendar, load_calendar
+from calendars.plausibility import implausibilities
 from calendars.schedule import validate_file
 
 _MARKS = {
@@ -126,6 +127,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             schedules = [validate_file(path) for path in args.files]
             # The files must also agree with the neighbouring years they reach into.
             load_calendar(extra=schedules)
+            implausible = [
+                f"{schedule.source_name}: {problem}"
+                for schedule in schedules
+                for problem in implausibilities(schedule)
+            ]
+            if implausible:
+                print("\n".join(f"不可信 implausible: {p}" for p in implausible), file=sys.stderr)
+                return 1
             for schedule in schedules:
                 days = sum((h.end - h.start).days + 1 for h in schedule.holidays)
                 print(

@@ -10,20 +10,25 @@ from typing import Any
 
 from anyio import to_thread
 from pydantic import BaseModel, Field
+from sqlmodel import col, select
 
 from calendars import (
+    CalendarError,
     CalendarFileError,
     ChinaCalendar,
     HolidayRange,
     Notice,
     YearSchedule,
     covered_years,
+    deadline,
+    implausibilities,
     load_calendar,
     provisional_marker,
     statutory_holidays,
 )
 from calendars import parse_year_text as parse_calendar_year
 from calendars.schedule import PACKAGED_DATA_DIR, load_schedules
+from models import CaseRecord
 from service.access import Caller
 from service.cases import replan_open_cases
 from service.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
@@ -166,16 +171,25 @@ async def upload_year(platform: Platform, caller: Caller, text: str) -> UploadOu
 PACKAGED_FIRST_YEAR = min(load_schedules(PACKAGED_DATA_DIR))
 
 
-def save_calendar_year(*, directory: Path, text: str) -> tuple[YearSchedule, bool]:
-    """Validate the YAML text of a year file, alone and together with every other year, and
-    save it as `<directory>/<year>.yaml`. Returns the schedule and whether it replaced a file
-    in `directory`. Running cases learn of it only when asked to re-plan."""
+def check_calendar_year(*, directory: Path, text: str) -> tuple[YearSchedule, ChinaCalendar, bool]:
+    """Validate the YAML text of a year file, alone, as a notice (each statutory festival at
+    rest, working days moved onto weekends beside a break: calendars/plausibility.py), and
+    together with every other year. Returns the schedule, the calendar it would make, and
+    whether it would replace a file in `directory`. Writes nothing."""
     try:
         schedule = parse_calendar_year(text, "上传的日历文件")
         if schedule.year < PACKAGED_FIRST_YEAR:
             raise Invalid(
                 f"工作日历自{PACKAGED_FIRST_YEAR}年起收录，不接受{schedule.year}年的文件。",
                 "calendar_invalid",
+            )
+        implausible = implausibilities(schedule)
+        if implausible:
+            raise Invalid(
+                f"{schedule.year}年日历文件不像国务院放假安排通知，未作为正式日历："
+                + "；".join(implausible)
+                + "。请核对通知原文。",
+                "calendar_implausible",
             )
         operator_files = load_schedules(directory) if _has_year_files(directory) else {}
         same_year = operator_files.get(schedule.year)
@@ -187,15 +201,103 @@ def save_calendar_year(*, directory: Path, text: str) -> tuple[YearSchedule, boo
                 "calendar_file_clash",
             )
         dirs = [directory] if operator_files else []
-        load_calendar(*dirs, extra=[schedule])  # cross-year conflicts (December reach-backs)
+        # Cross-year conflicts (December reach-backs) are found here.
+        calendar = load_calendar(*dirs, extra=[schedule])
     except CalendarFileError as error:
         where = f"第{error.line}行：" if error.line is not None else ""
         source = "" if error.source == "上传的日历文件" else f"（{error.source}）"
         raise Invalid(f"日历文件无效{source}：{where}{error.detail}", "calendar_invalid") from error
+    return schedule, calendar, target.exists()
+
+
+def save_calendar_year(*, directory: Path, text: str) -> tuple[YearSchedule, bool]:
+    """Check a year file (`check_calendar_year`) and save it as `<directory>/<year>.yaml`.
+    Returns the schedule and whether it replaced a file in `directory`. Running cases learn
+    of it only when asked to re-plan."""
+    schedule, _, replaced = check_calendar_year(directory=directory, text=text)
     directory.mkdir(parents=True, exist_ok=True)
-    replaced = target.exists()
-    write_atomically(target, text)
+    write_atomically(directory / f"{schedule.year}.yaml", text)
     return schedule, replaced
+
+
+# -- a dry run -------------------------------------------------------------------------------
+
+
+class MoveOut(BaseModel):
+    """An open case's current deadline, as it stands and as the file would make it."""
+
+    case_id: str
+    case_number: str
+    process: str
+    stage: str
+    cite: str
+    last_day: date
+    new_last_day: date
+    provisional: bool
+    new_provisional: bool
+
+
+class PreviewOut(BaseModel):
+    year: int
+    notice_number: str
+    replaces: bool = Field(description="It would replace an uploaded file for this year.")
+    open_cases: int = Field(description="Open cases whose current deadline was recounted.")
+    moves: list[MoveOut] = Field(
+        description="The current deadlines that would move or lose their provisional flag; "
+        "a re-plan recounts each case's other pending limits of its stage alike."
+    )
+
+
+async def preview_year(platform: Platform, caller: Caller, text: str) -> PreviewOut:
+    """What loading a year file would do (administrators), without doing it: the file is
+    checked as an upload is, and every open case's current deadline recounted with it."""
+    caller.require(Role.ADMIN)
+    if not text.strip():
+        raise Invalid("请求体应为年度日历文件的 YAML 文本，当前为空。", "calendar_invalid")
+    schedule, calendar, replaces = await to_thread.run_sync(
+        lambda: check_calendar_year(directory=platform.settings.calendars, text=text)
+    )
+    rows = await platform.run(
+        lambda session: session.exec(
+            select(CaseRecord).where(
+                CaseRecord.status == "open", col(CaseRecord.last_day).is_not(None)
+            )
+        ).all()
+    )
+    moves = []
+    counted = 0
+    for row in rows:
+        planned = (row.state or {}).get("deadline") or {}
+        working_days = int(planned.get("working_days") or 0)
+        if working_days < 1 or row.counted_from is None or row.last_day is None:
+            continue  # a calendar date (the end of the year), not working days
+        counted += 1
+        try:
+            new = deadline(row.counted_from, working_days, calendar)
+        except CalendarError:
+            continue
+        if (new.last_day, new.provisional) == (row.last_day, row.provisional):
+            continue
+        moves.append(
+            MoveOut(
+                case_id=row.case_id,
+                case_number=row.case_number,
+                process=row.process,
+                stage=row.stage,
+                cite=str(planned.get("cite", "")),
+                last_day=row.last_day,
+                new_last_day=new.last_day,
+                provisional=row.provisional,
+                new_provisional=new.provisional,
+            )
+        )
+    return PreviewOut(
+        year=schedule.year,
+        notice_number=schedule.notice.number,
+        replaces=replaces,
+        open_cases=counted,
+        moves=moves,
+    )
 
 
 def _has_year_files(directory: Path) -> bool:

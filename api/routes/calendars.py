@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import AdminDep, CallerDep, PlatformDep
 from api.schemas import ERRORS
 from service import calendars
-from service.calendars import UploadOut, YearDetailOut, YearOut
+from service.calendars import PreviewOut, UploadOut, YearDetailOut, YearOut
 from service.errors import Invalid
 from service.validation import decode_text
 
@@ -55,8 +55,11 @@ def get_year(
 @router.post(
     "",
     status_code=201,
-    response_model=UploadOut,
-    responses={**ERRORS, 200: {"description": "Replaced an uploaded file for this year."}},
+    response_model=UploadOut | PreviewOut,
+    responses={
+        **ERRORS,
+        200: {"description": "Replaced an uploaded file for this year; or a dry run."},
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -67,18 +70,36 @@ def get_year(
     },
 )
 async def upload_year(
-    request: Request, response: Response, platform: PlatformDep, admin: AdminDep
-) -> UploadOut:
+    request: Request,
+    response: Response,
+    platform: PlatformDep,
+    admin: AdminDep,
+    dry_run: Annotated[
+        bool,
+        Query(
+            description="Check the file and show which open deadlines would move; load "
+            "nothing (200, the moves)."
+        ),
+    ] = False,
+) -> UploadOut | PreviewOut:
     """Load a year file (administrators): the YAML text of `calendars/data/YYYY.yaml`'s
     format, from the State Council notice. It is validated alone and with every other year
     (422 names the line), saved as `<calendar dir>/<year>.yaml`, and every open case is asked
     to re-plan: a deadline whose counted days changed moves, and says so
     (`deadline.replanned_from`); one that counted the year as provisional loses the flag.
 
+    A file unlike a State Council notice is refused before it is loaded (422
+    `calendar_implausible`): a statutory festival day not at rest, an adjusted working day far
+    from any break. `?dry_run=true` checks the file alike and answers 200 with the open
+    deadlines it would move, loading nothing.
+
     201 for a new file, 200 when it replaces an uploaded one (a correction, an amendment)."""
     data = await request.body()
     if len(data) > MAX_UPLOAD:
         raise Invalid("日历文件过大：不能超过 256 KB。", "upload_too_large")
+    if dry_run:
+        response.status_code = 200
+        return await calendars.preview_year(platform, admin, decode_text(data, "日历文件"))
     uploaded = await calendars.upload_year(platform, admin, decode_text(data, "日历文件"))
     if uploaded.replaced:
         response.status_code = 200

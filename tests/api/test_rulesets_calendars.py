@@ -11,12 +11,13 @@ from pathlib import Path
 
 from calendars import BEIJING
 from regulations.loader import PACKAGED
-from tests.cases import settled, submit
+from tests.cases import settled, submit, view
 from tests.conftest import auth
 
 HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"
 
-# Not an official notice: 2027 as one might set it, with 元旦 running into Monday 4 January.
+# Not an official notice: 2027 as one might set it, with 元旦 running into Monday 4 January
+# (and every statutory festival at rest, as a notice has them).
 YEAR_2027 = """\
 year: 2027
 notice:
@@ -28,6 +29,11 @@ notice:
 holidays:
   - [2027-01-01, 2027-01-04, 元旦]
   - [2027-02-05, 2027-02-13, 春节]
+  - [2027-04-03, 2027-04-05, 清明节]
+  - [2027-05-01, 2027-05-05, 劳动节]
+  - [2027-06-09, 2027-06-09, 端午节]
+  - [2027-09-15, 2027-09-15, 中秋节]
+  - [2027-10-01, 2027-10-07, 国庆节]
 makeup_workdays:
   - 2027-02-20
 """
@@ -259,13 +265,13 @@ async def test_a_year_outside_the_calendar_is_not_found(api):
 
 
 async def test_an_invalid_year_file_is_refused_naming_the_line(api, settings):
-    # Tuesday 5 January cannot be an adjusted working day: it is on line 12.
+    # Tuesday 5 January cannot be an adjusted working day: it is on line 17.
     broken = YEAR_2027.replace("  - 2027-02-20", "  - 2027-01-05")
-    assert broken.splitlines()[11] == "  - 2027-01-05"
+    assert broken.splitlines()[16] == "  - 2027-01-05"
     response = await api.post("/api/v1/calendars", content=broken, headers=yaml_headers("admin"))
     assert response.status_code == 422
     assert response.json()["code"] == "calendar_invalid"
-    assert "第12行" in response.json()["message"]
+    assert "第17行" in response.json()["message"]
     assert "不是周末" in response.json()["message"]
     assert not (settings.calendars / "2027.yaml").exists()
 
@@ -318,3 +324,69 @@ async def test_loading_the_2027_notice_replans_a_running_case_over_new_year(api,
     again = await api.post("/api/v1/calendars", content=YEAR_2027, headers=yaml_headers("admin"))
     assert again.status_code == 200
     assert again.json()["replaced"] is True
+
+
+async def test_a_year_unlike_a_notice_is_refused_before_it_is_official(api, clock, settings):
+    """Only New Year's Day: well formed, and unlike any notice. It would have re-planned
+    every open case against a year without a Spring Festival."""
+    await clock.set(datetime(2026, 12, 24, 10, tzinfo=BEIJING))
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    only_new_year = YEAR_2027.split("  - [2027-02-05")[0] + "makeup_workdays: []\n"
+    response = await api.post(
+        "/api/v1/calendars", content=only_new_year, headers=yaml_headers("admin")
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "calendar_implausible"
+    for festival in ("春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"):
+        assert f"“{festival}”" in body["message"]
+    assert "元旦" not in body["message"]  # it is there
+    assert not (settings.calendars / "2027.yaml").exists()
+    state = await view(api, "hubei-applicant", case)
+    assert state["deadline"]["provisional"] is True  # nothing re-planned
+
+    far = YEAR_2027.replace("  - 2027-02-20", "  - 2027-03-13")  # a Saturday, no break near
+    response = await api.post("/api/v1/calendars", content=far, headers=yaml_headers("admin"))
+    assert (response.status_code, response.json()["code"]) == (422, "calendar_implausible")
+    assert "2027-03-13" in response.json()["message"]
+
+
+async def test_a_dry_run_shows_which_open_deadlines_would_move_and_loads_nothing(
+    api, clock, settings
+):
+    await clock.set(datetime(2026, 12, 24, 10, tzinfo=BEIJING))
+    over_new_year = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await clock.set(datetime(2026, 11, 23, 10, tzinfo=BEIJING))
+    in_2026 = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await settled(clock, api, "hubei-applicant", over_new_year)
+    await settled(clock, api, "hubei-applicant", in_2026)
+
+    refused = await api.post(
+        "/api/v1/calendars?dry_run=true", content=YEAR_2027, headers=yaml_headers("hubei-provider")
+    )
+    assert refused.status_code == 403
+    preview = await api.post(
+        "/api/v1/calendars?dry_run=true", content=YEAR_2027, headers=yaml_headers("admin")
+    )
+    assert preview.status_code == 200, preview.text
+    body = preview.json()
+    assert (body["year"], body["notice_number"], body["replaces"]) == (
+        2027,
+        "国办发明电〔2026〕99号",
+        False,
+    )
+    assert body["open_cases"] == 2
+    [move] = body["moves"]
+    assert move["case_id"] == over_new_year["case_id"]
+    assert (move["last_day"], move["new_last_day"]) == ("2027-01-08", "2027-01-11")
+    assert (move["provisional"], move["new_provisional"]) == (True, False)
+    assert not (settings.calendars / "2027.yaml").exists()
+    state = await view(api, "hubei-applicant", over_new_year)
+    assert state["deadline"]["last_day"] == "2027-01-08"  # nothing re-planned
+
+    implausible = await api.post(
+        "/api/v1/calendars?dry_run=true",
+        content=YEAR_2027.replace("  - [2027-10-01, 2027-10-07, 国庆节]\n", ""),
+        headers=yaml_headers("admin"),
+    )
+    assert (implausible.status_code, implausible.json()["code"]) == (422, "calendar_implausible")

@@ -79,3 +79,24 @@ async def test_operators_see_stuck_cases_and_voided_numbers_and_retry_from_the_w
     assert retried.status_code == 200
     assert f"已重试案件 {stuck['case_number']}" in retried.text
     assert "没有待运维处理的案件" in retried.text
+
+
+async def test_an_administrator_previews_a_calendar_year_before_loading_it(
+    api, staff: Browser, logins, settings, clock
+):
+    from tests.api.test_rulesets_calendars import YEAR_2027
+
+    await clock.set(datetime(2026, 12, 24, 10, tzinfo=UTC))
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    logins("admin")
+    await staff.log_in("admin", password_of("admin"))
+    token = await staff.token("/admin/calendars")
+    shown = await staff.client.post(
+        "/admin/calendars",
+        data={"csrf_token": token, "dry_run": "1"},
+        files={"file": ("2027.yaml", YEAR_2027.encode(), "application/yaml")},
+    )
+    assert shown.status_code == 200
+    assert "预览：2027年日历" in shown.text and "尚未载入任何内容" in shown.text
+    assert case["case_number"] in shown.text and "2027-01-11" in shown.text
+    assert not (settings.calendars / "2027.yaml").exists()

@@ -331,7 +331,7 @@ def _calendars_page(
         "admin/calendars.html",
         status=status,
         years=years,
-        **{"error": "", "notice": "", **context},
+        **{"error": "", "notice": "", "preview": None, **context},
     )
 
 
@@ -346,6 +346,9 @@ async def upload_calendar(
 ) -> Response:
     try:
         text = await _file_text(form, "年度日历文件")
+        if form_text(form, "dry_run"):
+            preview = await calendars.preview_year(platform, viewer.caller, text)
+            return await platform.run(lambda _: _calendars_page(platform, viewer, preview=preview))
         saved = await calendars.upload_year(platform, viewer.caller, text)
     except DomainError as error:
         status, message = error.status, error.message
