@@ -160,7 +160,12 @@ async def submit(
             )
             continue
         except DomainError as error:
-            raise await _unopened(platform, temporal, submission, error) from error
+            # The answer was lost, not necessarily the start: a workflow that exists is this
+            # submission's case, received all the same.
+            started = await register_.exists(temporal, submission.case_id)
+            if not started:
+                raise await _unopened(platform, submission, error, started) from error
+            state = _received(submission)
         await platform.run(
             partial(register_.mark_started, case_id=submission.case_id, at=platform.now())
         )
@@ -169,10 +174,11 @@ async def submit(
 
 
 async def _unopened(
-    platform: Platform, temporal: Client, submission: CaseSubmission, error: DomainError
+    platform: Platform, submission: CaseSubmission, error: DomainError, exists: bool | None
 ) -> DomainError:
-    """What the submitter is told when Temporal did not start the numbered case, and what
-    becomes of the number (service/register.py)."""
+    """What the submitter is told when Temporal did not start the numbered case (`exists`:
+    False, Temporal says so; None, it does not answer), and what becomes of the number
+    (service/register.py)."""
     number = submission.case_id.split("/", 1)[-1]
     if submission.idempotency_key:
         return Unavailable(
@@ -181,13 +187,10 @@ async def _unopened(
             error.code,
             recorded=True,
         )
-    exists = await register_.exists(temporal, submission.case_id)
     if exists is False:
         reason = register_.REFUSED.format(error=error.message)
-        voided = partial(
-            register_.void, case_id=submission.case_id, reason=reason, at=platform.now()
-        )
-        if await platform.run(voided):
+        void = partial(register_.void, case_id=submission.case_id, reason=reason, at=platform.now())
+        if await platform.run(void):
             return Unavailable(
                 f"{error.message}申请未受理，编号 {number} 已作废，请稍后重新提交。",
                 error.code,

@@ -2,8 +2,10 @@
 
 Starts a Temporal dev server with its state under the data dir (unless TEMPORAL_ADDRESS names a
 cluster), migrates the database, loads the demo world once, then runs the worker and the API as
-child processes and streams their output. Ctrl-C or SIGTERM stops everything; if a child dies,
-everything stops and the exit status is non-zero. A second run finds its cases again.
+child processes and streams their output. A child that dies is restarted, and the log says so;
+one that keeps dying (`MAX_RESTARTS` times within `RESTART_WINDOW`) stops everything with a
+non-zero status, its output above saying why. Ctrl-C or SIGTERM stops everything. A second
+run finds its cases again.
 
     python -m shixian.run                   # what `make run` does
     python -m shixian.run --settings-table  # the settings table of README.md
@@ -44,6 +46,14 @@ DEV_RETENTION = "87600h"  # ten years
 SEARCH_ATTRIBUTES: dict[str, str] = {}
 
 STOP_TIMEOUT = 15.0  # seconds a child gets to exit after SIGINT before it is killed
+# A child that dies is restarted after a pause that doubles each time; one that dies this
+# often within the window is broken, not unlucky, and everything stops.
+MAX_RESTARTS = 3
+RESTART_WINDOW = 60.0
+RESTART_PAUSE = 0.5
+# Temporal reports a case whose workflow task failed this often in a row in the search
+# attribute TemporalReportedProblems (GET /api/v1/cases/stuck lists those cases).
+REPORTED_PROBLEMS = "system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute=3"
 TEMPORAL_START_TIMEOUT = 90.0
 API_START_TIMEOUT = 60.0
 
@@ -79,7 +89,11 @@ def dev_server_command(settings: Settings, cli: Path) -> list[str] | None:
         "start-dev",
         "--db-filename",
         str(settings.data_dir / "temporal.db"),
+        # Loopback only, the Web UI too: the dev server has no login, and whoever reaches
+        # its frontend can start, signal and terminate any case (docs/operations.md).
         "--ip",
+        "127.0.0.1",
+        "--ui-ip",
         "127.0.0.1",
         "--port",
         str(settings.temporal_port),
@@ -87,6 +101,8 @@ def dev_server_command(settings: Settings, cli: Path) -> list[str] | None:
         str(settings.temporal_ui_port),
         "--log-level",
         "warn",
+        "--dynamic-config-value",
+        REPORTED_PROBLEMS,
         "--ui-disable-news-fetch",
     ]
     if settings.temporal_namespace != "default":  # "default" always exists
@@ -353,12 +369,18 @@ def _display_host(host: str) -> str:
 class Child:
     name: str
     process: subprocess.Popen[bytes]
+    argv: list[str] = field(default_factory=list)
+    env: Mapping[str, str] = field(default_factory=dict)
     reader: threading.Thread | None = None
+    # When it died and was restarted, within the last RESTART_WINDOW (monotonic seconds).
+    restarts: list[float] = field(default_factory=list)
+    restart_at: float | None = None  # a death seen, its restart due then
 
 
 @dataclass
 class Supervisor:
-    """Runs child processes, prefixes their output, and stops them all together.
+    """Runs child processes, prefixes their output, restarts one that dies, and stops them
+    all together.
 
     Each child gets its own process group, so a Ctrl-C in the terminal reaches the launcher
     only and the launcher stops the children in order: the API and the worker first, while the
@@ -367,9 +389,18 @@ class Supervisor:
     out: IO[str] = field(default_factory=lambda: sys.stdout)
     children: list[Child] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    max_restarts: int = MAX_RESTARTS
+    restart_window: float = RESTART_WINDOW
+    restart_pause: float = RESTART_PAUSE
 
     def start(self, name: str, argv: list[str], env: Mapping[str, str]) -> Child:
-        process = subprocess.Popen(
+        child = Child(name, self._spawn(name, argv, env), argv=list(argv), env=dict(env))
+        self._read(child)
+        self.children.append(child)
+        return child
+
+    def _spawn(self, name: str, argv: list[str], env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             argv,
             env=dict(env),
             stdin=subprocess.DEVNULL,
@@ -377,15 +408,14 @@ class Supervisor:
             stderr=subprocess.STDOUT,
             process_group=0,
         )
-        child = Child(name, process)
-        width = max(8, len(name))
-        prefix = f"{name:<{width}} | "
+
+    def _read(self, child: Child) -> None:
+        width = max(8, len(child.name))
+        prefix = f"{child.name:<{width}} | "
         child.reader = threading.Thread(
-            target=self._pump, args=(process, prefix), name=f"out-{name}", daemon=True
+            target=self._pump, args=(child.process, prefix), name=f"out-{child.name}", daemon=True
         )
         child.reader.start()
-        self.children.append(child)
-        return child
 
     def say(self, text: str) -> None:
         with self.lock:
@@ -407,16 +437,44 @@ class Supervisor:
         return None
 
     def watch(self, stop: threading.Event) -> int:
-        """Until `stop` is set (0) or a child exits (1)."""
+        """Until `stop` is set (0) or a child keeps dying (1). A child that dies is restarted
+        after a pause, and the log says so: a dead worker or API is not an outage of the
+        rest. One that has died `max_restarts` times within `restart_window` seconds is
+        broken (a bad setting, a port taken): everything stops."""
         while not stop.wait(0.25):
-            child = self.dead()
-            if child is not None:
-                self.say(
-                    f"\n{child.name} {describe_exit(child.process.returncode)}; "
-                    "stopping everything. Its output above says why."
-                )
-                return 1
+            now = time.monotonic()
+            for child in self.children:
+                if child.process.poll() is None:
+                    continue
+                if child.restart_at is None:
+                    child.restarts = [t for t in child.restarts if now - t < self.restart_window]
+                    code = describe_exit(child.process.returncode)
+                    if len(child.restarts) >= self.max_restarts:
+                        self.say(
+                            f"\n{child.name} {code}; stopping everything. Its output above "
+                            f"says why (it died {len(child.restarts) + 1} times within "
+                            f"{self.restart_window:.0f} s)."
+                        )
+                        return 1
+                    pause = self.restart_pause * 2 ** len(child.restarts)
+                    child.restart_at = now + pause
+                    self.say(
+                        f"\n{child.name} {code}; restarting it in {pause:.1f} s "
+                        f"(restart {len(child.restarts) + 1} of at most {self.max_restarts} "
+                        f"within {self.restart_window:.0f} s). Its output above says why."
+                    )
+                elif now >= child.restart_at:
+                    self.restart(child)
         return 0
+
+    def restart(self, child: Child) -> None:
+        if child.reader is not None:
+            child.reader.join(timeout=2)
+        child.process = self._spawn(child.name, child.argv, child.env)
+        child.restarts.append(time.monotonic())
+        child.restart_at = None
+        self._read(child)
+        self.say(f"{child.name} restarted (pid {child.process.pid})")
 
     def stop_all(self, timeout: float = STOP_TIMEOUT) -> None:
         """SIGINT, as Ctrl-C would send (the Python children shut down gracefully on it), in
@@ -551,6 +609,10 @@ def _start(
     else:
         supervisor.say(f"Temporal: using {settings.temporal_target} (TEMPORAL_ADDRESS)")
 
+    if settings.action_key is None:
+        # Made now, before any child could race to make it: API and worker share it.
+        settings.action_keys  # noqa: B018
+        supervisor.say(f"actions: signed with the key in {settings.data_dir / 'action-key'}")
     supervisor.say(f"database: migrating {describe_database(settings.database)}")
     try:
         prepared = prepare_database(settings)

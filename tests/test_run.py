@@ -55,6 +55,7 @@ def test_dev_server_keeps_its_state_in_the_data_dir_on_the_configured_ports(make
     assert flags["--port"] == "17233"
     assert flags["--ui-port"] == "18233"
     assert flags["--ip"] == "127.0.0.1"
+    assert flags["--ui-ip"] == "127.0.0.1"  # the UI has no login: loopback only
     assert flags["--log-level"] == "warn"
     assert "--namespace" not in command  # "default" always exists
 
@@ -244,6 +245,40 @@ def test_a_dead_child_stops_everything_with_a_non_zero_status():
     assert sleeper.process.returncode is not None
     assert "worker exited with status 3; stopping everything" in out.getvalue()
     assert "api      | up" in out.getvalue()
+
+
+def test_a_child_that_dies_is_restarted_and_the_log_says_so(tmp_path):
+    out = Transcript()
+    supervisor = run.Supervisor(out=out)
+    marker = tmp_path / "died-once"
+    worker = supervisor.start(
+        "worker",
+        _python(
+            "import pathlib, sys, time\n"
+            f"marker = pathlib.Path({str(marker)!r})\n"
+            "if not marker.exists():\n"
+            "    marker.touch(); print('dying', flush=True); sys.exit(7)\n"
+            "print('up again', flush=True); time.sleep(60)\n"
+        ),
+        os.environ,
+    )
+    api = supervisor.start(
+        "api", _python("import time; print('serving', flush=True); time.sleep(60)"), os.environ
+    )
+    stop = threading.Event()
+    watching = threading.Thread(target=lambda: out.write(f"watch={supervisor.watch(stop)}\n"))
+    watching.start()
+    out.wait_for("up again")
+    first_api = api.process.pid
+    stop.set()
+    watching.join()
+    supervisor.stop_all(timeout=10)
+    log = out.getvalue()
+    assert "worker exited with status 7; restarting it" in log
+    assert f"worker restarted (pid {worker.process.pid})" in log
+    assert "watch=0" in log  # stopped by the operator, not by the death
+    assert api.process.pid == first_api  # the rest ran on
+    assert "stopping everything" not in log
 
 
 def test_stopping_interrupts_children_and_kills_one_that_ignores_it():

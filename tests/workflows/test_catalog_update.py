@@ -239,6 +239,10 @@ async def test_hebei_rework_loop_is_bounded_and_the_authority_must_publish(
 async def test_yearly_maintenance_opens_one_case_per_department_due_at_year_end(
     api, clock, session, env, settings
 ):
+    # The schedule's workflow receives its cases at the server's instant: the platform's
+    # clock reads the same one, as in production, where both are real time (an action is
+    # signed with its receipt, which the case accepts only for a few seconds).
+    await clock.set(await env.get_current_time())
     run = env.client.execute_workflow
     first = await run(
         YearlyMaintenanceWorkflow.run,
