@@ -382,6 +382,7 @@ def _listed(submission: CaseSubmission) -> CaseRecord:
 def present(state: CaseState, now: datetime, calendar: ChinaCalendar) -> CaseOut:
     data = STATE.dump_python(state)
     data["deadline"] = _deadline_out(state.deadline, now, calendar) if state.deadline else None
+    data["deadlines"] = [_deadline_out(planned, now, calendar) for planned in state.deadlines]
     data["details"] = details_out(state.process, state.details)
     return CaseOut.model_validate(data)
 
@@ -417,7 +418,9 @@ def in_beijing(value: Any) -> Any:
 
 def _deadline_out(planned: PlannedDeadline, now: datetime, calendar: ChinaCalendar) -> DeadlineOut:
     left = days_left(planned.counted_from, planned.last_day, now, calendar)
-    return DeadlineOut.model_validate({**planned.__dict__, "working_days_left": left})
+    return DeadlineOut.model_validate(
+        {**planned.__dict__, "working_days_left": left, "passed": planned.fired}
+    )
 
 
 def days_left(
@@ -506,6 +509,17 @@ def list_cases(
     if ruleset is not None and platform.rulesets().get(ruleset) is None:
         known = "、".join(r.id for r in platform.rulesets())
         raise Invalid(f"规则集“{ruleset[:60]}”不存在；可选：{known}。", "unknown_ruleset")
+    if stage is not None:
+        stages = {"received", "closed"} | {
+            s.name
+            for declared in DECLARED.values()
+            if process is None or declared.name == process
+            for s in declared.stages
+        }
+        if stage not in stages:
+            raise Invalid(
+                f"环节“{stage[:60]}”不存在；可选：{'、'.join(sorted(stages))}。", "unknown_stage"
+            )
     now, calendar = platform.now(), platform.calendar()
     late = overdue_now(now)
     query = select(CaseRecord, late).where(listed_cases(caller))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from calendars import BEIJING
 
@@ -40,6 +40,7 @@ class DeadlineOut(BaseModel):
     remind_at: BeijingTime
     notices: list[str]
     replanned_from: BeijingTime | None = None
+    passed: bool = Field(False, description="The limit has run out (its lapse has happened).")
 
 
 class MissedLimitOut(BaseModel):
@@ -94,7 +95,13 @@ class CaseOut(BaseModel):
     outcome: str | None
     received_at: BeijingTime
     parties: PartiesOut
-    deadline: DeadlineOut | None
+    deadline: DeadlineOut | None = Field(description="The limit that runs now.")
+    deadlines: list[DeadlineOut] = Field(
+        default_factory=list,
+        description="Every limit of the current stage, in order: where a short local limit "
+        "is followed by a longer one (Lichuan's 2 working days, then Hubei's deemed consent "
+        "after 10), both.",
+    )
     overdue: bool
     actions: list[str]
     events: list[EventOut]
@@ -135,7 +142,14 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
 
 
-class ActionBody(BaseModel):
+class RequestBody(BaseModel):
+    """A request body: a field it does not know is an error to name, not one to drop (a
+    misspelt `reson` must not pass as an action without reasons)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ActionBody(RequestBody):
     """What an action may carry; which fields are required depends on the action."""
 
     reason: str = ""

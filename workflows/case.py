@@ -223,7 +223,12 @@ class CaseWorkflow(Generic[InputT]):
             for name in sorted(self._open_actions)
             if query.viewer is not None and self._refusal(name, query.viewer) is None
         ]
-        return replace(self.state, actions=actions, deadline=self._current_deadline())
+        return replace(
+            self.state,
+            actions=actions,
+            deadline=self._current_deadline(),
+            deadlines=list(self._deadlines),
+        )
 
     @workflow.signal
     def replan_deadlines(self, request: ReplanInput) -> None:

@@ -21,7 +21,7 @@ from models import CatalogResource
 from service import catalog
 from service.errors import Invalid
 from service.validation import ID_PATTERN, decode_text
-from service.views import BeijingTime, Page
+from service.views import BeijingTime, Page, RequestBody
 from workflows.common import OpenType, ResourceStatus, ShareType
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
@@ -37,7 +37,7 @@ EXAMPLE_CSV = (
 )
 
 
-class ResourceCreate(BaseModel):
+class ResourceCreate(RequestBody):
     id: str = Field(json_schema_extra={"pattern": ID_PATTERN.pattern})
     name: str
     provider_id: str = Field(description="The providing department's id.")
@@ -53,7 +53,7 @@ class ResourceCreate(BaseModel):
     status: str = Field("active", json_schema_extra=STATUSES)
 
 
-class ResourceUpdate(BaseModel):
+class ResourceUpdate(RequestBody):
     """Only the attributes given change; the id never does."""
 
     name: str | None = None

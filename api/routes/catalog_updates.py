@@ -18,7 +18,7 @@ from service import catalog, catalog_updates, maintenance
 from service.catalog import VersionView
 from service.maintenance import MaintenanceRow
 from service.submissions.catalog_update import DraftEdit
-from service.views import CaseOut, Page
+from service.views import CaseOut, Page, RequestBody
 
 router = APIRouter(tags=["catalog updates"])
 
@@ -65,7 +65,7 @@ def yearly_maintenance(
     return maintenance.yearly_maintenance(platform, caller, year=year, jurisdiction=jurisdiction)
 
 
-class OpenMaintenance(BaseModel):
+class OpenMaintenance(RequestBody):
     year: int = Field(ge=2000, le=2100, description="This Beijing year.")
 
 

@@ -17,7 +17,7 @@ from models import Department
 from service import reference
 from service.reference import Account
 from service.validation import ID_PATTERN, JURISDICTION_PATTERN
-from service.views import BeijingTime, Page
+from service.views import BeijingTime, Page, RequestBody
 from workflows.common import DepartmentKind, Role
 
 router = APIRouter(prefix="/api/v1", tags=["reference data"])
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api/v1", tags=["reference data"])
 # -- departments ---------------------------------------------------------------------------
 
 
-class DepartmentCreate(BaseModel):
+class DepartmentCreate(RequestBody):
     id: str = Field(
         description="Stable code: letters, digits, `.`, `_`, `-`; at most 64.",
         json_schema_extra={"pattern": ID_PATTERN.pattern},
@@ -106,7 +106,7 @@ def get_department(platform: PlatformDep, caller: CallerDep, department_id: str)
 # -- users and tokens ----------------------------------------------------------------------
 
 
-class UserCreate(BaseModel):
+class UserCreate(RequestBody):
     name: str = Field(examples=["湖北卫健经办人"])
     role: str = Field(json_schema_extra=enum_schema([r.value for r in Role]))
     department_id: str | None = Field(

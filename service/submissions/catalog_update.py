@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import Session
 
 from calendars import BEIJING
@@ -19,6 +19,7 @@ from regulations import Ruleset
 from service.access import Caller
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.submissions.common import Draft, Process, find_department
+from service.views import RequestBody
 from workflows.catalog_entries import EntryChange, EntryOp
 from workflows.catalog_update import CatalogUpdateInput, CatalogUpdateWorkflow, Trigger
 from workflows.common import DepartmentKind, OpenType, Parties, Role, ShareType
@@ -29,7 +30,7 @@ RESTRICTED = {ShareType.CONDITIONAL, ShareType.NOT_SHARED}
 OPENED_BY_SCHEDULE = {Trigger.YEARLY_MAINTENANCE}
 
 
-class CatalogUpdateRequest(BaseModel):
+class CatalogUpdateRequest(RequestBody):
     """A catalog update after a trigger, counted from the trigger's date."""
 
     process: Literal["catalog_update"]
@@ -107,7 +108,7 @@ def prepare(
     return Draft(parties=parties, build=build)
 
 
-class DraftEdit(BaseModel):
+class DraftEdit(RequestBody):
     """One entry's change in the case's draft."""
 
     op: EntryOp = Field(

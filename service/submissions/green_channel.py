@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import Session
 
 from models import CatalogResource, Department
@@ -14,11 +14,12 @@ from regulations import Ruleset
 from service.access import Caller
 from service.errors import Invalid, NotFound
 from service.submissions.common import Draft, Process, parties_for
+from service.views import RequestBody
 from workflows.common import Role
 from workflows.green_channel import GreenChannelInput, GreenChannelWorkflow, Grounds, Track
 
 
-class GreenChannelRequest(BaseModel):
+class GreenChannelRequest(RequestBody):
     """A using department's demand for data that is not yet on the platform."""
 
     process: Literal["green_channel"]

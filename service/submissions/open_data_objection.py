@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import Session
 
 from models import CatalogResource, Department
@@ -15,6 +15,7 @@ from service.access import Caller
 from service.attachments import cited_by_caller
 from service.errors import Conflict, Invalid, NotFound
 from service.submissions.common import Draft, Process, find_department
+from service.views import RequestBody
 from workflows.common import DepartmentKind, OpenType, Parties, Role
 from workflows.open_data_objection import (
     Evidence,
@@ -24,7 +25,7 @@ from workflows.open_data_objection import (
 )
 
 
-class OpenDataObjectionRequest(BaseModel):
+class OpenDataObjectionRequest(RequestBody):
     """An objection to a resource opened to the public (hubei 第二十八条)."""
 
     process: Literal["open_data_objection"]

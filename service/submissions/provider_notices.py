@@ -3,10 +3,10 @@ and an emergency reclassification (dongying 第二十三条, 第二十条)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import Session
 
 from calendars import BEIJING, end_of_day
@@ -15,6 +15,7 @@ from regulations import Ruleset
 from service.access import Caller
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.submissions.common import Draft, Process, parties_for
+from service.views import RequestBody
 from workflows.common import Role, ShareType
 from workflows.emergency_reclassification import (
     EmergencyReclassificationInput,
@@ -40,7 +41,7 @@ def own_resource(session: Session, caller: Caller, resource_id: str) -> CatalogR
 # -- service change --------------------------------------------------------------------------
 
 
-class ServiceChangeRequest(BaseModel):
+class ServiceChangeRequest(RequestBody):
     """A provider's notice that a sharing service will be upgraded, changed or stopped."""
 
     process: Literal["service_change"]
@@ -94,7 +95,12 @@ SERVICE_CHANGE = Process(
 OPENNESS = [ShareType.NOT_SHARED, ShareType.CONDITIONAL, ShareType.UNCONDITIONAL]
 
 
-class EmergencyReclassificationRequest(BaseModel):
+# dongying 第二十条 makes the change temporary (临时) without a length: an operator's bound,
+# so that a forgotten reclassification does not outlive its emergency.
+LONGEST_TEMPORARY = timedelta(days=90)
+
+
+class EmergencyReclassificationRequest(RequestBody):
     """A provider's temporary, more open share type for a sudden public event."""
 
     process: Literal["emergency_reclassification"]
@@ -128,6 +134,16 @@ def prepare_reclassification(
     def build(
         case_id: str, case_number: str, received_at: datetime
     ) -> EmergencyReclassificationInput:
+        # Checked against the platform's receipt day, before anything is written.
+        filed_on = received_at.astimezone(BEIJING).date()
+        if request.until < filed_on:
+            raise Invalid("临时调整的截止日（until）不能早于登记之日。", "until_in_past")
+        if request.until > filed_on + LONGEST_TEMPORARY:
+            raise Invalid(
+                f"临时调整最长{LONGEST_TEMPORARY.days}日（至{filed_on + LONGEST_TEMPORARY}）；"
+                "突发公共事件持续的，期满后可再次登记。",
+                "until_too_far",
+            )
         return EmergencyReclassificationInput(
             case_id=case_id,
             case_number=case_number,

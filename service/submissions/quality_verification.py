@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import Session
 
 from models import CatalogResource, Department
@@ -17,11 +17,12 @@ from service.access import Caller
 from service.attachments import cited_by_caller
 from service.errors import Invalid, NotFound
 from service.submissions.common import PARTY_LABELS, Draft, Process, find_department
+from service.views import RequestBody
 from workflows.common import DepartmentKind, Parties, Role
 from workflows.quality_verification import QualityVerificationInput, QualityVerificationWorkflow
 
 
-class QualityVerificationRequest(BaseModel):
+class QualityVerificationRequest(RequestBody):
     """Doubtful or erroneous data of a catalog resource, with evidence."""
 
     process: Literal["quality_verification"]

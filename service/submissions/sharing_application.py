@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import Session
 
+from calendars import BEIJING
 from models import CatalogResource, Department
 from regulations import Ruleset
 from service.access import Caller
 from service.errors import Conflict, Invalid, NotFound
 from service.submissions.common import Draft, Process, parties_for
+from service.views import RequestBody
 from workflows.common import Role, ShareType
 from workflows.sharing_application import (
     SharingApplicationInput,
@@ -21,7 +23,7 @@ from workflows.sharing_application import (
 )
 
 
-class SharingApplicationRequest(BaseModel):
+class SharingApplicationRequest(RequestBody):
     """A caseworker's application for another department's data."""
 
     process: Literal["sharing_application"]
@@ -84,6 +86,11 @@ def prepare(
     parties = parties_for(session, caller, provider, stages)
 
     def build(case_id: str, case_number: str, received_at: datetime) -> SharingApplicationInput:
+        if (
+            request.valid_until is not None
+            and request.valid_until < received_at.astimezone(BEIJING).date()
+        ):
+            raise Invalid("使用期限（valid_until）不能早于申请之日。", "valid_until_in_past")
         return SharingApplicationInput(
             case_id=case_id,
             case_number=case_number,

@@ -130,6 +130,13 @@ async def test_trigger_in_the_future_is_refused(api, clock, session):
     assert (response.status_code, response.json()["code"]) == (422, "trigger_date_in_future")
 
 
+async def test_the_first_answer_to_a_late_registration_already_says_it_is_overdue(api, clock):
+    case = await open_update(api, "hebei-provider", trigger_date="2026-11-02")
+    assert case["overdue"] is True
+    assert case["details"]["late_at_filing"] is True
+    assert [e["kind"] for e in case["events"]][-1] == "overdue"
+
+
 async def test_a_trigger_registered_late_is_overdue_at_filing(api, clock, session, env):
     # 10 WD from Monday 2026-11-02 ended at 24:00 of Monday 2026-11-16.
     case = await open_update(api, "hebei-provider", trigger_date="2026-11-02")
