@@ -51,11 +51,12 @@ from service.errors import (
 from service.moments import period_end, period_start
 from service.overdue import overdue_now
 from service.platform import Platform
-from service.submissions import PROCESSES, Process
+from service.submissions import PROCESSES, Draft, Process
 from service.views import ActionBody, CaseOut, CaseSummary, DeadlineOut, Page
 from workflows.case import CaseWorkflow, SettleInput, new_state
 from workflows.common import (
     ActionInput,
+    Actor,
     CaseDetails,
     CaseState,
     Parties,
@@ -179,25 +180,59 @@ def _register(
         process=process.name,
         requested=getattr(request, "ruleset", None),
     )
-    draft = process.prepare(session, caller, request, ruleset)
+    draft = process.prepare(session, caller, request, ruleset, received_at)
     return allocate(
         session,
         taken=lambda: _previous(session, caller, key),
         ruleset=ruleset,
         year=received_at.astimezone(BEIJING).year,
-        make=lambda number: CaseSubmission(
-            user_id=caller.id,
-            idempotency_key=key or None,
-            request_hash=digest,
-            case_id=f"{process.slug}/{number}",
-            process=process.name,
+        make=lambda number: _submission(
+            process,
+            draft,
+            number,
             ruleset=ruleset.id,
             jurisdiction=jurisdiction,
-            applicant_department_id=draft.parties.applicant,
-            provider_department_id=draft.parties.provider,
-            second_provider_department_id=draft.parties.second_provider,
-            start=_dump(draft.build(f"{process.slug}/{number}", number, received_at)),
+            received_at=received_at,
+            submitted_by=caller.actor(),
+            key=key or None,
+            digest=digest,
         ),
+    )
+
+
+def _submission(
+    process: Process,
+    draft: Draft,
+    number: str,
+    *,
+    ruleset: str,
+    jurisdiction: str,
+    received_at: datetime,
+    submitted_by: Actor,
+    key: str | None,
+    digest: str,
+) -> CaseSubmission:
+    """A numbered case's submission, with its workflow input (a retry starts it again)."""
+    start = process.start(
+        draft,
+        case_number=number,
+        ruleset=ruleset,
+        jurisdiction=jurisdiction,
+        received_at=received_at,
+        submitted_by=submitted_by,
+    )
+    return CaseSubmission(
+        user_id=submitted_by.user_id,
+        idempotency_key=key,
+        request_hash=digest,
+        case_id=start.case_id,
+        process=process.name,
+        ruleset=ruleset,
+        jurisdiction=jurisdiction,
+        applicant_department_id=draft.parties.applicant,
+        provider_department_id=draft.parties.provider,
+        second_provider_department_id=draft.parties.second_provider,
+        start=_dump(start),
     )
 
 
@@ -636,10 +671,9 @@ def open_platform_case(
     process: Process,
     ruleset: Ruleset,
     key: str,
-    user_id: int,
+    submitted_by: Actor,
     jurisdiction: str,
-    parties: Parties,
-    build: Callable[[str, str, datetime], Any],
+    draft: Draft,
     received_at: datetime,
 ) -> tuple[CaseSubmission, Any]:
     """Number a case the platform opens on its own (a schedule), once per `key`: a retry
@@ -648,7 +682,8 @@ def open_platform_case(
     def taken() -> CaseSubmission | None:
         return session.exec(
             select(CaseSubmission).where(
-                CaseSubmission.user_id == user_id, CaseSubmission.idempotency_key == key
+                CaseSubmission.user_id == submitted_by.user_id,
+                CaseSubmission.idempotency_key == key,
             )
         ).first()
 
@@ -659,17 +694,16 @@ def open_platform_case(
         taken=taken,
         ruleset=ruleset,
         year=received_at.astimezone(BEIJING).year,
-        make=lambda number: CaseSubmission(
-            user_id=user_id,
-            idempotency_key=key,
-            request_hash=hashlib.sha256(key.encode()).hexdigest(),
-            case_id=f"{process.slug}/{number}",
-            process=process.name,
+        make=lambda number: _submission(
+            process,
+            draft,
+            number,
             ruleset=ruleset.id,
             jurisdiction=jurisdiction,
-            applicant_department_id=parties.applicant,
-            provider_department_id=parties.provider,
-            start=_dump(build(f"{process.slug}/{number}", number, received_at)),
+            received_at=received_at,
+            submitted_by=submitted_by,
+            key=key,
+            digest=hashlib.sha256(key.encode()).hexdigest(),
         ),
     )
     return submission, TypeAdapter(process.input).validate_python(submission.start)

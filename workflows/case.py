@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -32,6 +32,7 @@ from workflows.common import (
     Actor,
     CaseDetails,
     CaseEvent,
+    CaseInput,
     CaseState,
     Lapse,
     LimitCheck,
@@ -91,26 +92,7 @@ STAFF_ROLE = {
 }
 
 
-class CaseStart(Protocol):
-    """What every process's input says about the case itself (read-only: inputs are frozen)."""
-
-    @property
-    def case_id(self) -> str: ...
-    @property
-    def case_number(self) -> str: ...
-    @property
-    def ruleset(self) -> str: ...
-    @property
-    def jurisdiction(self) -> str: ...
-    @property
-    def received_at(self) -> datetime: ...
-    @property
-    def parties(self) -> Parties: ...
-    @property
-    def submitted_by(self) -> Actor: ...
-
-
-InputT = TypeVar("InputT", bound=CaseStart)
+InputT = TypeVar("InputT", bound=CaseInput)
 
 
 @dataclass

@@ -285,6 +285,20 @@ class CaseState:
     deadlines: list[PlannedDeadline] = field(default_factory=list)
 
 
+@dataclass(frozen=True, kw_only=True)
+class CaseInput:
+    """What every process's input says about the case itself; each process's input adds its
+    plan and what the case is about."""
+
+    case_id: str
+    case_number: str
+    ruleset: str
+    jurisdiction: str
+    received_at: datetime  # the platform's recorded time of receipt
+    parties: Parties
+    submitted_by: Actor
+
+
 @dataclass(frozen=True)
 class ActionInput:
     """Payload of every action update. Fields a given action does not use stay empty."""

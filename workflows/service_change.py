@@ -20,11 +20,10 @@ from temporalio import workflow
 
 from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
-    Actor,
     CaseDetails,
+    CaseInput,
     CaseState,
     Lapse,
-    Parties,
     Party,
     StagePlan,
     TimeLimit,
@@ -57,16 +56,9 @@ class ServiceChangePlan:
     cite: str
 
 
-@dataclass(frozen=True)
-class ServiceChangeInput:
-    case_id: str
-    case_number: str
-    ruleset: str
-    jurisdiction: str
-    received_at: datetime
-    parties: Parties
+@dataclass(frozen=True, kw_only=True)
+class ServiceChangeInput(CaseInput):
     plan: ServiceChangePlan
-    submitted_by: Actor
     resource_id: str
     resource_name: str
     kind: ChangeKind

@@ -64,7 +64,11 @@ def jurisdiction_of(session: Session, caller: Caller, request: CatalogUpdateRequ
 
 
 def prepare(
-    session: Session, caller: Caller, request: CatalogUpdateRequest, ruleset: Ruleset
+    session: Session,
+    caller: Caller,
+    request: CatalogUpdateRequest,
+    ruleset: Ruleset,
+    received_at: datetime,
 ) -> Draft:
     plan = ruleset.catalog_update
     assert plan is not None
@@ -87,25 +91,18 @@ def prepare(
     if plan.review is not None and parties.authority is None:
         raise Invalid("本辖区未配置政务数据主管部门，无法审核目录。", "party_missing")
 
-    def build(case_id: str, case_number: str, received_at: datetime) -> CatalogUpdateInput:
-        # Checked here, against the platform's receipt time, before anything is written.
-        if request.trigger_date > received_at.astimezone(BEIJING).date():
-            raise Invalid("变化之日不能晚于登记之日。", "trigger_date_in_future")
-        return CatalogUpdateInput(
-            case_id=case_id,
-            case_number=case_number,
-            ruleset=ruleset.id,
-            jurisdiction=department.jurisdiction,
-            received_at=received_at,
-            parties=parties,
-            plan=plan,
-            submitted_by=caller.actor(),
-            trigger=request.trigger,
-            trigger_date=request.trigger_date,
-            description=request.description,
-        )
-
-    return Draft(parties=parties, build=build)
+    # Checked here, against the platform's receipt time, before anything is written.
+    if request.trigger_date > received_at.astimezone(BEIJING).date():
+        raise Invalid("变化之日不能晚于登记之日。", "trigger_date_in_future")
+    return Draft(
+        parties=parties,
+        fields={
+            "plan": plan,
+            "trigger": request.trigger,
+            "trigger_date": request.trigger_date,
+            "description": request.description,
+        },
+    )
 
 
 class DraftEdit(RequestBody):

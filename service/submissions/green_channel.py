@@ -40,7 +40,11 @@ class GreenChannelRequest(RequestBody):
 
 
 def prepare(
-    session: Session, caller: Caller, request: GreenChannelRequest, ruleset: Ruleset
+    session: Session,
+    caller: Caller,
+    request: GreenChannelRequest,
+    ruleset: Ruleset,
+    received_at: datetime,
 ) -> Draft:
     plan = ruleset.green_channel
     assert plan is not None
@@ -71,27 +75,20 @@ def prepare(
     stages = [plan.green.feedback] + ([plan.review] if request.track is Track.GREEN else [])
     parties = parties_for(session, caller, provider.id, stages)
 
-    def build(case_id: str, case_number: str, received_at: datetime) -> GreenChannelInput:
-        return GreenChannelInput(
-            case_id=case_id,
-            case_number=case_number,
-            ruleset=ruleset.id,
-            jurisdiction=caller.jurisdiction or "",
-            received_at=received_at,
-            parties=parties,
-            plan=plan,
-            submitted_by=caller.actor(),
-            track=request.track,
-            data_name=name,
-            purpose=request.purpose,
-            scenario=request.scenario,
-            grounds=request.grounds,
-            justification=request.justification,
-            fields=list(request.fields),
-            resource_id=request.resource_id,
-        )
-
-    return Draft(parties=parties, build=build)
+    return Draft(
+        parties=parties,
+        fields={
+            "plan": plan,
+            "track": request.track,
+            "data_name": name,
+            "purpose": request.purpose,
+            "scenario": request.scenario,
+            "grounds": request.grounds,
+            "justification": request.justification,
+            "fields": list(request.fields),
+            "resource_id": request.resource_id,
+        },
+    )
 
 
 GREEN_CHANNEL = Process(

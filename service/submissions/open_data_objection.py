@@ -65,7 +65,11 @@ def jurisdiction_of(session: Session, caller: Caller, request: OpenDataObjection
 
 
 def prepare(
-    session: Session, caller: Caller, request: OpenDataObjectionRequest, ruleset: Ruleset
+    session: Session,
+    caller: Caller,
+    request: OpenDataObjectionRequest,
+    ruleset: Ruleset,
+    received_at: datetime,
 ) -> Draft:
     plan = ruleset.open_data_objection
     assert plan is not None
@@ -83,26 +87,19 @@ def prepare(
         authority=find_department(session, jurisdiction, DepartmentKind.COMPETENT_AUTHORITY),
     )
 
-    def build(case_id: str, case_number: str, received_at: datetime) -> OpenDataObjectionInput:
-        return OpenDataObjectionInput(
-            case_id=case_id,
-            case_number=case_number,
-            ruleset=ruleset.id,
-            jurisdiction=jurisdiction,
-            received_at=received_at,
-            parties=parties,
-            plan=plan,
-            submitted_by=caller.actor(),
-            resource_id=resource.id,
-            resource_name=resource.name,
-            grounds=request.grounds,
-            description=request.description,
-            contact=request.contact,
-            evidence=evidence,
-            attachment_ids=[a.id for a in attachments if a.id is not None],
-        )
-
-    return Draft(parties=parties, build=build)
+    return Draft(
+        parties=parties,
+        fields={
+            "plan": plan,
+            "resource_id": resource.id,
+            "resource_name": resource.name,
+            "grounds": request.grounds,
+            "description": request.description,
+            "contact": request.contact,
+            "evidence": evidence,
+            "attachment_ids": [a.id for a in attachments if a.id is not None],
+        },
+    )
 
 
 OPEN_DATA_OBJECTION = Process(

@@ -53,32 +53,29 @@ class ServiceChangeRequest(RequestBody):
 
 
 def prepare_service_change(
-    session: Session, caller: Caller, request: ServiceChangeRequest, ruleset: Ruleset
+    session: Session,
+    caller: Caller,
+    request: ServiceChangeRequest,
+    ruleset: Ruleset,
+    received_at: datetime,
 ) -> Draft:
     plan = ruleset.service_change
     assert plan is not None
     resource = own_resource(session, caller, request.resource_id)
     parties = parties_for(session, caller, resource.provider_id, [])
 
-    def build(case_id: str, case_number: str, received_at: datetime) -> ServiceChangeInput:
-        return ServiceChangeInput(
-            case_id=case_id,
-            case_number=case_number,
-            ruleset=ruleset.id,
-            jurisdiction=caller.jurisdiction or "",
-            received_at=received_at,
-            parties=parties,
-            plan=plan,
-            submitted_by=caller.actor(),
-            resource_id=resource.id,
-            resource_name=resource.name,
-            kind=request.kind,
-            effective_on=request.effective_on,
-            effective_at=datetime.combine(request.effective_on, time(0), tzinfo=BEIJING),
-            description=request.description,
-        )
-
-    return Draft(parties=parties, build=build)
+    return Draft(
+        parties=parties,
+        fields={
+            "plan": plan,
+            "resource_id": resource.id,
+            "resource_name": resource.name,
+            "kind": request.kind,
+            "effective_on": request.effective_on,
+            "effective_at": datetime.combine(request.effective_on, time(0), tzinfo=BEIJING),
+            "description": request.description,
+        },
+    )
 
 
 SERVICE_CHANGE = Process(
@@ -112,7 +109,11 @@ class EmergencyReclassificationRequest(RequestBody):
 
 
 def prepare_reclassification(
-    session: Session, caller: Caller, request: EmergencyReclassificationRequest, ruleset: Ruleset
+    session: Session,
+    caller: Caller,
+    request: EmergencyReclassificationRequest,
+    ruleset: Ruleset,
+    received_at: datetime,
 ) -> Draft:
     plan = ruleset.emergency_reclassification
     assert plan is not None
@@ -131,37 +132,28 @@ def prepare_reclassification(
         )
     parties = parties_for(session, caller, resource.provider_id, [])
 
-    def build(
-        case_id: str, case_number: str, received_at: datetime
-    ) -> EmergencyReclassificationInput:
-        # Checked against the platform's receipt day, before anything is written.
-        filed_on = received_at.astimezone(BEIJING).date()
-        if request.until < filed_on:
-            raise Invalid("临时调整的截止日（until）不能早于登记之日。", "until_in_past")
-        if request.until > filed_on + LONGEST_TEMPORARY:
-            raise Invalid(
-                f"临时调整最长{LONGEST_TEMPORARY.days}日（至{filed_on + LONGEST_TEMPORARY}）；"
-                "突发公共事件持续的，期满后可再次登记。",
-                "until_too_far",
-            )
-        return EmergencyReclassificationInput(
-            case_id=case_id,
-            case_number=case_number,
-            ruleset=ruleset.id,
-            jurisdiction=caller.jurisdiction or "",
-            received_at=received_at,
-            parties=parties,
-            plan=plan,
-            submitted_by=caller.actor(),
-            resource_id=resource.id,
-            resource_name=resource.name,
-            share_type=request.share_type,
-            reason=request.reason,
-            until=request.until,
-            ends_at=end_of_day(request.until),
+    # Checked against the platform's receipt day, before anything is written.
+    filed_on = received_at.astimezone(BEIJING).date()
+    if request.until < filed_on:
+        raise Invalid("临时调整的截止日（until）不能早于登记之日。", "until_in_past")
+    if request.until > filed_on + LONGEST_TEMPORARY:
+        raise Invalid(
+            f"临时调整最长{LONGEST_TEMPORARY.days}日（至{filed_on + LONGEST_TEMPORARY}）；"
+            "突发公共事件持续的，期满后可再次登记。",
+            "until_too_far",
         )
-
-    return Draft(parties=parties, build=build)
+    return Draft(
+        parties=parties,
+        fields={
+            "plan": plan,
+            "resource_id": resource.id,
+            "resource_name": resource.name,
+            "share_type": request.share_type,
+            "reason": request.reason,
+            "until": request.until,
+            "ends_at": end_of_day(request.until),
+        },
+    )
 
 
 EMERGENCY_RECLASSIFICATION = Process(

@@ -57,7 +57,11 @@ def jurisdiction_of(session: Session, caller: Caller, request: QualityVerificati
 
 
 def prepare(
-    session: Session, caller: Caller, request: QualityVerificationRequest, ruleset: Ruleset
+    session: Session,
+    caller: Caller,
+    request: QualityVerificationRequest,
+    ruleset: Ruleset,
+    received_at: datetime,
 ) -> Draft:
     plan = ruleset.quality_verification
     assert plan is not None
@@ -97,28 +101,21 @@ def prepare(
                 "party_missing",
             )
 
-    def build(case_id: str, case_number: str, received_at: datetime) -> QualityVerificationInput:
-        return QualityVerificationInput(
-            case_id=case_id,
-            case_number=case_number,
-            ruleset=ruleset.id,
-            jurisdiction=jurisdiction,
-            received_at=received_at,
-            parties=parties,
-            plan=plan,
-            submitted_by=caller.actor(),
-            resource_id=resource.id,
-            resource_name=resource.name,
-            description=request.description,
-            fields=list(request.fields),
-            records=list(request.records),
-            attachment_ids=[a.id for a in attachments if a.id is not None],
-            conflicting_resource_id=other.id if other else "",
-            conflicting_resource_name=other.name if other else "",
-            second_provider=other.provider_id if other else "",
-        )
-
-    return Draft(parties=parties, build=build)
+    return Draft(
+        parties=parties,
+        fields={
+            "plan": plan,
+            "resource_id": resource.id,
+            "resource_name": resource.name,
+            "description": request.description,
+            "fields": list(request.fields),
+            "records": list(request.records),
+            "attachment_ids": [a.id for a in attachments if a.id is not None],
+            "conflicting_resource_id": other.id if other else "",
+            "conflicting_resource_name": other.name if other else "",
+            "second_provider": other.provider_id if other else "",
+        },
+    )
 
 
 QUALITY_VERIFICATION = Process(

@@ -40,7 +40,11 @@ class SharingApplicationRequest(RequestBody):
 
 
 def prepare(
-    session: Session, caller: Caller, request: SharingApplicationRequest, ruleset: Ruleset
+    session: Session,
+    caller: Caller,
+    request: SharingApplicationRequest,
+    ruleset: Ruleset,
+    received_at: datetime,
 ) -> Draft:
     plan = ruleset.sharing_application
     assert plan is not None
@@ -85,31 +89,24 @@ def prepare(
     stages = list(track_plan.stages) + [s for s in (plan.refused, plan.coordination) if s]
     parties = parties_for(session, caller, provider, stages)
 
-    def build(case_id: str, case_number: str, received_at: datetime) -> SharingApplicationInput:
-        if (
-            request.valid_until is not None
-            and request.valid_until < received_at.astimezone(BEIJING).date()
-        ):
-            raise Invalid("使用期限（valid_until）不能早于申请之日。", "valid_until_in_past")
-        return SharingApplicationInput(
-            case_id=case_id,
-            case_number=case_number,
-            ruleset=ruleset.id,
-            jurisdiction=caller.jurisdiction or "",
-            received_at=received_at,
-            parties=parties,
-            track=track,
-            plan=plan,
-            submitted_by=caller.actor(),
-            purpose=request.purpose,
-            scenario=request.scenario,
-            resource_id=request.resource_id,
-            resource_name=name,
-            fields=list(request.fields),
-            valid_until=request.valid_until,
-        )
-
-    return Draft(parties=parties, build=build)
+    if (
+        request.valid_until is not None
+        and request.valid_until < received_at.astimezone(BEIJING).date()
+    ):
+        raise Invalid("使用期限（valid_until）不能早于申请之日。", "valid_until_in_past")
+    return Draft(
+        parties=parties,
+        fields={
+            "track": track,
+            "plan": plan,
+            "purpose": request.purpose,
+            "scenario": request.scenario,
+            "resource_id": request.resource_id,
+            "resource_name": name,
+            "fields": list(request.fields),
+            "valid_until": request.valid_until,
+        },
+    )
 
 
 SHARING_APPLICATION = Process(
