@@ -17,6 +17,7 @@ from service.access import Caller, hash_token, within_sql
 from service.errors import Conflict, Invalid, NotFound
 from service.labels import KIND_NAMES, ROLE_NAMES
 from service.platform import Platform
+from service.text import NAME
 from service.validation import (
     Listing,
     clean_choice,
@@ -43,7 +44,7 @@ def create_department(
     caller.require(Role.ADMIN)
     department = Department(
         id=clean_identifier(department_id, "id", "部门编码"),
-        name=clean_text(name, "name", "部门名称", max_length=200, required=True),
+        name=clean_text(name, "name", "部门名称", max_length=NAME, required=True),
         jurisdiction=clean_jurisdiction(jurisdiction),
         kind=clean_choice(kind, DepartmentKind, "kind", "部门类型"),
     )
@@ -110,12 +111,15 @@ def create_user(
 ) -> tuple[Account, str]:
     """The new user and their first token, which is not stored and cannot be shown again."""
     caller.require(Role.ADMIN)
-    user_name = clean_text(name, "name", "姓名", max_length=200, required=True)
+    user_name = clean_text(name, "name", "姓名", max_length=NAME, required=True)
     user_role = clean_choice(role, Role, "role", "角色")
+    department_code = clean_text(
+        department_id, "department_id", "部门编码", max_length=NAME, required=False
+    )
     with platform.session() as session:
         department = None
-        if department_id is not None and str(department_id).strip():
-            department = session.get(Department, str(department_id).strip())
+        if department_code:
+            department = session.get(Department, department_code)
             if department is None:
                 raise Invalid(f"部门“{department_id}”不存在。", "department_not_found")
         if user_role in NEEDS_DEPARTMENT and department is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Response
@@ -10,8 +9,9 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from api.deps import CallerDep, PlatformDep
-from api.schemas import ERRORS
+from api.schemas import ERRORS, Offset
 from service import cases
+from service.bounds import Moment
 from service.submissions import PROCESSES
 from service.views import ActionBody, CaseOut, CaseSummary, Page
 
@@ -59,10 +59,10 @@ def list_cases(
     department: Annotated[str | None, Query(description="Requesting or providing.")] = None,
     overdue: bool | None = None,
     due_within: Annotated[int | None, Query(ge=0, le=60, description="Working days.")] = None,
-    received_from: datetime | None = None,
-    received_to: datetime | None = None,
+    received_from: Moment | None = None,
+    received_to: Moment | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[CaseSummary]:
     """Cases the caller may see, soonest due first: supervisors their jurisdiction, caseworkers
     their department, auditors all."""
