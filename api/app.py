@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import errors
+from api import errors, guard
 from api.routes import (
     attachments,
     audit,
@@ -65,6 +65,13 @@ def create_app(
     )
     app.state.platform = Platform(settings, temporal or lazy_client(settings), clock)
     errors.install(app)
+    # Each one added wraps the ones before: the security headers go on every answer (a 500
+    # too), and the last resort catches what the guards might raise.
+    app.add_middleware(guard.BodyLimit, default=settings.max_json_bytes)
+    app.add_middleware(guard.RequestText)
+    app.add_middleware(errors.LastResort)
+    docs = [path for path in (app.docs_url, app.redoc_url) if path]
+    app.add_middleware(guard.SecurityHeaders, docs_paths=docs)
     # audit before cases: the cases routes' {case_id:path} would take /cases/{id}/history.
     routers = (
         health,

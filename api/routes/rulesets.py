@@ -10,9 +10,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import AdminDep, CallerDep, PlatformDep
-from api.schemas import ERRORS
+from api.schemas import ERRORS, body_limit
 from service import rulesets
-from service.errors import Invalid
 from service.rulesets import RulesetDetailOut, RulesetOut
 from service.validation import decode_text
 
@@ -40,10 +39,11 @@ def get_ruleset(ruleset_id: str, platform: PlatformDep, caller: CallerDep) -> Ru
     response_model=RulesetDetailOut,
     responses={**ERRORS, 200: {"description": "Replaced the ruleset with the same id."}},
     openapi_extra={
+        **body_limit(MAX_UPLOAD),
         "requestBody": {
             "required": True,
             "content": {"application/yaml": {"schema": {"type": "string"}}},
-        }
+        },
     },
 )
 async def upload_ruleset(
@@ -56,10 +56,7 @@ async def upload_ruleset(
 
     422 names the file and the field; 409 if it would be in force in the same jurisdiction
     for the same process on a day another instrument is (end the predecessor first)."""
-    data = await request.body()
-    if len(data) > MAX_UPLOAD:
-        raise Invalid("规则集文件过大：不能超过 1 MB。", "upload_too_large")
-    text = decode_text(data, "规则集文件")
+    text = decode_text(await request.body(), "规则集文件")
     ruleset, replaced = await run_in_threadpool(rulesets.upload_ruleset, platform, admin, text)
     if replaced:
         response.status_code = 200
