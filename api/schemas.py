@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import BaseModel
 
-from service.bounds import MAX_INTEGER
+from service.bounds import MAX_INTEGER, MAX_ROW_ID
 
 
 class Error(BaseModel):
@@ -22,9 +22,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 # Parameters every listing or lookup shares, bounded so that no value reaches the database out
-# of its integer range (service/bounds.py).
+# of its column's range (service/bounds.py).
 Offset = Annotated[int, Query(ge=0, le=MAX_INTEGER, description="Rows to skip.")]
-RowIdInPath = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
+RowIdInPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 # The body size a route accepts, when it is not the JSON default (Settings.max_json_bytes):

@@ -1,8 +1,8 @@
 """Bounds on the numbers and dates a user sends, so that none reaches the database or the
 calendar out of range (a 500 before; a 422 with the bound now).
 
-- Row ids, offsets and other integers: within SQLite's INTEGER (a signed 64-bit integer);
-  PostgreSQL's bigint has the same range.
+- Row ids: within PostgreSQL's integer, the type of every id column there (SQLite's is wider).
+- Offsets: within SQLite's INTEGER, a signed 64-bit integer (PostgreSQL's OFFSET is a bigint).
 - Dates and times in filters, reports and requests: 2000-01-01 to 2100-12-31 (Beijing time), the
   range of the yearly-maintenance parameter; arithmetic on them (the next day, UTC) then never
   overflows.
@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 from calendars import BEIJING, PACKAGED_DATA_DIR, load_schedules
 
 MAX_INTEGER = 2**63 - 1
+MAX_ROW_ID = 2**31 - 1
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2100, 12, 31)
 FIRST_CALENDAR_YEAR = min(load_schedules(PACKAGED_DATA_DIR))
@@ -54,7 +55,7 @@ def _counted_day(value: date) -> date:
 Day = Annotated[date, AfterValidator(_day)]
 Moment = Annotated[datetime, AfterValidator(_moment)]
 CountedDay = Annotated[date, AfterValidator(_counted_day)]
-RowId = Annotated[int, Field(ge=1, le=MAX_INTEGER)]
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 ATTACHMENT_COUNT = 20
 AttachmentIds = Annotated[
     list[RowId],
