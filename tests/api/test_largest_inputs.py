@@ -50,3 +50,28 @@ async def test_the_largest_inputs_at_every_field_walk_each_process_to_its_end(
     biggest = max(event.ByteSize() for event in history.events)
     # Below the server's warning level too (a quarter of the limit): room for longer cases.
     assert biggest < TEMPORAL_PAYLOAD_LIMIT / 4, f"largest history event: {biggest} bytes"
+
+
+async def test_a_draft_stops_growing_before_its_case_could_wedge(api, env):
+    """The case carries its whole draft in every payload: past 512 KB an edit is refused."""
+    walk = next(walk for walk in WALKS if walk.process == "catalog_update")
+    assert walk.draft is not None
+    case = (
+        await api.post("/api/v1/cases", json=walk.body(largest, []), headers=auth("hubei-provider"))
+    ).json()
+    path = f"/api/v1/cases/{case['case_id']}/draft"
+    accepted = 0
+    for number in range(10):
+        edit = {**walk.draft(largest), "resource_id": f"entry-{number}"}
+        response = await api.post(path, json=edit, headers=auth("hubei-provider"))
+        if response.status_code != 200:
+            break
+        accepted += 1
+    assert (response.status_code, response.json()["code"]) == (422, "draft_too_large")
+    assert "512 KB" in response.json()["message"]
+    assert 1 < accepted < 10
+    state = await done(api, "hubei-provider", case, "submit")
+    assert (state["status"], state["outcome"]) == ("closed", "published")
+    assert len(state["details"]["draft"]) == accepted
+    history = await env.client.get_workflow_handle(case["case_id"]).fetch_history()
+    assert max(event.ByteSize() for event in history.events) < TEMPORAL_PAYLOAD_LIMIT / 2
