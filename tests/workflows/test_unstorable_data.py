@@ -1,5 +1,5 @@
 """Data the database can never store fails its activity for good, instead of retrying for ever
-(issue 18 item 2), on SQLite and PostgreSQL.
+(issue 18 item 2), on SQLite and PostgreSQL; so does a period counted from before the calendar.
 
 The API refuses such text before it reaches a case (tests/api/test_hostile_input.py); these
 tests go around the API, as a case started before the text rule, or an update sent straight to
@@ -9,6 +9,7 @@ Temporal, would.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 import pytest
 from temporalio.client import WorkflowFailureError
@@ -16,11 +17,13 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.database import UNSTORABLE
+from activities.deadlines import BEFORE_CALENDAR, PlanDeadlineInput, plan_deadline
 from activities.notices import SendNoticeInput, send_notice
+from calendars import BEIJING
 from shixian.demo import DemoWorld
 from tests.cases import notices, submit, view
 from tests.conftest import auth, both_databases
-from workflows.common import ActionInput, Actor, Role
+from workflows.common import ActionInput, Actor, Lapse, Role, TimeLimit
 from workflows.sharing_application import SharingApplicationWorkflow
 
 NUL = "不符合\x00条件"
@@ -95,3 +98,21 @@ async def test_a_refusal_sent_around_the_api_with_nul_fails_the_case_instead_of_
         assert state.stage == "refused"
         assert (await view(api, "hubei-applicant", case))["stage"] == "refused"
         assert [n.body for n in notices(session, case["case_id"], "rejected") if "\x00" in n.body]
+
+
+async def test_a_period_counted_from_before_the_calendar_fails_for_good(settings):
+    """A catalog update dated 2017 used to retry its deadline every minute for ever; the API
+    refuses the date now, and the activity would not retry it either."""
+    limit = TimeLimit(working_days=10, on_timeout=Lapse.OVERDUE, cite="第十一条")
+    environment = ActivityEnvironment()
+    for year in (2017, 1970):
+        started = datetime(year, 6, 1, 12, tzinfo=BEIJING)
+        with pytest.raises(ApplicationError) as failed:
+            environment.run(plan_deadline, PlanDeadlineInput("department_update", limit, started))
+        assert (failed.value.type, failed.value.non_retryable) == (BEFORE_CALENDAR, True)
+        assert "日历自2018年起" in str(failed.value)
+    planned = environment.run(
+        plan_deadline,
+        PlanDeadlineInput("department_update", limit, datetime(2018, 1, 2, 12, tzinfo=BEIJING)),
+    )
+    assert planned.last_day.year == 2018
