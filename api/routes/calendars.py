@@ -55,7 +55,11 @@ def get_year(
     "",
     status_code=201,
     response_model=UploadOut,
-    responses={**ERRORS, 200: {"description": "Replaced an uploaded file for this year."}},
+    responses={
+        **ERRORS,
+        200: {"description": "Replaced an uploaded file for this year."},
+        413: ERRORS[422],
+    },
     openapi_extra={
         **body_limit(MAX_UPLOAD),
         "requestBody": {
@@ -75,7 +79,8 @@ async def upload_year(
     to re-plan: a deadline whose counted days changed moves, and says so
     (`deadline.replanned_from`); one that counted the year as provisional loses the flag.
 
-    201 for a new file, 200 when it replaces an uploaded one (a correction, an amendment)."""
+    201 for a new file, 200 when it replaces an uploaded one (a correction, an amendment);
+    413 past 256 KB."""
     text = decode_text(await request.body(), "日历文件")
     uploaded = await calendars.upload_year(platform, admin, text)
     if uploaded.replaced:

@@ -179,7 +179,7 @@ def create_resource(platform: PlatformDep, admin: AdminDep, body: ResourceCreate
 @router.post(
     "/import",
     response_model=ImportOut,
-    responses=ERRORS,
+    responses={**ERRORS, 413: ERRORS[422]},
     openapi_extra={
         **body_limit(MAX_UPLOAD + FRAMING),
         "requestBody": {
@@ -204,7 +204,7 @@ async def import_catalog(request: Request, platform: PlatformDep, admin: AdminDe
 
     200 with a result per row even when some rows fail: valid rows are written, invalid ones
     are not. An existing id is updated and its version bumped if the row changes it. 422 only
-    if the header is wrong."""
+    if the header or the encoding is wrong; 413 past 10 MB."""
     data = await _upload(request)
     text = decode_text(data, "CSV 文件")
     report = await run_in_threadpool(catalog.import_catalog_csv, platform, admin, text)
