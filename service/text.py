@@ -140,7 +140,7 @@ Identifier = Annotated[
 
 # -- limits ------------------------------------------------------------------------------------
 # In characters (code points). Sized for what each text is for, and so that a case carrying the
-# largest of every text stays far below Temporal's payload limit (tests/test_largest_inputs.py).
+# largest of every text stays far below Temporal's payload limit (tests/api/test_largest_inputs.py).
 
 NAME = 200  # a department, user, resource or data name; a contact
 FIELD_NAME = 200
@@ -148,8 +148,8 @@ FIELD_COUNT = 200
 RECORD_ID = 100
 RECORD_COUNT = 100
 PURPOSE = 2000  # purpose, scenario
-DESCRIPTION = 4000  # what a request describes: a doubt, an objection, a change
-REASON = 2000  # reasons, justifications, notes
+DESCRIPTION = 4000  # what a request describes or argues: a doubt, an objection, a change
+REASON = 2000  # an action's reason and note, a draft's reason
 LEGAL_BASIS = 2000
 CONDITIONS = 2000
 DECISION = 100  # a decision's code word (grant, uphold, close, ...)
