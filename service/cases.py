@@ -52,6 +52,8 @@ from service.moments import period_end, period_start
 from service.overdue import overdue_now
 from service.platform import Platform
 from service.submissions import PROCESSES, Draft, Process
+from service.text import IDEMPOTENCY_KEY, NAME
+from service.validation import clean_text
 from service.views import ActionBody, CaseOut, CaseSummary, DeadlineOut, Page
 from workflows.case import CaseWorkflow, SettleInput, new_state
 from workflows.common import (
@@ -73,10 +75,11 @@ NUMBER_ATTEMPTS = 50
 
 
 def process_named(name: object) -> Process:
-    process = PROCESSES.get(str(name))
+    process = PROCESSES.get(name) if isinstance(name, str) else None
     if process is None:
         known = "、".join(PROCESSES)
-        raise Invalid(f"未知的事项类型“{name}”，可选：{known}。", "unknown_process")
+        given = clean_text(name, "process", "事项类型", max_length=NAME, required=True)
+        raise Invalid(f"未知的事项类型“{given}”，可选：{known}。", "unknown_process")
     return process
 
 
@@ -107,7 +110,17 @@ async def submit(
     try:
         request = process.request.model_validate(body)
     except ValidationError as error:
-        raise Invalid(describe_problems(error.errors()), "invalid_request") from error
+        raise Invalid(
+            describe_problems(error.errors(), process.request), "invalid_request"
+        ) from error
+    if idempotency_key is not None:
+        idempotency_key = clean_text(
+            idempotency_key,
+            "idempotency_key",
+            "Idempotency-Key",
+            max_length=IDEMPOTENCY_KEY,
+            required=False,
+        )
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
     received_at = platform.now()
     temporal = await platform.temporal()

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from calendars import BEIJING
+from service.text import DECISION, LEGAL_BASIS, REASON, Line, Text
 
 
 def _beijing(moment: datetime) -> str:
@@ -152,8 +153,12 @@ class RequestBody(BaseModel):
 class ActionBody(RequestBody):
     """What an action may carry; which fields are required depends on the action."""
 
-    reason: str = ""
-    legal_basis: str = ""
-    decision: str = ""
-    note: str = ""
-    working_days: int = Field(0, ge=0, le=365, description="Extension asked for, in working days.")
+    reason: Text = Field("", max_length=REASON, title="理由")
+    legal_basis: Text = Field("", max_length=LEGAL_BASIS, title="法律依据")
+    decision: Line = Field(
+        "", max_length=DECISION, title="决定", description="The decision's code word."
+    )
+    note: Text = Field("", max_length=REASON, title="说明")
+    working_days: int = Field(
+        0, ge=0, le=365, title="延长工作日数", description="Extension asked for, in working days."
+    )

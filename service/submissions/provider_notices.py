@@ -3,7 +3,7 @@ and an emergency reclassification (dongying 第二十三条, 第二十条)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Literal
 
 from pydantic import Field
@@ -13,8 +13,10 @@ from calendars import BEIJING, end_of_day
 from models import CatalogResource
 from regulations import Ruleset
 from service.access import Caller
+from service.bounds import Day
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.submissions.common import Draft, Process, parties_for
+from service.text import DESCRIPTION, Identifier, Text
 from service.views import RequestBody
 from workflows.common import Role, ShareType
 from workflows.emergency_reclassification import (
@@ -45,11 +47,15 @@ class ServiceChangeRequest(RequestBody):
     """A provider's notice that a sharing service will be upgraded, changed or stopped."""
 
     process: Literal["service_change"]
-    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
-    resource_id: str = Field(min_length=1)
-    kind: ChangeKind = Field(description="upgrade 升级 / change 变更 / stop 停用")
-    effective_on: date = Field(description="The day the change takes effect (from 00:00).")
-    description: str = Field(min_length=1, max_length=4000, description="变更内容及影响")
+    ruleset: Identifier | None = Field(
+        None, title="规则集", description="Omit to use the instrument in force."
+    )
+    resource_id: Identifier = Field(title="数据资源")
+    kind: ChangeKind = Field(title="告知类型", description="upgrade 升级 / change 变更 / stop 停用")
+    effective_on: Day = Field(
+        title="生效日期", description="The day the change takes effect (from 00:00)."
+    )
+    description: Text = Field(min_length=1, max_length=DESCRIPTION, title="变更内容及影响")
 
 
 def prepare_service_change(
@@ -101,11 +107,18 @@ class EmergencyReclassificationRequest(RequestBody):
     """A provider's temporary, more open share type for a sudden public event."""
 
     process: Literal["emergency_reclassification"]
-    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
-    resource_id: str = Field(min_length=1)
-    share_type: ShareType = Field(description="The temporary type: conditional or unconditional.")
-    reason: str = Field(min_length=1, max_length=4000, description="突发公共事件及调整理由")
-    until: date = Field(description="The temporary type's last day (to 24:00 Beijing time).")
+    ruleset: Identifier | None = Field(
+        None, title="规则集", description="Omit to use the instrument in force."
+    )
+    resource_id: Identifier = Field(title="数据资源")
+    share_type: ShareType = Field(
+        title="临时共享类型", description="The temporary type: conditional or unconditional."
+    )
+    reason: Text = Field(min_length=1, max_length=DESCRIPTION, title="突发公共事件及调整理由")
+    until: Day = Field(
+        title="临时调整截止日期",
+        description="The temporary type's last day (to 24:00 Beijing time).",
+    )
 
 
 def prepare_reclassification(

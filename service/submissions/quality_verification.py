@@ -15,8 +15,10 @@ from models import CatalogResource, Department
 from regulations import Ruleset
 from service.access import Caller
 from service.attachments import cited_by_caller
+from service.bounds import AttachmentIds
 from service.errors import Invalid, NotFound
 from service.submissions.common import PARTY_LABELS, Draft, Process, find_department
+from service.text import DESCRIPTION, FieldNames, Identifier, RecordIds, Text
 from service.views import RequestBody
 from workflows.common import DepartmentKind, Parties, Role
 from workflows.quality_verification import QualityVerificationInput, QualityVerificationWorkflow
@@ -26,18 +28,23 @@ class QualityVerificationRequest(RequestBody):
     """Doubtful or erroneous data of a catalog resource, with evidence."""
 
     process: Literal["quality_verification"]
-    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
-    resource_id: str = Field(min_length=1)
-    description: str = Field(min_length=1, max_length=4000, description="疑义或错误的说明")
-    fields: list[str] = Field(default_factory=list, description="The fields in doubt, if any.")
-    records: list[str] = Field(
-        default_factory=list, max_length=100, description="Identifiers of the records in doubt."
+    ruleset: Identifier | None = Field(
+        None, title="规则集", description="Omit to use the instrument in force."
     )
-    attachments: list[int] = Field(
-        default_factory=list, max_length=20, description="Ids from POST /attachments (own)."
+    resource_id: Identifier = Field(title="数据资源")
+    description: Text = Field(min_length=1, max_length=DESCRIPTION, title="疑义或错误的说明")
+    fields: FieldNames = Field(
+        default_factory=list, title="存疑字段", description="The fields in doubt, if any."
     )
-    conflicting_resource_id: str | None = Field(
+    records: RecordIds = Field(
+        default_factory=list, title="存疑记录", description="Identifiers of the records in doubt."
+    )
+    attachments: AttachmentIds = Field(
+        default_factory=list, title="证据材料", description="Ids from POST /attachments (own)."
+    )
+    conflicting_resource_id: Identifier | None = Field(
         None,
+        title="数据不一致的另一资源",
         description="Lichuan: another department's resource whose data conflicts with this "
         "one; the service centre then verifies jointly with both providers.",
     )

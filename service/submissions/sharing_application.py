@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
@@ -12,8 +12,10 @@ from calendars import BEIJING
 from models import CatalogResource, Department
 from regulations import Ruleset
 from service.access import Caller
+from service.bounds import Day
 from service.errors import Conflict, Invalid, NotFound
 from service.submissions.common import Draft, Process, parties_for
+from service.text import NAME, PURPOSE, FieldNames, Identifier, Line, Text
 from service.views import RequestBody
 from workflows.common import Role, ShareType
 from workflows.sharing_application import (
@@ -27,16 +29,31 @@ class SharingApplicationRequest(RequestBody):
     """A caseworker's application for another department's data."""
 
     process: Literal["sharing_application"]
-    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
-    resource_id: str | None = Field(
-        None, description="Catalog resource; omit for data not yet in the catalog."
+    ruleset: Identifier | None = Field(
+        None, title="规则集", description="Omit to use the instrument in force."
     )
-    requested_name: str = Field("", description="Data not in the catalog: what is asked for.")
-    provider_id: str | None = Field(None, description="Data not in the catalog: who holds it.")
-    purpose: str = Field(min_length=1, max_length=2000, description="用途")
-    scenario: str = Field(min_length=1, max_length=2000, description="应用场景")
-    fields: list[str] = Field(default_factory=list, description="Fields asked for (最小够用).")
-    valid_until: date | None = Field(None, description="End of the period of use, if limited.")
+    resource_id: Identifier | None = Field(
+        None,
+        title="数据资源",
+        description="Catalog resource; omit for data not yet in the catalog.",
+    )
+    requested_name: Line = Field(
+        "",
+        max_length=NAME,
+        title="所需数据",
+        description="Data not in the catalog: what is asked for.",
+    )
+    provider_id: Identifier | None = Field(
+        None, title="提供部门", description="Data not in the catalog: who holds it."
+    )
+    purpose: Text = Field(min_length=1, max_length=PURPOSE, title="用途")
+    scenario: Text = Field(min_length=1, max_length=PURPOSE, title="应用场景")
+    fields: FieldNames = Field(
+        default_factory=list, title="申请字段", description="Fields asked for (最小够用)."
+    )
+    valid_until: Day | None = Field(
+        None, title="使用期限", description="End of the period of use, if limited."
+    )
 
 
 def prepare(
