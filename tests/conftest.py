@@ -6,6 +6,7 @@ and moves only with the time-skipping server.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -292,3 +294,44 @@ async def terminate_cases(env: WorkflowEnvironment, settings: Settings) -> None:
 def auth(key: str) -> dict[str, str]:
     """Headers for the demo user `key` (tokens in tests are `<key>-token`)."""
     return {"Authorization": f"Bearer {key}-token"}
+
+
+# -- a live server ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def live_server(
+    settings: Settings, env: Any, worker: object, clock: TestClock, world: DemoWorld
+) -> AsyncIterator[str]:
+    """The whole app on a free port, in this event loop (Chromium needs a real socket; the
+    Temporal client belongs to this loop), with the time-skipping server and its clock."""
+    import uvicorn
+
+    from api.app import create_app
+
+    async def temporal() -> Any:
+        return env.client
+
+    app = create_app(settings, temporal=temporal, clock=clock)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    serving = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await serving
+        await terminate_cases(env, settings)
