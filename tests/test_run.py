@@ -257,10 +257,12 @@ def test_stopping_interrupts_children_and_kills_one_that_ignores_it():
     stop = threading.Event()
     stop.set()
     assert supervisor.watch(stop) == 0
-    supervisor.stop_all(timeout=1)
+    # The polite child must have stopped within the timeout: under load, starting to run
+    # after its SIGINT can take a second; the stubborn one is killed once it has passed.
+    supervisor.stop_all(timeout=5)
     assert polite.process.returncode is not None and polite.process.returncode != -9
     assert stubborn.process.returncode == -9
-    assert "temporal did not stop within 1 s; killing it" in out.getvalue()
+    assert "temporal did not stop within 5 s; killing it" in out.getvalue()
 
 
 # -- README ----------------------------------------------------------------------------------
