@@ -229,11 +229,14 @@ class Transcript(io.StringIO):
 
 
 def test_a_dead_child_stops_everything_with_a_non_zero_status():
-    out = io.StringIO()
+    out = Transcript()
     supervisor = run.Supervisor(out=out)
     sleeper = supervisor.start(
         "api", _python("import time; print('up', flush=True); time.sleep(60)"), os.environ
     )
+    # The worker dies only once the API is up: otherwise the stop could reach the API while
+    # it is still starting (it did, on a loaded machine).
+    out.wait_for("up")
     supervisor.start("worker", _python("raise SystemExit(3)"), os.environ)
     assert supervisor.watch(threading.Event()) == 1
     supervisor.stop_all(timeout=10)
