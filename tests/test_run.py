@@ -232,7 +232,11 @@ def test_banner_names_the_urls_and_no_dev_ui_when_a_cluster_is_used(make_setting
 
 
 def _python(code: str) -> list[str]:
-    return [sys.executable, "-c", code]
+    """A Python child that stops on SIGINT, as the service's children do, even when the suite
+    itself runs with SIGINT ignored (started in the background by a script, which it inherits:
+    then Python installs no KeyboardInterrupt handler); `code` may ignore it again."""
+    handler = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    return [sys.executable, "-c", handler + code]
 
 
 class Transcript(io.StringIO):
@@ -256,11 +260,14 @@ class Transcript(io.StringIO):
 
 
 def test_a_dead_child_stops_everything_with_a_non_zero_status():
-    out = io.StringIO()
+    out = Transcript()
     supervisor = run.Supervisor(out=out)
     sleeper = supervisor.start(
         "api", _python("import time; print('up', flush=True); time.sleep(60)"), os.environ
     )
+    # The worker dies only once the API is up: otherwise the stop could reach the API while
+    # it is still starting (it did, on a loaded machine).
+    out.wait_for("up")
     supervisor.start("worker", _python("raise SystemExit(3)"), os.environ)
     assert supervisor.watch(threading.Event()) == 1
     supervisor.stop_all(timeout=10)

@@ -177,6 +177,10 @@ class ServiceChangeWorkflow(CaseWorkflow[ServiceChangeInput]):
                 await workflow.sleep(until_effective)
         else:
             await self._enter_stage(plan.announced)
+            if workflow.patched("service-change-effective-at-midnight"):
+                # Counted once the stage is entered: the time its recording took used to be
+                # added to the wait, so the change took effect that much after 00:00.
+                until_effective = max(request.effective_at - self.now(), timedelta(0))
             try:
                 await self._wait(lambda: self._decision is not None, until_effective)
             except TimeoutError:
