@@ -330,7 +330,21 @@ async def _open(
     except RPCError as error:
         if error.status is RPCStatusCode.ALREADY_EXISTS:
             raise WorkflowAlreadyStartedError(submission.case_id, process.name) from error
+        # The start may have happened before the wait failed (a server answering a deadline
+        # it could not keep with an error): a started case is received all the same.
+        if await _started(temporal, submission.case_id):
+            return _received(submission)
         raise from_rpc(error) from error
+
+
+async def _started(temporal: Client, case_id: str) -> bool:
+    try:
+        await temporal.get_workflow_handle(case_id).describe(rpc_timeout=QUERY_TIMEOUT)
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            return False
+        raise from_rpc(error) from error
+    return True
 
 
 async def _restart(

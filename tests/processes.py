@@ -213,7 +213,7 @@ WALKS = [
             "resource_id": "dongying-hukou",
             "share_type": "unconditional",
             "reason": fill(DESCRIPTION, "事件"),
-            "until": "2100-12-31",
+            "until": "2026-12-29",  # the furthest allowed: 90 days after filing
         },
         steps=[Step("dongying-provider", "restore", lambda fill: said(fill))],
         outcome="restored_early",

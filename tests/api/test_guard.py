@@ -205,8 +205,9 @@ async def test_every_answer_carries_the_security_headers(api):
     policy = timeline.headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert "script-src" not in policy  # no script of ours, inline or not
-    docs = await api.get("/docs")
-    assert "https://cdn.jsdelivr.net" in docs.headers["Content-Security-Policy"]
+    docs = await api.get("/docs")  # its own policy: this server's files only
+    assert "default-src 'self'" in docs.headers["Content-Security-Policy"]
+    assert "https:" not in docs.headers["Content-Security-Policy"]
 
 
 # -- the last resort ----------------------------------------------------------------------------
