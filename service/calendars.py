@@ -27,13 +27,14 @@ from calendars import (
     statutory_holidays,
 )
 from calendars import parse_year_text as parse_calendar_year
-from calendars.schedule import PACKAGED_DATA_DIR, load_schedules
+from calendars.schedule import load_schedules
 from models import CaseRecord
 from service.access import Caller
+from service.bounds import FIRST_CALENDAR_YEAR
 from service.cases import replan_open_cases
 from service.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
 from service.platform import Platform
-from service.validation import write_atomically
+from service.validation import clean_file, private_directory, write_atomically
 from workflows.common import Role
 
 
@@ -168,19 +169,19 @@ async def upload_year(platform: Platform, caller: Caller, text: str) -> UploadOu
     return UploadOut(**summary.model_dump(), replaced=replaced, replanned_cases=asked)
 
 
-PACKAGED_FIRST_YEAR = min(load_schedules(PACKAGED_DATA_DIR))
-
-
-def check_calendar_year(*, directory: Path, text: str) -> tuple[YearSchedule, ChinaCalendar, bool]:
+def check_calendar_year(
+    *, directory: Path, text: str
+) -> tuple[YearSchedule, ChinaCalendar, str, bool]:
     """Validate the YAML text of a year file, alone, as a notice (each statutory festival at
     rest, working days moved onto weekends beside a break: calendars/plausibility.py), and
-    together with every other year. Returns the schedule, the calendar it would make, and
-    whether it would replace a file in `directory`. Writes nothing."""
+    together with every other year. Returns the schedule, the calendar it would make, the
+    cleaned text and whether it would replace a file in `directory`. Writes nothing."""
+    text = clean_file(text, "日历文件", "calendar_invalid")
     try:
         schedule = parse_calendar_year(text, "上传的日历文件")
-        if schedule.year < PACKAGED_FIRST_YEAR:
+        if schedule.year < FIRST_CALENDAR_YEAR:
             raise Invalid(
-                f"工作日历自{PACKAGED_FIRST_YEAR}年起收录，不接受{schedule.year}年的文件。",
+                f"工作日历自{FIRST_CALENDAR_YEAR}年起收录，不接受{schedule.year}年的文件。",
                 "calendar_invalid",
             )
         implausible = implausibilities(schedule)
@@ -207,15 +208,15 @@ def check_calendar_year(*, directory: Path, text: str) -> tuple[YearSchedule, Ch
         where = f"第{error.line}行：" if error.line is not None else ""
         source = "" if error.source == "上传的日历文件" else f"（{error.source}）"
         raise Invalid(f"日历文件无效{source}：{where}{error.detail}", "calendar_invalid") from error
-    return schedule, calendar, target.exists()
+    return schedule, calendar, text, target.exists()
 
 
 def save_calendar_year(*, directory: Path, text: str) -> tuple[YearSchedule, bool]:
     """Check a year file (`check_calendar_year`) and save it as `<directory>/<year>.yaml`.
     Returns the schedule and whether it replaced a file in `directory`. Running cases learn
     of it only when asked to re-plan."""
-    schedule, _, replaced = check_calendar_year(directory=directory, text=text)
-    directory.mkdir(parents=True, exist_ok=True)
+    schedule, _, text, replaced = check_calendar_year(directory=directory, text=text)
+    private_directory(directory)
     write_atomically(directory / f"{schedule.year}.yaml", text)
     return schedule, replaced
 
@@ -254,7 +255,7 @@ async def preview_year(platform: Platform, caller: Caller, text: str) -> Preview
     caller.require(Role.ADMIN)
     if not text.strip():
         raise Invalid("请求体应为年度日历文件的 YAML 文本，当前为空。", "calendar_invalid")
-    schedule, calendar, replaces = await to_thread.run_sync(
+    schedule, calendar, _, replaces = await to_thread.run_sync(
         lambda: check_calendar_year(directory=platform.settings.calendars, text=text)
     )
     rows = await platform.run(

@@ -32,11 +32,11 @@ from workflows.common import (
     Actor,
     Assertion,
     CaseDetails,
+    CaseInput,
     CaseState,
     Extension,
     ExtensionStatus,
     Lapse,
-    Parties,
     Party,
     PlannedDeadline,
     StagePlan,
@@ -98,16 +98,9 @@ class CatalogUpdatePlan:
     yearly: StagePlan | None = None
 
 
-@dataclass(frozen=True)
-class CatalogUpdateInput:
-    case_id: str
-    case_number: str
-    ruleset: str
-    jurisdiction: str
-    received_at: datetime
-    parties: Parties
+@dataclass(frozen=True, kw_only=True)
+class CatalogUpdateInput(CaseInput):
     plan: CatalogUpdatePlan
-    submitted_by: Actor
     trigger: Trigger
     trigger_date: date
     description: str

@@ -273,7 +273,7 @@ class CaseState:
     outcome: str | None
     received_at: datetime
     parties: Parties
-    deadline: PlannedDeadline | None
+    deadline: PlannedDeadline | None  # the limit that runs now
     overdue: bool
     actions: list[str]
     events: list[CaseEvent]
@@ -281,6 +281,22 @@ class CaseState:
     # workflow holds its own class, the service decodes by the case's process.
     details: Any = None
     revision: int = 0
+    # Every limit of the current stage, in order (Lichuan's 2 working days, then Hubei's 10).
+    deadlines: list[PlannedDeadline] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseInput:
+    """What every process's input says about the case itself; each process's input adds its
+    plan and what the case is about."""
+
+    case_id: str
+    case_number: str
+    ruleset: str
+    jurisdiction: str
+    received_at: datetime  # the platform's recorded time of receipt
+    parties: Parties
+    submitted_by: Actor
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,9 @@ from temporalio import workflow
 from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
     SHARE_TYPE_LABELS,
-    Actor,
     CaseDetails,
+    CaseInput,
     CaseState,
-    Parties,
     ShareType,
     StagePlan,
 )
@@ -49,16 +48,9 @@ class EmergencyReclassificationPlan:
     cite: str
 
 
-@dataclass(frozen=True)
-class EmergencyReclassificationInput:
-    case_id: str
-    case_number: str
-    ruleset: str
-    jurisdiction: str
-    received_at: datetime
-    parties: Parties
+@dataclass(frozen=True, kw_only=True)
+class EmergencyReclassificationInput(CaseInput):
     plan: EmergencyReclassificationPlan
-    submitted_by: Actor
     resource_id: str
     resource_name: str
     share_type: ShareType  # the temporary, more open type

@@ -27,12 +27,11 @@ from temporalio import workflow
 from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
     SHARE_TYPE_LABELS,
-    Actor,
     CaseDetails,
+    CaseInput,
     CaseState,
     GrantedBy,
     Lapse,
-    Parties,
     Party,
     PlannedDeadline,
     ShareType,
@@ -83,16 +82,9 @@ class GreenChannelPlan:
     cite: str
 
 
-@dataclass(frozen=True)
-class GreenChannelInput:
-    case_id: str
-    case_number: str
-    ruleset: str
-    jurisdiction: str
-    received_at: datetime
-    parties: Parties
+@dataclass(frozen=True, kw_only=True)
+class GreenChannelInput(CaseInput):
     plan: GreenChannelPlan
-    submitted_by: Actor
     track: Track
     data_name: str
     purpose: str

@@ -33,11 +33,11 @@ from workflows.common import (
     ActionInput,
     Actor,
     CaseDetails,
+    CaseInput,
     CaseState,
     Extension,
     ExtensionStatus,
     Lapse,
-    Parties,
     Party,
     PlannedDeadline,
     StagePlan,
@@ -82,16 +82,9 @@ class QualityVerificationPlan:
     serve_with_proof_cite: str = ""  # the article requiring service on valid proof, if any
 
 
-@dataclass(frozen=True)
-class QualityVerificationInput:
-    case_id: str
-    case_number: str
-    ruleset: str
-    jurisdiction: str
-    received_at: datetime
-    parties: Parties
+@dataclass(frozen=True, kw_only=True)
+class QualityVerificationInput(CaseInput):
     plan: QualityVerificationPlan
-    submitted_by: Actor
     resource_id: str
     resource_name: str
     description: str

@@ -20,11 +20,10 @@ from temporalio import workflow
 
 from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
-    Actor,
     CaseDetails,
+    CaseInput,
     CaseState,
     Lapse,
-    Parties,
     Party,
     StagePlan,
     TimeLimit,
@@ -57,16 +56,9 @@ class ServiceChangePlan:
     cite: str
 
 
-@dataclass(frozen=True)
-class ServiceChangeInput:
-    case_id: str
-    case_number: str
-    ruleset: str
-    jurisdiction: str
-    received_at: datetime
-    parties: Parties
+@dataclass(frozen=True, kw_only=True)
+class ServiceChangeInput(CaseInput):
     plan: ServiceChangePlan
-    submitted_by: Actor
     resource_id: str
     resource_name: str
     kind: ChangeKind
@@ -185,6 +177,10 @@ class ServiceChangeWorkflow(CaseWorkflow[ServiceChangeInput]):
                 await workflow.sleep(until_effective)
         else:
             await self._enter_stage(plan.announced)
+            if workflow.patched("service-change-effective-at-midnight"):
+                # Counted once the stage is entered: the time its recording took used to be
+                # added to the wait, so the change took effect that much after 00:00.
+                until_effective = max(request.effective_at - self.now(), timedelta(0))
             try:
                 await self._wait(lambda: self._decision is not None, until_effective)
             except TimeoutError:

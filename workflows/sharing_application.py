@@ -16,7 +16,7 @@ The applicant may `withdraw` at any stage before a decision is final.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
 from temporalio import workflow
@@ -24,13 +24,12 @@ from temporalio import workflow
 from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
     ActionInput,
-    Actor,
     CaseDetails,
+    CaseInput,
     CaseState,
     GrantedBy,
     Lapse,
     LimitCheck,
-    Parties,
     Party,
     PlannedDeadline,
     StagePlan,
@@ -78,17 +77,10 @@ class SharingApplicationPlan:
     coordination: StagePlan | None = None
 
 
-@dataclass(frozen=True)
-class SharingApplicationInput:
-    case_id: str
-    case_number: str
-    ruleset: str
-    jurisdiction: str
-    received_at: datetime
-    parties: Parties
+@dataclass(frozen=True, kw_only=True)
+class SharingApplicationInput(CaseInput):
     track: Track
     plan: SharingApplicationPlan
-    submitted_by: Actor
     purpose: str
     scenario: str
     resource_id: str | None = None
