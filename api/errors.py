@@ -21,7 +21,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.service import RPCError
 
-from service.errors import DomainError, describe_problems, from_rpc, model_in
+from service.errors import (
+    DATABASE_DOWN,
+    DomainError,
+    database_unavailable,
+    describe_problems,
+    from_rpc,
+    model_in,
+)
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +89,15 @@ def install(app: FastAPI) -> None:
         # The use cases translate Temporal's errors; this is the net under them.
         domain = from_rpc(error)
         return error_response(domain.status, domain.code, domain.message)
+
+    for unreachable in DATABASE_DOWN:
+
+        @app.exception_handler(unreachable)
+        async def _database(_: Request, error: Exception) -> JSONResponse:
+            # A database that does not answer is no defect of the request: 503, not 500.
+            log.warning("database unavailable: %s", str(error).splitlines()[0][:200])
+            domain = database_unavailable()
+            return error_response(domain.status, domain.code, domain.message)
 
 
 class LastResort:

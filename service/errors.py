@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from typing import Any, get_args
 
 from pydantic import BaseModel
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -111,6 +113,16 @@ def from_rpc(error: RPCError) -> DomainError:
         )
     log.error("Temporal call failed: %s", error)
     return Unavailable("工作流服务返回错误，本次操作未生效。", "temporal_error")
+
+
+# What SQLAlchemy raises when the database does not answer: refused or lost connections,
+# a pool that gave out (sqlalchemy.exc.TimeoutError).
+DATABASE_DOWN: tuple[type[Exception], ...] = (OperationalError, InterfaceError, PoolTimeout)
+
+
+def database_unavailable() -> Unavailable:
+    """The database did not answer (down, restarting, unreachable, its pool exhausted)."""
+    return Unavailable("数据库暂不可用，请稍后重试；本次操作未生效。", "database_unavailable")
 
 
 def from_ruleset(error: ValueError) -> DomainError:

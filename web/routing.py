@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 
-from service.errors import DomainError, describe_problems
+from service.errors import DATABASE_DOWN, DomainError, database_unavailable, describe_problems
 from web.rendering import page
 from web.session import CsrfRefused, LoginRequired, clear_session_cookie, get_platform
 
@@ -47,6 +47,9 @@ class WebRoute(APIRoute):
                 return error_page(request, 403, CSRF_MESSAGE)
             except DomainError as error:
                 return error_page(request, error.status, error.message)
+            except DATABASE_DOWN:
+                unavailable = database_unavailable()
+                return error_page(request, unavailable.status, unavailable.message)
             except RequestValidationError as error:
                 return error_page(request, 422, describe_problems(error.errors()))
 

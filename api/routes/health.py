@@ -33,6 +33,8 @@ async def healthz(response: Response, platform: PlatformDep) -> dict[str, Any]:
     except Exception as error:
         checks["temporal"] = {"ok": False, "error": str(error)[:200] or type(error).__name__}
     try:
+        if not checks["database"]["ok"]:
+            raise RuntimeError("database unavailable")  # not asked twice: a bounded answer
         found = await platform.run(stuck.count)
         reported = None
         if checks["temporal"]["ok"]:
