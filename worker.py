@@ -95,6 +95,9 @@ def build_worker(
         workflow_runner=ObservedRunner(RUNNER),
         # On shutdown, effects in flight finish rather than wait out their timeout elsewhere.
         graceful_shutdown_timeout=timedelta(seconds=10),
+        # A case this worker ran goes to another worker 3 s after this one stops taking its
+        # tasks (a crash): well within the time an action waits to be accepted.
+        sticky_queue_schedule_to_start_timeout=timedelta(seconds=3),
         # Activities use blocking database sessions.
         activity_executor=ThreadPoolExecutor(max_workers=16),
         # A failure no retry mends stops retrying and lists the case as stuck.
