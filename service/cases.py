@@ -120,14 +120,7 @@ async def submit(
         raise Invalid(
             describe_problems(error.errors(), process.request), "invalid_request"
         ) from error
-    if idempotency_key is not None:
-        idempotency_key = clean_text(
-            idempotency_key,
-            "idempotency_key",
-            "Idempotency-Key",
-            max_length=IDEMPOTENCY_KEY,
-            required=False,
-        )
+    idempotency_key = _key(idempotency_key)
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
     received_at = platform.now()
     temporal = await platform.temporal()
@@ -584,10 +577,22 @@ async def act(
         note=body.note,
         working_days=body.working_days,
     )
-    if not idempotency_key:
+    key = _key(idempotency_key)
+    if not key:
         return await _act(platform, submission.case_id, action, update, request), False
-    return await _act_once(
-        platform, caller, submission.case_id, action, update, request, idempotency_key
+    return await _act_once(platform, caller, submission.case_id, action, update, request, key)
+
+
+def _key(idempotency_key: str | None) -> str | None:
+    """An Idempotency-Key header, under the text rule like everything a user writes."""
+    if idempotency_key is None:
+        return None
+    return clean_text(
+        idempotency_key,
+        "idempotency_key",
+        "Idempotency-Key",
+        max_length=IDEMPOTENCY_KEY,
+        required=False,
     )
 
 

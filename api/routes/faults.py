@@ -13,6 +13,8 @@ from api.schemas import ERRORS
 from service import register, stuck
 from service.register import VoidedNumber
 from service.stuck import StuckReport
+from service.text import REASON, Text
+from service.views import RequestBody
 
 router = APIRouter(prefix="/api/v1/cases", tags=["operations"])
 
@@ -34,8 +36,8 @@ async def stuck_cases(platform: PlatformDep, caller: CallerDep) -> StuckReport:
     return await stuck.stuck_cases(platform, caller)
 
 
-class RetryBody(BaseModel):
-    reason: str = Field("", max_length=500, description="What was fixed.")
+class RetryBody(RequestBody):
+    reason: Text = Field("", max_length=REASON, title="重试说明", description="What was fixed.")
 
 
 class RetryOut(BaseModel):

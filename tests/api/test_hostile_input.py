@@ -21,6 +21,7 @@ from models import CaseSubmission, CatalogResource, Department, User
 from service.submissions import PROCESSES
 from service.submissions.catalog_update import DraftEdit
 from service.views import ActionBody
+from tests.api.test_rulesets_calendars import YEAR_2027 as YEAR
 from tests.cases import at, done, notices, uploaded
 from tests.conftest import auth, both_databases
 from tests.processes import WALKS, Walk, ordinary
@@ -255,20 +256,6 @@ async def test_a_csv_import_refuses_each_hostile_cell_and_imports_the_other_rows
         headers={**auth("admin"), "Content-Type": "text/csv"},
     )
     assert (response.status_code, response.json()["code"]) == (422, "invalid_encoding")
-
-
-YEAR = """\
-year: 2027
-notice:
-  title: 国务院办公厅关于2027年部分节假日安排的通知
-  number: 国办发明电〔2026〕9号
-  signed: 2026-11-01
-  published: 2026-11-01
-  url: https://www.gov.cn/
-holidays:
-  - [2027-01-01, 2027-01-03, 元旦]
-makeup_workdays: []
-"""
 
 
 async def upload_named(api: httpx.AsyncClient, name: str) -> httpx.Response:
