@@ -12,8 +12,7 @@ import asyncio
 from datetime import datetime
 
 import pytest
-from temporalio.client import WorkflowFailureError
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.database import UNSTORABLE
@@ -21,7 +20,7 @@ from activities.deadlines import BEFORE_CALENDAR, PlanDeadlineInput, plan_deadli
 from activities.notices import SendNoticeInput, send_notice
 from calendars import BEIJING
 from shixian.demo import DemoWorld
-from tests.cases import notices, submit, view
+from tests.cases import notices, settle, signed, submit, view
 from tests.conftest import auth, both_databases
 from workflows.common import ActionInput, Actor, Lapse, Role, TimeLimit
 from workflows.sharing_application import SharingApplicationWorkflow
@@ -56,12 +55,9 @@ async def test_a_notice_no_database_can_store_fails_for_good(settings, world, da
     assert await asyncio.to_thread(environment.run, send_notice, refusal_notice("不符合条件")) == 1
 
 
-# On PostgreSQL the workflow fails while the reject update waits for its effects: the SDK warns
-# that the update was left unfinished, which is what this test expects.
-@pytest.mark.filterwarnings("ignore::temporalio.workflow.UnfinishedUpdateHandlersWarning")
 @both_databases
-async def test_a_refusal_sent_around_the_api_with_nul_fails_the_case_instead_of_wedging_it(
-    api, env, session, world: DemoWorld, database_url
+async def test_a_refusal_sent_around_the_api_with_nul_stops_the_case_for_an_operator(
+    api, env, clock, settings, session, world: DemoWorld, database_url
 ):
     case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
     provider = Actor(
@@ -72,21 +68,26 @@ async def test_a_refusal_sent_around_the_api_with_nul_fails_the_case_instead_of_
         jurisdiction="hubei",
     )
     handle = env.client.get_workflow_handle(case["case_id"])
-    update = asyncio.create_task(
-        handle.execute_update(SharingApplicationWorkflow.reject, ActionInput(provider, reason=NUL))
+    refusal = signed(
+        settings, case["case_id"], "reject", ActionInput(provider, reason=NUL), clock()
     )
+    update = asyncio.create_task(handle.execute_update(SharingApplicationWorkflow.reject, refusal))
     if database_url.startswith("postgresql"):
-        # The refusal notice cannot be stored: the workflow fails at once, visibly, instead of
-        # retrying the notice for ever in provider_review.
-        with pytest.raises(WorkflowFailureError) as failed:
-            await asyncio.wait_for(handle.result(), timeout=60)
-        cause = failed.value.cause
-        assert isinstance(cause, ActivityError)
-        assert isinstance(cause.cause, ApplicationError) and cause.cause.type == UNSTORABLE
+        # The refusal notice cannot be stored: the case stops at that effect, listed for an
+        # operator, instead of retrying the notice for ever in provider_review or failing.
+        await settle(clock, case["case_id"])
+        listed = await api.get("/api/v1/cases/stuck", headers=auth("auditor"))
+        [stuck] = listed.json()["cases"]
+        assert (stuck["case_id"], stuck["kind"], stuck["step"]) == (
+            case["case_id"],
+            "effect",
+            "send_notice",
+        )
+        assert UNSTORABLE in stuck["error"] or "NUL" in stuck["error"]
         update.cancel()
         # The API still answers about it: no 500.
         shown = await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("hubei-provider"))
-        assert shown.status_code < 500, shown.text
+        assert (shown.status_code, shown.json()["status"]) == (200, "open"), shown.text
         again = await api.post(
             f"/api/v1/cases/{case['case_id']}/actions/approve",
             json={},
