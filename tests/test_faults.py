@@ -34,6 +34,7 @@ from shixian import run
 from shixian.demo import load_demo
 from shixian.settings import Settings
 from shixian.temporal import connect
+from tests.cases import submit
 from tests.conftest import _as_postgres, _pg_bin, auth, free_port
 from tests.live import EPOCH, reading
 from workflows import trust
@@ -196,19 +197,8 @@ async def deployment(deploy: Any, settings: Settings, world: Any) -> AsyncIterat
     yield running
 
 
-BODY = {
-    "process": "sharing_application",
-    "resource_id": "hubei-hukou",
-    "purpose": "核验",
-    "scenario": "低保审核",
-    "fields": ["姓名"],
-}
-
-
 async def _submit(api: httpx.AsyncClient) -> dict[str, Any]:
-    response = await api.post("/api/v1/cases", json=BODY, headers=auth("hubei-applicant"))
-    assert response.status_code == 201, response.text
-    case: dict[str, Any] = response.json()
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
     assert case["stage"] == "provider_review"
     return case
 

@@ -119,6 +119,22 @@ def manual_clock() -> ManualClock:
 
 
 @pytest.fixture
+async def staff(
+    api: httpx.AsyncClient, settings: Settings, env: Any, clock: Any
+) -> AsyncIterator[Browser]:
+    """A browser-like client on an app with Temporal, beside the `api` client."""
+    from api.app import create_app
+
+    async def temporal() -> Any:
+        return env.client
+
+    app = create_app(settings, temporal=temporal, clock=clock)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shixian.test") as client:
+        yield Browser(client)
+
+
+@pytest.fixture
 async def browser(
     settings: Settings, world: DemoWorld, manual_clock: ManualClock
 ) -> AsyncIterator[Browser]:

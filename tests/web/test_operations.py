@@ -3,31 +3,14 @@ page (with a retry of a failed effect) and the auditors' audit page."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
-import httpx
-import pytest
 from sqlmodel import Session, select
 
 from models import CaseSubmission, StuckCase
 from service import register
 from tests.cases import submit
 from tests.web.conftest import Browser, password_of
-
-
-@pytest.fixture
-async def staff(api: httpx.AsyncClient, settings, env, clock) -> AsyncIterator[Browser]:
-    from api.app import create_app
-
-    async def temporal() -> Any:
-        return env.client
-
-    app = create_app(settings, temporal=temporal, clock=clock)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://shixian.test") as client:
-        yield Browser(client)
 
 
 async def test_operators_see_stuck_cases_and_voided_numbers_and_retry_from_the_workbench(

@@ -5,12 +5,9 @@ report's links, the OpenAPI pages' assets, administration."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 import httpx
-import pytest
 from sqlmodel import Session, select
 
 from models import ApiToken, Notice, User
@@ -18,21 +15,6 @@ from service.accounts import hash_password
 from tests.cases import submit
 from tests.conftest import auth
 from tests.web.conftest import Browser, ManualClock, give_passwords, password_of
-
-
-@pytest.fixture
-async def staff(api: httpx.AsyncClient, settings, env, clock) -> AsyncIterator[Browser]:
-    """A browser-like client on an app with Temporal, beside the `api` client."""
-    from api.app import create_app
-
-    async def temporal() -> Any:
-        return env.client
-
-    app = create_app(settings, temporal=temporal, clock=clock)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://shixian.test") as client:
-        yield Browser(client)
-
 
 # -- tokens ----------------------------------------------------------------------------------
 
