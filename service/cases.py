@@ -346,8 +346,9 @@ async def _open(
 ) -> CaseState:
     """Start the submission's workflow and return the case as its first stage shows it: the
     `settle` update rides on the start (update-with-start) and returns once the case waits
-    for its first action or has closed, an event rather than a poll. A case no worker has
-    taken up within `first_stage_wait` is received all the same, and is answered so."""
+    for its first action or has closed, an event rather than a poll. No answer within
+    `first_stage_wait` is an error; `submit` then asks Temporal whether the case started (a
+    case no worker has taken up yet is received all the same, and is answered so)."""
     start = WithStartWorkflowOperation(
         process.run,
         TypeAdapter(process.input).validate_python(submission.start),
@@ -364,8 +365,10 @@ async def _open(
             rpc_timeout=timedelta(seconds=platform.settings.first_stage_wait),
         )
         return state
-    except WorkflowUpdateRPCTimeoutOrCancelledError:
-        return _received(submission)
+    except WorkflowUpdateRPCTimeoutOrCancelledError as error:
+        # No answer in time: no worker has taken the case up yet, or Temporal itself did not
+        # answer. `submit` asks Temporal whether the case started: one that did is received.
+        raise Unavailable("工作流服务未在规定时间内答复。", "temporal_unavailable") from error
     except RPCError as error:
         if error.status is RPCStatusCode.ALREADY_EXISTS:
             raise WorkflowAlreadyStartedError(submission.case_id, process.name) from error

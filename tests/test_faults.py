@@ -34,7 +34,7 @@ from shixian import run
 from shixian.demo import load_demo
 from shixian.settings import Settings
 from shixian.temporal import connect
-from tests.cases import submit
+from tests.cases import submission, submit
 from tests.conftest import _as_postgres, _pg_bin, auth, free_port
 from tests.live import EPOCH, reading
 from workflows import trust
@@ -197,8 +197,11 @@ async def deployment(deploy: Any, settings: Settings, world: Any) -> AsyncIterat
     yield running
 
 
+SUBMISSION = submission(resource_id="hubei-hukou", fields=["姓名"])
+
+
 async def _submit(api: httpx.AsyncClient) -> dict[str, Any]:
-    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    case = await submit(api, "hubei-applicant", **SUBMISSION)
     assert case["stage"] == "provider_review"
     return case
 
@@ -274,10 +277,23 @@ async def test_a_deployment_survives_its_worker_its_temporal_server_and_its_api_
         listed = await api.get("/api/v1/cases", headers=auth("hubei-provider"))
         assert listed.status_code == 200  # lists come from the database
         assert len(listed.json()["items"]) == 2
+        # A submission meanwhile is registered, not started; its key starts it later.
+        headers = {**auth("hubei-applicant"), "Idempotency-Key": "during-the-outage"}
+        registered = await api.post("/api/v1/cases", json=SUBMISSION, headers=headers)
+        assert registered.status_code == 503
+        assert (registered.json()["code"], registered.json()["recorded"]) == (
+            "temporal_unavailable",
+            True,
+        )
         await deployment.start_temporal()  # on the same state file
         if not deployment.worker.alive():  # a supervisor restarts it (make run, systemd)
             deployment.start_worker()
         await _settled(deployment, other)
+        started = await api.post("/api/v1/cases", json=SUBMISSION, headers=headers)
+        assert started.status_code == 201, started.text
+        assert started.headers["Idempotent-Replayed"] == "true"  # the same case, started now
+        assert started.json()["case_number"] in registered.json()["message"]
+        await _settled(deployment, started.json())
         shown = await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("hubei-provider"))
         assert (shown.status_code, shown.json()["outcome"]) == (200, "granted"), shown.text
         granted = await _approve(api, other)
