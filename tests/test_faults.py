@@ -241,6 +241,8 @@ async def test_a_deployment_survives_its_worker_its_temporal_server_and_its_api_
         assert (refused.json()["code"], refused.json()["recorded"]) == ("no_worker", False)
         listed = await api.get("/api/v1/cases", headers=auth("hubei-provider"))
         assert [c["case_id"] for c in listed.json()["items"]] == [case["case_id"]]
+        shown = await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("hubei-provider"))
+        assert (shown.status_code, shown.json()["code"]) == (503, "no_worker"), shown.text
         health = await api.get("/healthz")
         assert health.status_code == 200  # Temporal and the database answer: the API is ready
         deployment.start_worker()
