@@ -279,6 +279,8 @@ async def test_a_deployment_survives_its_worker_its_temporal_server_and_its_api_
         listed = await api.get("/api/v1/cases", headers=auth("hubei-provider"))
         assert listed.status_code == 200  # lists come from the database
         assert len(listed.json()["items"]) == 2
+        shown = await api.get(f"/api/v1/cases/{other['case_id']}", headers=auth("hubei-provider"))
+        assert (shown.status_code, shown.json()["code"]) == (503, "temporal_unavailable")
         # A submission meanwhile is registered, not started; its key starts it later.
         headers = {**auth("hubei-applicant"), "Idempotency-Key": "during-the-outage"}
         registered = await api.post("/api/v1/cases", json=SUBMISSION, headers=headers)
