@@ -167,6 +167,8 @@ def deploy(tmp_path: Path) -> Iterator[Any]:
             [
                 cli, "server", "start-dev", "--db-filename", str(tmp_path / "temporal.db"),
                 "--ip", "127.0.0.1", "--port", str(temporal_port), "--headless",
+                # Each port its own: the defaults (port + 1000, a fixed one) could be taken.
+                "--http-port", str(free_port()), "--metrics-port", str(free_port()),
                 "--log-level", "error", "--dynamic-config-value", run.REPORTED_PROBLEMS,
             ],
             env,
