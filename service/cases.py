@@ -34,7 +34,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from calendars import BEIJING, ChinaCalendar, Deadline, deadline, end_of_day, working_days_left
 from models import CaseCounter, CaseRecord, CaseSubmission, Department
-from regulations import Ruleset
+from regulations import Ruleset, RulesetNotApplicable
+from regulations.compose import compose
 from service.access import Caller, listed_cases, party_to, readable_case
 from service.errors import (
     Conflict,
@@ -67,6 +68,7 @@ from workflows.common import (
 from workflows.registry import PROCESSES as DECLARED
 
 STATE = TypeAdapter(CaseState)
+DEADLINE = TypeAdapter(PlannedDeadline)
 QUERY_TIMEOUT = timedelta(seconds=5)
 NUMBER_ATTEMPTS = 50
 
@@ -173,13 +175,21 @@ def _register(
         jurisdiction = process.jurisdiction_of(session, caller, request)
     else:
         jurisdiction = caller.jurisdiction or ""
-    ruleset = platform.rulesets().resolve(
-        jurisdiction=jurisdiction,
-        received_on=received_at.astimezone(BEIJING).date(),
+    law = compose(
+        platform.rulesets(),
         process=process.name,
-        requested=getattr(request, "ruleset", None),
+        jurisdiction=jurisdiction,
+        received=received_at,
+        track=process.track_of(session, caller, request) if process.track_of else None,
+        counterpart=caller.jurisdiction,
     )
-    draft = process.prepare(session, caller, request, ruleset)
+    requested = getattr(request, "ruleset", None)
+    if requested is not None and requested != law.id:
+        raise RulesetNotApplicable(
+            f"本案依法由《{law.title}》（{law.id}）管辖，不能指定规则集“{requested[:60]}”。"
+        )
+    draft = process.prepare(session, caller, request, law)
+    ruleset = law.ruleset
     return allocate(
         session,
         taken=lambda: _previous(session, caller, key),
@@ -193,6 +203,7 @@ def _register(
             process=process.name,
             ruleset=ruleset.id,
             jurisdiction=jurisdiction,
+            applicant_jurisdiction=caller.jurisdiction,
             applicant_department_id=draft.parties.applicant,
             provider_department_id=draft.parties.provider,
             second_provider_department_id=draft.parties.second_provider,
@@ -355,6 +366,7 @@ def _received(submission: CaseSubmission) -> CaseState:
         received_at=datetime.fromisoformat(start["received_at"]),
         parties=TypeAdapter(Parties).validate_python(start["parties"]),
         details=None,
+        governed_by=list(start.get("governed_by") or []),
     )
 
 
@@ -368,6 +380,7 @@ def _listed(submission: CaseSubmission) -> CaseRecord:
         process=state.process,
         ruleset=state.ruleset,
         jurisdiction=state.jurisdiction,
+        applicant_jurisdiction=submission.applicant_jurisdiction,
         status=state.status.value,
         stage=state.stage,
         applicant_department_id=state.parties.applicant,
@@ -417,7 +430,13 @@ def in_beijing(value: Any) -> Any:
 
 def _deadline_out(planned: PlannedDeadline, now: datetime, calendar: ChinaCalendar) -> DeadlineOut:
     left = days_left(planned.counted_from, planned.last_day, now, calendar)
-    return DeadlineOut.model_validate({**planned.__dict__, "working_days_left": left})
+    return DeadlineOut.model_validate(
+        {
+            **DEADLINE.dump_python(planned),
+            "working_days_left": left,
+            "provenance": planned.provenance(),
+        }
+    )
 
 
 def days_left(

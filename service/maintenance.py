@@ -21,7 +21,8 @@ from temporalio.service import RPCError
 
 from calendars import BEIJING
 from models import CaseRecord, CaseSubmission, Department, User
-from regulations import Ruleset, Rulesets
+from regulations import Rulesets
+from regulations.compose import Composed, compose
 from service.access import Caller, within
 from service.cases import open_platform_case
 from service.errors import Invalid, from_rpc
@@ -31,7 +32,12 @@ from service.platform import Platform
 from service.submissions import find_department
 from service.submissions.catalog_update import CATALOG_UPDATE
 from service.views import BeijingTime
-from workflows.catalog_update import CatalogUpdateInput, CatalogUpdateWorkflow, Trigger
+from workflows.catalog_update import (
+    CatalogUpdateInput,
+    CatalogUpdatePlan,
+    CatalogUpdateWorkflow,
+    Trigger,
+)
 from workflows.common import Actor, DepartmentKind, Parties, Role
 
 PLATFORM_USER = "共享平台（年度目录维护计划）"
@@ -44,20 +50,25 @@ def maintenance_key(department_id: str, year: int) -> str:
 
 def maintained_departments(
     session: Session, rulesets: Rulesets, day: date
-) -> list[tuple[Department, Ruleset]]:
-    """Ordinary departments whose governing instrument on `day` asks for the yearly upkeep."""
+) -> list[tuple[Department, Composed]]:
+    """Ordinary departments an instrument in force on `day` asks for the yearly upkeep (a
+    Lichuan department: hubei 第十一条, from 2021-04-01), with what governs it."""
     found = []
     for department in session.exec(
         select(Department).where(Department.kind == DepartmentKind.ORDINARY)
     ).all():
         try:
-            ruleset = rulesets.resolve(
-                jurisdiction=department.jurisdiction, received_on=day, process="catalog_update"
+            law = compose(
+                rulesets,
+                process="catalog_update",
+                jurisdiction=department.jurisdiction,
+                received=day,
+                track=Trigger.YEARLY_MAINTENANCE.value,
             )
-        except ValueError:  # no instrument in force there
+        except ValueError:  # no instrument in force there asks for it
             continue
-        if ruleset.catalog_update is not None and ruleset.catalog_update.yearly is not None:
-            found.append((department, ruleset))
+        if law.plan_of(CatalogUpdatePlan).yearly is not None:
+            found.append((department, law))
     return sorted(found, key=lambda pair: pair[0].id)
 
 
@@ -84,7 +95,7 @@ def number_yearly_cases(
         user = _platform_user(session)
         user_id = user.id or 0
         actor = Actor(user_id=user_id, role=Role.ADMIN, name=PLATFORM_USER)
-        for department, ruleset in maintained_departments(session, platform.rulesets(), day):
+        for department, law in maintained_departments(session, platform.rulesets(), day):
             parties = Parties(
                 applicant=None,
                 provider=department.id,
@@ -98,20 +109,18 @@ def number_yearly_cases(
                 case_number: str,
                 received_at: datetime,
                 department: Department = department,
-                ruleset: Ruleset = ruleset,
+                law: Composed = law,
                 parties: Parties = parties,
             ) -> CatalogUpdateInput:
-                plan = ruleset.catalog_update
-                if plan is None:  # maintained_departments chose it for its plan
-                    raise ValueError(f"{ruleset.id} defines no catalog update")
                 return CatalogUpdateInput(
                     case_id=case_id,
                     case_number=case_number,
-                    ruleset=ruleset.id,
+                    ruleset=law.id,
+                    governed_by=list(law.governed_by),
                     jurisdiction=department.jurisdiction,
                     received_at=received_at,
                     parties=parties,
-                    plan=plan,
+                    plan=law.plan_of(CatalogUpdatePlan),
                     submitted_by=actor,
                     trigger=Trigger.YEARLY_MAINTENANCE,
                     trigger_date=day,
@@ -121,7 +130,7 @@ def number_yearly_cases(
             submission, start = open_platform_case(
                 session,
                 process=CATALOG_UPDATE,
-                ruleset=ruleset,
+                ruleset=law.ruleset,
                 key=maintenance_key(department.id, year),
                 user_id=user_id,
                 jurisdiction=department.jurisdiction,

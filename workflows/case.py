@@ -108,6 +108,8 @@ class CaseStart(Protocol):
     def parties(self) -> Parties: ...
     @property
     def submitted_by(self) -> Actor: ...
+    @property
+    def governed_by(self) -> list[str]: ...
 
 
 InputT = TypeVar("InputT", bound=CaseStart)
@@ -193,6 +195,7 @@ class CaseWorkflow(Generic[InputT]):
             received_at=request.received_at,
             parties=request.parties,
             details=None,
+            governed_by=request.governed_by,
         )
         self._offset = request.received_at - workflow.now()
         self._stage_plan: StagePlan | None = None
@@ -487,6 +490,7 @@ class CaseWorkflow(Generic[InputT]):
             last_day=deadline.last_day.isoformat(),
             cite=deadline.cite,
             lapse=deadline.on_timeout.value,
+            **_provenance(deadline),
         )
 
     async def _mark_overdue(self, deadline: PlannedDeadline, **extra: str) -> None:
@@ -502,6 +506,7 @@ class CaseWorkflow(Generic[InputT]):
             ],
             due=deadline.due.isoformat(),
             cite=deadline.cite,
+            **_provenance(deadline),
             **extra,
         )
         # Shown overdue once those who must act are told (a query may come in between).
@@ -593,6 +598,11 @@ class CaseWorkflow(Generic[InputT]):
         return self.state
 
 
+def _provenance(deadline: PlannedDeadline) -> dict[str, str]:
+    """A notice's line on the governing rule, where instruments were composed for it."""
+    return {"basis": deadline.provenance()} if deadline.prevails_over else {}
+
+
 def new_state(
     *,
     case_id: str,
@@ -603,6 +613,7 @@ def new_state(
     received_at: datetime,
     parties: Parties,
     details: CaseDetails | None,
+    governed_by: list[str] | None = None,
 ) -> CaseState:
     return CaseState(
         case_id=case_id,
@@ -620,4 +631,6 @@ def new_state(
         actions=[],
         events=[],
         details=details,
+        # A case started before instruments were composed ran on its one ruleset.
+        governed_by=list(governed_by or [ruleset]),
     )

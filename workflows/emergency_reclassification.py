@@ -9,7 +9,7 @@ earlier when the provider `restore`s it; the reversal is recorded in both places
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -65,6 +65,8 @@ class EmergencyReclassificationInput:
     reason: str  # the public event and why it needs the data
     until: date  # the last day of the temporary type
     ends_at: datetime  # 24:00 Beijing time of `until`
+    # The instruments governing the case, most local first (empty in inputs recorded before).
+    governed_by: list[str] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)

@@ -102,6 +102,8 @@ class GreenChannelInput:
     fields: list[str] = field(default_factory=list)
     # A catalog entry of the provider whose data is not yet on the platform; None: new data.
     resource_id: str | None = None
+    # The instruments governing the case, most local first (empty in inputs recorded before).
+    governed_by: list[str] = field(default_factory=list)
 
 
 # A missed period marks the case overdue (or, an operator's target, closes it): nothing is

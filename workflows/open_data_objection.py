@@ -111,6 +111,8 @@ class OpenDataObjectionInput:
     contact: str
     evidence: list[Evidence] = field(default_factory=list)
     attachment_ids: list[int] = field(default_factory=list)
+    # The instruments governing the case, most local first (empty in inputs recorded before).
+    governed_by: list[str] = field(default_factory=list)
 
 
 # The limits are operator targets: they mark the case overdue, or close it as it stands.

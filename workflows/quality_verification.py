@@ -35,6 +35,7 @@ from workflows.common import (
     CaseDetails,
     CaseState,
     Extension,
+    ExtensionPlan,
     ExtensionStatus,
     Lapse,
     Parties,
@@ -58,14 +59,6 @@ class Outcome(StrEnum):
 
 
 ANSWERS = {"explain": Outcome.EXPLAINED, "repair": Outcome.REPAIRED, "reject": Outcome.REJECTED}
-
-
-@dataclass(frozen=True)
-class ExtensionPlan:
-    """One extension of the provider's period, with the authority's consent."""
-
-    max_working_days: int
-    cite: str
 
 
 @dataclass(frozen=True)
@@ -102,6 +95,8 @@ class QualityVerificationInput:
     conflicting_resource_id: str = ""
     conflicting_resource_name: str = ""
     second_provider: str = ""
+    # The instruments governing the case, most local first (empty in inputs recorded before).
+    governed_by: list[str] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)

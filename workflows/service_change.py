@@ -73,6 +73,8 @@ class ServiceChangeInput:
     effective_on: date
     effective_at: datetime  # 00:00 Beijing time of `effective_on`
     description: str
+    # The instruments governing the case, most local first (empty in inputs recorded before).
+    governed_by: list[str] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)

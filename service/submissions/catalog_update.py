@@ -15,12 +15,17 @@ from sqlmodel import Session
 
 from calendars import BEIJING
 from models import CatalogResource, Department
-from regulations import Ruleset
+from regulations.compose import Composed
 from service.access import Caller
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.submissions.common import Draft, Process, find_department
 from workflows.catalog_entries import EntryChange, EntryOp
-from workflows.catalog_update import CatalogUpdateInput, CatalogUpdateWorkflow, Trigger
+from workflows.catalog_update import (
+    CatalogUpdateInput,
+    CatalogUpdatePlan,
+    CatalogUpdateWorkflow,
+    Trigger,
+)
 from workflows.common import DepartmentKind, OpenType, Parties, Role, ShareType
 
 # Share types that withhold data: changing an entry to one of them needs its legal basis
@@ -62,17 +67,22 @@ def jurisdiction_of(session: Session, caller: Caller, request: CatalogUpdateRequ
     return _department(session, caller, request).jurisdiction
 
 
+def track_of(session: Session, caller: Caller, request: CatalogUpdateRequest) -> str | None:
+    """The trigger: 809 第十七条 binds only changes of national law and of functions. (The
+    yearly maintenance is the schedule's to open: `prepare` says so.)"""
+    return None if request.trigger in OPENED_BY_SCHEDULE else request.trigger.value
+
+
 def prepare(
-    session: Session, caller: Caller, request: CatalogUpdateRequest, ruleset: Ruleset
+    session: Session, caller: Caller, request: CatalogUpdateRequest, law: Composed
 ) -> Draft:
-    plan = ruleset.catalog_update
-    assert plan is not None
+    plan = law.plan_of(CatalogUpdatePlan)
     if request.trigger in OPENED_BY_SCHEDULE:
         raise Invalid("年度全面维护案件由年度维护计划自动开启。", "opened_by_schedule")
     if request.trigger.value not in plan.triggers:
         known = "、".join(plan.triggers)
         raise Invalid(
-            f"《{ruleset.spec.title}》未规定因“{request.trigger.value}”更新目录；可选：{known}。",
+            f"《{law.title}》未规定因“{request.trigger.value}”更新目录；可选：{known}。",
             "trigger_not_applicable",
         )
     department = _department(session, caller, request)
@@ -83,7 +93,7 @@ def prepare(
             session, department.jurisdiction, DepartmentKind.COMPETENT_AUTHORITY
         ),
     )
-    if plan.review is not None and parties.authority is None:
+    if (plan.review is not None or plan.extension is not None) and parties.authority is None:
         raise Invalid("本辖区未配置政务数据主管部门，无法审核目录。", "party_missing")
 
     def build(case_id: str, case_number: str, received_at: datetime) -> CatalogUpdateInput:
@@ -93,7 +103,8 @@ def prepare(
         return CatalogUpdateInput(
             case_id=case_id,
             case_number=case_number,
-            ruleset=ruleset.id,
+            ruleset=law.id,
+            governed_by=list(law.governed_by),
             jurisdiction=department.jurisdiction,
             received_at=received_at,
             parties=parties,
@@ -189,4 +200,5 @@ CATALOG_UPDATE = Process(
     submitters=frozenset({Role.CASEWORKER, Role.SUPERVISOR}),
     prepare=prepare,
     jurisdiction_of=jurisdiction_of,
+    track_of=track_of,
 )

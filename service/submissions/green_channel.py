@@ -10,12 +10,18 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from models import CatalogResource, Department
-from regulations import Ruleset
+from regulations.compose import Composed
 from service.access import Caller
 from service.errors import Invalid, NotFound
 from service.submissions.common import Draft, Process, parties_for
 from workflows.common import Role
-from workflows.green_channel import GreenChannelInput, GreenChannelWorkflow, Grounds, Track
+from workflows.green_channel import (
+    GreenChannelInput,
+    GreenChannelPlan,
+    GreenChannelWorkflow,
+    Grounds,
+    Track,
+)
 
 
 class GreenChannelRequest(BaseModel):
@@ -38,11 +44,8 @@ class GreenChannelRequest(BaseModel):
     fields: list[str] = Field(default_factory=list, max_length=200)
 
 
-def prepare(
-    session: Session, caller: Caller, request: GreenChannelRequest, ruleset: Ruleset
-) -> Draft:
-    plan = ruleset.green_channel
-    assert plan is not None
+def prepare(session: Session, caller: Caller, request: GreenChannelRequest, law: Composed) -> Draft:
+    plan = law.plan_of(GreenChannelPlan)
     if request.track is Track.GREEN and (
         request.grounds is None or not request.justification.strip()
     ):
@@ -74,7 +77,8 @@ def prepare(
         return GreenChannelInput(
             case_id=case_id,
             case_number=case_number,
-            ruleset=ruleset.id,
+            ruleset=law.id,
+            governed_by=list(law.governed_by),
             jurisdiction=caller.jurisdiction or "",
             received_at=received_at,
             parties=parties,

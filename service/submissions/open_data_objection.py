@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from models import CatalogResource, Department
-from regulations import Ruleset
+from regulations.compose import Composed
 from service.access import Caller
 from service.attachments import cited_by_caller
 from service.errors import Conflict, Invalid, NotFound
@@ -20,6 +20,7 @@ from workflows.open_data_objection import (
     Evidence,
     Grounds,
     OpenDataObjectionInput,
+    OpenDataObjectionPlan,
     OpenDataObjectionWorkflow,
 )
 
@@ -64,10 +65,9 @@ def jurisdiction_of(session: Session, caller: Caller, request: OpenDataObjection
 
 
 def prepare(
-    session: Session, caller: Caller, request: OpenDataObjectionRequest, ruleset: Ruleset
+    session: Session, caller: Caller, request: OpenDataObjectionRequest, law: Composed
 ) -> Draft:
-    plan = ruleset.open_data_objection
-    assert plan is not None
+    plan = law.plan_of(OpenDataObjectionPlan)
     resource = opened_resource(session, request.resource_id)
     if resource.provider_id == caller.user.department_id:
         raise Invalid("数据提供部门不能对本部门开放的数据提出异议。", "own_data")
@@ -86,7 +86,8 @@ def prepare(
         return OpenDataObjectionInput(
             case_id=case_id,
             case_number=case_number,
-            ruleset=ruleset.id,
+            ruleset=law.id,
+            governed_by=list(law.governed_by),
             jurisdiction=jurisdiction,
             received_at=received_at,
             parties=parties,

@@ -11,16 +11,22 @@ from sqlmodel import Session
 
 from calendars import BEIJING, end_of_day
 from models import CatalogResource
-from regulations import Ruleset
+from regulations.compose import Composed
 from service.access import Caller
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.submissions.common import Draft, Process, parties_for
 from workflows.common import Role, ShareType
 from workflows.emergency_reclassification import (
     EmergencyReclassificationInput,
+    EmergencyReclassificationPlan,
     EmergencyReclassificationWorkflow,
 )
-from workflows.service_change import ChangeKind, ServiceChangeInput, ServiceChangeWorkflow
+from workflows.service_change import (
+    ChangeKind,
+    ServiceChangeInput,
+    ServiceChangePlan,
+    ServiceChangeWorkflow,
+)
 
 
 def own_resource(session: Session, caller: Caller, resource_id: str) -> CatalogResource:
@@ -52,10 +58,9 @@ class ServiceChangeRequest(BaseModel):
 
 
 def prepare_service_change(
-    session: Session, caller: Caller, request: ServiceChangeRequest, ruleset: Ruleset
+    session: Session, caller: Caller, request: ServiceChangeRequest, law: Composed
 ) -> Draft:
-    plan = ruleset.service_change
-    assert plan is not None
+    plan = law.plan_of(ServiceChangePlan)
     resource = own_resource(session, caller, request.resource_id)
     parties = parties_for(session, caller, resource.provider_id, [])
 
@@ -63,7 +68,8 @@ def prepare_service_change(
         return ServiceChangeInput(
             case_id=case_id,
             case_number=case_number,
-            ruleset=ruleset.id,
+            ruleset=law.id,
+            governed_by=list(law.governed_by),
             jurisdiction=caller.jurisdiction or "",
             received_at=received_at,
             parties=parties,
@@ -106,10 +112,9 @@ class EmergencyReclassificationRequest(BaseModel):
 
 
 def prepare_reclassification(
-    session: Session, caller: Caller, request: EmergencyReclassificationRequest, ruleset: Ruleset
+    session: Session, caller: Caller, request: EmergencyReclassificationRequest, law: Composed
 ) -> Draft:
-    plan = ruleset.emergency_reclassification
-    assert plan is not None
+    plan = law.plan_of(EmergencyReclassificationPlan)
     resource = own_resource(session, caller, request.resource_id)
     if resource.reclassified_by_case is not None:
         raise Conflict(
@@ -131,7 +136,8 @@ def prepare_reclassification(
         return EmergencyReclassificationInput(
             case_id=case_id,
             case_number=case_number,
-            ruleset=ruleset.id,
+            ruleset=law.id,
+            governed_by=list(law.governed_by),
             jurisdiction=caller.jurisdiction or "",
             received_at=received_at,
             parties=parties,

@@ -12,13 +12,17 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from models import CatalogResource, Department
-from regulations import Ruleset
+from regulations.compose import Composed
 from service.access import Caller
 from service.attachments import cited_by_caller
 from service.errors import Invalid, NotFound
 from service.submissions.common import PARTY_LABELS, Draft, Process, find_department
 from workflows.common import DepartmentKind, Parties, Role
-from workflows.quality_verification import QualityVerificationInput, QualityVerificationWorkflow
+from workflows.quality_verification import (
+    QualityVerificationInput,
+    QualityVerificationPlan,
+    QualityVerificationWorkflow,
+)
 
 
 class QualityVerificationRequest(BaseModel):
@@ -56,10 +60,9 @@ def jurisdiction_of(session: Session, caller: Caller, request: QualityVerificati
 
 
 def prepare(
-    session: Session, caller: Caller, request: QualityVerificationRequest, ruleset: Ruleset
+    session: Session, caller: Caller, request: QualityVerificationRequest, law: Composed
 ) -> Draft:
-    plan = ruleset.quality_verification
-    assert plan is not None
+    plan = law.plan_of(QualityVerificationPlan)
     resource = _resource(session, request.resource_id)
     if resource.provider_id == caller.user.department_id:
         raise Invalid("数据提供部门不能对本部门的数据提出校核申请，请直接更正。", "own_data")
@@ -70,7 +73,7 @@ def prepare(
     if request.conflicting_resource_id:
         if plan.joint_verification is None:
             raise Invalid(
-                f"《{ruleset.spec.title}》未规定多部门数据不一致的联合核实程序。",
+                f"《{law.title}》未规定多部门数据不一致的联合核实程序。",
                 "joint_verification_not_provided",
             )
         other = _resource(session, request.conflicting_resource_id)
@@ -100,7 +103,8 @@ def prepare(
         return QualityVerificationInput(
             case_id=case_id,
             case_number=case_number,
-            ruleset=ruleset.id,
+            ruleset=law.id,
+            governed_by=list(law.governed_by),
             jurisdiction=jurisdiction,
             received_at=received_at,
             parties=parties,
