@@ -12,11 +12,12 @@ run: $(STAMP)
 	$(BIN)/python -m shixian.run
 
 # All three run even if one fails, so that one run shows every problem; the status is theirs.
+# pytest runs on every core (pytest-xdist); a test waits on its own servers much of its time.
 test: $(STAMP)
 	@status=0; \
 	echo "== ruff check ."; $(BIN)/ruff check . || status=1; \
 	echo "== mypy"; $(BIN)/mypy || status=1; \
-	echo "== pytest -q -rfEs"; $(BIN)/pytest -q -rfEs || status=1; \
+	echo "== pytest -q -rfEs -n auto"; $(BIN)/pytest -q -rfEs -n auto --dist worksteal || status=1; \
 	exit $$status
 
 lint: $(STAMP)

@@ -12,8 +12,9 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
-from calendars import current_calendar, deadline, end_of_day
+from calendars import CalendarNotCoveredError, current_calendar, deadline, end_of_day
 from shixian.settings import get_settings
 from workflows.common import Basis, Lapse, PlannedDeadline, TimeLimit
 
@@ -27,12 +28,21 @@ class PlanDeadlineInput:
     counted_from: datetime
 
 
+# A period counted from before the calendar's first year can never be counted: no year file
+# before it is accepted (service/calendars.py). Retrying would hold the case at that step.
+BEFORE_CALENDAR = "before_calendar"
+
+
 @activity.defn
 def plan_deadline(request: PlanDeadlineInput) -> PlannedDeadline:
     limit = request.limit
-    counted = deadline(
-        request.counted_from, limit.working_days, current_calendar(get_settings().calendars)
-    )
+    calendar = current_calendar(get_settings().calendars)
+    try:
+        counted = deadline(request.counted_from, limit.working_days, calendar)
+    except CalendarNotCoveredError as error:
+        if error.year < calendar.first_day.year:
+            raise ApplicationError(str(error), type=BEFORE_CALENDAR, non_retryable=True) from error
+        raise  # a year after the calendar's end: an uploaded year file will cover it
     return PlannedDeadline(
         stage=request.stage,
         cite=limit.cite,

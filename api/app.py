@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI
 from temporalio.client import Client
 
 import web as workbench
-from api import docs, errors
+from api import docs, errors, guard
 from api.deps import known_parameters
 from api.routes import (
     attachments,
@@ -70,6 +70,12 @@ def create_app(
     )
     app.state.platform = Platform(settings, temporal or lazy_client(settings), clock)
     errors.install(app)
+    # Each one added wraps the ones before: the security headers go on every answer (a 500
+    # too), and the last resort catches what the guards might raise.
+    app.add_middleware(guard.BodyLimit, default=settings.max_json_bytes)
+    app.add_middleware(guard.RequestText)
+    app.add_middleware(errors.LastResort)
+    app.add_middleware(guard.SecurityHeaders)
     # audit before cases: the cases routes' {case_id:path} would take /cases/{id}/history.
     routers = (
         health,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path, Query
 from pydantic import BaseModel
+
+from service.bounds import MAX_INTEGER, MAX_ROW_ID
 
 
 class Error(BaseModel):
@@ -16,6 +19,21 @@ class Error(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": Error} for code in (401, 403, 404, 409, 422, 503)
 }
+
+
+# Parameters every listing or lookup shares, bounded so that no value reaches the database out
+# of its column's range (service/bounds.py).
+Offset = Annotated[int, Query(ge=0, le=MAX_INTEGER, description="Rows to skip.")]
+RowIdInPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+
+
+# The body size a route accepts, when it is not the JSON default (Settings.max_json_bytes):
+# documented in its OpenAPI operation and enforced by api/guard.py.
+MAX_BODY = "x-max-body-bytes"
+
+
+def body_limit(size: int) -> dict[str, Any]:
+    return {MAX_BODY: size}
 
 
 def enum_schema(values: list[str], **extra: Any) -> dict[str, Any]:

@@ -138,8 +138,8 @@ def within(jurisdiction: str, scope: str) -> bool:
 
 
 def within_sql(column: Any, scope: str) -> ColumnElement[bool]:
-    """`within` as SQL over a jurisdiction column."""
-    return or_(column == scope, col(column).startswith(scope + "."))
+    """`within` as SQL over a jurisdiction column (`%` and `_` in `scope` match themselves)."""
+    return or_(column == scope, col(column).startswith(scope + ".", autoescape=True))
 
 
 # -- cases -------------------------------------------------------------------------------------
@@ -192,8 +192,9 @@ def readable_cases(caller: Caller, table: type[CaseTable]) -> ColumnElement[bool
 
 
 def case_matches(column: Any, case_id: str) -> ColumnElement[bool]:
-    """The full case id, or the case number alone (HB419-2026-000001)."""
-    return or_(column == case_id, col(column).endswith("/" + case_id))
+    """The full case id, or the case number alone (HB419-2026-000001), exactly: `%` and `_`
+    match themselves, not any text."""
+    return or_(column == case_id, col(column).endswith("/" + case_id, autoescape=True))
 
 
 def readable_case(session: Session, caller: Caller, case_id: str) -> CaseSubmission:

@@ -1,4 +1,5 @@
-"""Evidence attachments: stored once by digest, size-limited, type-checked from their bytes.
+"""Evidence attachments: stored once by digest, size-limited, type-checked from their bytes,
+readable by the service's own user only (0600 in a 0700 directory).
 
 Any process may cite attachments by id: `cited_by_caller` checks a submission's ids, and the
 workflow records the citation (activities/attachments.py), which lets the case's parties read
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -21,16 +24,17 @@ from models import Attachment
 from service.access import Caller, may_read_attachment
 from service.errors import Forbidden, Invalid, NotFound, TooLarge, Unavailable
 from service.platform import Platform
+from service.text import NAME
+from service.validation import clean_text, private_directory
 
 MAX_BYTES = 10 * 1024 * 1024
 CHUNK = 64 * 1024
-# Leading bytes of each accepted type.
-SIGNATURES = {
-    "application/pdf": (b"%PDF-",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-}
+# How much of each end of a file the type checks read.
+HEAD = 64
+TAIL = 1024
 TYPE_NAMES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_END = b"\x00\x00\x00\x00IEND\xae\x42\x60\x82"
 
 
 class Upload(Protocol):
@@ -51,11 +55,29 @@ class Stored:
     content_type: str
 
 
-def sniff(head: bytes) -> str | None:
-    for content_type, prefixes in SIGNATURES.items():
-        if head.startswith(prefixes):
-            return content_type
+def sniff(head: bytes, tail: bytes) -> str | None:
+    """The type both ends of the file confirm, or None. A magic prefix alone proves nothing:
+    a PDF also ends with its %%EOF marker, a PNG starts with an intact IHDR chunk (its CRC
+    checked) and ends with IEND, a JPEG ends with its end-of-image marker FFD9."""
+    if head.startswith(b"%PDF-") and b"%%EOF" in tail:
+        return "application/pdf"
+    if head.startswith(PNG_SIGNATURE) and tail.endswith(PNG_END) and _intact_ihdr(head):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff") and tail.endswith(b"\xff\xd9"):
+        return "image/jpeg"
     return None
+
+
+def _intact_ihdr(head: bytes) -> bool:
+    chunk = head[8:33]  # length, type, 13 bytes of data, CRC
+    if len(chunk) < 25:
+        return False
+    length, kind, data, crc = chunk[:4], chunk[4:8], chunk[8:21], chunk[21:25]
+    return (
+        length == struct.pack(">I", 13)
+        and kind == b"IHDR"
+        and struct.pack(">I", zlib.crc32(kind + data)) == crc
+    )
 
 
 def directory(data_dir: Path) -> Path:
@@ -65,9 +87,9 @@ def directory(data_dir: Path) -> Path:
 async def _store(upload: Upload, data_dir: Path) -> Stored:
     """Copy the upload under `<data_dir>/attachments/<sha256>` in chunks, never more than the
     limit; the file appears whole or not at all (write to a temporary name, then rename)."""
-    folder = directory(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    digest, size, head = hashlib.sha256(), 0, b""
+    folder = private_directory(directory(data_dir))
+    digest, size, head, tail = hashlib.sha256(), 0, b"", b""
+    # mkstemp creates the file 0600; the rename keeps it so.
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-")
     try:
         with os.fdopen(handle, "wb") as out:
@@ -75,15 +97,16 @@ async def _store(upload: Upload, data_dir: Path) -> Stored:
                 size += len(chunk)
                 if size > MAX_BYTES:
                     raise too_large()
-                if len(head) < 16:
-                    head = (head + chunk)[:16]
+                if len(head) < HEAD:
+                    head = (head + chunk)[:HEAD]
+                tail = (tail + chunk)[-TAIL:]
                 digest.update(chunk)
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
         if size == 0:
             raise Invalid("附件为空文件。", "attachment_empty")
-        content_type = checked_type(head, upload.content_type)
+        content_type = checked_type(head, tail, upload.content_type)
         target = folder / digest.hexdigest()
         if target.exists():
             os.unlink(temporary)
@@ -96,11 +119,14 @@ async def _store(upload: Upload, data_dir: Path) -> Stored:
     return Stored(digest.hexdigest(), size, content_type)
 
 
-def checked_type(head: bytes, declared: str | None) -> str:
-    actual = sniff(head)
+def checked_type(head: bytes, tail: bytes, declared: str | None) -> str:
+    actual = sniff(head, tail)
     allowed = "、".join(TYPE_NAMES.values())
     if actual is None:
-        raise Invalid(f"附件类型不受支持：只接受 {allowed} 文件。", "attachment_type_unsupported")
+        raise Invalid(
+            f"附件类型不受支持或文件不完整：只接受完整的 {allowed} 文件。",
+            "attachment_type_unsupported",
+        )
     declared_type = (declared or "").split(";")[0].strip().lower()
     if declared_type != actual:
         raise Invalid(
@@ -117,10 +143,12 @@ def too_large() -> TooLarge:
 
 async def upload(platform: Platform, caller: Caller, file: Upload) -> Attachment:
     """Store an evidence file (any authenticated user) and record who uploaded it."""
+    # A name is kept as sent, shortened: long names are common and harmless once checked.
+    name = clean_text(file.filename, "file_name", "附件文件名", max_length=4096, required=False)
     stored = await _store(file, platform.settings.data_dir)
     attachment = Attachment(
         sha256=stored.sha256,
-        name=(file.filename or stored.sha256)[:200],
+        name=name[:NAME] or stored.sha256,
         content_type=stored.content_type,
         size=stored.size,
         uploaded_by=caller.id,

@@ -23,12 +23,13 @@ from calendars import (
     statutory_holidays,
 )
 from calendars import parse_year_text as parse_calendar_year
-from calendars.schedule import PACKAGED_DATA_DIR, load_schedules
+from calendars.schedule import load_schedules
 from service.access import Caller
+from service.bounds import FIRST_CALENDAR_YEAR
 from service.cases import replan_open_cases
 from service.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
 from service.platform import Platform
-from service.validation import write_atomically
+from service.validation import clean_file, private_directory, write_atomically
 from workflows.common import Role
 
 
@@ -163,18 +164,16 @@ async def upload_year(platform: Platform, caller: Caller, text: str) -> UploadOu
     return UploadOut(**summary.model_dump(), replaced=replaced, replanned_cases=asked)
 
 
-PACKAGED_FIRST_YEAR = min(load_schedules(PACKAGED_DATA_DIR))
-
-
 def save_calendar_year(*, directory: Path, text: str) -> tuple[YearSchedule, bool]:
     """Validate the YAML text of a year file, alone and together with every other year, and
     save it as `<directory>/<year>.yaml`. Returns the schedule and whether it replaced a file
     in `directory`. Running cases learn of it only when asked to re-plan."""
+    text = clean_file(text, "日历文件", "calendar_invalid")
     try:
         schedule = parse_calendar_year(text, "上传的日历文件")
-        if schedule.year < PACKAGED_FIRST_YEAR:
+        if schedule.year < FIRST_CALENDAR_YEAR:
             raise Invalid(
-                f"工作日历自{PACKAGED_FIRST_YEAR}年起收录，不接受{schedule.year}年的文件。",
+                f"工作日历自{FIRST_CALENDAR_YEAR}年起收录，不接受{schedule.year}年的文件。",
                 "calendar_invalid",
             )
         operator_files = load_schedules(directory) if _has_year_files(directory) else {}
@@ -192,7 +191,7 @@ def save_calendar_year(*, directory: Path, text: str) -> tuple[YearSchedule, boo
         where = f"第{error.line}行：" if error.line is not None else ""
         source = "" if error.source == "上传的日历文件" else f"（{error.source}）"
         raise Invalid(f"日历文件无效{source}：{where}{error.detail}", "calendar_invalid") from error
-    directory.mkdir(parents=True, exist_ok=True)
+    private_directory(directory)
     replaced = target.exists()
     write_atomically(target, text)
     return schedule, replaced

@@ -35,7 +35,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from calendars import BEIJING, ChinaCalendar, Deadline, deadline, end_of_day, working_days_left
 from models import CaseCounter, CaseRecord, CaseSubmission, Department
 from regulations import Ruleset, RulesetNotApplicable
-from regulations.compose import compose
+from regulations.compose import Composed, compose
 from service.access import Caller, listed_cases, party_to, readable_case
 from service.errors import (
     Conflict,
@@ -52,11 +52,14 @@ from service.errors import (
 from service.moments import period_end, period_start
 from service.overdue import overdue_now
 from service.platform import Platform
-from service.submissions import PROCESSES, Process
+from service.submissions import PROCESSES, Draft, Process
+from service.text import IDEMPOTENCY_KEY, NAME
+from service.validation import clean_text
 from service.views import ActionBody, CaseOut, CaseSummary, DeadlineOut, Page
 from workflows.case import CaseWorkflow, SettleInput, new_state
 from workflows.common import (
     ActionInput,
+    Actor,
     CaseDetails,
     CaseState,
     Parties,
@@ -74,10 +77,11 @@ NUMBER_ATTEMPTS = 50
 
 
 def process_named(name: object) -> Process:
-    process = PROCESSES.get(str(name))
+    process = PROCESSES.get(name) if isinstance(name, str) else None
     if process is None:
         known = "、".join(PROCESSES)
-        raise Invalid(f"未知的事项类型“{name}”，可选：{known}。", "unknown_process")
+        given = clean_text(name, "process", "事项类型", max_length=NAME, required=True)
+        raise Invalid(f"未知的事项类型“{given}”，可选：{known}。", "unknown_process")
     return process
 
 
@@ -108,7 +112,17 @@ async def submit(
     try:
         request = process.request.model_validate(body)
     except ValidationError as error:
-        raise Invalid(describe_problems(error.errors()), "invalid_request") from error
+        raise Invalid(
+            describe_problems(error.errors(), process.request), "invalid_request"
+        ) from error
+    if idempotency_key is not None:
+        idempotency_key = clean_text(
+            idempotency_key,
+            "idempotency_key",
+            "Idempotency-Key",
+            max_length=IDEMPOTENCY_KEY,
+            required=False,
+        )
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
     received_at = platform.now()
     temporal = await platform.temporal()
@@ -188,27 +202,66 @@ def _register(
         raise RulesetNotApplicable(
             f"本案依法由《{law.title}》（{law.id}）管辖，不能指定规则集“{requested[:60]}”。"
         )
-    draft = process.prepare(session, caller, request, law)
+    draft = process.prepare(session, caller, request, law, received_at)
     ruleset = law.ruleset
     return allocate(
         session,
         taken=lambda: _previous(session, caller, key),
         ruleset=ruleset,
         year=received_at.astimezone(BEIJING).year,
-        make=lambda number: CaseSubmission(
-            user_id=caller.id,
-            idempotency_key=key or None,
-            request_hash=digest,
-            case_id=f"{process.slug}/{number}",
-            process=process.name,
+        make=lambda number: _submission(
+            process,
+            draft,
+            number,
             ruleset=ruleset.id,
             jurisdiction=jurisdiction,
+            governed_by=list(law.governed_by),
             applicant_jurisdiction=caller.jurisdiction,
-            applicant_department_id=draft.parties.applicant,
-            provider_department_id=draft.parties.provider,
-            second_provider_department_id=draft.parties.second_provider,
-            start=_dump(draft.build(f"{process.slug}/{number}", number, received_at)),
+            received_at=received_at,
+            submitted_by=caller.actor(),
+            key=key or None,
+            digest=digest,
         ),
+    )
+
+
+def _submission(
+    process: Process,
+    draft: Draft,
+    number: str,
+    *,
+    ruleset: str,
+    jurisdiction: str,
+    governed_by: list[str],
+    applicant_jurisdiction: str | None,
+    received_at: datetime,
+    submitted_by: Actor,
+    key: str | None,
+    digest: str,
+) -> CaseSubmission:
+    """A numbered case's submission, with its workflow input (a retry starts it again)."""
+    start = process.start(
+        draft,
+        case_number=number,
+        ruleset=ruleset,
+        jurisdiction=jurisdiction,
+        received_at=received_at,
+        submitted_by=submitted_by,
+        governed_by=governed_by,
+    )
+    return CaseSubmission(
+        user_id=submitted_by.user_id,
+        idempotency_key=key,
+        request_hash=digest,
+        case_id=start.case_id,
+        process=process.name,
+        ruleset=ruleset,
+        jurisdiction=jurisdiction,
+        applicant_jurisdiction=applicant_jurisdiction,
+        applicant_department_id=draft.parties.applicant,
+        provider_department_id=draft.parties.provider,
+        second_provider_department_id=draft.parties.second_provider,
+        start=_dump(start),
     )
 
 
@@ -293,7 +346,21 @@ async def _open(
     except RPCError as error:
         if error.status is RPCStatusCode.ALREADY_EXISTS:
             raise WorkflowAlreadyStartedError(submission.case_id, process.name) from error
+        # The start may have happened before the wait failed (a server answering a deadline
+        # it could not keep with an error): a started case is received all the same.
+        if await _started(temporal, submission.case_id):
+            return _received(submission)
         raise from_rpc(error) from error
+
+
+async def _started(temporal: Client, case_id: str) -> bool:
+    try:
+        await temporal.get_workflow_handle(case_id).describe(rpc_timeout=QUERY_TIMEOUT)
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            return False
+        raise from_rpc(error) from error
+    return True
 
 
 async def _restart(
@@ -395,6 +462,7 @@ def _listed(submission: CaseSubmission) -> CaseRecord:
 def present(state: CaseState, now: datetime, calendar: ChinaCalendar) -> CaseOut:
     data = STATE.dump_python(state)
     data["deadline"] = _deadline_out(state.deadline, now, calendar) if state.deadline else None
+    data["deadlines"] = [_deadline_out(planned, now, calendar) for planned in state.deadlines]
     data["details"] = details_out(state.process, state.details)
     return CaseOut.model_validate(data)
 
@@ -435,6 +503,7 @@ def _deadline_out(planned: PlannedDeadline, now: datetime, calendar: ChinaCalend
             **DEADLINE.dump_python(planned),
             "working_days_left": left,
             "provenance": planned.provenance(),
+            "passed": planned.fired,
         }
     )
 
@@ -525,6 +594,17 @@ def list_cases(
     if ruleset is not None and platform.rulesets().get(ruleset) is None:
         known = "、".join(r.id for r in platform.rulesets())
         raise Invalid(f"规则集“{ruleset[:60]}”不存在；可选：{known}。", "unknown_ruleset")
+    if stage is not None:
+        stages = {"received", "closed"} | {
+            s.name
+            for declared in DECLARED.values()
+            if process is None or declared.name == process
+            for s in declared.stages
+        }
+        if stage not in stages:
+            raise Invalid(
+                f"环节“{stage[:60]}”不存在；可选：{'、'.join(sorted(stages))}。", "unknown_stage"
+            )
     now, calendar = platform.now(), platform.calendar()
     late = overdue_now(now)
     query = select(CaseRecord, late).where(listed_cases(caller))
@@ -639,12 +719,11 @@ def open_platform_case(
     session: Session,
     *,
     process: Process,
-    ruleset: Ruleset,
+    law: Composed,
     key: str,
-    user_id: int,
+    submitted_by: Actor,
     jurisdiction: str,
-    parties: Parties,
-    build: Callable[[str, str, datetime], Any],
+    draft: Draft,
     received_at: datetime,
 ) -> tuple[CaseSubmission, Any]:
     """Number a case the platform opens on its own (a schedule), once per `key`: a retry
@@ -653,7 +732,8 @@ def open_platform_case(
     def taken() -> CaseSubmission | None:
         return session.exec(
             select(CaseSubmission).where(
-                CaseSubmission.user_id == user_id, CaseSubmission.idempotency_key == key
+                CaseSubmission.user_id == submitted_by.user_id,
+                CaseSubmission.idempotency_key == key,
             )
         ).first()
 
@@ -662,19 +742,20 @@ def open_platform_case(
     submission, _ = allocate(
         session,
         taken=taken,
-        ruleset=ruleset,
+        ruleset=law.ruleset,
         year=received_at.astimezone(BEIJING).year,
-        make=lambda number: CaseSubmission(
-            user_id=user_id,
-            idempotency_key=key,
-            request_hash=hashlib.sha256(key.encode()).hexdigest(),
-            case_id=f"{process.slug}/{number}",
-            process=process.name,
-            ruleset=ruleset.id,
+        make=lambda number: _submission(
+            process,
+            draft,
+            number,
+            ruleset=law.id,
             jurisdiction=jurisdiction,
-            applicant_department_id=parties.applicant,
-            provider_department_id=parties.provider,
-            start=_dump(build(f"{process.slug}/{number}", number, received_at)),
+            governed_by=list(law.governed_by),
+            applicant_jurisdiction=None,
+            received_at=received_at,
+            submitted_by=submitted_by,
+            key=key,
+            digest=hashlib.sha256(key.encode()).hexdigest(),
         ),
     )
     return submission, TypeAdapter(process.input).validate_python(submission.start)

@@ -19,6 +19,7 @@ from models.reference import utcnow
 from service.access import Caller
 from service.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from service.platform import Platform
+from service.text import CONDITIONS, LEGAL_BASIS, NAME, UPDATE_CYCLE
 from service.validation import (
     Listing,
     clean_choice,
@@ -61,14 +62,14 @@ def _resource_values(session: Session, values: Mapping[str, Any]) -> dict[str, A
         raise Invalid(f"目录资源没有这些属性：{'、'.join(unknown)}。", "invalid_attribute")
     checks: dict[str, Any] = {
         "id": lambda v: clean_identifier(v, "id", "资源编码"),
-        "name": lambda v: clean_text(v, "name", "资源名称", max_length=200, required=True),
+        "name": lambda v: clean_text(v, "name", "资源名称", max_length=NAME, required=True),
         "provider_id": lambda v: _provider(session, v),
         "share_type": lambda v: clean_choice(v, ShareType, "share_type", "共享类型"),
         "open_type": lambda v: clean_choice(v, OpenType, "open_type", "开放类型"),
-        "legal_basis": lambda v: _optional(v, "legal_basis", "法律依据", 2000),
-        "conditions": lambda v: _optional(v, "conditions", "共享条件", 2000),
+        "legal_basis": lambda v: _optional(v, "legal_basis", "法律依据", LEGAL_BASIS, True),
+        "conditions": lambda v: _optional(v, "conditions", "共享条件", CONDITIONS, True),
         "fields": clean_field_names,
-        "update_cycle": lambda v: _optional(v, "update_cycle", "更新周期", 40),
+        "update_cycle": lambda v: _optional(v, "update_cycle", "更新周期", UPDATE_CYCLE),
         "status": _status,
     }
     clean: dict[str, Any] = {}
@@ -84,8 +85,12 @@ def _resource_values(session: Session, values: Mapping[str, Any]) -> dict[str, A
     return clean
 
 
-def _optional(value: object, name: str, label: str, max_length: int) -> str:
-    return clean_text(value, name, label, max_length=max_length, required=False)
+def _optional(
+    value: object, name: str, label: str, max_length: int, multiline: bool = False
+) -> str:
+    return clean_text(
+        value, name, label, max_length=max_length, required=False, multiline=multiline
+    )
 
 
 def _provider(session: Session, value: object) -> str:
@@ -96,7 +101,7 @@ def _provider(session: Session, value: object) -> str:
 
 
 def _status(value: object) -> str:
-    status = str(value).strip() if value is not None else ""
+    status = clean_text(str(value), "status", "资源状态", max_length=NAME, required=False)
     if status not in RESOURCE_STATUS_LABELS:
         labels = "、".join(f"{key}（{name}）" for key, name in RESOURCE_STATUS_LABELS.items())
         raise Invalid(f"资源状态“{status}”无效，可选：{labels}。", "invalid_status")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, get_args
 
+from pydantic import BaseModel
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -117,6 +118,17 @@ FIELD_PROBLEMS = {
     "string_type": "应为字符串",
     "list_type": "应为列表",
     "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "int_parsing_size": "数值超出范围",
+    "bool_type": "应为布尔值",
+    "date_type": "应为日期（YYYY-MM-DD）",
+    "datetime_type": "应为带时区的时间",
+    "datetime_from_date_parsing": "应为带时区的时间",
+    "date_from_datetime_inexact": "应为日期（YYYY-MM-DD），不含时刻",
+    # pydantic refuses a lone surrogate before the text rule sees it; say it in the same words.
+    "string_unicode": "含有孤立的代理码元（不成对的 UTF-16 代理项，不是有效字符），不允许使用",
+    "model_type": "应为 JSON 对象",
     "bool_parsing": "应为布尔值",
     "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
     "date_parsing": "应为日期（YYYY-MM-DD）",
@@ -136,13 +148,14 @@ def _field_problem(issue: Any) -> str:
         return str(issue["msg"])
 
 
-def describe_problems(problems: Sequence[Any]) -> str:
-    """Pydantic's findings as one Chinese sentence naming the fields."""
+def describe_problems(problems: Sequence[Any], model: type[BaseModel] | None = None) -> str:
+    """Pydantic's findings as one Chinese sentence naming the fields: by the Chinese name
+    (the field's `title`) and the JSON name, when `model` is the request's model."""
     parts = []
     for issue in list(problems)[:5]:
-        where = ".".join(str(p) for p in issue["loc"] if p not in ("body", "query", "path"))
+        loc = [p for p in issue["loc"] if p not in ("body", "query", "path")]
         problem = _field_problem(issue)
-        parts.append(f"{where or '请求体'}：{problem}")
+        parts.append(f"{field_label(model, loc) or '请求体'}：{problem}")
     return "请求内容无效：" + "；".join(parts)
 
 
@@ -154,3 +167,28 @@ def field_problems(problems: Sequence[Any]) -> dict[str, str]:
         name = where[0] if where else ""
         found.setdefault(name, _field_problem(issue) + "。")
     return found
+
+
+def field_label(model: type[BaseModel] | None, loc: Sequence[str | int]) -> str:
+    """`purpose` as 用途（purpose）, `fields.2` as 字段（fields）第3项."""
+    label = ""
+    for part in loc:
+        if isinstance(part, int):
+            label += f"第{part + 1}项"
+            continue
+        field = model.model_fields.get(part) if model is not None else None
+        named = f"{field.title}（{part}）" if field is not None and field.title else str(part)
+        label += ("." if label else "") + named
+        model = model_in(field.annotation) if field is not None else None
+    return label
+
+
+def model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds, directly, in a list or as an optional value."""
+    if isinstance(annotation, type) and not get_args(annotation):
+        return annotation if issubclass(annotation, BaseModel) else None
+    for argument in get_args(annotation):
+        found = model_in(argument)
+        if found is not None:
+            return found
+    return None

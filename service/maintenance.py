@@ -29,15 +29,10 @@ from service.errors import Invalid, from_rpc
 from service.jurisdictions import check_jurisdiction
 from service.overdue import overdue_now
 from service.platform import Platform
-from service.submissions import find_department
+from service.submissions import Draft, find_department
 from service.submissions.catalog_update import CATALOG_UPDATE
 from service.views import BeijingTime
-from workflows.catalog_update import (
-    CatalogUpdateInput,
-    CatalogUpdatePlan,
-    CatalogUpdateWorkflow,
-    Trigger,
-)
+from workflows.catalog_update import CatalogUpdatePlan, CatalogUpdateWorkflow, Trigger
 from workflows.common import Actor, DepartmentKind, Parties, Role
 
 PLATFORM_USER = "共享平台（年度目录维护计划）"
@@ -93,8 +88,7 @@ def number_yearly_cases(
     opened = []
     with platform.session() as session:
         user = _platform_user(session)
-        user_id = user.id or 0
-        actor = Actor(user_id=user_id, role=Role.ADMIN, name=PLATFORM_USER)
+        actor = Actor(user_id=user.id or 0, role=Role.ADMIN, name=PLATFORM_USER)
         for department, law in maintained_departments(session, platform.rulesets(), day):
             parties = Parties(
                 applicant=None,
@@ -103,39 +97,23 @@ def number_yearly_cases(
                     session, department.jurisdiction, DepartmentKind.COMPETENT_AUTHORITY
                 ),
             )
-
-            def build(
-                case_id: str,
-                case_number: str,
-                received_at: datetime,
-                department: Department = department,
-                law: Composed = law,
-                parties: Parties = parties,
-            ) -> CatalogUpdateInput:
-                return CatalogUpdateInput(
-                    case_id=case_id,
-                    case_number=case_number,
-                    ruleset=law.id,
-                    governed_by=list(law.governed_by),
-                    jurisdiction=department.jurisdiction,
-                    received_at=received_at,
-                    parties=parties,
-                    plan=law.plan_of(CatalogUpdatePlan),
-                    submitted_by=actor,
-                    trigger=Trigger.YEARLY_MAINTENANCE,
-                    trigger_date=day,
-                    description=f"{year}年度政务数据资源目录全面维护",
-                )
-
+            draft = Draft(
+                parties=parties,
+                fields={
+                    "plan": law.plan_of(CatalogUpdatePlan),
+                    "trigger": Trigger.YEARLY_MAINTENANCE,
+                    "trigger_date": day,
+                    "description": f"{year}年度政务数据资源目录全面维护",
+                },
+            )
             submission, start = open_platform_case(
                 session,
                 process=CATALOG_UPDATE,
-                ruleset=law.ruleset,
+                law=law,
                 key=maintenance_key(department.id, year),
-                user_id=user_id,
+                submitted_by=actor,
                 jurisdiction=department.jurisdiction,
-                parties=parties,
-                build=build,
+                draft=draft,
                 received_at=received_at,
             )
             opened.append((submission.case_id, start))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from calendars import BEIJING
+from service.bounds import FIRST_DAY, LAST_DAY
 from service.errors import Invalid
 
 
@@ -30,7 +31,10 @@ def _parse(text: str, label: str) -> date | datetime:
     value = text.strip()
     try:
         if len(value) == 10:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
+            if not FIRST_DAY <= day <= LAST_DAY:
+                raise ValueError(value)
+            return day
         moment = datetime.fromisoformat(value)
     except ValueError as error:
         raise Invalid(
@@ -38,4 +42,10 @@ def _parse(text: str, label: str) -> date | datetime:
             "或带时区的时间（如 2026-11-29T09:00:00+08:00）。",
             "invalid_period",
         ) from error
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=BEIJING)
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=BEIJING)
+    if not FIRST_DAY <= moment.astimezone(BEIJING).date() <= LAST_DAY:
+        raise Invalid(
+            f"{label}应在 {FIRST_DAY.isoformat()} 至 {LAST_DAY.isoformat()} 之间。",
+            "invalid_period",
+        )
+    return moment

@@ -18,6 +18,7 @@ from service.access import Caller, hash_token, within_sql
 from service.accounts import clean_password, clean_username, hash_password, username_taken
 from service.errors import Conflict, Invalid, NotFound
 from service.platform import Platform
+from service.text import NAME
 from service.validation import (
     Listing,
     clean_choice,
@@ -44,7 +45,7 @@ def create_department(
     caller.require(Role.ADMIN)
     department = Department(
         id=clean_identifier(department_id, "id", "部门编码"),
-        name=clean_text(name, "name", "部门名称", max_length=200, required=True),
+        name=clean_text(name, "name", "部门名称", max_length=NAME, required=True),
         jurisdiction=clean_jurisdiction(jurisdiction),
         kind=clean_choice(kind, DepartmentKind, "kind", "部门类型"),
     )
@@ -126,16 +127,19 @@ def create_user(
     """The new user and their first token, which is not stored and cannot be shown again.
     With a username and password the user can also log in to the workbench."""
     caller.require(Role.ADMIN)
-    user_name = clean_text(name, "name", "姓名", max_length=200, required=True)
+    user_name = clean_text(name, "name", "姓名", max_length=NAME, required=True)
     user_role = clean_choice(role, Role, "role", "角色")
     login = clean_username(username, user_role) if username else None
     secret = hash_password(clean_password(password)) if login else None
+    department_code = clean_text(
+        department_id, "department_id", "部门编码", max_length=NAME, required=False
+    )
     with platform.session() as session:
         if login is not None and username_taken(session, login):
             raise Conflict(f"用户名“{login}”已被使用。", "username_taken")
         department = None
-        if department_id is not None and str(department_id).strip():
-            department = session.get(Department, str(department_id).strip())
+        if department_code:
+            department = session.get(Department, department_code)
             if department is None:
                 raise Invalid(f"部门“{department_id}”不存在。", "department_not_found")
         if user_role in NEEDS_DEPARTMENT and department is None:

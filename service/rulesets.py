@@ -19,7 +19,7 @@ from regulations.loader import PACKAGED, parse_ruleset_text
 from service.access import Caller
 from service.errors import Conflict, Invalid, NotFound
 from service.platform import Platform
-from service.validation import write_atomically
+from service.validation import clean_file, private_directory, write_atomically
 from workflows.common import Role
 
 
@@ -167,13 +167,14 @@ def save_ruleset(
     replaced one with the same id (e.g. a predecessor given its `in_force.until`).
 
     A running case keeps the ruleset it started with: it is part of the workflow input."""
+    text = clean_file(text, "规则集文件", "ruleset_invalid")
     source = _ruleset_source(text)
     try:
         ruleset = parse_ruleset_text(text, source, rulesets)
     except RulesetError as error:
         raise Invalid(f"规则集文件无效：{error}", "ruleset_invalid") from error
     _refuse_clashes(ruleset, rulesets)
-    directory.mkdir(parents=True, exist_ok=True)
+    private_directory(directory)
     target = directory / f"{ruleset.id}.yaml"
     previous = target.read_text(encoding="utf-8") if target.exists() else None
     write_atomically(target, text)

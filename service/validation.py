@@ -1,5 +1,5 @@
 """Checks every writer shares: text, identifiers, jurisdiction codes and enumerations, with
-Chinese messages and stable codes; a page of a listing; atomic file writes."""
+Chinese messages and stable codes; a page of a listing; private, atomic file writes."""
 
 from __future__ import annotations
 
@@ -17,6 +17,15 @@ from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from service.errors import DomainError, Invalid
+from service.text import (
+    FIELD_COUNT,
+    FIELD_NAME,
+    ID_PATTERN,
+    ID_RULE,
+    NAME,
+    TextRefused,
+    check_text,
+)
 from workflows.common import (
     DEPARTMENT_KIND_LABELS,
     OPEN_TYPE_LABELS,
@@ -40,10 +49,6 @@ ALIASES: dict[type[StrEnum], dict[str, StrEnum]] = {
         "依申请开放": OpenType.CONDITIONAL,
     },
 }
-
-# Department and resource ids appear in URLs and case parties: letters, digits, . _ -
-# (the catalog entries a case creates are named after it: R-HB419-2026-000001).
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # Dotted jurisdiction codes, outermost first: hubei, hubei.lichuan.
 JURISDICTION_PATTERN = re.compile(r"^[a-z]+(\.[a-z]+)*$")
 
@@ -59,12 +64,24 @@ class Listing(Generic[T]):
 # -- validation ----------------------------------------------------------------------------
 
 
-def clean_text(value: object, name: str, label: str, *, max_length: int, required: bool) -> str:
+def clean_text(
+    value: object,
+    name: str,
+    label: str,
+    *,
+    max_length: int,
+    required: bool,
+    multiline: bool = False,
+) -> str:
+    """Text by the one rule every user's text follows (service/text.py), trimmed."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise Invalid(f"{label}应为文字。", f"invalid_{name}")
-    text = value.strip()
+    try:
+        text = check_text(value, multiline=multiline).strip()
+    except TextRefused as problem:
+        raise Invalid(f"{label}：{problem}。", f"invalid_{name}") from None
     if required and not text:
         raise Invalid(f"{label}不能为空。", f"invalid_{name}")
     if len(text) > max_length:
@@ -75,11 +92,7 @@ def clean_text(value: object, name: str, label: str, *, max_length: int, require
 def clean_identifier(value: object, name: str, label: str) -> str:
     text = clean_text(value, name, label, max_length=64, required=True)
     if not ID_PATTERN.fullmatch(text):
-        raise Invalid(
-            f"{label}“{text}”无效：只能由字母、数字和 . _ - 组成，以字母或数字开头，"
-            "不超过64个字符。",
-            f"invalid_{name}",
-        )
+        raise Invalid(f"{label}“{text}”无效：{ID_RULE}。", f"invalid_{name}")
     return text
 
 
@@ -97,7 +110,10 @@ E = TypeVar("E", bound=StrEnum)
 
 
 def clean_choice(value: object, enum: type[E], name: str, label: str) -> E:
-    text = value.strip() if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        text = clean_text(value, name, label, max_length=NAME, required=False)
+    else:
+        text = str(value)
     try:
         return enum(text)
     except ValueError:
@@ -122,10 +138,11 @@ def clean_field_names(value: object) -> list[str]:
     for part in parts:
         if not isinstance(part, str):
             raise Invalid("字段清单应为文字列表。", "invalid_fields")
-        if part.strip() and part.strip() not in names:
-            names.append(part.strip())
-    if any(len(name) > 200 for name in names):
-        raise Invalid("字段名称不能超过200个字符。", "invalid_fields")
+        name = clean_text(part, "fields", "字段名称", max_length=FIELD_NAME, required=False)
+        if name and name not in names:
+            names.append(name)
+    if len(names) > FIELD_COUNT:
+        raise Invalid(f"字段不能超过{FIELD_COUNT}个。", "invalid_fields")
     return names
 
 
@@ -153,8 +170,26 @@ def decode_text(data: bytes, what: str) -> str:
     raise Invalid(f"{what}的编码无法识别，请保存为 UTF-8。", "invalid_encoding")
 
 
+def clean_file(text: str, what: str, code: str) -> str:
+    """A whole uploaded text file by the text rule (multi-line), the refusal naming its line."""
+    try:
+        return check_text(text, multiline=True)
+    except TextRefused as refused:
+        raise Invalid(f"{what}{refused.in_file()}。", code) from None
+
+
+def private_directory(path: Path) -> Path:
+    """`path`, created if missing readable by the service's user only (0700)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
 def write_atomically(target: Path, text: str) -> None:
+    """Write `target` whole or not at all, readable by the service's user only (0600)."""
     # The temporary name does not end in .yaml, so no loader ever reads a half-written file.
     temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
+    temporary.unlink(missing_ok=True)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(text)
     os.replace(temporary, target)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from calendars import BEIJING
+from service.text import DECISION, LEGAL_BASIS, REASON, Line, Text
 
 
 def _beijing(moment: datetime) -> str:
@@ -57,6 +58,7 @@ class DeadlineOut(BaseModel):
         "this one beat (longer) or equalled (on a tie the most local is named).",
     )
     provenance: str = Field("", description="The same, as users read it (Chinese).")
+    passed: bool = Field(False, description="The limit has run out (its lapse has happened).")
 
 
 class MissedLimitOut(BaseModel):
@@ -116,7 +118,13 @@ class CaseOut(BaseModel):
     outcome: str | None
     received_at: BeijingTime
     parties: PartiesOut
-    deadline: DeadlineOut | None
+    deadline: DeadlineOut | None = Field(description="The limit that runs now.")
+    deadlines: list[DeadlineOut] = Field(
+        default_factory=list,
+        description="Every limit of the current stage, in order: where a short local limit "
+        "is followed by a longer one (Lichuan's 2 working days, then Hubei's deemed consent "
+        "after 10), both.",
+    )
     overdue: bool
     actions: list[str]
     events: list[EventOut]
@@ -162,11 +170,22 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
 
 
-class ActionBody(BaseModel):
+class RequestBody(BaseModel):
+    """A request body: a field it does not know is an error to name, not one to drop (a
+    misspelt `reson` must not pass as an action without reasons)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ActionBody(RequestBody):
     """What an action may carry; which fields are required depends on the action."""
 
-    reason: str = ""
-    legal_basis: str = ""
-    decision: str = ""
-    note: str = ""
-    working_days: int = Field(0, ge=0, le=365, description="Extension asked for, in working days.")
+    reason: Text = Field("", max_length=REASON, title="理由")
+    legal_basis: Text = Field("", max_length=LEGAL_BASIS, title="法律依据")
+    decision: Line = Field(
+        "", max_length=DECISION, title="决定", description="The decision's code word."
+    )
+    note: Text = Field("", max_length=REASON, title="说明")
+    working_days: int = Field(
+        0, ge=0, le=365, title="延长工作日数", description="Extension asked for, in working days."
+    )

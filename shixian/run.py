@@ -193,7 +193,7 @@ def demo_token_rows(
 def write_tokens(path: Path, rows: list[dict[str, str]]) -> None:
     """Only hashes are stored in the database, so this file is the one copy of the tokens:
     readable by its owner only, from the moment it exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -533,10 +533,17 @@ def run(settings: Settings, env: Mapping[str, str]) -> int:
     return status
 
 
+def private_data_dir(settings: Settings) -> None:
+    """Cases, tokens and evidence live in the data directory: the service's user only (0700),
+    whatever the umask, also for a directory an earlier version created world-readable."""
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)
+
+
 def _start(
     settings: Settings, env: Mapping[str, str], supervisor: Supervisor, stop: threading.Event
 ) -> int:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_data_dir(settings)
     check_ports_free(settings)
     child_env = child_environment(env)
 

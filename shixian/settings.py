@@ -29,6 +29,11 @@ class Settings(BaseSettings):
         "has taken up by then is answered as received.",
     )
     demo_data: bool = Field(True, description="`make run` loads demo departments and users once.")
+    max_json_bytes: int = Field(
+        1024 * 1024,
+        gt=0,
+        description="Largest request body (bytes) outside the uploads; larger answers 413.",
+    )
     calendar_dir: Path | None = Field(
         None, description="Extra calendar year files; defaults to <data_dir>/calendars."
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import struct
+import zlib
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,8 +26,9 @@ RECORD = os.environ.get("SHIXIAN_RECORD_HISTORIES") == "1"
 
 async def submit(api: httpx.AsyncClient, key: str, **body: Any) -> dict[str, Any]:
     body.setdefault("process", "sharing_application")
-    body.setdefault("purpose", "核验救助对象户籍信息")
-    body.setdefault("scenario", "最低生活保障审核")
+    if body["process"] in ("sharing_application", "green_channel"):
+        body.setdefault("purpose", "核验救助对象户籍信息")
+        body.setdefault("scenario", "最低生活保障审核")
     response = await api.post("/api/v1/cases", json=body, headers=auth(key))
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
@@ -53,9 +56,19 @@ async def view(api: httpx.AsyncClient, key: str, case: dict[str, Any]) -> dict[s
     return response.json()  # type: ignore[no-any-return]
 
 
-# Small files of each accepted type, recognised from their first bytes.
-PDF = b"%PDF-1.7\n" + b"0" * 2048
-PNG = b"\x89PNG\r\n\x1a\n" + b"1" * 512
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+# Small complete files of each accepted type (both ends are checked, not only the first bytes).
+PDF = b"%PDF-1.7\n" + b"0" * 2048 + b"\n%%EOF\n"
+PNG = (
+    b"\x89PNG\r\n\x1a\n"
+    + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+    + png_chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+    + png_chunk(b"IEND", b"")
+)
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"2" * 256 + b"\xff\xd9"
 
 
 async def upload(

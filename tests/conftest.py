@@ -6,27 +6,34 @@ and moves only with the time-skipping server.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
 import pytest
+import temporalio.workflow
+from sqlalchemy import make_url
 from sqlmodel import Session
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 import shixian.settings
+import worker as worker_module
 from models.db import engine_for, migrate
 from shixian.demo import DemoWorld, load_demo
 from shixian.settings import Settings
@@ -49,12 +56,11 @@ def _as_postgres() -> list[str]:
 
 
 def _local_postgres(data: Path) -> str:
-    """Start a throwaway PostgreSQL from the machine's binaries."""
+    """Start a throwaway PostgreSQL from the machine's binaries. It listens on no TCP port,
+    only on a socket in its own data directory: two suites, or two xdist workers, each start
+    one and can never race for a port."""
     bindir = _pg_bin()
     assert bindir is not None
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     subprocess.run(
         [
             *_as_postgres(),
@@ -77,7 +83,7 @@ def _local_postgres(data: Path) -> str:
             "-l",
             str(data.parent / "log"),
             "-o",
-            f"-p {port} -k {data}",
+            f"-c listen_addresses='' -k {data}",
             "-w",
             "start",
         ],
@@ -86,12 +92,13 @@ def _local_postgres(data: Path) -> str:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    return f"postgresql+psycopg://postgres@/postgres?host={data}"
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str | None]:
-    """TEST_DATABASE_URL, or a server started from local binaries, or None (tests skip)."""
+    """TEST_DATABASE_URL, or a server started from local binaries, or None (tests skip).
+    Requested only by PostgreSQL tests: a run without them starts none."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url or _pg_bin() is None:
         yield url
@@ -120,32 +127,75 @@ def postgres_server() -> Iterator[str | None]:
     shutil.rmtree(home, ignore_errors=True)
 
 
-@contextmanager
-def _fresh_postgres_database(server: str) -> Iterator[str]:
-    name = f"shixian_test_{uuid.uuid4().hex[:12]}"
-    plain = server.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as connection:
+def _with_database(server: str, name: str) -> str:
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str | None) -> Iterator[str | None]:
+    """A database migrated once per session; each test's database is created from it, which
+    is much faster than migrating each (uuid names: suites and workers sharing a server never
+    collide)."""
+    if postgres_server is None:
+        yield None
+        return
+    name = f"shixian_template_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_libpq(postgres_server), autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
-    url = server.rsplit("/", 1)[0] + "/" + name
+    url = _with_database(postgres_server, name)
+    migrate(url)
+    engine_for(url).dispose()  # a template must have no connections when it is copied
+    yield name
+    with psycopg.connect(_libpq(postgres_server), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def _fresh_postgres_database(server: str, template: str) -> Iterator[str]:
+    name = f"shixian_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_libpq(server), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    url = _with_database(server, name)
     try:
         yield url
     finally:
         engine_for(url).dispose()
-        with psycopg.connect(plain, autocommit=True) as connection:
+        with psycopg.connect(_libpq(server), autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once per session, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    url = f"sqlite:///{path}"
+    migrate(url)
+    engine_for(url).dispose()
+    return path
 
 
 @pytest.fixture
 def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres_server: str | None
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
 ) -> Iterator[str]:
-    """SQLite, unless a test is parametrized with `both_databases`."""
+    """A migrated database of the test's own: SQLite, unless a test is parametrized with
+    `both_databases`."""
     if getattr(request, "param", "sqlite") == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        path = tmp_path / "test.db"
+        with closing(sqlite3.connect(sqlite_template)) as source:
+            with closing(sqlite3.connect(path)) as copy:
+                source.backup(copy)
+        yield f"sqlite:///{path}"
         return
-    if postgres_server is None:
+    template = request.getfixturevalue("postgres_template")
+    if template is None:
         pytest.skip("postgres: no TEST_DATABASE_URL, and no PostgreSQL could be started here")
-    with _fresh_postgres_database(postgres_server) as url:
+    server = request.getfixturevalue("postgres_server")
+    with _fresh_postgres_database(server, template) as url:
         yield url
 
 
@@ -165,7 +215,8 @@ def settings(
 
 
 def _settings_for(tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Settings for one test; activities in this process read them through the environment."""
+    """Settings for one test (its database is already migrated); activities in this process
+    read them through the environment."""
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("SHIXIAN_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("SHIXIAN_TASK_QUEUE", f"test-{uuid.uuid4().hex[:8]}")
@@ -173,9 +224,7 @@ def _settings_for(tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> 
     # A loaded machine may take a while to run a first stage; the answer is an event anyway.
     monkeypatch.setenv("SHIXIAN_FIRST_STAGE_WAIT", "60")
     shixian.settings.get_settings.cache_clear()
-    settings = shixian.settings.get_settings()
-    migrate(settings.database)
-    return settings
+    return shixian.settings.get_settings()
 
 
 @pytest.fixture
@@ -195,10 +244,29 @@ def world(session: Session) -> DemoWorld:
 # -- Temporal ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ValidatedOnce(SandboxedWorkflowRunner):
+    """The worker's sandbox runner, except that each workflow class is validated (instantiated
+    in a throwaway sandbox) once per test process instead of at every test's worker start,
+    which took half a second. Every workflow run is sandboxed exactly as in production."""
+
+    validated: set[type] = field(default_factory=set, compare=False)
+
+    def prepare_workflow(self, defn: temporalio.workflow._Definition) -> None:
+        if defn.cls not in self.validated:
+            super().prepare_workflow(defn)
+            self.validated.add(defn.cls)
+
+
+# build_worker reads the module's RUNNER when called: every worker of the suite uses this one.
+worker_module.RUNNER = ValidatedOnce(restrictions=worker_module.RUNNER.restrictions)
+
+
 @pytest.fixture
 async def env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server per test: on a shared one, timers a finished test left behind
-    (re-planned ones in particular) can hold the clock still for the next."""
+    """A time-skipping server per test (it starts in a tenth of a second): on a shared one,
+    timers a finished test left behind (re-planned ones in particular) can hold the clock still
+    for the next, and case ids, numbered afresh in each test's database, would collide."""
     async with await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=str(BIN / "temporal-test-server"),
@@ -292,3 +360,44 @@ async def terminate_cases(env: WorkflowEnvironment, settings: Settings) -> None:
 def auth(key: str) -> dict[str, str]:
     """Headers for the demo user `key` (tokens in tests are `<key>-token`)."""
     return {"Authorization": f"Bearer {key}-token"}
+
+
+# -- a live server ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def live_server(
+    settings: Settings, env: Any, worker: object, clock: TestClock, world: DemoWorld
+) -> AsyncIterator[str]:
+    """The whole app on a free port, in this event loop (Chromium needs a real socket; the
+    Temporal client belongs to this loop), with the time-skipping server and its clock."""
+    import uvicorn
+
+    from api.app import create_app
+
+    async def temporal() -> Any:
+        return env.client
+
+    app = create_app(settings, temporal=temporal, clock=clock)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    serving = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await serving
+        await terminate_cases(env, settings)

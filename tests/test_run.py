@@ -196,6 +196,29 @@ def test_demo_world_is_created_once_and_its_credentials_are_printed_only_then(ma
     assert "no longer valid" in run.banner(settings, third)
 
 
+def test_the_data_directory_database_and_tokens_are_private(make_settings):
+    settings = make_settings()
+    settings.data_dir.mkdir(mode=0o755)  # as an earlier version left it
+    settings.data_dir.chmod(0o755)
+    run.private_data_dir(settings)
+    run.prepare_database(settings)
+    assert stat.S_IMODE(settings.data_dir.stat().st_mode) == 0o700
+    private = [p for p in settings.data_dir.iterdir() if p.name.startswith(("shixian.db", "demo"))]
+    assert {p.name for p in private} >= {"shixian.db", "demo-tokens.json"}
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in private} == {
+        p.name: 0o600 for p in private
+    }
+
+
+def test_a_new_sqlite_database_is_created_private(tmp_path):
+    from models.db import migrate
+
+    migrate(f"sqlite:///{tmp_path / 'state' / 'new.db'}")
+    assert stat.S_IMODE((tmp_path / "state").stat().st_mode) == 0o700
+    files = list((tmp_path / "state").iterdir())
+    assert files and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files), files
+
+
 def test_banner_names_the_urls_and_no_dev_ui_when_a_cluster_is_used(make_settings):
     prepared = run.Prepared(tokens=[{"key": "admin", "role": "admin", "token": "t"}])
     local = run.banner(make_settings(), prepared)
@@ -209,7 +232,11 @@ def test_banner_names_the_urls_and_no_dev_ui_when_a_cluster_is_used(make_setting
 
 
 def _python(code: str) -> list[str]:
-    return [sys.executable, "-c", code]
+    """A Python child that stops on SIGINT, as the service's children do, even when the suite
+    itself runs with SIGINT ignored (started in the background by a script, which it inherits:
+    then Python installs no KeyboardInterrupt handler); `code` may ignore it again."""
+    handler = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    return [sys.executable, "-c", handler + code]
 
 
 class Transcript(io.StringIO):
@@ -233,11 +260,14 @@ class Transcript(io.StringIO):
 
 
 def test_a_dead_child_stops_everything_with_a_non_zero_status():
-    out = io.StringIO()
+    out = Transcript()
     supervisor = run.Supervisor(out=out)
     sleeper = supervisor.start(
         "api", _python("import time; print('up', flush=True); time.sleep(60)"), os.environ
     )
+    # The worker dies only once the API is up: otherwise the stop could reach the API while
+    # it is still starting (it did, on a loaded machine).
+    out.wait_for("up")
     supervisor.start("worker", _python("raise SystemExit(3)"), os.environ)
     assert supervisor.watch(threading.Event()) == 1
     supervisor.stop_all(timeout=10)

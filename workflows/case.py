@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -32,6 +32,7 @@ from workflows.common import (
     Actor,
     CaseDetails,
     CaseEvent,
+    CaseInput,
     CaseState,
     Lapse,
     LimitCheck,
@@ -91,28 +92,7 @@ STAFF_ROLE = {
 }
 
 
-class CaseStart(Protocol):
-    """What every process's input says about the case itself (read-only: inputs are frozen)."""
-
-    @property
-    def case_id(self) -> str: ...
-    @property
-    def case_number(self) -> str: ...
-    @property
-    def ruleset(self) -> str: ...
-    @property
-    def jurisdiction(self) -> str: ...
-    @property
-    def received_at(self) -> datetime: ...
-    @property
-    def parties(self) -> Parties: ...
-    @property
-    def submitted_by(self) -> Actor: ...
-    @property
-    def governed_by(self) -> list[str]: ...
-
-
-InputT = TypeVar("InputT", bound=CaseStart)
+InputT = TypeVar("InputT", bound=CaseInput)
 
 
 @dataclass
@@ -226,7 +206,12 @@ class CaseWorkflow(Generic[InputT]):
             for name in sorted(self._open_actions)
             if query.viewer is not None and self._refusal(name, query.viewer) is None
         ]
-        return replace(self.state, actions=actions, deadline=self._current_deadline())
+        return replace(
+            self.state,
+            actions=actions,
+            deadline=self._current_deadline(),
+            deadlines=list(self._deadlines),
+        )
 
     @workflow.signal
     def replan_deadlines(self, request: ReplanInput) -> None:

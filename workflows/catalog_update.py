@@ -31,11 +31,11 @@ from workflows.common import (
     ActionInput,
     Actor,
     CaseDetails,
+    CaseInput,
     CaseState,
     Extension,
     ExtensionStatus,
     Lapse,
-    Parties,
     Party,
     PlannedDeadline,
     StagePlan,
@@ -95,21 +95,12 @@ class CatalogUpdatePlan:
     yearly: StagePlan | None = None
 
 
-@dataclass(frozen=True)
-class CatalogUpdateInput:
-    case_id: str
-    case_number: str
-    ruleset: str
-    jurisdiction: str
-    received_at: datetime
-    parties: Parties
+@dataclass(frozen=True, kw_only=True)
+class CatalogUpdateInput(CaseInput):
     plan: CatalogUpdatePlan
-    submitted_by: Actor
     trigger: Trigger
     trigger_date: date
     description: str
-    # The instruments governing the case, most local first (empty in inputs recorded before).
-    governed_by: list[str] = field(default_factory=list)
 
 
 # The limits of every stage only mark the case overdue: the department and the authority owe

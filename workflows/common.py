@@ -330,7 +330,7 @@ class CaseState:
     outcome: str | None
     received_at: datetime
     parties: Parties
-    deadline: PlannedDeadline | None
+    deadline: PlannedDeadline | None  # the limit that runs now
     overdue: bool
     actions: list[str]
     events: list[CaseEvent]
@@ -340,6 +340,25 @@ class CaseState:
     revision: int = 0
     # The instruments that govern the case, most local first (ruleset ids); the first is
     # `ruleset`. Cases started before instruments were composed show their one ruleset.
+    governed_by: list[str] = field(default_factory=list)
+    # Every limit of the current stage, in order (Lichuan's 2 working days, then Hubei's 10).
+    deadlines: list[PlannedDeadline] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseInput:
+    """What every process's input says about the case itself; each process's input adds its
+    plan and what the case is about."""
+
+    case_id: str
+    case_number: str
+    ruleset: str
+    jurisdiction: str
+    received_at: datetime  # the platform's recorded time of receipt
+    parties: Parties
+    submitted_by: Actor
+    # The instruments that govern the case, most local first (ruleset ids); the first is
+    # `ruleset`. Inputs recorded before instruments were composed have none.
     governed_by: list[str] = field(default_factory=list)
 
 

@@ -9,7 +9,7 @@ earlier when the provider `restore`s it; the reversal is recorded in both places
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -18,10 +18,9 @@ from temporalio import workflow
 from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
     SHARE_TYPE_LABELS,
-    Actor,
     CaseDetails,
+    CaseInput,
     CaseState,
-    Parties,
     ShareType,
     StagePlan,
 )
@@ -49,24 +48,15 @@ class EmergencyReclassificationPlan:
     cite: str
 
 
-@dataclass(frozen=True)
-class EmergencyReclassificationInput:
-    case_id: str
-    case_number: str
-    ruleset: str
-    jurisdiction: str
-    received_at: datetime
-    parties: Parties
+@dataclass(frozen=True, kw_only=True)
+class EmergencyReclassificationInput(CaseInput):
     plan: EmergencyReclassificationPlan
-    submitted_by: Actor
     resource_id: str
     resource_name: str
     share_type: ShareType  # the temporary, more open type
     reason: str  # the public event and why it needs the data
     until: date  # the last day of the temporary type
     ends_at: datetime  # 24:00 Beijing time of `until`
-    # The instruments governing the case, most local first (empty in inputs recorded before).
-    governed_by: list[str] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)

@@ -27,12 +27,11 @@ from temporalio import workflow
 from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
     SHARE_TYPE_LABELS,
-    Actor,
     CaseDetails,
+    CaseInput,
     CaseState,
     GrantedBy,
     Lapse,
-    Parties,
     Party,
     PlannedDeadline,
     ShareType,
@@ -83,16 +82,9 @@ class GreenChannelPlan:
     cite: str
 
 
-@dataclass(frozen=True)
-class GreenChannelInput:
-    case_id: str
-    case_number: str
-    ruleset: str
-    jurisdiction: str
-    received_at: datetime
-    parties: Parties
+@dataclass(frozen=True, kw_only=True)
+class GreenChannelInput(CaseInput):
     plan: GreenChannelPlan
-    submitted_by: Actor
     track: Track
     data_name: str
     purpose: str
@@ -102,8 +94,6 @@ class GreenChannelInput:
     fields: list[str] = field(default_factory=list)
     # A catalog entry of the provider whose data is not yet on the platform; None: new data.
     resource_id: str | None = None
-    # The instruments governing the case, most local first (empty in inputs recorded before).
-    governed_by: list[str] = field(default_factory=list)
 
 
 # A missed period marks the case overdue (or, an operator's target, closes it): nothing is

@@ -22,11 +22,10 @@ from temporalio import workflow
 
 from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
-    Actor,
     CaseDetails,
+    CaseInput,
     CaseState,
     Lapse,
-    Parties,
     PlannedDeadline,
     Role,
     StagePlan,
@@ -94,16 +93,9 @@ class Evidence:
     attachment_id: int | None = None
 
 
-@dataclass(frozen=True)
-class OpenDataObjectionInput:
-    case_id: str
-    case_number: str
-    ruleset: str
-    jurisdiction: str
-    received_at: datetime
-    parties: Parties
+@dataclass(frozen=True, kw_only=True)
+class OpenDataObjectionInput(CaseInput):
     plan: OpenDataObjectionPlan
-    submitted_by: Actor
     resource_id: str
     resource_name: str
     grounds: Grounds
@@ -111,8 +103,6 @@ class OpenDataObjectionInput:
     contact: str
     evidence: list[Evidence] = field(default_factory=list)
     attachment_ids: list[int] = field(default_factory=list)
-    # The instruments governing the case, most local first (empty in inputs recorded before).
-    governed_by: list[str] = field(default_factory=list)
 
 
 # The limits are operator targets: they mark the case overdue, or close it as it stands.

@@ -33,12 +33,12 @@ from workflows.common import (
     ActionInput,
     Actor,
     CaseDetails,
+    CaseInput,
     CaseState,
     Extension,
     ExtensionPlan,
     ExtensionStatus,
     Lapse,
-    Parties,
     Party,
     PlannedDeadline,
     StagePlan,
@@ -75,16 +75,9 @@ class QualityVerificationPlan:
     serve_with_proof_cite: str = ""  # the article requiring service on valid proof, if any
 
 
-@dataclass(frozen=True)
-class QualityVerificationInput:
-    case_id: str
-    case_number: str
-    ruleset: str
-    jurisdiction: str
-    received_at: datetime
-    parties: Parties
+@dataclass(frozen=True, kw_only=True)
+class QualityVerificationInput(CaseInput):
     plan: QualityVerificationPlan
-    submitted_by: Actor
     resource_id: str
     resource_name: str
     description: str
@@ -95,8 +88,6 @@ class QualityVerificationInput:
     conflicting_resource_id: str = ""
     conflicting_resource_name: str = ""
     second_provider: str = ""
-    # The instruments governing the case, most local first (empty in inputs recorded before).
-    governed_by: list[str] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)

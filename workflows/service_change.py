@@ -20,11 +20,10 @@ from temporalio import workflow
 
 from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
-    Actor,
     CaseDetails,
+    CaseInput,
     CaseState,
     Lapse,
-    Parties,
     Party,
     StagePlan,
     TimeLimit,
@@ -57,24 +56,15 @@ class ServiceChangePlan:
     cite: str
 
 
-@dataclass(frozen=True)
-class ServiceChangeInput:
-    case_id: str
-    case_number: str
-    ruleset: str
-    jurisdiction: str
-    received_at: datetime
-    parties: Parties
+@dataclass(frozen=True, kw_only=True)
+class ServiceChangeInput(CaseInput):
     plan: ServiceChangePlan
-    submitted_by: Actor
     resource_id: str
     resource_name: str
     kind: ChangeKind
     effective_on: date
     effective_at: datetime  # 00:00 Beijing time of `effective_on`
     description: str
-    # The instruments governing the case, most local first (empty in inputs recorded before).
-    governed_by: list[str] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)
@@ -187,6 +177,10 @@ class ServiceChangeWorkflow(CaseWorkflow[ServiceChangeInput]):
                 await workflow.sleep(until_effective)
         else:
             await self._enter_stage(plan.announced)
+            if workflow.patched("service-change-effective-at-midnight"):
+                # Counted once the stage is entered: the time its recording took used to be
+                # added to the wait, so the change took effect that much after 00:00.
+                until_effective = max(request.effective_at - self.now(), timedelta(0))
             try:
                 await self._wait(lambda: self._decision is not None, until_effective)
             except TimeoutError:

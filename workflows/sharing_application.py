@@ -35,6 +35,7 @@ from workflows.common import (
     ActionInput,
     Actor,
     CaseDetails,
+    CaseInput,
     CaseState,
     Extension,
     ExtensionPlan,
@@ -42,7 +43,6 @@ from workflows.common import (
     GrantedBy,
     Lapse,
     LimitCheck,
-    Parties,
     Party,
     PlannedDeadline,
     StagePlan,
@@ -100,25 +100,16 @@ class SharingApplicationPlan:
     superior_authority: str = ""
 
 
-@dataclass(frozen=True)
-class SharingApplicationInput:
-    case_id: str
-    case_number: str
-    ruleset: str
-    jurisdiction: str
-    received_at: datetime
-    parties: Parties
+@dataclass(frozen=True, kw_only=True)
+class SharingApplicationInput(CaseInput):
     track: Track
     plan: SharingApplicationPlan
-    submitted_by: Actor
     purpose: str
     scenario: str
     resource_id: str | None = None
     resource_name: str = ""
     fields: list[str] = field(default_factory=list)
     valid_until: date | None = None
-    # The instruments governing the case, most local first (empty in inputs recorded before).
-    governed_by: list[str] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)

@@ -9,7 +9,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from api.deps import CallerDep, PlatformDep
-from api.schemas import ERRORS
+from api.schemas import ERRORS, RowIdInPath, body_limit
 from service import attachments
 from service.errors import Invalid, LengthRequired
 from service.views import BeijingTime
@@ -34,6 +34,7 @@ class AttachmentOut(BaseModel):
     "",
     status_code=201,
     response_model=AttachmentOut,
+    openapi_extra=body_limit(attachments.MAX_BYTES + FRAMING),
     responses={**ERRORS, 411: ERRORS[422], 413: ERRORS[422]},
 )
 async def upload_attachment(
@@ -69,7 +70,9 @@ async def upload_attachment(
     response_class=FileResponse,
     responses={**ERRORS, 200: {"content": {t: {} for t in attachments.TYPE_NAMES}}},
 )
-def read_attachment(attachment_id: int, platform: PlatformDep, caller: CallerDep) -> FileResponse:
+def read_attachment(
+    attachment_id: RowIdInPath, platform: PlatformDep, caller: CallerDep
+) -> FileResponse:
     """The attachment's bytes: for its uploader, auditors, and the parties and supervisors of
     the cases that cite it."""
     attachment, stored = attachments.readable(platform, caller, attachment_id)

@@ -12,10 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from api.deps import AdminDep, CallerDep, PlatformDep
-from api.schemas import ERRORS
+from api.schemas import ERRORS, body_limit
 from service import calendars
 from service.calendars import UploadOut, YearDetailOut, YearOut
-from service.errors import Invalid
 from service.validation import decode_text
 
 router = APIRouter(prefix="/api/v1/calendars", tags=["calendars"])
@@ -56,14 +55,19 @@ def get_year(
     "",
     status_code=201,
     response_model=UploadOut,
-    responses={**ERRORS, 200: {"description": "Replaced an uploaded file for this year."}},
+    responses={
+        **ERRORS,
+        200: {"description": "Replaced an uploaded file for this year."},
+        413: ERRORS[422],
+    },
     openapi_extra={
+        **body_limit(MAX_UPLOAD),
         "requestBody": {
             "required": True,
             "content": {
                 "application/yaml": {"schema": {"type": "string"}, "example": EXAMPLE_YEAR}
             },
-        }
+        },
     },
 )
 async def upload_year(
@@ -75,11 +79,10 @@ async def upload_year(
     to re-plan: a deadline whose counted days changed moves, and says so
     (`deadline.replanned_from`); one that counted the year as provisional loses the flag.
 
-    201 for a new file, 200 when it replaces an uploaded one (a correction, an amendment)."""
-    data = await request.body()
-    if len(data) > MAX_UPLOAD:
-        raise Invalid("日历文件过大：不能超过 256 KB。", "upload_too_large")
-    uploaded = await calendars.upload_year(platform, admin, decode_text(data, "日历文件"))
+    201 for a new file, 200 when it replaces an uploaded one (a correction, an amendment);
+    413 past 256 KB."""
+    text = decode_text(await request.body(), "日历文件")
+    uploaded = await calendars.upload_year(platform, admin, text)
     if uploaded.replaced:
         response.status_code = 200
     return uploaded

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from api.deps import CallerDep, PlatformDep
-from api.schemas import ERRORS
+from api.schemas import ERRORS, Offset
 from service import cases
 from service.submissions import PROCESSES
 from service.views import ActionBody, CaseOut, CaseSummary, Page
@@ -66,7 +66,7 @@ def list_cases(
     received_from: Annotated[str | None, Query(max_length=40, description=PERIOD_BOUND)] = None,
     received_to: Annotated[str | None, Query(max_length=40, description=PERIOD_BOUND)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[CaseSummary]:
     """Cases the caller may see, soonest due first: supervisors their jurisdiction, caseworkers
     their department, auditors all."""

@@ -12,21 +12,33 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from pydantic.json_schema import JsonDict
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from api.deps import AdminDep, CallerDep, PlatformDep
-from api.schemas import ERRORS, enum_schema
+from api.schemas import ERRORS, Offset, body_limit, enum_schema
 from models import CatalogResource
 from service import catalog
-from service.errors import Invalid
-from service.validation import ID_PATTERN, decode_text
-from service.views import BeijingTime, Page
+from service.errors import Invalid, TooLarge
+from service.text import (
+    CONDITIONS,
+    FIELD_COUNT,
+    FIELD_NAME,
+    ID_PATTERN,
+    LEGAL_BASIS,
+    NAME,
+    UPDATE_CYCLE,
+)
+from service.validation import decode_text
+from service.views import BeijingTime, Page, RequestBody
 from workflows.common import OpenType, ResourceStatus, ShareType
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
 MAX_UPLOAD = 10 * 1024 * 1024
+# What multipart framing may add around the file at most.
+FRAMING = 64 * 1024
 SHARE_TYPES = enum_schema([s.value for s in ShareType])
 OPEN_TYPES = enum_schema([o.value for o in OpenType])
 STATUSES = enum_schema([s.value for s in ResourceStatus])
@@ -37,34 +49,47 @@ EXAMPLE_CSV = (
 )
 
 
-class ResourceCreate(BaseModel):
-    id: str = Field(json_schema_extra={"pattern": ID_PATTERN.pattern})
-    name: str
-    provider_id: str = Field(description="The providing department's id.")
+# service/catalog.py checks these attributes, text by the rule of service/text.py, with
+# messages that name them (for the CSV import too); the schema says what they accept.
+ID: JsonDict = {"pattern": ID_PATTERN.pattern, "maxLength": 64}
+FIELDS: JsonDict = {"maxItems": FIELD_COUNT, "items": {"type": "string", "maxLength": FIELD_NAME}}
+
+
+def sized(length: int) -> JsonDict:
+    return {"maxLength": length}
+
+
+class ResourceCreate(RequestBody):
+    id: str = Field(title="资源编码", json_schema_extra=ID)
+    name: str = Field(title="资源名称", json_schema_extra=sized(NAME))
+    provider_id: str = Field(
+        title="提供部门", description="The providing department's id.", json_schema_extra=ID
+    )
     share_type: str = Field(
+        title="共享类型",
         description="无条件共享 / 有条件共享 / 不予共享 (the Chinese labels are accepted too).",
         json_schema_extra=SHARE_TYPES,
     )
-    open_type: str = Field(OpenType.NOT_OPEN.value, json_schema_extra=OPEN_TYPES)
-    legal_basis: str = ""
-    conditions: str = ""
-    fields: list[str] = Field(default_factory=list)
-    update_cycle: str = ""
-    status: str = Field("active", json_schema_extra=STATUSES)
+    open_type: str = Field(OpenType.NOT_OPEN.value, title="开放类型", json_schema_extra=OPEN_TYPES)
+    legal_basis: str = Field("", title="法律依据", json_schema_extra=sized(LEGAL_BASIS))
+    conditions: str = Field("", title="共享条件", json_schema_extra=sized(CONDITIONS))
+    fields: list[str] = Field(default_factory=list, title="数据项", json_schema_extra=FIELDS)
+    update_cycle: str = Field("", title="更新周期", json_schema_extra=sized(UPDATE_CYCLE))
+    status: str = Field("active", title="状态", json_schema_extra=STATUSES)
 
 
-class ResourceUpdate(BaseModel):
+class ResourceUpdate(RequestBody):
     """Only the attributes given change; the id never does."""
 
-    name: str | None = None
-    provider_id: str | None = None
-    share_type: str | None = Field(None, json_schema_extra=SHARE_TYPES)
-    open_type: str | None = Field(None, json_schema_extra=OPEN_TYPES)
-    legal_basis: str | None = None
-    conditions: str | None = None
-    fields: list[str] | None = None
-    update_cycle: str | None = None
-    status: str | None = Field(None, json_schema_extra=STATUSES)
+    name: str | None = Field(None, title="资源名称", json_schema_extra=sized(NAME))
+    provider_id: str | None = Field(None, title="提供部门", json_schema_extra=ID)
+    share_type: str | None = Field(None, title="共享类型", json_schema_extra=SHARE_TYPES)
+    open_type: str | None = Field(None, title="开放类型", json_schema_extra=OPEN_TYPES)
+    legal_basis: str | None = Field(None, title="法律依据", json_schema_extra=sized(LEGAL_BASIS))
+    conditions: str | None = Field(None, title="共享条件", json_schema_extra=sized(CONDITIONS))
+    fields: list[str] | None = Field(None, title="数据项", json_schema_extra=FIELDS)
+    update_cycle: str | None = Field(None, title="更新周期", json_schema_extra=sized(UPDATE_CYCLE))
+    status: str | None = Field(None, title="状态", json_schema_extra=STATUSES)
 
 
 class ResourceOut(BaseModel):
@@ -122,7 +147,7 @@ def list_catalog(
     share_type: Annotated[str | None, Query(json_schema_extra=SHARE_TYPES)] = None,
     status: Annotated[str | None, Query(json_schema_extra=STATUSES)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[ResourceOut]:
     """Catalog resources by id; any authenticated user."""
     found = catalog.list_resources(
@@ -153,8 +178,9 @@ def create_resource(platform: PlatformDep, admin: AdminDep, body: ResourceCreate
 @router.post(
     "/import",
     response_model=ImportOut,
-    responses=ERRORS,
+    responses={**ERRORS, 413: ERRORS[422]},
     openapi_extra={
+        **body_limit(MAX_UPLOAD + FRAMING),
         "requestBody": {
             "required": True,
             "content": {
@@ -167,7 +193,7 @@ def create_resource(platform: PlatformDep, admin: AdminDep, body: ResourceCreate
                     }
                 },
             },
-        }
+        },
     },
 )
 async def import_catalog(request: Request, platform: PlatformDep, admin: AdminDep) -> ImportOut:
@@ -177,7 +203,7 @@ async def import_catalog(request: Request, platform: PlatformDep, admin: AdminDe
 
     200 with a result per row even when some rows fail: valid rows are written, invalid ones
     are not. An existing id is updated and its version bumped if the row changes it. 422 only
-    if the header is wrong."""
+    if the header or the encoding is wrong; 413 past 10 MB."""
     data = await _upload(request)
     text = decode_text(data, "CSV 文件")
     report = await run_in_threadpool(catalog.import_catalog_csv, platform, admin, text)
@@ -205,7 +231,7 @@ async def _upload(request: Request) -> bytes:
     else:
         data = await request.body()
     if len(data) > MAX_UPLOAD:
-        raise Invalid(f"文件过大：不能超过{MAX_UPLOAD // 1024 // 1024} MB。", "upload_too_large")
+        raise TooLarge(f"文件过大：不能超过{MAX_UPLOAD // 1024 // 1024} MB。", "upload_too_large")
     return data
 
 

@@ -13,12 +13,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import AdminDep, CallerDep, PlatformDep
-from api.schemas import ERRORS
+from api.schemas import ERRORS, Offset, RowIdInPath
 from service import catalog, catalog_updates, maintenance
 from service.catalog import VersionView
 from service.maintenance import MaintenanceRow
 from service.submissions.catalog_update import DraftEdit
-from service.views import CaseOut, Page
+from service.views import CaseOut, Page, RequestBody
 
 router = APIRouter(tags=["catalog updates"])
 
@@ -38,7 +38,7 @@ def list_versions(
     caller: CallerDep,
     department: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[VersionView]:
     """Published catalog versions, newest first. Every authenticated user reads the catalog."""
     found = catalog.list_versions(
@@ -48,7 +48,7 @@ def list_versions(
 
 
 @router.get("/api/v1/catalog/versions/{number}", response_model=VersionView, responses=ERRORS)
-def get_version(number: int, platform: PlatformDep, caller: CallerDep) -> VersionView:
+def get_version(number: RowIdInPath, platform: PlatformDep, caller: CallerDep) -> VersionView:
     """One version with its changes: before, after, and the diff in Chinese."""
     return catalog.get_version(platform, caller, number)
 
@@ -65,7 +65,7 @@ def yearly_maintenance(
     return maintenance.yearly_maintenance(platform, caller, year=year, jurisdiction=jurisdiction)
 
 
-class OpenMaintenance(BaseModel):
+class OpenMaintenance(RequestBody):
     year: int = Field(ge=2000, le=2100, description="This Beijing year.")
 
 

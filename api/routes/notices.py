@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from api.deps import CallerDep, PlatformDep
-from api.schemas import ERRORS
+from api.schemas import ERRORS, Offset
 from models import Authorization
 from service import notices
 from service.views import BeijingTime, Page
@@ -26,7 +26,6 @@ CaseFilter = Annotated[
     str | None, Query(description="Full case id, or the case number alone (HB419-2026-000001).")
 ]
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 class NoticeOut(BaseModel):

@@ -12,12 +12,13 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import AdminDep, CallerDep, PlatformDep
-from api.schemas import ERRORS, enum_schema
+from api.schemas import ERRORS, Offset, RowIdInPath, enum_schema
 from models import Department
 from service import reference
 from service.reference import Account
-from service.validation import ID_PATTERN, JURISDICTION_PATTERN
-from service.views import BeijingTime, Page
+from service.text import ID_PATTERN, NAME
+from service.validation import JURISDICTION_PATTERN
+from service.views import BeijingTime, Page, RequestBody
 from workflows.common import DepartmentKind, Role
 
 router = APIRouter(prefix="/api/v1", tags=["reference data"])
@@ -25,20 +26,31 @@ router = APIRouter(prefix="/api/v1", tags=["reference data"])
 # -- departments ---------------------------------------------------------------------------
 
 
-class DepartmentCreate(BaseModel):
+# The writers (service/reference.py) check these fields, text by the rule of service/text.py,
+# with messages that name them; the schema says what they accept.
+
+
+class DepartmentCreate(RequestBody):
     id: str = Field(
+        title="部门编码",
         description="Stable code: letters, digits, `.`, `_`, `-`; at most 64.",
-        json_schema_extra={"pattern": ID_PATTERN.pattern},
+        json_schema_extra={"pattern": ID_PATTERN.pattern, "maxLength": 64},
         examples=["hubei-health"],
     )
-    name: str = Field(examples=["湖北省卫生健康委员会"])
+    name: str = Field(
+        title="部门名称",
+        json_schema_extra={"maxLength": NAME},
+        examples=["湖北省卫生健康委员会"],
+    )
     jurisdiction: str = Field(
+        title="辖区代码",
         description="Dotted jurisdiction code, outermost first.",
-        json_schema_extra={"pattern": JURISDICTION_PATTERN.pattern},
+        json_schema_extra={"pattern": JURISDICTION_PATTERN.pattern, "maxLength": 100},
         examples=["hubei"],
     )
     kind: str = Field(
         DepartmentKind.ORDINARY.value,
+        title="部门类型",
         description="competent_authority: 政务数据主管部门; service_centre: e.g. 利川市智慧城市"
         "建设服务中心.",
         json_schema_extra=enum_schema([k.value for k in DepartmentKind]),
@@ -66,7 +78,7 @@ def list_departments(
     ] = None,
     kind: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[DepartmentOut]:
     """Departments, by id; any authenticated user."""
     found = reference.list_departments(
@@ -106,11 +118,15 @@ def get_department(platform: PlatformDep, caller: CallerDep, department_id: str)
 # -- users and tokens ----------------------------------------------------------------------
 
 
-class UserCreate(BaseModel):
-    name: str = Field(examples=["湖北卫健经办人"])
-    role: str = Field(json_schema_extra=enum_schema([r.value for r in Role]))
+class UserCreate(RequestBody):
+    name: str = Field(
+        title="姓名", json_schema_extra={"maxLength": NAME}, examples=["湖北卫健经办人"]
+    )
+    role: str = Field(title="角色", json_schema_extra=enum_schema([r.value for r in Role]))
     department_id: str | None = Field(
         None,
+        title="部门编码",
+        json_schema_extra={"maxLength": NAME},
         description="Required for caseworkers and supervisors; a supervisor's department is a "
         "competent authority or a service centre.",
     )
@@ -167,7 +183,7 @@ def list_users(
     role: str | None = None,
     department: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[UserOut]:
     """Users with the prefixes of their live tokens (administrators)."""
     found = reference.list_users(
@@ -202,13 +218,13 @@ def who_am_i(platform: PlatformDep, caller: CallerDep) -> MeOut:
 
 
 @router.get("/users/{user_id}", response_model=UserOut, responses=ERRORS)
-def get_user(platform: PlatformDep, admin: AdminDep, user_id: int) -> UserOut:
+def get_user(platform: PlatformDep, admin: AdminDep, user_id: RowIdInPath) -> UserOut:
     """One user (administrators)."""
     return UserOut.of(reference.get_user(platform, admin, user_id))
 
 
 @router.post("/users/{user_id}/tokens", status_code=201, response_model=TokenOut, responses=ERRORS)
-def issue_token(platform: PlatformDep, admin: AdminDep, user_id: int) -> TokenOut:
+def issue_token(platform: PlatformDep, admin: AdminDep, user_id: RowIdInPath) -> TokenOut:
     """A new token for the user (administrators), shown this once. Their other tokens stay
     valid; revoke them with DELETE."""
     token = reference.issue_token(platform, admin, user_id)
@@ -216,7 +232,7 @@ def issue_token(platform: PlatformDep, admin: AdminDep, user_id: int) -> TokenOu
 
 
 @router.delete("/users/{user_id}/tokens", response_model=RevokedOut, responses=ERRORS)
-def revoke_tokens(platform: PlatformDep, admin: AdminDep, user_id: int) -> RevokedOut:
+def revoke_tokens(platform: PlatformDep, admin: AdminDep, user_id: RowIdInPath) -> RevokedOut:
     """Revoke every token of the user (administrators); requests with them then get 401.
     An administrator cannot revoke their own: that would lock them out."""
     count = reference.revoke_tokens(platform, admin, user_id)

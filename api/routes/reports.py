@@ -3,7 +3,6 @@ CSV (service/reports.py counts them)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -12,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import CallerDep, PlatformDep
 from api.schemas import ERRORS
 from service import reports
+from service.bounds import Day
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -24,8 +24,8 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 def statistics_report(
     platform: PlatformDep,
     caller: CallerDep,
-    first: Annotated[date, Query(alias="from", description="First Beijing date, inclusive.")],
-    last: Annotated[date, Query(alias="to", description="Last Beijing date, inclusive.")],
+    first: Annotated[Day, Query(alias="from", description="First Beijing date, inclusive.")],
+    last: Annotated[Day, Query(alias="to", description="Last Beijing date, inclusive.")],
     format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
     detail: Annotated[
         bool, Query(description="CSV only: one line per case and the counts it falls in.")

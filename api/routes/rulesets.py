@@ -10,9 +10,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import AdminDep, CallerDep, PlatformDep
-from api.schemas import ERRORS
+from api.schemas import ERRORS, body_limit
 from service import rulesets
-from service.errors import Invalid
 from service.rulesets import RulesetDetailOut, RulesetOut
 from service.validation import decode_text
 
@@ -38,12 +37,17 @@ def get_ruleset(ruleset_id: str, platform: PlatformDep, caller: CallerDep) -> Ru
     "",
     status_code=201,
     response_model=RulesetDetailOut,
-    responses={**ERRORS, 200: {"description": "Replaced the ruleset with the same id."}},
+    responses={
+        **ERRORS,
+        200: {"description": "Replaced the ruleset with the same id."},
+        413: ERRORS[422],
+    },
     openapi_extra={
+        **body_limit(MAX_UPLOAD),
         "requestBody": {
             "required": True,
             "content": {"application/yaml": {"schema": {"type": "string"}}},
-        }
+        },
     },
 )
 async def upload_ruleset(
@@ -54,12 +58,10 @@ async def upload_ruleset(
     instruments), saved as `<data_dir>/regulations/<id>.yaml` and loaded at once: 201 for a
     new id, 200 when it replaces one (to give a predecessor its `in_force.until`).
 
-    422 names the file and the field; 409 if it would be in force in the same jurisdiction
-    for the same process on a day another instrument is (end the predecessor first)."""
-    data = await request.body()
-    if len(data) > MAX_UPLOAD:
-        raise Invalid("规则集文件过大：不能超过 1 MB。", "upload_too_large")
-    text = decode_text(data, "规则集文件")
+    422 names the file and the field (or the line of a character the text rule refuses); 409
+    if it would be in force in the same jurisdiction for the same process on a day another
+    instrument is (end the predecessor first); 413 past 1 MB."""
+    text = decode_text(await request.body(), "规则集文件")
     ruleset, replaced = await run_in_threadpool(rulesets.upload_ruleset, platform, admin, text)
     if replaced:
         response.status_code = 200

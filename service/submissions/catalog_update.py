@@ -7,18 +7,34 @@ case; the case checks who may edit and when.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 from sqlmodel import Session
 
 from calendars import BEIJING
 from models import CatalogResource, Department
 from regulations.compose import Composed
 from service.access import Caller
+from service.bounds import CountedDay
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.submissions.common import Draft, Process, find_department
+from service.text import (
+    CONDITIONS,
+    DESCRIPTION,
+    LEGAL_BASIS,
+    NAME,
+    REASON,
+    UPDATE_CYCLE,
+    FieldNames,
+    Identifier,
+    Line,
+    Text,
+)
+from service.views import RequestBody
 from workflows.catalog_entries import EntryChange, EntryOp
 from workflows.catalog_update import (
     CatalogUpdateInput,
@@ -28,23 +44,31 @@ from workflows.catalog_update import (
 )
 from workflows.common import DepartmentKind, OpenType, Parties, Role, ShareType
 
+# The id of an entry a draft adds: lowercase, as the catalog's own entries are.
+NEW_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Share types that withhold data: changing an entry to one of them needs its legal basis
 # (hubei 第二十三条 negative list; hebei 第十一条).
 RESTRICTED = {ShareType.CONDITIONAL, ShareType.NOT_SHARED}
 OPENED_BY_SCHEDULE = {Trigger.YEARLY_MAINTENANCE}
 
 
-class CatalogUpdateRequest(BaseModel):
+class CatalogUpdateRequest(RequestBody):
     """A catalog update after a trigger, counted from the trigger's date."""
 
     process: Literal["catalog_update"]
-    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
-    department_id: str | None = Field(
-        None, description="The department whose catalog changes; a caseworker's own if omitted."
+    ruleset: Identifier | None = Field(
+        None, title="规则集", description="Omit to use the instrument in force."
     )
-    trigger: Trigger
-    trigger_date: date = Field(description="变化之日 (Beijing date); the limit counts from it.")
-    description: str = Field(min_length=1, max_length=4000, description="变化情况")
+    department_id: Identifier | None = Field(
+        None,
+        title="部门",
+        description="The department whose catalog changes; a caseworker's own if omitted.",
+    )
+    trigger: Trigger = Field(title="变化事由")
+    trigger_date: CountedDay = Field(
+        title="变化之日", description="Beijing date; the limit counts from it."
+    )
+    description: Text = Field(min_length=1, max_length=DESCRIPTION, title="变化情况")
 
 
 def _department(session: Session, caller: Caller, request: CatalogUpdateRequest) -> Department:
@@ -74,7 +98,11 @@ def track_of(session: Session, caller: Caller, request: CatalogUpdateRequest) ->
 
 
 def prepare(
-    session: Session, caller: Caller, request: CatalogUpdateRequest, law: Composed
+    session: Session,
+    caller: Caller,
+    request: CatalogUpdateRequest,
+    law: Composed,
+    received_at: datetime,
 ) -> Draft:
     plan = law.plan_of(CatalogUpdatePlan)
     if request.trigger in OPENED_BY_SCHEDULE:
@@ -96,43 +124,51 @@ def prepare(
     if (plan.review is not None or plan.extension is not None) and parties.authority is None:
         raise Invalid("本辖区未配置政务数据主管部门，无法审核目录。", "party_missing")
 
-    def build(case_id: str, case_number: str, received_at: datetime) -> CatalogUpdateInput:
-        # Checked here, against the platform's receipt time, before anything is written.
-        if request.trigger_date > received_at.astimezone(BEIJING).date():
-            raise Invalid("变化之日不能晚于登记之日。", "trigger_date_in_future")
-        return CatalogUpdateInput(
-            case_id=case_id,
-            case_number=case_number,
-            ruleset=law.id,
-            governed_by=list(law.governed_by),
-            jurisdiction=department.jurisdiction,
-            received_at=received_at,
-            parties=parties,
-            plan=plan,
-            submitted_by=caller.actor(),
-            trigger=request.trigger,
-            trigger_date=request.trigger_date,
-            description=request.description,
-        )
-
-    return Draft(parties=parties, build=build)
+    # Checked here, against the platform's receipt time, before anything is written.
+    if request.trigger_date > received_at.astimezone(BEIJING).date():
+        raise Invalid("变化之日不能晚于登记之日。", "trigger_date_in_future")
+    return Draft(
+        parties=parties,
+        fields={
+            "plan": plan,
+            "trigger": request.trigger,
+            "trigger_date": request.trigger_date,
+            "description": request.description,
+        },
+    )
 
 
-class DraftEdit(BaseModel):
+class DraftEdit(RequestBody):
     """One entry's change in the case's draft."""
 
     op: EntryOp = Field(
         description="add 新增 / change 变更 / retire 停用 / discard 撤回草稿中的变更"
     )
-    resource_id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
-    name: str = Field("", max_length=200)
-    share_type: ShareType | None = None
-    open_type: OpenType | None = None
-    legal_basis: str = Field("", max_length=500)
-    conditions: str = Field("", max_length=1000)
-    fields: list[str] = Field(default_factory=list, max_length=200)
-    update_cycle: str = Field("", max_length=40)
-    reason: str = Field("", max_length=2000)
+    resource_id: Line = Field(
+        min_length=1,
+        max_length=64,
+        title="资源编码",
+        json_schema_extra={"pattern": NEW_ID.pattern},
+    )
+    name: Line = Field("", max_length=NAME, title="资源名称")
+    share_type: ShareType | None = Field(None, title="共享类型")
+    open_type: OpenType | None = Field(None, title="开放类型")
+    legal_basis: Text = Field("", max_length=LEGAL_BASIS, title="法律依据")
+    conditions: Text = Field("", max_length=CONDITIONS, title="共享条件")
+    fields: FieldNames = Field(default_factory=list, title="数据项")
+    update_cycle: Line = Field("", max_length=UPDATE_CYCLE, title="更新周期")
+    reason: Text = Field("", max_length=REASON, title="理由")
+
+    @field_validator("resource_id")
+    @classmethod
+    def _new_id(cls, value: str) -> str:
+        # After the text rule, so that a refused character is named as such.
+        if not NEW_ID.fullmatch(value):
+            raise PydanticCustomError(
+                "identifier_invalid",
+                f"“{value}”无效：只能由小写字母、数字和 - 组成，以字母或数字开头",
+            )
+        return value
 
 
 def check_edit(session: Session, department_id: str, edit: DraftEdit) -> EntryChange:

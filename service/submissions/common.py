@@ -16,15 +16,25 @@ from regulations.compose import Composed, common_jurisdiction
 from service.access import Caller
 from service.errors import Invalid
 from workflows.case import CaseWorkflow
-from workflows.common import PARTY_LABELS, DepartmentKind, Parties, Party, Role, StagePlan
+from workflows.common import (
+    PARTY_LABELS,
+    Actor,
+    CaseInput,
+    DepartmentKind,
+    Parties,
+    Party,
+    Role,
+    StagePlan,
+)
 
 
 @dataclass(frozen=True)
 class Draft:
-    """A validated submission, waiting for its case number to become a workflow input."""
+    """A checked submission, waiting for its case number to become a workflow input: the
+    parties, and the fields its process's input adds to every case's (its plan among them)."""
 
     parties: Parties
-    build: Callable[[str, str, datetime], Any]  # (case_id, case_number, received_at) -> input
+    fields: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -36,7 +46,8 @@ class Process:
     input: type  # the workflow's argument
     request: type[BaseModel]
     submitters: frozenset[Role]
-    prepare: Callable[[Session, Caller, Any, Composed], Draft]
+    # (session, caller, request, what governs, received_at) -> the checked submission.
+    prepare: Callable[[Session, Caller, Any, Composed, datetime], Draft]
     # Where the case belongs, when not the submitter's own jurisdiction (a member of the
     # public has none): the jurisdiction whose instruments govern the duties of the case (a
     # provider's). (session, caller, request) -> jurisdiction.
@@ -68,6 +79,31 @@ class Process:
     def actions(self) -> dict[str, Any]:
         """Action name -> update method."""
         return self.workflow.actions()
+
+    def start(
+        self,
+        draft: Draft,
+        *,
+        case_number: str,
+        ruleset: str,
+        jurisdiction: str,
+        received_at: datetime,
+        submitted_by: Actor,
+        governed_by: list[str],
+    ) -> CaseInput:
+        """The workflow input of a numbered case."""
+        case_input: CaseInput = self.input(
+            case_id=f"{self.slug}/{case_number}",
+            case_number=case_number,
+            ruleset=ruleset,
+            jurisdiction=jurisdiction,
+            received_at=received_at,
+            parties=draft.parties,
+            submitted_by=submitted_by,
+            governed_by=governed_by,
+            **draft.fields,
+        )
+        return case_input
 
 
 def find_department(session: Session, jurisdiction: str, kind: DepartmentKind) -> str | None:

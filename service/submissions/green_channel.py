@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import Session
 
 from models import CatalogResource, Department
@@ -14,6 +14,8 @@ from regulations.compose import Composed
 from service.access import Caller
 from service.errors import Invalid, NotFound
 from service.submissions.common import Draft, Process, parties_for
+from service.text import DESCRIPTION, NAME, PURPOSE, FieldNames, Identifier, Line, Text
+from service.views import RequestBody
 from workflows.common import Role
 from workflows.green_channel import (
     GreenChannelInput,
@@ -24,27 +26,43 @@ from workflows.green_channel import (
 )
 
 
-class GreenChannelRequest(BaseModel):
+class GreenChannelRequest(RequestBody):
     """A using department's demand for data that is not yet on the platform."""
 
     process: Literal["green_channel"]
-    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
-    track: Track = Field(Track.GREEN, description="green 绿色通道 / ordinary 动态调度")
-    provider_id: str = Field(min_length=1, description="The department holding the data.")
-    data_name: str = Field("", max_length=200, description="需求数据名称")
-    resource_id: str | None = Field(
-        None, description="The provider's catalog entry, if the data is catalogued already."
+    ruleset: Identifier | None = Field(
+        None, title="规则集", description="Omit to use the instrument in force."
     )
-    purpose: str = Field(min_length=1, max_length=2000)
-    scenario: str = Field(min_length=1, max_length=2000)
+    track: Track = Field(
+        Track.GREEN, title="渠道", description="green 绿色通道 / ordinary 动态调度"
+    )
+    provider_id: Identifier = Field(
+        title="提供部门", description="The department holding the data."
+    )
+    data_name: Line = Field("", max_length=NAME, title="需求数据名称")
+    resource_id: Identifier | None = Field(
+        None,
+        title="数据资源",
+        description="The provider's catalog entry, if the data is catalogued already.",
+    )
+    purpose: Text = Field(min_length=1, max_length=PURPOSE, title="用途")
+    scenario: Text = Field(min_length=1, max_length=PURPOSE, title="应用场景")
     grounds: Grounds | None = Field(
-        None, description="special_business 特殊业务 / public_emergency 紧急突发公共事件"
+        None,
+        title="事由",
+        description="special_business 特殊业务 / public_emergency 紧急突发公共事件",
     )
-    justification: str = Field("", max_length=4000, description="申请绿色通道的理由")
-    fields: list[str] = Field(default_factory=list, max_length=200)
+    justification: Text = Field("", max_length=DESCRIPTION, title="申请绿色通道的理由")
+    fields: FieldNames = Field(default_factory=list, title="需求字段")
 
 
-def prepare(session: Session, caller: Caller, request: GreenChannelRequest, law: Composed) -> Draft:
+def prepare(
+    session: Session,
+    caller: Caller,
+    request: GreenChannelRequest,
+    law: Composed,
+    received_at: datetime,
+) -> Draft:
     plan = law.plan_of(GreenChannelPlan)
     if request.track is Track.GREEN and (
         request.grounds is None or not request.justification.strip()
@@ -73,28 +91,20 @@ def prepare(session: Session, caller: Caller, request: GreenChannelRequest, law:
     stages = [plan.green.feedback] + ([plan.review] if request.track is Track.GREEN else [])
     parties = parties_for(session, caller, provider.id, stages)
 
-    def build(case_id: str, case_number: str, received_at: datetime) -> GreenChannelInput:
-        return GreenChannelInput(
-            case_id=case_id,
-            case_number=case_number,
-            ruleset=law.id,
-            governed_by=list(law.governed_by),
-            jurisdiction=caller.jurisdiction or "",
-            received_at=received_at,
-            parties=parties,
-            plan=plan,
-            submitted_by=caller.actor(),
-            track=request.track,
-            data_name=name,
-            purpose=request.purpose,
-            scenario=request.scenario,
-            grounds=request.grounds,
-            justification=request.justification,
-            fields=list(request.fields),
-            resource_id=request.resource_id,
-        )
-
-    return Draft(parties=parties, build=build)
+    return Draft(
+        parties=parties,
+        fields={
+            "plan": plan,
+            "track": request.track,
+            "data_name": name,
+            "purpose": request.purpose,
+            "scenario": request.scenario,
+            "grounds": request.grounds,
+            "justification": request.justification,
+            "fields": list(request.fields),
+            "resource_id": request.resource_id,
+        },
+    )
 
 
 GREEN_CHANNEL = Process(

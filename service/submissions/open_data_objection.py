@@ -6,15 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import Session
 
 from models import CatalogResource, Department
 from regulations.compose import Composed
 from service.access import Caller
 from service.attachments import cited_by_caller
+from service.bounds import AttachmentIds
 from service.errors import Conflict, Invalid, NotFound
 from service.submissions.common import Draft, Process, find_department
+from service.text import DESCRIPTION, NAME, Identifier, Line, Text
+from service.views import RequestBody
 from workflows.common import DepartmentKind, OpenType, Parties, Role
 from workflows.open_data_objection import (
     Evidence,
@@ -25,17 +28,21 @@ from workflows.open_data_objection import (
 )
 
 
-class OpenDataObjectionRequest(BaseModel):
+class OpenDataObjectionRequest(RequestBody):
     """An objection to a resource opened to the public (hubei 第二十八条)."""
 
     process: Literal["open_data_objection"]
-    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
-    resource_id: str = Field(min_length=1)
-    grounds: Grounds = Field(description="accuracy 数据有误 / trade_secret / privacy")
-    description: str = Field(min_length=1, max_length=4000, description="异议内容")
-    contact: str = Field(min_length=1, max_length=200, description="联系方式")
-    attachments: list[int] = Field(
-        min_length=1, max_length=20, description="证据材料: ids from POST /attachments (own)."
+    ruleset: Identifier | None = Field(
+        None, title="规则集", description="Omit to use the instrument in force."
+    )
+    resource_id: Identifier = Field(title="数据资源")
+    grounds: Grounds = Field(
+        title="异议事由", description="accuracy 数据有误 / trade_secret / privacy"
+    )
+    description: Text = Field(min_length=1, max_length=DESCRIPTION, title="异议内容")
+    contact: Line = Field(min_length=1, max_length=NAME, title="联系方式")
+    attachments: AttachmentIds = Field(
+        min_length=1, title="证据材料", description="Ids from POST /attachments (own)."
     )
 
 
@@ -65,7 +72,11 @@ def jurisdiction_of(session: Session, caller: Caller, request: OpenDataObjection
 
 
 def prepare(
-    session: Session, caller: Caller, request: OpenDataObjectionRequest, law: Composed
+    session: Session,
+    caller: Caller,
+    request: OpenDataObjectionRequest,
+    law: Composed,
+    received_at: datetime,
 ) -> Draft:
     plan = law.plan_of(OpenDataObjectionPlan)
     resource = opened_resource(session, request.resource_id)
@@ -82,27 +93,19 @@ def prepare(
         authority=find_department(session, jurisdiction, DepartmentKind.COMPETENT_AUTHORITY),
     )
 
-    def build(case_id: str, case_number: str, received_at: datetime) -> OpenDataObjectionInput:
-        return OpenDataObjectionInput(
-            case_id=case_id,
-            case_number=case_number,
-            ruleset=law.id,
-            governed_by=list(law.governed_by),
-            jurisdiction=jurisdiction,
-            received_at=received_at,
-            parties=parties,
-            plan=plan,
-            submitted_by=caller.actor(),
-            resource_id=resource.id,
-            resource_name=resource.name,
-            grounds=request.grounds,
-            description=request.description,
-            contact=request.contact,
-            evidence=evidence,
-            attachment_ids=[a.id for a in attachments if a.id is not None],
-        )
-
-    return Draft(parties=parties, build=build)
+    return Draft(
+        parties=parties,
+        fields={
+            "plan": plan,
+            "resource_id": resource.id,
+            "resource_name": resource.name,
+            "grounds": request.grounds,
+            "description": request.description,
+            "contact": request.contact,
+            "evidence": evidence,
+            "attachment_ids": [a.id for a in attachments if a.id is not None],
+        },
+    )
 
 
 OPEN_DATA_OBJECTION = Process(

@@ -3,18 +3,21 @@ and an emergency reclassification (dongying 第二十三条, 第二十条)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import Session
 
 from calendars import BEIJING, end_of_day
 from models import CatalogResource
 from regulations.compose import Composed
 from service.access import Caller
+from service.bounds import Day
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.submissions.common import Draft, Process, parties_for
+from service.text import DESCRIPTION, Identifier, Text
+from service.views import RequestBody
 from workflows.common import Role, ShareType
 from workflows.emergency_reclassification import (
     EmergencyReclassificationInput,
@@ -46,44 +49,44 @@ def own_resource(session: Session, caller: Caller, resource_id: str) -> CatalogR
 # -- service change --------------------------------------------------------------------------
 
 
-class ServiceChangeRequest(BaseModel):
+class ServiceChangeRequest(RequestBody):
     """A provider's notice that a sharing service will be upgraded, changed or stopped."""
 
     process: Literal["service_change"]
-    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
-    resource_id: str = Field(min_length=1)
-    kind: ChangeKind = Field(description="upgrade 升级 / change 变更 / stop 停用")
-    effective_on: date = Field(description="The day the change takes effect (from 00:00).")
-    description: str = Field(min_length=1, max_length=4000, description="变更内容及影响")
+    ruleset: Identifier | None = Field(
+        None, title="规则集", description="Omit to use the instrument in force."
+    )
+    resource_id: Identifier = Field(title="数据资源")
+    kind: ChangeKind = Field(title="告知类型", description="upgrade 升级 / change 变更 / stop 停用")
+    effective_on: Day = Field(
+        title="生效日期", description="The day the change takes effect (from 00:00)."
+    )
+    description: Text = Field(min_length=1, max_length=DESCRIPTION, title="变更内容及影响")
 
 
 def prepare_service_change(
-    session: Session, caller: Caller, request: ServiceChangeRequest, law: Composed
+    session: Session,
+    caller: Caller,
+    request: ServiceChangeRequest,
+    law: Composed,
+    received_at: datetime,
 ) -> Draft:
     plan = law.plan_of(ServiceChangePlan)
     resource = own_resource(session, caller, request.resource_id)
     parties = parties_for(session, caller, resource.provider_id, [])
 
-    def build(case_id: str, case_number: str, received_at: datetime) -> ServiceChangeInput:
-        return ServiceChangeInput(
-            case_id=case_id,
-            case_number=case_number,
-            ruleset=law.id,
-            governed_by=list(law.governed_by),
-            jurisdiction=caller.jurisdiction or "",
-            received_at=received_at,
-            parties=parties,
-            plan=plan,
-            submitted_by=caller.actor(),
-            resource_id=resource.id,
-            resource_name=resource.name,
-            kind=request.kind,
-            effective_on=request.effective_on,
-            effective_at=datetime.combine(request.effective_on, time(0), tzinfo=BEIJING),
-            description=request.description,
-        )
-
-    return Draft(parties=parties, build=build)
+    return Draft(
+        parties=parties,
+        fields={
+            "plan": plan,
+            "resource_id": resource.id,
+            "resource_name": resource.name,
+            "kind": request.kind,
+            "effective_on": request.effective_on,
+            "effective_at": datetime.combine(request.effective_on, time(0), tzinfo=BEIJING),
+            "description": request.description,
+        },
+    )
 
 
 SERVICE_CHANGE = Process(
@@ -100,19 +103,35 @@ SERVICE_CHANGE = Process(
 OPENNESS = [ShareType.NOT_SHARED, ShareType.CONDITIONAL, ShareType.UNCONDITIONAL]
 
 
-class EmergencyReclassificationRequest(BaseModel):
+# dongying 第二十条 makes the change temporary (临时) without a length: an operator's bound,
+# so that a forgotten reclassification does not outlive its emergency.
+LONGEST_TEMPORARY = timedelta(days=90)
+
+
+class EmergencyReclassificationRequest(RequestBody):
     """A provider's temporary, more open share type for a sudden public event."""
 
     process: Literal["emergency_reclassification"]
-    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
-    resource_id: str = Field(min_length=1)
-    share_type: ShareType = Field(description="The temporary type: conditional or unconditional.")
-    reason: str = Field(min_length=1, max_length=4000, description="突发公共事件及调整理由")
-    until: date = Field(description="The temporary type's last day (to 24:00 Beijing time).")
+    ruleset: Identifier | None = Field(
+        None, title="规则集", description="Omit to use the instrument in force."
+    )
+    resource_id: Identifier = Field(title="数据资源")
+    share_type: ShareType = Field(
+        title="临时共享类型", description="The temporary type: conditional or unconditional."
+    )
+    reason: Text = Field(min_length=1, max_length=DESCRIPTION, title="突发公共事件及调整理由")
+    until: Day = Field(
+        title="临时调整截止日期",
+        description="The temporary type's last day (to 24:00 Beijing time).",
+    )
 
 
 def prepare_reclassification(
-    session: Session, caller: Caller, request: EmergencyReclassificationRequest, law: Composed
+    session: Session,
+    caller: Caller,
+    request: EmergencyReclassificationRequest,
+    law: Composed,
+    received_at: datetime,
 ) -> Draft:
     plan = law.plan_of(EmergencyReclassificationPlan)
     resource = own_resource(session, caller, request.resource_id)
@@ -130,28 +149,28 @@ def prepare_reclassification(
         )
     parties = parties_for(session, caller, resource.provider_id, [])
 
-    def build(
-        case_id: str, case_number: str, received_at: datetime
-    ) -> EmergencyReclassificationInput:
-        return EmergencyReclassificationInput(
-            case_id=case_id,
-            case_number=case_number,
-            ruleset=law.id,
-            governed_by=list(law.governed_by),
-            jurisdiction=caller.jurisdiction or "",
-            received_at=received_at,
-            parties=parties,
-            plan=plan,
-            submitted_by=caller.actor(),
-            resource_id=resource.id,
-            resource_name=resource.name,
-            share_type=request.share_type,
-            reason=request.reason,
-            until=request.until,
-            ends_at=end_of_day(request.until),
+    # Checked against the platform's receipt day, before anything is written.
+    filed_on = received_at.astimezone(BEIJING).date()
+    if request.until < filed_on:
+        raise Invalid("临时调整的截止日（until）不能早于登记之日。", "until_in_past")
+    if request.until > filed_on + LONGEST_TEMPORARY:
+        raise Invalid(
+            f"临时调整最长{LONGEST_TEMPORARY.days}日（至{filed_on + LONGEST_TEMPORARY}）；"
+            "突发公共事件持续的，期满后可再次登记。",
+            "until_too_far",
         )
-
-    return Draft(parties=parties, build=build)
+    return Draft(
+        parties=parties,
+        fields={
+            "plan": plan,
+            "resource_id": resource.id,
+            "resource_name": resource.name,
+            "share_type": request.share_type,
+            "reason": request.reason,
+            "until": request.until,
+            "ends_at": end_of_day(request.until),
+        },
+    )
 
 
 EMERGENCY_RECLASSIFICATION = Process(

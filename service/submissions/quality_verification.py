@@ -8,15 +8,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import Session
 
 from models import CatalogResource, Department
 from regulations.compose import Composed
 from service.access import Caller
 from service.attachments import cited_by_caller
+from service.bounds import AttachmentIds
 from service.errors import Invalid, NotFound
 from service.submissions.common import PARTY_LABELS, Draft, Process, find_department
+from service.text import DESCRIPTION, FieldNames, Identifier, RecordIds, Text
+from service.views import RequestBody
 from workflows.common import DepartmentKind, Parties, Role
 from workflows.quality_verification import (
     QualityVerificationInput,
@@ -25,22 +28,27 @@ from workflows.quality_verification import (
 )
 
 
-class QualityVerificationRequest(BaseModel):
+class QualityVerificationRequest(RequestBody):
     """Doubtful or erroneous data of a catalog resource, with evidence."""
 
     process: Literal["quality_verification"]
-    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
-    resource_id: str = Field(min_length=1)
-    description: str = Field(min_length=1, max_length=4000, description="疑义或错误的说明")
-    fields: list[str] = Field(default_factory=list, description="The fields in doubt, if any.")
-    records: list[str] = Field(
-        default_factory=list, max_length=100, description="Identifiers of the records in doubt."
+    ruleset: Identifier | None = Field(
+        None, title="规则集", description="Omit to use the instrument in force."
     )
-    attachments: list[int] = Field(
-        default_factory=list, max_length=20, description="Ids from POST /attachments (own)."
+    resource_id: Identifier = Field(title="数据资源")
+    description: Text = Field(min_length=1, max_length=DESCRIPTION, title="疑义或错误的说明")
+    fields: FieldNames = Field(
+        default_factory=list, title="存疑字段", description="The fields in doubt, if any."
     )
-    conflicting_resource_id: str | None = Field(
+    records: RecordIds = Field(
+        default_factory=list, title="存疑记录", description="Identifiers of the records in doubt."
+    )
+    attachments: AttachmentIds = Field(
+        default_factory=list, title="证据材料", description="Ids from POST /attachments (own)."
+    )
+    conflicting_resource_id: Identifier | None = Field(
         None,
+        title="数据不一致的另一资源",
         description="Lichuan: another department's resource whose data conflicts with this "
         "one; the service centre then verifies jointly with both providers.",
     )
@@ -60,7 +68,11 @@ def jurisdiction_of(session: Session, caller: Caller, request: QualityVerificati
 
 
 def prepare(
-    session: Session, caller: Caller, request: QualityVerificationRequest, law: Composed
+    session: Session,
+    caller: Caller,
+    request: QualityVerificationRequest,
+    law: Composed,
+    received_at: datetime,
 ) -> Draft:
     plan = law.plan_of(QualityVerificationPlan)
     resource = _resource(session, request.resource_id)
@@ -99,29 +111,21 @@ def prepare(
                 "party_missing",
             )
 
-    def build(case_id: str, case_number: str, received_at: datetime) -> QualityVerificationInput:
-        return QualityVerificationInput(
-            case_id=case_id,
-            case_number=case_number,
-            ruleset=law.id,
-            governed_by=list(law.governed_by),
-            jurisdiction=jurisdiction,
-            received_at=received_at,
-            parties=parties,
-            plan=plan,
-            submitted_by=caller.actor(),
-            resource_id=resource.id,
-            resource_name=resource.name,
-            description=request.description,
-            fields=list(request.fields),
-            records=list(request.records),
-            attachment_ids=[a.id for a in attachments if a.id is not None],
-            conflicting_resource_id=other.id if other else "",
-            conflicting_resource_name=other.name if other else "",
-            second_provider=other.provider_id if other else "",
-        )
-
-    return Draft(parties=parties, build=build)
+    return Draft(
+        parties=parties,
+        fields={
+            "plan": plan,
+            "resource_id": resource.id,
+            "resource_name": resource.name,
+            "description": request.description,
+            "fields": list(request.fields),
+            "records": list(request.records),
+            "attachment_ids": [a.id for a in attachments if a.id is not None],
+            "conflicting_resource_id": other.id if other else "",
+            "conflicting_resource_name": other.name if other else "",
+            "second_provider": other.provider_id if other else "",
+        },
+    )
 
 
 QUALITY_VERIFICATION = Process(

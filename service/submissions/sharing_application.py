@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import Session
 
+from calendars import BEIJING
 from models import CatalogResource, Department
 from regulations.compose import Composed
 from service.access import Caller
+from service.bounds import Day
 from service.errors import Conflict, Invalid, NotFound
 from service.submissions.common import Draft, Process, parties_for
+from service.text import NAME, PURPOSE, FieldNames, Identifier, Line, Text
+from service.views import RequestBody
 from workflows.common import Role, ShareType
 from workflows.sharing_application import (
     SharingApplicationInput,
@@ -22,20 +26,35 @@ from workflows.sharing_application import (
 )
 
 
-class SharingApplicationRequest(BaseModel):
+class SharingApplicationRequest(RequestBody):
     """A caseworker's application for another department's data."""
 
     process: Literal["sharing_application"]
-    ruleset: str | None = Field(None, description="Omit to use the instrument in force.")
-    resource_id: str | None = Field(
-        None, description="Catalog resource; omit for data not yet in the catalog."
+    ruleset: Identifier | None = Field(
+        None, title="规则集", description="Omit to use the instrument in force."
     )
-    requested_name: str = Field("", description="Data not in the catalog: what is asked for.")
-    provider_id: str | None = Field(None, description="Data not in the catalog: who holds it.")
-    purpose: str = Field(min_length=1, max_length=2000, description="用途")
-    scenario: str = Field(min_length=1, max_length=2000, description="应用场景")
-    fields: list[str] = Field(default_factory=list, description="Fields asked for (最小够用).")
-    valid_until: date | None = Field(None, description="End of the period of use, if limited.")
+    resource_id: Identifier | None = Field(
+        None,
+        title="数据资源",
+        description="Catalog resource; omit for data not yet in the catalog.",
+    )
+    requested_name: Line = Field(
+        "",
+        max_length=NAME,
+        title="所需数据",
+        description="Data not in the catalog: what is asked for.",
+    )
+    provider_id: Identifier | None = Field(
+        None, title="提供部门", description="Data not in the catalog: who holds it."
+    )
+    purpose: Text = Field(min_length=1, max_length=PURPOSE, title="用途")
+    scenario: Text = Field(min_length=1, max_length=PURPOSE, title="应用场景")
+    fields: FieldNames = Field(
+        default_factory=list, title="申请字段", description="Fields asked for (最小够用)."
+    )
+    valid_until: Day | None = Field(
+        None, title="使用期限", description="End of the period of use, if limited."
+    )
 
 
 def _provider_department(session: Session, request: SharingApplicationRequest) -> Department | None:
@@ -64,7 +83,11 @@ def track_of(session: Session, caller: Caller, request: SharingApplicationReques
 
 
 def prepare(
-    session: Session, caller: Caller, request: SharingApplicationRequest, law: Composed
+    session: Session,
+    caller: Caller,
+    request: SharingApplicationRequest,
+    law: Composed,
+    received_at: datetime,
 ) -> Draft:
     plan = law.plan_of(SharingApplicationPlan)
     if request.resource_id is not None:
@@ -109,27 +132,24 @@ def prepare(
     jurisdiction = jurisdiction_of(session, caller, request)
     parties = parties_for(session, caller, provider, stages, jurisdiction)
 
-    def build(case_id: str, case_number: str, received_at: datetime) -> SharingApplicationInput:
-        return SharingApplicationInput(
-            case_id=case_id,
-            case_number=case_number,
-            ruleset=law.id,
-            governed_by=list(law.governed_by),
-            jurisdiction=jurisdiction,
-            received_at=received_at,
-            parties=parties,
-            track=track,
-            plan=plan,
-            submitted_by=caller.actor(),
-            purpose=request.purpose,
-            scenario=request.scenario,
-            resource_id=request.resource_id,
-            resource_name=name,
-            fields=list(request.fields),
-            valid_until=request.valid_until,
-        )
-
-    return Draft(parties=parties, build=build)
+    if (
+        request.valid_until is not None
+        and request.valid_until < received_at.astimezone(BEIJING).date()
+    ):
+        raise Invalid("使用期限（valid_until）不能早于申请之日。", "valid_until_in_past")
+    return Draft(
+        parties=parties,
+        fields={
+            "track": track,
+            "plan": plan,
+            "purpose": request.purpose,
+            "scenario": request.scenario,
+            "resource_id": request.resource_id,
+            "resource_name": name,
+            "fields": list(request.fields),
+            "valid_until": request.valid_until,
+        },
+    )
 
 
 SHARING_APPLICATION = Process(

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from models import Attachment
 from shixian.settings import Settings
-from tests.cases import PDF, PNG, upload, uploaded
+from tests.cases import JPEG, PDF, PNG, upload, uploaded
 from tests.conftest import auth
 
 
@@ -85,3 +85,33 @@ async def test_a_file_missing_from_the_data_directory_is_said_not_served(api, se
     response = await api.get(f"/api/v1/attachments/{attachment}", headers=auth("hubei-applicant"))
     assert (response.status_code, response.json()["code"]) == (503, "attachment_file_missing")
     assert "请联系运维人员" in response.json()["message"]
+
+
+async def test_a_file_whose_type_its_ends_do_not_confirm_is_refused(api):
+    """A magic prefix alone is not a type: a PDF ends with %%EOF, a PNG has an intact IHDR and
+    ends with IEND, a JPEG ends with FFD9."""
+    broken_crc = PNG[:29] + bytes([PNG[29] ^ 0xFF]) + PNG[30:]
+    for data, content_type in (
+        (b"%PDF-" + b"MZ\x90\x00" * 64, "application/pdf"),  # an executable behind a prefix
+        (PDF[: -len(b"%%EOF\n")], "application/pdf"),  # cut short
+        (PNG[:-12], "image/png"),  # no IEND
+        (broken_crc, "image/png"),
+        (PNG[:8] + b"\x00" * 64 + PNG[-12:], "image/png"),  # no IHDR
+        (JPEG[:-2], "image/jpeg"),  # no end-of-image marker
+    ):
+        response = await upload(api, "hubei-applicant", data, content_type=content_type)
+        assert (response.status_code, response.json()["code"]) == (
+            422,
+            "attachment_type_unsupported",
+        ), data[:16]
+        assert "完整的 PDF、JPEG、PNG 文件" in response.json()["message"]
+    for data, content_type in ((JPEG, "image/jpeg"), (PNG, "image/png"), (PDF, "application/pdf")):
+        response = await upload(api, "hubei-applicant", data, content_type=content_type)
+        assert response.status_code == 201, response.text
+
+
+async def test_attachments_are_readable_by_the_service_user_only(api, settings: Settings):
+    await uploaded(api, "hubei-applicant")
+    folder = settings.data_dir / "attachments"
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert [p.stat().st_mode & 0o777 for p in folder.iterdir()] == [0o600]

@@ -81,3 +81,59 @@ async def test_filters_naming_nothing_known_are_refused_with_the_name(api):
         assert named in response.json()["message"], path
     known = await api.get("/api/v1/dashboard?jurisdiction=hubei.lichuan", headers=auth("auditor"))
     assert known.status_code == 200
+
+
+async def test_a_stage_no_process_has_is_refused_and_a_declared_one_is_taken(api):
+    refused = await api.get("/api/v1/cases?stage=nonsense", headers=auth("auditor"))
+    assert (refused.status_code, refused.json()["code"]) == (422, "unknown_stage")
+    assert "provider_review" in refused.json()["message"]
+    wrong_process = await api.get(
+        "/api/v1/cases?process=catalog_update&stage=provider_review", headers=auth("auditor")
+    )
+    assert wrong_process.status_code == 422
+    taken = await api.get("/api/v1/cases?stage=provider_review", headers=auth("auditor"))
+    assert taken.status_code == 200
+
+
+async def test_a_body_field_nobody_asked_for_is_named_and_refused(api):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    misspelt = await api.post(
+        f"/api/v1/cases/{case['case_id']}/actions/reject",
+        json={"reson": "不符合条件"},
+        headers=auth("hubei-provider"),
+    )
+    assert (misspelt.status_code, misspelt.json()["code"]) == (422, "invalid_request")
+    assert "reson" in misspelt.json()["message"]
+    extra = await api.post(
+        "/api/v1/cases",
+        json={
+            "process": "sharing_application",
+            "resource_id": "hubei-hukou",
+            "purpose": "核验",
+            "scenario": "低保",
+            "priority": "urgent",
+        },
+        headers=auth("hubei-applicant"),
+    )
+    assert extra.status_code == 422 and "priority" in extra.json()["message"]
+    patch = await api.patch(
+        "/api/v1/catalog/hubei-hukou", json={"colour": "red"}, headers=auth("admin")
+    )
+    assert patch.status_code == 422 and "colour" in patch.json()["message"]
+
+
+async def test_a_use_period_that_has_already_ended_is_refused(api):
+    response = await api.post(
+        "/api/v1/cases",
+        json={
+            "process": "sharing_application",
+            "resource_id": "hubei-hukou",
+            "purpose": "核验",
+            "scenario": "低保",
+            "valid_until": "2001-01-01",
+        },
+        headers=auth("hubei-applicant"),
+    )
+    assert (response.status_code, response.json()["code"]) == (422, "valid_until_in_past")
+    listed = await api.get("/api/v1/cases", headers=auth("auditor"))
+    assert listed.json()["total"] == 0

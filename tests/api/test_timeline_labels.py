@@ -13,8 +13,8 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from calendars import load_calendar
-from regulations import load_rulesets
+from calendars import ChinaCalendar, load_calendar
+from regulations import Rulesets, load_rulesets
 from service.audit import compose_timeline, planned_deadlines, render_timeline
 from service.labels import label
 from service.submissions import PROCESSES
@@ -92,8 +92,20 @@ class Cells(HTMLParser):
             self._cell.append(data)
 
 
+@pytest.fixture(scope="module")
+def rulesets() -> Rulesets:
+    return load_rulesets()
+
+
+@pytest.fixture(scope="module")
+def calendar() -> ChinaCalendar:
+    return load_calendar()
+
+
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
-def test_every_recorded_step_is_named_in_chinese(path: Path):
+def test_every_recorded_step_is_named_in_chinese(
+    path: Path, rulesets: Rulesets, calendar: ChinaCalendar
+):
     history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
     state = last_recorded_state(history)
     timeline = compose_timeline(
@@ -101,8 +113,8 @@ def test_every_recorded_step_is_named_in_chinese(path: Path):
         planned_deadlines(history),
         names={},
         notices=[],
-        rulesets=load_rulesets(),
-        calendar=load_calendar(),
+        rulesets=rulesets,
+        calendar=calendar,
         from_history=True,
     )
     page = Cells()

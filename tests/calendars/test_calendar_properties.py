@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from calendars import ChinaCalendar, load_calendar
@@ -15,7 +15,9 @@ CAL: ChinaCalendar = load_calendar()
 # Keep results inside coverage: 2028 ends the provisional horizon, 120 working days < 7 months.
 days = st.dates(min_value=date(2018, 1, 1), max_value=date(2028, 5, 31))
 counts = st.integers(min_value=1, max_value=120)
-EXAMPLES = settings(max_examples=150, deadline=None)
+# No limit on real time, per example (deadline) or to generate examples (too_slow): a loaded
+# machine must not fail a property.
+EXAMPLES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @EXAMPLES

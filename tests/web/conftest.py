@@ -7,9 +7,7 @@ Browser tests are marked `browser` and skip, saying why, where /usr/bin/chromium
 
 from __future__ import annotations
 
-import asyncio
 import re
-import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,7 +23,6 @@ from models import User
 from service.accounts import hash_password
 from shixian.demo import DemoWorld
 from shixian.settings import Settings
-from tests.conftest import TestClock, terminate_cases
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -135,44 +132,6 @@ async def browser(
 
 
 # -- a live server and Chromium --------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-async def live_server(
-    settings: Settings, env: Any, worker: object, clock: TestClock, world: DemoWorld
-) -> AsyncIterator[str]:
-    """The whole app on a free port, in this event loop (Chromium needs a real socket; the
-    Temporal client belongs to this loop), with the time-skipping server and its clock."""
-    import uvicorn
-
-    from api.app import create_app
-
-    async def temporal() -> Any:
-        return env.client
-
-    app = create_app(settings, temporal=temporal, clock=clock)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    serving = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await serving
-        await terminate_cases(env, settings)
 
 
 @pytest.fixture

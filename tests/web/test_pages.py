@@ -191,7 +191,7 @@ async def test_a_refusal_without_reasons_is_said_beside_the_field_and_changes_no
     foreign = await staff.submit(
         f"/cases/{number}/actions/withdraw", {}, form_page=f"/cases/{number}"
     )
-    assert foreign.status_code == 403 and "该操作只能由本案的申请部门经办人办理" in foreign.text
+    assert foreign.status_code == 403 and "“撤回申请”只能由本案的申请部门经办人办理" in foreign.text
 
 
 async def test_a_new_case_form_names_the_field_pydantic_refused(

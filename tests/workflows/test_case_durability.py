@@ -154,7 +154,7 @@ async def test_an_invalid_field_is_named_in_chinese(api):
         "/api/v1/cases", json={**BODY, "fields": "姓名"}, headers=auth("hubei-applicant")
     )
     assert response.status_code == 422
-    assert response.json()["message"] == "请求内容无效：fields：应为列表"
+    assert response.json()["message"] == "请求内容无效：申请字段（fields）：应为列表"
 
 
 async def test_a_submission_while_no_worker_runs_is_received_listed_and_goes_on_later(

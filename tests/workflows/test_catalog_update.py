@@ -138,6 +138,13 @@ async def test_trigger_in_the_future_is_refused(api, clock, session):
     assert (response.status_code, response.json()["code"]) == (422, "trigger_date_in_future")
 
 
+async def test_the_first_answer_to_a_late_registration_already_says_it_is_overdue(api, clock):
+    case = await open_update(api, "hebei-provider", trigger_date="2026-11-02")
+    assert case["overdue"] is True
+    assert case["details"]["late_at_filing"] is True
+    assert [e["kind"] for e in case["events"]][-1] == "overdue"
+
+
 async def test_a_trigger_registered_late_is_overdue_at_filing(api, clock, session, env):
     # 10 WD from Monday 2026-11-02 ended at 24:00 of Monday 2026-11-16.
     case = await open_update(api, "hebei-provider", trigger_date="2026-11-02")
@@ -229,18 +236,21 @@ async def test_yearly_maintenance_opens_one_case_per_department_due_at_year_end(
     api, clock, session, env, settings
 ):
     run = env.client.execute_workflow
-    first = await run(
-        YearlyMaintenanceWorkflow.run,
-        YearlyMaintenanceInput(year=2026),
-        id="yearly-1",
-        task_queue=settings.task_queue,
-    )
-    again = await run(
-        YearlyMaintenanceWorkflow.run,
-        YearlyMaintenanceInput(year=2026),
-        id="yearly-2",
-        task_queue=settings.task_queue,
-    )
+    # Waiting on a result skips time on the test server whenever nothing is in flight: the
+    # opened cases would find the year over. The clock stays where the test puts it.
+    with env.auto_time_skipping_disabled():
+        first = await run(
+            YearlyMaintenanceWorkflow.run,
+            YearlyMaintenanceInput(year=2026),
+            id="yearly-1",
+            task_queue=settings.task_queue,
+        )
+        again = await run(
+            YearlyMaintenanceWorkflow.run,
+            YearlyMaintenanceInput(year=2026),
+            id="yearly-2",
+            task_queue=settings.task_queue,
+        )
     assert first == again
     assert len(first) == 4  # hubei-police, hubei-civil, lichuan-police, lichuan-civil
     report = await api.get(

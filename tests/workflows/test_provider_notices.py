@@ -58,6 +58,19 @@ def service_change(**body: Any) -> dict[str, Any]:
 # -- emergency reclassification ------------------------------------------------------------
 
 
+async def test_a_temporary_share_type_must_end_after_today_and_within_90_days(api, clock, session):
+    await clock.set(at("2026-09-30T10:00:00+08:00"))
+    past = await file(api, **reclassification(until="2026-09-29"))
+    assert (past.status_code, past.json()["code"]) == (422, "until_in_past")
+    far = await file(api, **reclassification(until="2026-12-30"))
+    assert (far.status_code, far.json()["code"]) == (422, "until_too_far")
+    assert "90日" in far.json()["message"]
+    entry = resource(session, "dongying-hukou")
+    assert entry is not None and entry.share_type == "conditional"  # nothing changed
+    furthest = await file(api, **reclassification(until="2026-12-29"))
+    assert furthest.status_code == 201, furthest.text
+
+
 async def test_temporary_share_type_shows_in_the_catalog_and_ends_at_midnight(
     api, clock, session, env
 ):

@@ -24,6 +24,11 @@ async def test_lichuan_provider_late_at_two_days_is_still_inside_hubeis_ten(api,
     case, state = await _accepted_lichuan_case(api)
     assert state["deadline"]["cite"] == LICHUAN_20
     assert state["deadline"]["due"] == "2026-11-26T00:00:00+08:00"
+    # Both limits of the stage show from the start: Lichuan's 2 days, then Hubei's 10.
+    assert [(d["cite"], d["on_timeout"], d["passed"]) for d in state["deadlines"]] == [
+        (LICHUAN_20, "overdue", False),
+        (HUBEI_20, "deemed_consent", False),
+    ]
 
     await clock.advance_to(at("2026-11-26T00:00:05+08:00"))
     state = await settled(clock, api, "lichuan-applicant", case)
@@ -33,6 +38,7 @@ async def test_lichuan_provider_late_at_two_days_is_still_inside_hubeis_ten(api,
     assert state["deadline"]["cite"] == HUBEI_20
     assert state["deadline"]["on_timeout"] == "deemed_consent"
     assert state["deadline"]["due"] == "2026-12-08T00:00:00+08:00"
+    assert [d["passed"] for d in state["deadlines"]] == [True, False]
     told = {n.recipient_department_id for n in notices(session, case["case_id"], "overdue")}
     assert told == {"lichuan-police", "lichuan-centre", "hubei-bigdata"}
 

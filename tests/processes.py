@@ -1,0 +1,221 @@
+"""One walk per process, from submission to its end, with the text of every field given by
+the test: ordinary words, the largest text allowed (tests/api/test_largest_inputs.py), or
+hostile characters at one field at a time (tests/api/test_hostile_input.py).
+
+`Fill(size, tag)` returns the text a field gets, `size` being the field's limit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from service.bounds import ATTACHMENT_COUNT
+from service.text import (
+    DECISION,
+    DESCRIPTION,
+    FIELD_COUNT,
+    FIELD_NAME,
+    LEGAL_BASIS,
+    NAME,
+    PURPOSE,
+    REASON,
+    RECORD_COUNT,
+    RECORD_ID,
+    UPDATE_CYCLE,
+)
+from shixian.demo import HUKOU_FIELDS
+
+Fill = Callable[[int, str], str]
+
+
+def ordinary(size: int, tag: str) -> str:
+    return f"说明{tag}"
+
+
+def largest(size: int, tag: str) -> str:
+    """`size` characters of three UTF-8 bytes each (the most a payload can grow by), starting
+    with `tag` so that the items of a list differ."""
+    return (tag + "长" * size)[:size]
+
+
+def names(fill: Fill, size: int, count: int) -> list[str]:
+    return [fill(size, f"{index:03d}") for index in range(count)]
+
+
+@dataclass
+class Step:
+    actor: str
+    action: str
+    body: Callable[[Fill], dict[str, Any]]
+
+
+@dataclass
+class Walk:
+    process: str
+    submitter: str
+    received: str | None  # the platform's time at submission, when the default will not do
+    body: Callable[[Fill, list[int]], dict[str, Any]]  # (fill, the submitter's attachments)
+    steps: list[Step]
+    outcome: str
+    attachments: int = 0  # how many the submission cites (uploaded by the submitter first)
+    draft: Callable[[Fill], dict[str, Any]] | None = None  # a catalog update's draft edit
+
+
+def said(fill: Fill, decision: str | None = None) -> dict[str, Any]:
+    """Every text an action may carry; `decision` where the action needs a code word."""
+    return {
+        "reason": fill(REASON, "理由"),
+        "legal_basis": fill(LEGAL_BASIS, "依据"),
+        "note": fill(REASON, "说明"),
+        "decision": decision if decision is not None else fill(DECISION, "决定"),
+    }
+
+
+DONGYING_OPEN = "2026-09-30T10:00:00+08:00"  # before dongying's instrument ended
+
+WALKS = [
+    Walk(
+        process="sharing_application",
+        submitter="hubei-applicant",
+        received=None,
+        # Data not yet in the catalog: the track with a requested name and free field names.
+        body=lambda fill, _: {
+            "process": "sharing_application",
+            "ruleset": "hubei-419",
+            "requested_name": fill(NAME, "数据"),
+            "provider_id": "hubei-police",
+            "purpose": fill(PURPOSE, "用途"),
+            "scenario": fill(PURPOSE, "场景"),
+            "fields": names(fill, FIELD_NAME, FIELD_COUNT),
+            "valid_until": "2100-12-31",
+        },
+        steps=[
+            Step("hubei-provider", "reject", lambda fill: said(fill)),
+            Step("hubei-applicant", "request_coordination", lambda fill: said(fill)),
+            Step("hubei-supervisor", "decide", lambda fill: said(fill, "grant")),
+        ],
+        outcome="granted",
+    ),
+    Walk(
+        process="quality_verification",
+        submitter="hubei-applicant",
+        received=None,
+        body=lambda fill, attachments: {
+            "process": "quality_verification",
+            "ruleset": "hubei-419",
+            "resource_id": "hubei-hukou",
+            "description": fill(DESCRIPTION, "疑义"),
+            "fields": HUKOU_FIELDS,  # every field the resource has
+            "records": names(fill, RECORD_ID, RECORD_COUNT),
+            "attachments": attachments,
+        },
+        steps=[
+            Step("hubei-provider", "explain", lambda fill: said(fill)),
+            Step("hubei-applicant", "dispute", lambda fill: said(fill)),
+            Step("hubei-supervisor", "decide", lambda fill: said(fill, "uphold")),
+        ],
+        outcome="explained",
+        attachments=ATTACHMENT_COUNT,
+    ),
+    Walk(
+        process="catalog_update",
+        submitter="hubei-provider",
+        received=None,
+        body=lambda fill, _: {
+            "process": "catalog_update",
+            "ruleset": "hubei-419",
+            "department_id": "hubei-police",
+            "trigger": "law_changed",
+            "trigger_date": "2026-11-20",
+            "description": fill(DESCRIPTION, "变化"),
+        },
+        draft=lambda fill: {
+            "op": "add",
+            "resource_id": "x" * 64,
+            "name": fill(NAME, "资源"),
+            "share_type": "conditional",
+            "open_type": "not_open",
+            "legal_basis": fill(LEGAL_BASIS, "依据"),
+            "conditions": fill(LEGAL_BASIS, "条件"),
+            "fields": names(fill, FIELD_NAME, FIELD_COUNT),
+            "update_cycle": fill(UPDATE_CYCLE, "周期"),
+            "reason": fill(REASON, "理由"),
+        },
+        steps=[Step("hubei-provider", "submit", lambda fill: said(fill))],
+        outcome="published",
+    ),
+    Walk(
+        process="open_data_objection",
+        submitter="public",
+        received=None,
+        body=lambda fill, attachments: {
+            "process": "open_data_objection",
+            "ruleset": "hubei-419",
+            "resource_id": "hubei-org",
+            "grounds": "accuracy",
+            "description": fill(DESCRIPTION, "异议"),
+            "contact": fill(NAME, "联系"),
+            "attachments": attachments,
+        },
+        steps=[
+            Step("hubei-provider", "suspend", lambda fill: said(fill)),
+            Step("hubei-provider", "close", lambda fill: said(fill, "reopen_processed")),
+        ],
+        outcome="reopened_processed",
+        attachments=ATTACHMENT_COUNT,
+    ),
+    Walk(
+        process="green_channel",
+        submitter="dongying-applicant",
+        received=DONGYING_OPEN,
+        body=lambda fill, _: {
+            "process": "green_channel",
+            "ruleset": "dongying-2021-26",
+            "track": "green",
+            "provider_id": "dongying-police",
+            "data_name": fill(NAME, "数据"),
+            "purpose": fill(PURPOSE, "用途"),
+            "scenario": fill(PURPOSE, "场景"),
+            "grounds": "public_emergency",
+            "justification": fill(DESCRIPTION, "理由"),
+            "fields": names(fill, FIELD_NAME, FIELD_COUNT),
+        },
+        steps=[
+            Step("dongying-supervisor", "approve", lambda fill: said(fill)),
+            Step("dongying-provider", "confirm", lambda fill: said(fill)),
+            Step("dongying-provider", "deliver", lambda fill: said(fill, "conditional")),
+        ],
+        outcome="delivered",
+    ),
+    Walk(
+        process="service_change",
+        submitter="dongying-provider",
+        received=DONGYING_OPEN,
+        body=lambda fill, _: {
+            "process": "service_change",
+            "ruleset": "dongying-2021-26",
+            "resource_id": "dongying-hukou",
+            "kind": "stop",
+            "effective_on": "2100-12-31",
+            "description": fill(DESCRIPTION, "变更"),
+        },
+        steps=[Step("dongying-provider", "withdraw", lambda fill: said(fill))],
+        outcome="withdrawn",
+    ),
+    Walk(
+        process="emergency_reclassification",
+        submitter="dongying-provider",
+        received=DONGYING_OPEN,
+        body=lambda fill, _: {
+            "process": "emergency_reclassification",
+            "ruleset": "dongying-2021-26",
+            "resource_id": "dongying-hukou",
+            "share_type": "unconditional",
+            "reason": fill(DESCRIPTION, "事件"),
+            "until": "2026-12-29",  # the furthest allowed: 90 days after filing
+        },
+        steps=[Step("dongying-provider", "restore", lambda fill: said(fill))],
+        outcome="restored_early",
+    ),
+]
