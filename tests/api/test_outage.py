@@ -92,7 +92,8 @@ async def test_an_action_no_worker_takes_up_is_answered_503_not_recorded_and_nev
             # Temporal kept the update and hands it to the worker now: the case refuses it,
             # as the answer said.
             state = await case_api.settled(case, "hubei-provider")
-            assert (state["stage"], state["actions"]) == ("provider_review", ["approve", "reject"])
+            assert state["stage"] == "provider_review"
+            assert {"approve", "reject"} <= set(state["actions"])
             assert "approve" not in kinds(state)
             # Sent again with the same key: no answer was given, so it is sent afresh.
             again = await _approve(case_api, case, "approve-1")
