@@ -16,7 +16,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.attachments import cite_attachments
 from activities.authorizations import add_catalog_entry, grant_authorization
-from activities.catalog import record_correction, set_resource_status
+from activities.catalog import record_correction, set_open_status, set_resource_status
 from activities.catalog_versions import publish_draft
 from activities.deadlines import plan_deadline, plan_year_end
 from activities.green_channel import (
@@ -44,6 +44,7 @@ ACTIVITIES: list[Callable[..., Any]] = [
     grant_authorization,
     add_catalog_entry,
     set_resource_status,
+    set_open_status,
     publish_draft,
     plan_year_end,
     open_yearly_maintenance,

@@ -69,12 +69,8 @@ def prepare(
         resource = session.get(CatalogResource, request.resource_id)
         if resource is None:
             raise NotFound(f"目录中没有数据资源“{request.resource_id}”。", "resource_not_found")
-        if resource.status == "suspended" and resource.suspended_by_case:
-            raise Conflict(
-                f"数据资源“{resource.name}”已因开放数据异议案件 {resource.suspended_by_case} "
-                "暂停开放，核实完毕前不可申请。",
-                "resource_suspended",
-            )
+        # An objection suspends or withdraws the opening only (open_status): sharing between
+        # departments runs on (hubei 第三条).
         if resource.status != "active":
             raise Conflict(f"数据资源“{resource.name}”当前不可申请（{resource.status}）。")
         if resource.share_type == ShareType.NOT_SHARED:
