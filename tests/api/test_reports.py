@@ -444,9 +444,7 @@ async def test_statistics_count_green_channel_demands_and_service_change_notices
     assert "process=service_change&amp;department=dongying-police" in green
 
 
-async def test_statistics_count_what_objections_did_to_the_opening_and_not_to_sharing(
-    api, clock
-):
+async def test_statistics_count_what_objections_did_to_the_opening_and_not_to_sharing(api, clock):
     await clock.set(at("2026-11-23T09:00:00+08:00"))
     withdrawn = await object_to(api)
     await suspended(api, withdrawn)
