@@ -15,7 +15,11 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.attachments import cite_attachments
-from activities.authorizations import add_catalog_entry, grant_authorization
+from activities.authorizations import (
+    add_catalog_entry,
+    end_emergency_grants,
+    grant_authorization,
+)
 from activities.catalog import record_correction, set_open_status, set_resource_status
 from activities.catalog_versions import publish_draft
 from activities.deadlines import plan_deadline, plan_year_end
@@ -43,6 +47,7 @@ ACTIVITIES: list[Callable[..., Any]] = [
     record_case,
     grant_authorization,
     add_catalog_entry,
+    end_emergency_grants,
     set_resource_status,
     set_open_status,
     publish_draft,

@@ -43,6 +43,9 @@ DETAILS = (
     ("until", "临时调整至"),
     ("reason", "理由"),
     ("open_status", "开放状态（不影响共享）"),
+    ("reclassified_by_case", "临时调整期间受理（授权至恢复原共享类型）"),
+    ("grants_revoked", "恢复时撤销授权的申请"),
+    ("grants_kept", "经正常程序同意而保留授权的申请"),
 )
 GROUNDS = {
     "accuracy": "数据有误",
