@@ -226,6 +226,8 @@ class EmergencyReclassificationWorkflow(CaseWorkflow[EmergencyReclassificationIn
         self.details.grants_revoked = [g.case_id for g in revoked]
         self.details.grants_kept = [g.case_id for g in kept]
         counts = {"revoked": str(len(revoked)), "kept": str(len(kept))}
+        if not grants:
+            return counts
         self._event(
             "emergency_grants_ended",
             None,
