@@ -46,6 +46,10 @@ DETAILS = (
     ("reclassified_by_case", "临时调整期间受理（授权至恢复原共享类型）"),
     ("grants_revoked", "恢复时撤销授权的申请"),
     ("grants_kept", "经正常程序同意而保留授权的申请"),
+    ("consultation", "与需求部门协商情况"),
+    ("consulted", "已征求意见的使用部门"),
+    ("filed_with", "备案主管部门"),
+    ("filing_cite", "备案依据"),
 )
 GROUNDS = {
     "accuracy": "数据有误",

@@ -64,6 +64,7 @@ def service_change(**body: Any) -> dict[str, Any]:
         "kind": "stop",
         "effective_on": "2026-10-21",
         "description": "旧户籍核验接口停用，改由新接口提供。",
+        "reason": "旧接口存在安全漏洞，无法修复",
         **body,
     }
 
@@ -363,3 +364,60 @@ async def test_a_stop_whose_day_has_come_takes_effect_at_once_and_is_late(api, c
     entry = resource(session, "dongying-hukou")
     assert entry is not None and entry.status == "retired"
 
+
+async def test_an_effective_day_before_the_filing_day_is_refused_and_changes_nothing(
+    api, clock, session
+):
+    await clock.set(at("2026-09-30T10:00:00+08:00"))
+    typo = await file(api, **service_change(effective_on="2020-12-20"))
+    assert (typo.status_code, typo.json()["code"]) == (422, "effective_on_in_past")
+    assert "早于告知之日" in typo.json()["message"]
+    yesterday = await file(api, **service_change(effective_on="2026-09-29"))
+    assert (yesterday.status_code, yesterday.json()["code"]) == (422, "effective_on_in_past")
+    entry = resource(session, "dongying-hukou")
+    assert entry is not None and entry.status == "active"
+    listed = await api.get("/api/v1/cases", headers=auth("dongying-provider"))
+    assert listed.json()["items"] == []
+    # A stop filed for tomorrow leaves the service running, and withdrawable, until its day.
+    case = await filed(api, **service_change(effective_on="2026-10-01"))
+    await clock.advance_to(at("2026-09-30T23:59:59+08:00"))
+    state = await settled(clock, api, "dongying-provider", case)
+    assert (state["status"], state["actions"]) == ("open", ["withdraw"])
+    entry = resource(session, "dongying-hukou")
+    assert entry is not None and entry.status == "active"
+    await clock.advance(timedelta(seconds=2))
+    assert (await settled(clock, api, "dongying-provider", case))["outcome"] == "took_effect"
+    entry = resource(session, "dongying-hukou")
+    assert entry is not None and entry.status == "retired"
+
+
+async def test_a_stop_is_filed_with_its_reason_the_holders_consulted_and_the_authority(
+    api, clock, session, env
+):
+    """809 第二十七条第三款: only for good reason, after consulting the requesters, filed (备案)
+    with the authority; Dongying's 10-working-day notice stays on top."""
+    authorize(session, "dongying-civil", "sharing-application/DY26-2026-000901")
+    await clock.set(at("2026-09-30T10:00:00+08:00"))
+    unreasoned = await file(api, **service_change(reason=""))
+    assert (unreasoned.status_code, unreasoned.json()["code"]) == (422, "reason_required")
+    assert "第二十七条" in unreasoned.json()["message"]
+    case = await filed(api, **service_change(consultation="2026年9月25日已召开协调会"))
+    state = await settled(clock, api, "dongying-provider", case)
+    details = state["details"]
+    assert details["consulted"] == ["dongying-civil"]
+    assert details["filed_with"] == "dongying-bigdata"
+    assert "《政务数据共享条例》第二十七条" in details["filing_cite"]
+    assert details["reason"] == "旧接口存在安全漏洞，无法修复"
+    assert details["notice_period_last_day"] == "2026-10-20"  # dongying 第二十三条 stays
+    assert {"holders_consulted", "filed_with_authority"} <= set(kinds(state))
+    [filed_notice] = [
+        n
+        for n in notices(session, case["case_id"], "service_change")
+        if n.recipient_department_id == "dongying-bigdata"
+    ]
+    assert "备案" in filed_notice.body and "协调会" in filed_notice.body
+    assert "安全漏洞" in filed_notice.body
+    # An upgrade neither stops nor changes the service: no reason is asked.
+    upgrade = await file(api, **service_change(kind="upgrade", reason=""))
+    assert upgrade.status_code == 201, upgrade.text
+    await keep_history(env.client, case, "dongying-service-stop-consulted-and-filed")
