@@ -111,6 +111,8 @@ EMERGENCY_RECLASSIFICATION = Process(
         "until": "临时调整至",
         "revoked": "撤销授权数",
         "kept": "保留授权数",
+        "revoked_cases": "撤销授权的申请",
+        "kept_cases": "经正常程序同意而保留授权的申请",
     },
     detail_values={"share_type_before": SHARE_TYPE_LABELS, "share_type": SHARE_TYPE_LABELS},
     details_type=EmergencyReclassificationDetails,

@@ -123,7 +123,13 @@ SERVICE_CHANGE = Process(
         "filed_with_authority": "已报主管部门备案",
         "took_effect": "变更生效",
     },
-    details={"earliest": "最早可生效日", "departments": "已告知部门", "change": "变更类型"},
+    details={
+        "earliest": "最早可生效日",
+        "departments": "已告知部门",
+        "change": "变更类型",
+        "consultation": "与需求部门协商情况",
+        "authority": "备案主管部门",
+    },
     detail_values={
         "change": {
             ChangeKind.UPGRADE: "系统升级",
