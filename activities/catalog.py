@@ -56,11 +56,7 @@ def set_resource_status(request: SetResourceStatusInput) -> int:
             return resource.version
         resource.status = request.status
         resource.status_reason = request.reason
-        resource.version += 1
-        resource.updated_at = utcnow()
-        db.add(resource)
-        db.commit()
-        return resource.version
+        return _save_new_version(db, resource)
 
 
 @dataclass(frozen=True)
@@ -89,11 +85,15 @@ def set_open_status(request: SetOpenStatusInput) -> int:
         resource.open_status = request.open_status.value
         resource.suspended_by_case = held_by
         resource.open_status_reason = request.reason
-        resource.version += 1
-        resource.updated_at = utcnow()
-        db.add(resource)
-        db.commit()
-        return resource.version
+        return _save_new_version(db, resource)
+
+
+def _save_new_version(db: Session, resource: CatalogResource) -> int:
+    resource.version += 1
+    resource.updated_at = utcnow()
+    db.add(resource)
+    db.commit()
+    return resource.version
 
 
 def _resource(db: Session, resource_id: str) -> CatalogResource:
