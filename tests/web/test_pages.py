@@ -18,6 +18,7 @@ from service.accounts import hash_password
 from tests.cases import submit
 from tests.conftest import auth
 from tests.web.conftest import Browser, ManualClock, give_passwords, password_of
+from tests.workflows.test_open_data_objection import object_to, suspended
 
 
 @pytest.fixture
@@ -206,6 +207,22 @@ async def test_a_new_case_form_names_the_field_pydantic_refused(
     )
     assert response.status_code == 422
     assert re.search(r'id="e-purpose" role="alert">过长（最多 2000 个字符）', response.text)
+
+
+async def test_the_catalog_page_shows_an_objection_suspends_the_opening_not_the_sharing(
+    api: httpx.AsyncClient, staff: Browser, session: Session
+):
+    await suspended(api, await object_to(api))
+    give_passwords(session, "hubei-applicant", "public")
+    await staff.log_in("hubei-applicant", password_of("hubei-applicant"))
+    page = await staff.page("/catalog")
+    assert "共享状态" in page.text and "开放状态" in page.text
+    [row] = [r for r in page.text.split("<tr>") if "<td>hubei-org</td>" in r]
+    assert "<td>有效</td>" in row and "中止开放（核实中）" in row
+    staff.client.cookies.clear()  # a second person, in another browser
+    await staff.log_in("public", password_of("public"))
+    opened = await staff.page("/catalog")
+    assert opened.status_code == 200 and "hubei-org" not in opened.text
 
 
 async def test_a_provider_files_a_service_stop_with_reason_and_consultation_in_the_workbench(
