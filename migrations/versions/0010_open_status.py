@@ -10,7 +10,7 @@ their opening is marked withdrawn: docs/processes/open-data-objection.md says ho
 administrator puts their sharing back.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-03 09:00:00.000000
 """
 
@@ -21,7 +21,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
