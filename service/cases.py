@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio.client import (
@@ -275,14 +275,8 @@ def allocate(
     If a concurrent request with the same Idempotency-Key won, returns its submission, and
     False for "not created"."""
     for _ in range(5):
-        counter = session.exec(
-            select(CaseCounter)
-            .where(CaseCounter.ruleset == ruleset.id, CaseCounter.year == year)
-            .with_for_update()
-        ).first() or CaseCounter(ruleset=ruleset.id, year=year, last=0)
-        counter.last += 1
-        submission = make(f"{ruleset.spec.case_prefix}-{year}-{counter.last:06d}")
-        session.add(counter)
+        last = _next_number(session, ruleset.id, year)
+        submission = make(f"{ruleset.spec.case_prefix}-{year}-{last:06d}")
         session.add(submission)
         # Listed from the moment it is numbered; the workflow's projection takes over.
         session.add(_listed(submission))
@@ -296,6 +290,26 @@ def allocate(
             if (winner := taken()) is not None:
                 return winner, False
     raise Unavailable("案件编号分配繁忙，请重试。", "numbering_busy")
+
+
+def _next_number(session: Session, ruleset: str, year: int) -> int:
+    """Take the next number of the ruleset's year, holding the counter until the commit.
+
+    One atomic UPDATE ... RETURNING: on PostgreSQL it locks the row, on SQLite it takes the
+    write lock, so concurrent submissions wait for each other instead of reading the same last
+    number and failing at the commit (a read, then a write, lost that race at ten users). The
+    year's first case inserts the counter; a concurrent first insert fails at the commit and
+    the caller retries."""
+    taken = session.execute(
+        update(CaseCounter)
+        .where(col(CaseCounter.ruleset) == ruleset, col(CaseCounter.year) == year)
+        .values(last=col(CaseCounter.last) + 1)
+        .returning(col(CaseCounter.last))
+    ).scalar_one_or_none()
+    if taken is not None:
+        return int(taken)
+    session.add(CaseCounter(ruleset=ruleset, year=year, last=1))
+    return 1
 
 
 async def _open(
