@@ -15,7 +15,7 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from enum import Enum
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import func, update
@@ -69,9 +69,23 @@ from workflows.common import (
 )
 from workflows.registry import PROCESSES as DECLARED
 
+T = TypeVar("T")
 STATE = TypeAdapter(CaseState)
 QUERY_TIMEOUT = timedelta(seconds=5)
 NUMBER_ATTEMPTS = 50
+
+
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def adapter(kind: type[T]) -> TypeAdapter[T]:
+    """One TypeAdapter per type for the process: building one takes milliseconds (a case's
+    workflow input about 10), which every submission used to pay again. Two threads may both
+    build the first one; either serves."""
+    found = _ADAPTERS.get(kind)
+    if found is None:
+        found = _ADAPTERS[kind] = TypeAdapter(kind)
+    return found
 
 
 def process_named(name: object) -> Process:
@@ -259,7 +273,7 @@ def _withdraw(session: Session, *, submission: CaseSubmission) -> None:
 
 
 def _dump(value: Any) -> dict[str, Any]:
-    return TypeAdapter(type(value)).dump_python(value, mode="json")  # type: ignore[no-any-return]
+    return adapter(type(value)).dump_python(value, mode="json")  # type: ignore[no-any-return]
 
 
 def allocate(
@@ -325,7 +339,7 @@ async def _open(
     taken up within `first_stage_wait` is received all the same, and is answered so."""
     start = WithStartWorkflowOperation(
         process.run,
-        TypeAdapter(process.input).validate_python(submission.start),
+        adapter(process.input).validate_python(submission.start),
         id=submission.case_id,
         task_queue=platform.settings.task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -369,7 +383,7 @@ async def _restart(
     try:
         await temporal.start_workflow(
             process.run,
-            TypeAdapter(process.input).validate_python(submission.start),
+            adapter(process.input).validate_python(submission.start),
             id=submission.case_id,
             task_queue=platform.settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -429,7 +443,7 @@ def _received(submission: CaseSubmission) -> CaseState:
         ruleset=submission.ruleset,
         jurisdiction=submission.jurisdiction,
         received_at=datetime.fromisoformat(start["received_at"]),
-        parties=TypeAdapter(Parties).validate_python(start["parties"]),
+        parties=adapter(Parties).validate_python(start["parties"]),
         details=None,
     )
 
@@ -467,8 +481,7 @@ def typed_details(process: str, details: Any) -> CaseDetails | None:
     """A case's details as its process declares them (they cross Temporal as JSON)."""
     if details is None or process not in DECLARED:
         return None
-    adapter = TypeAdapter(DECLARED[process].details_type)
-    typed: CaseDetails = adapter.validate_python(details)
+    typed: CaseDetails = adapter(DECLARED[process].details_type).validate_python(details)
     return typed
 
 
@@ -729,7 +742,7 @@ def open_platform_case(
         ).first()
 
     if (earlier := taken()) is not None:
-        return earlier, TypeAdapter(process.input).validate_python(earlier.start)
+        return earlier, adapter(process.input).validate_python(earlier.start)
     submission, _ = allocate(
         session,
         taken=taken,
@@ -747,4 +760,4 @@ def open_platform_case(
             digest=hashlib.sha256(key.encode()).hexdigest(),
         ),
     )
-    return submission, TypeAdapter(process.input).validate_python(submission.start)
+    return submission, adapter(process.input).validate_python(submission.start)
