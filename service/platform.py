@@ -85,6 +85,10 @@ class Platform:
 
         return await to_thread.run_sync(call)
 
+    async def blocking(self, work: Callable[[], T]) -> T:
+        """`work`, which opens its own sessions (a use case), in a worker thread."""
+        return await to_thread.run_sync(work)
+
 
 def use_threads(settings: Settings) -> None:
     """Size the event loop's thread limiter (anyio's, which runs Starlette's synchronous routes
