@@ -35,7 +35,7 @@ records = sa.table(
 )
 # The columns every supervisors' view filters, groups and counts open cases by, in one
 # covering index: counting never reads the rows (each carries its state, about 2 KB), and
-# a list reads only the page it shows.
+# a list sorts ids from the index and reads only the page it shows.
 OPEN_CASES = [
     "status",
     "jurisdiction",
@@ -45,6 +45,7 @@ OPEN_CASES = [
     "stage",
     "provider_department_id",
     "applicant_department_id",
+    "case_id",
 ]
 # One-column indexes the covering one replaces: a planner took them to avoid sorting a GROUP BY
 # (open cases by stage through the process index) and then read every row they pointed to.
