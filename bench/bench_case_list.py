@@ -175,16 +175,18 @@ def fill(url: str, n: int) -> None:
 
 FLOOR_OVERDUE = """
 SELECT count(*) FROM caserecord
-WHERE (jurisdiction = :scope OR jurisdiction LIKE :below) AND status = 'open'
-  AND (overdue OR due <= :now)
+WHERE (jurisdiction = :scope OR jurisdiction LIKE :below OR :own IN (applicant_department_id,
+       provider_department_id, second_provider_department_id))
+  AND status = 'open' AND (overdue OR due <= :now)
 ;
 SELECT case_id, case_number, process, ruleset, jurisdiction, status, stage, outcome,
        applicant_department_id, provider_department_id, received_at, due, last_day,
        counted_from, provisional
 FROM caserecord WHERE case_id IN (
   SELECT case_id FROM caserecord
-  WHERE (jurisdiction = :scope OR jurisdiction LIKE :below) AND status = 'open'
-    AND (overdue OR due <= :now)
+  WHERE (jurisdiction = :scope OR jurisdiction LIKE :below OR :own IN (applicant_department_id,
+         provider_department_id, second_provider_department_id))
+    AND status = 'open' AND (overdue OR due <= :now)
   ORDER BY due, case_id LIMIT 50
 )
 ORDER BY due, case_id
@@ -264,6 +266,7 @@ def measure(url: str, label: str) -> list[Ratios]:
     params = {
         "scope": "hubei",
         "below": "hubei.%",
+        "own": "x",  # the supervisor's department: a supervisor also lists its own cases
         "now": NOW,
         "today_end": today_end,
         "horizon_1": deadline(NOW, 1, calendar).due,

@@ -31,6 +31,7 @@ class CaseRecord(SQLModel, table=True):
             "stage",
             "provider_department_id",
             "applicant_department_id",
+            "second_provider_department_id",
             "case_id",
         ),
         Index("ix_caserecord_granted_by_closed_at", "granted_by", "closed_at"),

@@ -45,6 +45,7 @@ OPEN_CASES = [
     "stage",
     "provider_department_id",
     "applicant_department_id",
+    "second_provider_department_id",
     "case_id",
 ]
 # One-column indexes the covering one replaces: a planner took them to avoid sorting a GROUP BY
