@@ -564,6 +564,13 @@ async def execute(platform: Platform, case_id: str, update: Any, request: Any) -
         state: CaseState = await handle.execute_update(update, request)
     except WorkflowUpdateFailedError as error:
         raise from_update_failure(error) from error
+    except WorkflowUpdateRPCTimeoutOrCancelledError as error:
+        # Temporal did not answer in time (an overloaded server): the action may or may not
+        # have been taken, so the caller is told to look before trying again.
+        raise Unavailable(
+            "工作流服务繁忙，未能及时确认本次操作是否已办理；请刷新案件查看后再决定是否重试。",
+            "action_unconfirmed",
+        ) from error
     except RPCError as error:
         if error.status is RPCStatusCode.NOT_FOUND:
             # The case exists (its submission does): Temporal says so of a finished workflow.
