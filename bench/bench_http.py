@@ -245,7 +245,7 @@ async def measure(
         for c in concurrency:
             ratios = Ratios(f"HTTP flow at c={c} against the same-shape bare flow", GOAL)
             print(f"  c={c}: {FLOWS.get(c, 3 * c)} flows per round")
-            errors = 0
+            failed = {"service": 0, "bare": 0}
             probes: list[float] = []
             probe_failures = 0
             for r in range(rounds):
@@ -269,9 +269,10 @@ async def measure(
                     print(describe(name, results[name]) + f"  [{load()}]")
                     for error in results[name].errors[:3]:
                         print(f"      error: {error}")
-                errors += len(results["service"].errors) + len(results["bare"].errors)
+                for side, outcome in results.items():
+                    failed[side] += len(outcome.errors)
                 ratios.add(results["service"].rate / results["bare"].rate)
-            line = ratios.line() + f"; errors {errors}"
+            line = ratios.line() + "; failed flows: service {service}, bare {bare}".format(**failed)
             print("  " + line)
             summary.append(line)
             if probes:
