@@ -175,7 +175,8 @@ def fill(url: str, n: int) -> None:
 
 FLOOR_OVERDUE = """
 SELECT count(*) FROM caserecord
-WHERE (jurisdiction = :scope OR jurisdiction LIKE :below OR :own IN (applicant_department_id,
+WHERE (jurisdiction = :scope OR jurisdiction LIKE :below OR applicant_jurisdiction = :scope
+       OR applicant_jurisdiction LIKE :below OR :own IN (applicant_department_id,
        provider_department_id, second_provider_department_id))
   AND status = 'open' AND (overdue OR due <= :now)
 ;
@@ -184,7 +185,8 @@ SELECT case_id, case_number, process, ruleset, jurisdiction, status, stage, outc
        counted_from, provisional
 FROM caserecord WHERE case_id IN (
   SELECT case_id FROM caserecord
-  WHERE (jurisdiction = :scope OR jurisdiction LIKE :below OR :own IN (applicant_department_id,
+  WHERE (jurisdiction = :scope OR jurisdiction LIKE :below OR applicant_jurisdiction = :scope
+       OR applicant_jurisdiction LIKE :below OR :own IN (applicant_department_id,
          provider_department_id, second_provider_department_id))
     AND status = 'open' AND (overdue OR due <= :now)
   ORDER BY due, case_id LIMIT 50

@@ -25,6 +25,7 @@ PARTY_LABELS = (
     ("second_provider", "另一数据提供部门"),
     ("authority", "政务数据主管部门"),
     ("service_centre", "服务中心"),
+    ("superior_authority", "共同的上级政务数据共享主管部门"),
 )
 LAPSES = {"deemed_consent": "期满视为同意", "overdue": "期满记为逾期并通报", "close": "期满办结"}
 # Details of a case shown on its page, in this order, with their Chinese names.
@@ -85,6 +86,8 @@ class CasePage:
     urgency: str  # "overdue", "due-soon" or ""
     lapse: str
     auditable: bool
+    # The instruments governing the case, most local first: (ruleset id, its title).
+    chain: list[tuple[str, str]] = field(default_factory=list)
     # Refusals of actions that have no form here (no longer, or never, the viewer's to take).
     problems: list[str] = field(default_factory=list)
 
@@ -180,6 +183,11 @@ def compose(
         urgency = "overdue" if case.overdue or deadline.due <= platform.now() else ""
         urgency = urgency or ("due-soon" if deadline.due <= horizon else "")
     process = PROCESSES.get(case.process)
+    rulesets = platform.rulesets()
+    chain = [
+        (ruleset_id, known.spec.title if (known := rulesets.get(ruleset_id)) else "")
+        for ruleset_id in case.governed_by or [case.ruleset]
+    ]
     return CasePage(
         case=case,
         process_title=process.title if process else case.process,
@@ -202,4 +210,5 @@ def compose(
         lapse=LAPSES.get(deadline.on_timeout, "") if deadline else "",
         auditable=caller.role in (Role.SUPERVISOR, Role.AUDITOR),
         problems=problems,
+        chain=chain,
     )

@@ -7,7 +7,7 @@ state JSON and its closing event in Python: at 100,000 cases most of its time. `
 and `granted_by` are filled from the stored state here, and by the projection from now on.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 06:00:00.000000
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 import models.db
 
 revision: str = "0011"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -39,6 +39,7 @@ records = sa.table(
 OPEN_CASES = [
     "status",
     "jurisdiction",
+    "applicant_jurisdiction",  # a supervisor also reads the cases its side applied for
     "due",
     "overdue",
     "process",
