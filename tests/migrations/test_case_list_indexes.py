@@ -1,4 +1,4 @@
-"""Migration 0011 gives the projection's closed cases their closing instant and how they were
+"""Migration 0012 gives the projection's closed cases their closing instant and how they were
 granted, read from the snapshots stored before it: the dashboard counts a month's deemed
 consents from those columns."""
 

@@ -6,8 +6,8 @@ The dashboard counted this month's deemed consents (视为同意) by reading eve
 state JSON and its closing event in Python: at 100,000 cases most of its time. `closed_at`
 and `granted_by` are filled from the stored state here, and by the projection from now on.
 
-Revision ID: 0011
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02 06:00:00.000000
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 
 import models.db
 
-revision: str = "0011"
-down_revision: str | None = "0009"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
