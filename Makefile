@@ -17,7 +17,7 @@ test: $(STAMP)
 	@status=0; \
 	echo "== ruff check ."; $(BIN)/ruff check . || status=1; \
 	echo "== mypy"; $(BIN)/mypy || status=1; \
-	echo "== pytest -q -rfEs -n auto"; $(BIN)/pytest -q -rfEs -n auto --dist worksteal || status=1; \
+	echo "== pytest -q -rfEs -n auto"; $(BIN)/pytest -q -rfEs -n auto --dist worksteal --durations=15 || status=1; \
 	exit $$status
 
 lint: $(STAMP)
@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python "$$script"; done
+	@set -e; for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python "$$script"; done
 
 # The workbench's main pages as PNGs in var/screenshots/ (docs/workbench.md): the browser tests,
 # saving what they pass through. Needs /usr/bin/chromium, and a CJK font for legible Chinese.

@@ -16,8 +16,12 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.attachments import cite_attachments
-from activities.authorizations import add_catalog_entry, grant_authorization
-from activities.catalog import record_correction, set_resource_status
+from activities.authorizations import (
+    add_catalog_entry,
+    end_emergency_grants,
+    grant_authorization,
+)
+from activities.catalog import record_correction, set_open_status, set_resource_status
 from activities.catalog_versions import publish_draft
 from activities.deadlines import plan_deadline, plan_year_end
 from activities.green_channel import (
@@ -50,7 +54,9 @@ ACTIVITIES: list[Callable[..., Any]] = [
     record_case,
     grant_authorization,
     add_catalog_entry,
+    end_emergency_grants,
     set_resource_status,
+    set_open_status,
     publish_draft,
     plan_year_end,
     open_yearly_maintenance,
@@ -62,15 +68,23 @@ ACTIVITIES: list[Callable[..., Any]] = [
     cite_attachments,
 ]
 
-# The shared vocabulary (plain dataclasses and enums) is passed through the sandbox, so an
-# activity's result is an instance of the very class the workflow checks it against; and so
-# is `workflows.trust`, so update validators check signatures with the keys this process
-# installed in it (why that keeps replay deterministic: workflows/trust.py).
-RUNNER = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules(
-        "workflows.common", "workflows.trust"
-    )
+# Every workflow run in a sandbox: the workflow modules re-imported into it and checked, with
+# the shared vocabulary (plain dataclasses and enums) passed through, so that an activity's
+# result is an instance of the very class the workflow checks it against; and so is
+# `workflows.trust`, so update validators check signatures with the keys this process
+# installed in it (why that keeps replay deterministic: workflows/trust.py). The test suite runs
+# every workflow this way (tests/conftest.py): a nondeterministic call fails its tests.
+CHECKED = SandboxRestrictions.default.with_passthrough_modules(
+    "workflows.common", "workflows.trust"
 )
+# In production the project's workflow modules are passed through as well: imported once per
+# worker instead of once per case run (~30 ms and a few hundred KB for every new, replayed or
+# evicted case). The sandbox no longer checks what a passed-through module calls, so they must
+# stay deterministic by construction (standard library, temporalio, their own modules and
+# activity references, no module state changed after import: STYLE.md's boundary); the suite
+# above checks them, and the replay tests replay every recorded history with this runner.
+PASSED_THROUGH = CHECKED.with_passthrough_modules("workflows")
+RUNNER = SandboxedWorkflowRunner(restrictions=PASSED_THROUGH)
 
 log = logging.getLogger("shixian.worker")
 SWEEP_EVERY = timedelta(minutes=1)
@@ -82,10 +96,13 @@ def build_worker(
     activities: Sequence[Callable[..., Any]] = ACTIVITIES,
     *,
     keys: Sequence[bytes] | None = None,
+    threads: int = 20,
     **options: Any,
 ) -> Worker:
     """The worker of every case; it checks actions' signatures with `keys` (by default the
-    settings'), and lists the cases it finds stuck (shixian/faults.py)."""
+    settings'), and lists the cases it finds stuck (shixian/faults.py). `threads`
+    (SHIXIAN_THREADS) run activities, each with one database connection at most; `options` go
+    to the Worker (`max_cached_workflows`: SHIXIAN_WORKFLOW_CACHE, see docs/operations.md)."""
     trust.install(get_settings().action_keys if keys is None else keys)
     return Worker(
         client,
@@ -98,8 +115,10 @@ def build_worker(
         # A case this worker ran goes to another worker 3 s after this one stops taking its
         # tasks (a crash): well within the time an action waits to be accepted.
         sticky_queue_schedule_to_start_timeout=timedelta(seconds=3),
-        # Activities use blocking database sessions.
-        activity_executor=ThreadPoolExecutor(max_workers=16),
+        # Activities use blocking database sessions: one thread each, local ones included.
+        activity_executor=ThreadPoolExecutor(max_workers=threads),
+        max_concurrent_activities=threads,
+        max_concurrent_local_activities=threads,
         # A failure no retry mends stops retrying and lists the case as stuck.
         interceptors=[FailureInterceptor()],
         **options,
@@ -122,7 +141,13 @@ async def run(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await ensure_schedules(client, settings.task_queue)
-    worker = build_worker(client, settings.task_queue, keys=settings.action_keys)
+    worker = build_worker(
+        client,
+        settings.task_queue,
+        keys=settings.action_keys,
+        threads=settings.threads,
+        max_cached_workflows=settings.workflow_cache,
+    )
     log.info("worker polling %s on %s", settings.task_queue, settings.temporal_target)
     async with worker:
         sweeping = asyncio.create_task(sweep_submissions(settings, client, stop))

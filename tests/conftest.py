@@ -101,7 +101,8 @@ def postgres_server() -> Iterator[str | None]:
     """TEST_DATABASE_URL, or a server started from local binaries, or None (tests skip).
     Requested only by PostgreSQL tests: a run without them starts none."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url or _pg_bin() is None:
+    pg_bin = _pg_bin()
+    if url or pg_bin is None:
         yield url
         return
     # Outside pytest's own temporary tree, which only root may enter.
@@ -116,13 +117,13 @@ def postgres_server() -> Iterator[str | None]:
         subprocess.run(
             [
                 *_as_postgres(),
-                str(_pg_bin() / "pg_ctl"),
+                str(pg_bin / "pg_ctl"),
                 "-D",
                 str(home / "data"),
                 "-m",
                 "fast",
                 "stop",
-            ],  # type: ignore[operator]
+            ],
             capture_output=True,
         )
     shutil.rmtree(home, ignore_errors=True)
@@ -251,7 +252,7 @@ def world(session: Session) -> DemoWorld:
 class ValidatedOnce(SandboxedWorkflowRunner):
     """The worker's sandbox runner, except that each workflow class is validated (instantiated
     in a throwaway sandbox) once per test process instead of at every test's worker start,
-    which took half a second. Every workflow run is sandboxed exactly as in production."""
+    which took half a second. Every workflow run is sandboxed, its modules checked (below)."""
 
     validated: set[type] = field(default_factory=set, compare=False)
 
@@ -261,8 +262,10 @@ class ValidatedOnce(SandboxedWorkflowRunner):
             self.validated.add(defn.cls)
 
 
-# build_worker reads the module's RUNNER when called: every worker of the suite uses this one.
-worker_module.RUNNER = ValidatedOnce(restrictions=worker_module.RUNNER.restrictions)
+# build_worker reads the module's RUNNER when called: every worker of the suite uses this one,
+# which re-imports and checks the workflow modules in the sandbox (production passes them
+# through; shixian.replay replays with that runner, and the replay tests hold it to every history).
+worker_module.RUNNER = ValidatedOnce(restrictions=worker_module.CHECKED)
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ async def test_an_action_accepted_while_its_stage_is_recorded_takes_effect(
     await clock.sync()  # received now, as the API would stamp it
     provider = Actor(world.user_ids["hubei-provider"], Role.CASEWORKER, "", "hubei-police")
     approval = await handle.start_update(
-        SharingApplicationWorkflow.approve,
+        SharingApplicationWorkflow.actions()["approve"],
         signed(settings, case["case_id"], "approve", ActionInput(actor=provider), clock()),
         wait_for_stage=WorkflowUpdateStage.ACCEPTED,
     )

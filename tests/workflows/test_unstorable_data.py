@@ -71,7 +71,8 @@ async def test_a_refusal_sent_around_the_api_with_nul_stops_the_case_for_an_oper
     refusal = signed(
         settings, case["case_id"], "reject", ActionInput(provider, reason=NUL), clock()
     )
-    update = asyncio.create_task(handle.execute_update(SharingApplicationWorkflow.reject, refusal))
+    reject = SharingApplicationWorkflow.actions()["reject"]
+    update = asyncio.create_task(handle.execute_update(reject, refusal))
     if database_url.startswith("postgresql"):
         # The refusal notice cannot be stored: the case stops at that effect, listed for an
         # operator, instead of retrying the notice for ever in provider_review or failing.
