@@ -1,8 +1,8 @@
 """faults: submissions confirmed started or voided with a reason, stuck cases, the answers to
 actions sent with an Idempotency-Key
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03 09:00:00.000000
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import models.db
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
