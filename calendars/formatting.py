@@ -1,0 +1,109 @@
+"""How days, deadlines and instants are written for people: the one rule, in Beijing time.
+
+- a day: 2026年11月16日;
+- a deadline's end (a due instant, 00:00 of the day after the last day; or a last day):
+  2026年11月16日24时, as the law counts a period (民法典 第二百零三条);
+- an instant: 2026年11月16日 09:30（北京时间）, with seconds where an auditor compares steps
+  (09:30:05); where the column or sentence already says 北京时间, without the suffix;
+- a range of days: 2026年11月1日至2026年11月30日.
+
+Machines get ISO 8601 (the API's JSON); people get this, in every template: the notices
+(activities/notices.py), the timeline and the statistics report (service/audit.py,
+service/reports.py) and the workbench (web/rendering.py) install `FILTERS`. Values may arrive
+as ISO text (a notice's context crosses the Temporal boundary as text) or as `date` and
+`datetime`; an empty value is written as nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from calendars.deadlines import BEIJING
+
+ZONE = "（北京时间）"
+
+Moment = date | datetime | str | None
+
+
+def _read(value: Moment) -> date | datetime | None:
+    """A `date`, an aware `datetime`, or None; ISO text becomes either (a date when it is one)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    return value
+
+
+def _beijing(moment: datetime) -> datetime:
+    if moment.tzinfo is None:  # naive: already Beijing time (as the API reads it)
+        return moment.replace(tzinfo=BEIJING)
+    return moment.astimezone(BEIJING)
+
+
+def _day(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def day_text(value: Moment) -> str:
+    """2026年11月16日: a day, or the Beijing day of an instant."""
+    found = _read(value)
+    if found is None:
+        return ""
+    if isinstance(found, datetime):
+        found = _beijing(found).date()
+    return _day(found)
+
+
+def day_end_text(value: Moment) -> str:
+    """2026年11月16日24时: the end of a last day (a date), said as the law says it."""
+    found = _read(value)
+    if found is None:
+        return ""
+    if isinstance(found, datetime):
+        found = _beijing(found).date()
+    return f"{_day(found)}24时"
+
+
+def due_text(value: Moment) -> str:
+    """A due instant as the end of its last day (00:00 of the next day is 24时 of the day
+    before: 2026年11月16日24时); a due at another time of day as an instant; a date as its
+    last day's end."""
+    found = _read(value)
+    if found is None:
+        return ""
+    if not isinstance(found, datetime):
+        return day_end_text(found)
+    local = _beijing(found)
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return day_end_text((local - timedelta(days=1)).date())
+    return instant_text(local, zone=False)
+
+
+def instant_text(value: Moment, seconds: bool = False, zone: bool = True) -> str:
+    """2026年11月16日 09:30（北京时间）; `seconds`: 09:30:05; `zone=False` where the column or
+    the sentence already says 北京时间."""
+    found = _read(value)
+    if found is None:
+        return ""
+    if not isinstance(found, datetime):
+        return day_text(found)
+    local = _beijing(found)
+    clock = local.strftime("%H:%M:%S" if seconds else "%H:%M")
+    return f"{_day(local.date())} {clock}" + (ZONE if zone else "")
+
+
+def days_text(first: Moment, last: Moment) -> str:
+    """2026年11月1日至2026年11月30日: a range of days, both ends included."""
+    return f"{day_text(first)}至{day_text(last)}"
+
+
+# The filters every template environment installs, by the names the templates use.
+FILTERS: dict[str, Callable[..., Any]] = {
+    "day": day_text,
+    "day_end": day_end_text,
+    "due": due_text,
+    "instant": instant_text,
+}
