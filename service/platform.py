@@ -82,6 +82,10 @@ class Platform:
 
         return await to_thread.run_sync(call)
 
+    async def blocking(self, work: Callable[[], T]) -> T:
+        """`work`, which opens its own sessions (a use case), in a worker thread."""
+        return await to_thread.run_sync(work)
+
 
 def lazy_client(settings: Settings) -> Callable[[], Awaitable[Client]]:
     client: Client | None = None

@@ -102,3 +102,16 @@ async def test_the_auditing_commands_run_as_written(live_server, settings, tmp_p
     history = json.loads((tmp_path / "HB419-2026-000001.json").read_text(encoding="utf-8"))
     assert history["events"][0]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"
     assert (tmp_path / "statistics.csv").read_text(encoding="utf-8-sig").startswith("提供部门编码")
+
+
+def test_the_readme_names_every_demo_account_and_no_other():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = re.findall(r"^    ([a-z-]+) +\(random\)", readme, re.M)
+    assert table == [key for key, *_ in USERS]
+    named = set(re.findall(r"tok ([a-z-]+)\)", readme)) | set(
+        re.findall(r"`([a-z]+-[a-z]+)`", readme)
+    )
+    accounts = {key for key, *_ in USERS}
+    assert {
+        n for n in named if n.split("-")[-1] in ("applicant", "provider", "supervisor", "centre")
+    } <= accounts

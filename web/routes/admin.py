@@ -4,6 +4,9 @@ the role again."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
@@ -24,6 +27,7 @@ from workflows.common import (
 )
 
 router = web_router()
+T = TypeVar("T")
 ADMIN = allow(Role.ADMIN)
 MAX_FILE = 1024 * 1024
 
@@ -270,17 +274,16 @@ def save_resource(platform: PlatformDep, form: PostedForm, viewer: Viewer = ADMI
 async def import_catalog(
     platform: PlatformDep, form: PostedForm, viewer: Viewer = ADMIN
 ) -> Response:
-    try:
-        text = await _file_text(form, "目录 CSV 文件")
-        report = await platform.run(
-            lambda _: catalog.import_catalog_csv(platform, viewer.caller, text)
-        )
-    except DomainError as error:
-        status, message = error.status, error.message
-        return await platform.run(
-            lambda _: _catalog_page(platform, viewer, status=status, error=message)
-        )
-    return await platform.run(lambda _: _catalog_page(platform, viewer, report=report))
+    return await _upload(
+        platform,
+        form,
+        "目录 CSV 文件",
+        lambda text: platform.blocking(
+            lambda: catalog.import_catalog_csv(platform, viewer.caller, text)
+        ),
+        lambda **shown: _catalog_page(platform, viewer, **shown),
+        lambda report: {"report": report},
+    )
 
 
 # -- rulesets and calendars ------------------------------------------------------------------
@@ -308,18 +311,18 @@ def rulesets_admin(platform: PlatformDep, viewer: Viewer = ADMIN) -> Response:
 async def upload_ruleset(
     platform: PlatformDep, form: PostedForm, viewer: Viewer = ADMIN
 ) -> Response:
-    try:
-        text = await _file_text(form, "规则集文件")
-        saved, replaced = await platform.run(
-            lambda _: rulesets.upload_ruleset(platform, viewer.caller, text)
-        )
-    except DomainError as error:
-        status, message = error.status, error.message
-        return await platform.run(
-            lambda _: _rulesets_page(platform, viewer, status=status, error=message)
-        )
-    notice = f"规则集“{saved.id}”已{'替换' if replaced else '上传'}并生效。"
-    return await platform.run(lambda _: _rulesets_page(platform, viewer, notice=notice))
+    return await _upload(
+        platform,
+        form,
+        "规则集文件",
+        lambda text: platform.blocking(
+            lambda: rulesets.upload_ruleset(platform, viewer.caller, text)
+        ),
+        lambda **shown: _rulesets_page(platform, viewer, **shown),
+        lambda saved: {
+            "notice": f"规则集“{saved[0].id}”已{'替换' if saved[1] else '上传'}并生效。"
+        },
+    )
 
 
 def _calendars_page(
@@ -344,16 +347,31 @@ def calendars_admin(platform: PlatformDep, viewer: Viewer = ADMIN) -> Response:
 async def upload_calendar(
     platform: PlatformDep, form: PostedForm, viewer: Viewer = ADMIN
 ) -> Response:
+    return await _upload(
+        platform,
+        form,
+        "年度日历文件",
+        lambda text: calendars.upload_year(platform, viewer.caller, text),
+        lambda **shown: _calendars_page(platform, viewer, **shown),
+        lambda saved: {
+            "notice": f"{saved.year}年日历已{'替换' if saved.replaced else '上传'}，"
+            f"{saved.replanned_cases}件在办案件已重新计算期限。"
+        },
+    )
+
+
+async def _upload(
+    platform: PlatformDep,
+    form: FormData,
+    what: str,
+    save: Callable[[str], Awaitable[T]],
+    show: Callable[..., Response],
+    said: Callable[[T], dict[str, object]],
+) -> Response:
+    """An uploaded file saved by `save`; the page shows what was done, or why not."""
     try:
-        text = await _file_text(form, "年度日历文件")
-        saved = await calendars.upload_year(platform, viewer.caller, text)
+        saved = await save(await _file_text(form, what))
     except DomainError as error:
         status, message = error.status, error.message
-        return await platform.run(
-            lambda _: _calendars_page(platform, viewer, status=status, error=message)
-        )
-    notice = (
-        f"{saved.year}年日历已{'替换' if saved.replaced else '上传'}，"
-        f"{saved.replanned_cases}件在办案件已重新计算期限。"
-    )
-    return await platform.run(lambda _: _calendars_page(platform, viewer, notice=notice))
+        return await platform.blocking(lambda: show(status=status, error=message))
+    return await platform.blocking(lambda: show(**said(saved)))

@@ -47,7 +47,7 @@ async def _case_page(
 ) -> Response:
     case = await cases.view(platform, viewer.caller, number)
     horizon = due_soon_horizon(platform)
-    shown = await platform.run(lambda _: compose(platform, viewer.caller, case, horizon, failed))
+    shown = await platform.blocking(lambda: compose(platform, viewer.caller, case, horizon, failed))
     return page(
         viewer,
         "case.html",
@@ -122,26 +122,26 @@ async def submit_case(
     spec = PROCESSES.get(process)
     if spec is None or viewer.role not in spec.submitters:
         raise NotFound("没有此类事项，或您的角色不能提交。", "unknown_process")
-    fields = await platform.run(
-        lambda _: form_fields(process, viewer.caller, load_choices(platform, viewer.caller))
+    fields = await platform.blocking(
+        lambda: form_fields(process, viewer.caller, load_choices(platform, viewer.caller))
     )
     state.errors = missing([f for f in fields if f.kind != "file"], values)
     files = [u for u in form.getlist("attachments") if isinstance(u, UploadFile) and u.filename]
     if any(f.name == "attachments" and f.required for f in fields) and not files:
         state.errors["attachments"] = "请上传证据材料。"
     if state.errors:
-        return await platform.run(lambda _: again(422))
+        return await platform.blocking(lambda: again(422))
     try:
         body = request_body(process, values, await _uploads(platform, viewer, form))
         try:
             spec.request.model_validate(body)
         except ValidationError as error:
             state.errors = field_problems(error.errors())
-            return await platform.run(lambda _: again(422))
+            return await platform.blocking(lambda: again(422))
         case, _ = await cases.submit(platform, viewer.caller, body, values.get("idempotency_key"))
     except DomainError as error:
         state.message, status = error.message, error.status
-        return await platform.run(lambda _: again(status))
+        return await platform.blocking(lambda: again(status))
     return RedirectResponse(f"/cases/{case.case_number}?done=submitted", status_code=303)
 
 
