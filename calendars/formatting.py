@@ -9,16 +9,18 @@
 
 Machines get ISO 8601 (the API's JSON); people get this, in every template: the notices
 (activities/notices.py), the timeline and the statistics report (service/audit.py,
-service/reports.py) and the workbench (web/rendering.py) install `FILTERS`. Values may arrive
+service/reports.py) and the workbench (web/rendering.py) `install` them as jinja2 filters;
+Python that builds text (the timeline's rows) calls the same functions. Values may arrive
 as ISO text (a notice's context crosses the Temporal boundary as text) or as `date` and
 `datetime`; an empty value is written as nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, MutableMapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from calendars.deadlines import BEIJING
 
@@ -100,10 +102,57 @@ def days_text(first: Moment, last: Moment) -> str:
     return f"{day_text(first)}至{day_text(last)}"
 
 
-# The filters every template environment installs, by the names the templates use.
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
+
+
+def iso_text(value: str) -> str:
+    """A value recorded as ISO text, written for people: a day or an instant; other text as
+    it is."""
+    if ISO_DAY.fullmatch(value):
+        return day_text(value)
+    if ISO_INSTANT.fullmatch(value):
+        return instant_text(value)
+    return value
+
+
+def rewrite_iso(text: str) -> str:
+    """The system's own sentences recorded with ISO days in them (older cases: "临时调整期限
+    （2026-10-08）届满"), written the one way. Never for what a person typed."""
+    return ISO_DAY.sub(
+        lambda day: day_text(day.group()),
+        ISO_INSTANT.sub(lambda moment: instant_text(moment.group()), text),
+    )
+
+
+def beijing_clock(value: Moment, seconds: bool = False) -> str:
+    """An instant where the column or the sentence already says 北京时间 (`instant`, no zone)."""
+    return instant_text(value, seconds=seconds, zone=False)
+
+
+def due_in_beijing(value: Moment) -> str:
+    """A due instant where the sentence does not say 北京时间: 2026年11月16日24时（北京时间）."""
+    text = due_text(value)
+    return text + ZONE if text else ""
+
+
+# The filters every template environment installs (`install`), by the names the templates use.
 FILTERS: dict[str, Callable[..., Any]] = {
     "day": day_text,
     "day_end": day_end_text,
+    "days": days_text,
     "due": due_text,
     "instant": instant_text,
+    "bj": beijing_clock,
+    "end_of_day": due_in_beijing,
 }
+
+
+class _Environment(Protocol):
+    @property
+    def filters(self) -> MutableMapping[str, Any]: ...
+
+
+def install(environment: _Environment) -> None:
+    """Give a jinja2 environment the filters above (the only place templates get them)."""
+    environment.filters.update(FILTERS)

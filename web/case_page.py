@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from calendars import formatting
 from models import Attachment, Notice
 from service import attachments, inbox, notices, reference
 from service.access import Caller
-from service.labels import detail_name, detail_value, label
+from service.labels import detail_name, detail_value, label, party_rows
 from service.platform import Platform
 from service.submissions import PROCESSES
 from service.views import CaseOut, EventOut
@@ -19,13 +20,6 @@ from web.forms import REFUSALS, Field, FormState, action_fields
 from web.session import INBOX_ROLES
 from workflows.common import ROLE_LABELS, Role
 
-PARTY_LABELS = (
-    ("applicant", "申请部门"),
-    ("provider", "数据提供部门"),
-    ("second_provider", "另一数据提供部门"),
-    ("authority", "政务数据主管部门"),
-    ("service_centre", "服务中心"),
-)
 LAPSES = {"deemed_consent": "期满视为同意", "overdue": "期满记为逾期并通报", "close": "期满办结"}
 # Details of a case shown on its page, in this order, with their Chinese names.
 DETAILS = (
@@ -76,6 +70,7 @@ class CasePage:
     case: CaseOut
     process_title: str
     parties: list[tuple[str, str]]
+    ruleset: str  # the ruleset's title and number, as people cite it
     details: list[tuple[str, str]]
     steps: list[Step]
     notices: list[tuple[datetime, Notice]]  # with when they were sent
@@ -120,10 +115,16 @@ def _steps(case: CaseOut, names: dict[str, str]) -> list[Step]:
     return steps
 
 
+def ruleset_name(platform: Platform, ruleset_id: str) -> str:
+    """《湖北省政务数据资源应用与管理办法》（湖北省人民政府令第419号）: a ruleset by its title."""
+    ruleset = platform.rulesets().get(ruleset_id)
+    return f"《{ruleset.spec.title}》（{ruleset.spec.number}）" if ruleset else ruleset_id
+
+
 def _shown(value: Any) -> str:
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
-    return GROUNDS.get(str(value), str(value))
+    return GROUNDS.get(str(value)) or formatting.iso_text(str(value))
 
 
 def _attachment_ids(case: CaseOut) -> list[int]:
@@ -183,11 +184,8 @@ def compose(
     return CasePage(
         case=case,
         process_title=process.title if process else case.process,
-        parties=[
-            (text, names.get(parties[key], parties[key]))
-            for key, text in PARTY_LABELS
-            if parties.get(key)
-        ],
+        parties=party_rows(parties, names),
+        ruleset=ruleset_name(platform, case.ruleset),
         details=[
             (text, _shown(case.details[key]))
             for key, text in DETAILS

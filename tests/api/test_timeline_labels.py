@@ -162,3 +162,29 @@ def test_every_action_and_outcome_of_every_process_has_a_label_even_if_unrecorde
     assert label("decisions", "quality_verification", "uphold") == "维持校核结果"
     assert label("decisions", "sharing_application", "uphold") == "维持不予共享"
     assert label("stages", "open_data_objection", "verification") == "核实处理"
+
+
+ISO = re.compile(r"\d{4}-\d{2}-\d{2}|T\d{2}:\d{2}|24:00")
+CHINESE_DAY = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+def test_every_recorded_timeline_writes_days_and_instants_one_way(
+    path: Path, rulesets: Rulesets, calendar: ChinaCalendar
+):
+    history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
+    state = last_recorded_state(history)
+    timeline = compose_timeline(
+        state,
+        planned_deadlines(history),
+        names={},
+        notices=[],
+        rulesets=rulesets,
+        calendar=calendar,
+        from_history=True,
+    )
+    page = Cells()
+    page.feed(render_timeline(timeline))
+    texts = [*page.header, *(cell for row in page.rows for cell in row)]
+    assert not [text for text in texts if ISO.search(text)]
+    assert all(CHINESE_DAY.search(row[0]) for row in page.rows if row)

@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from calendars import BEIJING
-from calendars.formatting import day_end_text, day_text, days_text, due_text, instant_text
+from calendars.formatting import (
+    day_end_text,
+    day_text,
+    days_text,
+    due_text,
+    instant_text,
+    iso_text,
+    rewrite_iso,
+)
 
 
 def test_a_day_is_written_in_chinese_without_leading_zeros():
@@ -42,3 +50,12 @@ def test_an_instant_says_its_time_in_beijing():
 
 def test_a_range_of_days_names_both_ends():
     assert days_text(date(2026, 11, 1), "2026-11-30") == "2026年11月1日至2026年11月30日"
+
+
+def test_recorded_iso_text_is_written_the_one_way():
+    assert iso_text("2026-10-08") == "2026年10月8日"
+    assert iso_text("2026-11-16T01:30:00+00:00") == "2026年11月16日 09:30（北京时间）"
+    assert iso_text("同意") == "同意"
+    assert rewrite_iso("临时调整期限（2026-10-08）届满，恢复原共享类型") == (
+        "临时调整期限（2026年10月8日）届满，恢复原共享类型"
+    )

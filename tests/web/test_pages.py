@@ -166,7 +166,7 @@ async def test_a_hand_over_notice_shows_the_cases_current_deadline(
     await staff.log_in("hubei-provider", password_of("hubei-provider"))
     inbox = await staff.page("/notices")
     assert "已受理登记" in inbox.text
-    assert "案件当前办理期限：<strong>2026-12-07 24:00（北京时间）</strong>" in inbox.text
+    assert "案件当前办理期限：<strong>2026年12月7日24时</strong>" in inbox.text
     assert "剩余 <strong>10</strong> 个工作日" in inbox.text
 
 
