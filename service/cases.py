@@ -48,6 +48,7 @@ from service.errors import (
     from_ruleset,
     from_update_failure,
 )
+from service.labels import label, listing
 from service.moments import period_end, period_start
 from service.overdue import overdue_now
 from service.platform import Platform
@@ -511,7 +512,8 @@ async def act(
     update = process.actions.get(action)
     if update is None:
         raise NotFound(
-            f"{process.title}没有“{action}”操作；可用操作：{'、'.join(process.actions)}。",
+            f"{process.title}没有“{action[:60]}”操作；可用操作："
+            f"{listing((a, label('kinds', process.name, a)) for a in process.actions)}。",
             "unknown_action",
         )
     if caller.role in (Role.AUDITOR, Role.ADMIN):
@@ -572,16 +574,16 @@ def list_cases(
         known = "、".join(r.id for r in platform.rulesets())
         raise Invalid(f"规则集“{ruleset[:60]}”不存在；可选：{known}。", "unknown_ruleset")
     if stage is not None:
-        stages = {"received", "closed"} | {
-            s.name
-            for declared in DECLARED.values()
-            if process is None or declared.name == process
-            for s in declared.stages
+        stages = {
+            "received": label("stages", "", "received"),
+            "closed": label("stages", "", "closed"),
         }
+        for declared in DECLARED.values():
+            if process is None or declared.name == process:
+                stages |= {s.name: s.label for s in declared.stages if s.name not in stages}
         if stage not in stages:
-            raise Invalid(
-                f"环节“{stage[:60]}”不存在；可选：{'、'.join(sorted(stages))}。", "unknown_stage"
-            )
+            named = listing(sorted(stages.items()))
+            raise Invalid(f"环节“{stage[:60]}”不存在；可选：{named}。", "unknown_stage")
     now, calendar = platform.now(), platform.calendar()
     late = overdue_now(now)
     query = select(CaseRecord, late).where(listed_cases(caller))
