@@ -271,6 +271,7 @@ class QualityVerificationWorkflow(CaseWorkflow[QualityVerificationInput]):
             [request.parties.department_of(plan.dispute_review.actor), request.parties.provider],
             reason=result.input.reason,
             cite=plan.dispute_review.cite,
+            decider=plan.dispute_review.actor.value,
         )
         ruling = await self.await_action(plan.dispute_review)
         await self._notify(
@@ -383,6 +384,7 @@ class QualityVerificationWorkflow(CaseWorkflow[QualityVerificationInput]):
             "note": answer.input.note,
             "cite": request.plan.cite,
             "final": final,
+            "decider": request.plan.dispute_review.actor.value,  # of a dispute
         }
         if outcome is Outcome.REPAIRED:
             resource_id = answer.input.decision or request.resource_id
