@@ -385,6 +385,15 @@ class QualityVerificationWorkflow(CaseWorkflow[QualityVerificationInput]):
             "cite": request.plan.cite,
             "final": final,
             "decider": request.plan.dispute_review.actor.value,  # of a dispute
+            # Who answered: the provider, or the service centre of a joint verification.
+            "answerer": next(
+                (
+                    p.value
+                    for p in Party
+                    if request.parties.department_of(p) == answer.input.actor.department_id
+                ),
+                Party.PROVIDER.value,
+            ),
         }
         if outcome is Outcome.REPAIRED:
             resource_id = answer.input.decision or request.resource_id
