@@ -86,7 +86,8 @@ async def test_filters_naming_nothing_known_are_refused_with_the_name(api):
 async def test_a_stage_no_process_has_is_refused_and_a_declared_one_is_taken(api):
     refused = await api.get("/api/v1/cases?stage=nonsense", headers=auth("auditor"))
     assert (refused.status_code, refused.json()["code"]) == (422, "unknown_stage")
-    assert "provider_review" in refused.json()["message"]
+    assert "provider_review（提供部门答复）" in refused.json()["message"]
+    assert "closed（已办结）" in refused.json()["message"]
     wrong_process = await api.get(
         "/api/v1/cases?process=catalog_update&stage=provider_review", headers=auth("auditor")
     )
@@ -137,3 +138,16 @@ async def test_a_use_period_that_has_already_ended_is_refused(api):
     assert (response.status_code, response.json()["code"]) == (422, "valid_until_in_past")
     listed = await api.get("/api/v1/cases", headers=auth("auditor"))
     assert listed.json()["total"] == 0
+
+
+async def test_an_action_the_process_lacks_is_refused_listing_the_actions_with_their_labels(api):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    response = await api.post(
+        f"/api/v1/cases/{case['case_id']}/actions/fly",
+        headers=auth("hubei-provider"),
+        json={},
+    )
+    assert (response.status_code, response.json()["code"]) == (404, "unknown_action")
+    message = response.json()["message"]
+    assert message.startswith("共享申请没有“fly”操作；可用操作：")
+    assert "approve（同意共享）" in message and "request_coordination（申请协调）" in message

@@ -103,6 +103,9 @@ async def test_provider_suspends_the_opening_at_once_and_the_time_is_measured(
     assert state["stage"] == "verification"
     after = state["details"]["suspended_after_seconds"]
     assert 3 * 3600 <= after < 3 * 3600 + 60
+    # In Beijing time, like every instant the API shows.
+    assert state["details"]["suspended_at"].startswith("2026-11-23T12:00")
+    assert state["details"]["suspended_at"].endswith("+08:00")
     [event] = [e for e in state["events"] if e["kind"] == "opening_suspended"]
     assert event["detail"]["after_seconds"] == str(after)
     held = resource(session, "hubei-org")
