@@ -236,3 +236,30 @@ async def test_the_openapi_pages_name_only_local_assets(browser: Browser):
         assert "default-src 'self'" in response.headers["content-security-policy"]
     asset = await browser.page("/static/openapi/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.content) > 100_000
+
+
+async def test_supervision_pages_name_jurisdictions_and_rules_not_their_codes(
+    api: httpx.AsyncClient, staff: Browser, session: Session
+):
+    give_passwords(session, "hubei-supervisor")
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await staff.log_in("hubei-supervisor", password_of("hubei-supervisor"))
+    report = await staff.page("/reports/statistics?from=2026-11-01&to=2026-11-30")
+    assert "<dd>湖北省及下级辖区</dd>" in report.text and "hubei 及下级辖区" not in report.text
+    assert "2026年11月1日至2026年11月30日（北京时间，按收件日期，含首尾两日）" in report.text
+    dashboard = await staff.page("/dashboard")
+    assert "辖区概况：湖北省及下级辖区" in dashboard.text
+    page = await staff.page(f"/cases/{case['case_number']}")
+    assert "<dd>《湖北省政务数据资源应用与管理办法》（湖北省人民政府令第419号）</dd>" in page.text
+    assert "<dd>hubei-419</dd>" not in page.text
+
+
+async def test_the_rulesets_page_says_when_an_instrument_is_in_force_in_words(
+    staff: Browser, session: Session
+):
+    give_passwords(session, "admin")
+    await staff.log_in("admin", password_of("admin"))
+    page = await staff.page("/admin/rulesets")
+    assert "<td>自2023年1月1日起施行</td>" in page.text and "无终止日期" not in page.text
+    assert "<td>2021年11月21日至2026年11月20日</td>" in page.text
+    assert "<td>湖北省利川市（hubei.lichuan）</td>" in page.text
