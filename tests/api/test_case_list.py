@@ -1,6 +1,6 @@
 """Filters of the case list that take times and bodies users type by hand."""
 
-from tests.cases import settle, submit
+from tests.cases import act, done, resource, settle, submit
 from tests.conftest import auth
 
 
@@ -151,3 +151,34 @@ async def test_an_action_the_process_lacks_is_refused_listing_the_actions_with_t
     message = response.json()["message"]
     assert message.startswith("共享申请没有“fly”操作；可用操作：")
     assert "approve（同意共享）" in message and "request_coordination（申请协调）" in message
+
+
+async def test_a_retired_resource_is_refused_by_its_state_in_chinese(api, session):
+    retired = resource(session, "hubei-hukou")
+    assert retired is not None
+    retired.status = "retired"
+    session.add(retired)
+    session.commit()
+    response = await api.post(
+        "/api/v1/cases",
+        headers={**auth("hubei-applicant"), "Idempotency-Key": "retired-1"},
+        json={
+            "process": "sharing_application",
+            "resource_id": "hubei-hukou",
+            "purpose": "核验",
+            "scenario": "低保审核",
+            "fields": ["姓名"],
+        },
+    )
+    assert (response.status_code, response.json()["code"]) == (409, "resource_unavailable")
+    assert response.json()["message"] == "数据资源“户籍人口基本信息”当前不可申请（停用）。"
+
+
+async def test_an_action_at_the_wrong_stage_names_the_stage_and_the_action_in_chinese(api):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await done(api, "hubei-provider", case, "reject", reason="涉及个人隐私")
+    late = await act(api, "hubei-provider", case, "approve", note="同意")
+    assert late.status_code == 409
+    assert late.json()["message"] == (
+        "案件当前处于“不予共享后待申请协调”环节，不能办理“同意共享”。"
+    )
