@@ -384,7 +384,10 @@ async def test_lichuan_conflicting_data_is_verified_jointly_by_the_service_centr
         for n in notices(session, case["case_id"], "joint_verification")
     }
     assert set(joint) == {"lichuan-centre", "lichuan-police", "lichuan-health"}
-    both = "利川市公安局的数据资源“户籍人口基本信息”与利川市卫生健康局的数据资源“出生医学证明信息”数据不一致"
+    both = (
+        "利川市公安局的数据资源“户籍人口基本信息”与"
+        "利川市卫生健康局的数据资源“出生医学证明信息”数据不一致"
+    )
     assert all(both in n.body for n in joint.values())
     assert "请会同利川市公安局、利川市卫生健康局核实" in joint["lichuan-centre"].body
     assert "请配合利川市智慧城市建设服务中心核实" in joint["lichuan-health"].body
