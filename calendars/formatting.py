@@ -107,22 +107,23 @@ ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:
 
 
 def iso_text(value: str) -> str:
-    """A value recorded as ISO text, written for people: a day or an instant; other text as
-    it is."""
-    if ISO_DAY.fullmatch(value):
-        return day_text(value)
-    if ISO_INSTANT.fullmatch(value):
-        return instant_text(value)
+    """A value recorded as ISO text, written for people: a day or an instant; other text
+    (and what only looks like a day: 2026-13-45) as it is."""
+    try:
+        if ISO_DAY.fullmatch(value):
+            return day_text(value)
+        if ISO_INSTANT.fullmatch(value):
+            return instant_text(value)
+    except ValueError:
+        pass
     return value
 
 
 def rewrite_iso(text: str) -> str:
     """The system's own sentences recorded with ISO days in them (older cases: "临时调整期限
     （2026-10-08）届满"), written the one way. Never for what a person typed."""
-    return ISO_DAY.sub(
-        lambda day: day_text(day.group()),
-        ISO_INSTANT.sub(lambda moment: instant_text(moment.group()), text),
-    )
+    text = ISO_INSTANT.sub(lambda moment: iso_text(moment.group()), text)
+    return ISO_DAY.sub(lambda day: iso_text(day.group()), text)
 
 
 def beijing_clock(value: Moment, seconds: bool = False) -> str:

@@ -59,3 +59,8 @@ def test_recorded_iso_text_is_written_the_one_way():
     assert rewrite_iso("临时调整期限（2026-10-08）届满，恢复原共享类型") == (
         "临时调整期限（2026年10月8日）届满，恢复原共享类型"
     )
+
+
+def test_what_only_looks_like_a_day_is_left_as_it_is():
+    assert iso_text("2026-13-45") == "2026-13-45"
+    assert rewrite_iso("见 2026-02-30 的说明") == "见 2026-02-30 的说明"
