@@ -202,6 +202,32 @@ JSON_REASONS = {
 }
 
 
+# Query parameters as people call them (a body's fields are named by their model's titles).
+QUERY_NAMES = {
+    "process": "事项",
+    "ruleset": "规则集",
+    "stage": "环节",
+    "status": "状态",
+    "department": "部门",
+    "overdue": "是否逾期",
+    "due_within": "剩余工作日",
+    "received_from": "收件起始时间",
+    "received_to": "收件截止时间",
+    "limit": "每页条数",
+    "offset": "起始位置",
+    "jurisdiction": "辖区",
+    "from": "起始日期",
+    "to": "截止日期",
+    "format": "格式",
+    "detail": "是否含明细",
+    "year": "年度",
+    "unread": "是否未读",
+    "case_id": "案件编号",
+}
+# A pattern that is a list of values (`^(open|closed)$`) says them when a value misses it.
+CHOICES_PATTERN = re.compile(r"\^\(([\w|-]+)\)\$")
+
+
 def allowed_values(expected: str) -> str:
     """pydantic's `'a', 'b' or 'c'` as 「a、b、c」: the values themselves, not its English."""
     values = re.findall(r"'([^']*)'", expected) or [expected]
@@ -228,6 +254,10 @@ def _field_problem(issue: Any) -> str:
         context["allowed"] = allowed_values(str(context["expected"]))
     if kind == "json_invalid":
         context["error"] = json_reason(str(context.get("error", "")))
+    if kind == "string_pattern_mismatch" and (
+        choices := CHOICES_PATTERN.fullmatch(str(context.get("pattern", "")))
+    ):
+        return f"应为以下之一：{'、'.join(choices[1].split('|'))}"
     try:
         return known.format(**context)
     except (KeyError, IndexError):  # a limit pydantic did not report: say it without the number
@@ -241,7 +271,11 @@ def describe_problems(problems: Sequence[Any], model: type[BaseModel] | None = N
     for issue in list(problems)[:5]:
         loc = _where(issue)
         problem = _field_problem(issue)
-        parts.append(f"{field_label(model, loc) or '请求体'}：{problem}")
+        if issue["loc"][:1] == ("query",) and len(loc) == 1 and str(loc[0]) in QUERY_NAMES:
+            where = f"{QUERY_NAMES[str(loc[0])]}（{loc[0]}）"
+        else:
+            where = field_label(model, loc) or "请求体"
+        parts.append(f"{where}：{problem}")
     return "请求内容无效：" + "；".join(parts)
 
 

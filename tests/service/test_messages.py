@@ -83,3 +83,19 @@ def test_a_ruleset_with_a_wrong_field_is_said_by_its_yaml_path_in_chinese():
     message = ruleset_problem(error.value)
     assert message.startswith("hubei-419.yaml：level：应为以下之一：")
     assert "province" in message and "Input should" not in message
+
+
+def test_a_query_parameter_is_named_in_chinese_with_its_allowed_values():
+    found = [
+        {
+            "type": "string_pattern_mismatch",
+            "loc": ("query", "status"),
+            "msg": "String should match pattern '^(open|closed)$'",
+            "input": "half",
+            "ctx": {"pattern": "^(open|closed)$"},
+        },
+        {"type": "int_parsing", "loc": ("query", "limit"), "msg": "Input should be…", "input": "x"},
+    ]
+    assert describe_problems(found) == (
+        "请求内容无效：状态（status）：应为以下之一：open、closed；每页条数（limit）：应为整数"
+    )
