@@ -176,6 +176,8 @@ FIELD_PROBLEMS = {
 }
 # What a problem pydantic has no Chinese for is called: never its English.
 UNKNOWN_PROBLEM = "格式不正确"
+OUT_OF_RANGE = "超出允许范围"
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 # How the JSON decoders' English reasons read (pydantic's, and Python's that FastAPI reports):
 # a line and column where one is given, never a byte offset (people count no bytes).
 JSON_REASONS = {
@@ -249,7 +251,9 @@ def _field_problem(issue: Any) -> str:
         return str(context["error"])
     known = FIELD_PROBLEMS.get(kind)
     if known is None:
-        return UNKNOWN_PROBLEM
+        # Our own rules (the text rule, the bounds) raise with Chinese words: those stand.
+        message = str(issue.get("msg", ""))
+        return message if CHINESE.search(message) else UNKNOWN_PROBLEM
     if "expected" in context:
         context["allowed"] = allowed_values(str(context["expected"]))
     if kind == "json_invalid":
@@ -261,7 +265,7 @@ def _field_problem(issue: Any) -> str:
     try:
         return known.format(**context)
     except (KeyError, IndexError):  # a limit pydantic did not report: say it without the number
-        return known.split("{")[0].rstrip("（ ：") or UNKNOWN_PROBLEM
+        return OUT_OF_RANGE
 
 
 def describe_problems(problems: Sequence[Any], model: type[BaseModel] | None = None) -> str:
