@@ -78,7 +78,7 @@ NUMBER_ATTEMPTS = 50
 def process_named(name: object) -> Process:
     process = PROCESSES.get(name) if isinstance(name, str) else None
     if process is None:
-        known = "、".join(PROCESSES)
+        known = listing((p.name, p.title) for p in PROCESSES.values())
         given = clean_text(name, "process", "事项类型", max_length=NAME, required=True)
         raise Invalid(f"未知的事项类型“{given}”，可选：{known}。", "unknown_process")
     return process
@@ -571,7 +571,7 @@ def list_cases(
     if process is not None:
         process_named(process)
     if ruleset is not None and platform.rulesets().get(ruleset) is None:
-        known = "、".join(r.id for r in platform.rulesets())
+        known = listing((r.id, f"《{r.spec.title}》") for r in platform.rulesets())
         raise Invalid(f"规则集“{ruleset[:60]}”不存在；可选：{known}。", "unknown_ruleset")
     if stage is not None:
         stages = {

@@ -66,19 +66,36 @@ async def test_a_bound_that_is_neither_a_date_nor_an_instant_is_refused_in_chine
 
 
 async def test_filters_naming_nothing_known_are_refused_with_the_name(api):
-    for path, code, named in (
-        ("/api/v1/authorizations?department=hubei-civil", "unknown_parameter", "department"),
-        ("/api/v1/cases?proces=sharing_application", "unknown_parameter", "proces"),
-        ("/api/v1/cases?process=bogus", "unknown_process", "bogus"),
-        ("/api/v1/cases?ruleset=hubei-999", "unknown_ruleset", "hubei-999"),
-        ("/api/v1/cases?department=nobody", "unknown_department", "nobody"),
-        ("/api/v1/dashboard?jurisdiction=nowhere", "unknown_jurisdiction", "nowhere"),
-        ("/api/v1/catalog/maintenance?jurisdiction=nowhere", "unknown_jurisdiction", "nowhere"),
+    # The allowed values are listed with their names.
+    for path, code, named, allowed in (
+        ("/api/v1/authorizations?department=hubei-civil", "unknown_parameter", "department", ""),
+        ("/api/v1/cases?proces=sharing_application", "unknown_parameter", "proces", ""),
+        (
+            "/api/v1/cases?process=bogus",
+            "unknown_process",
+            "bogus",
+            "sharing_application（共享申请）",
+        ),
+        (
+            "/api/v1/cases?ruleset=hubei-999",
+            "unknown_ruleset",
+            "hubei-999",
+            "hubei-419（《湖北省政务数据资源应用与管理办法》）",
+        ),
+        ("/api/v1/cases?department=nobody", "unknown_department", "nobody", ""),
+        (
+            "/api/v1/dashboard?jurisdiction=nowhere",
+            "unknown_jurisdiction",
+            "nowhere",
+            "hubei.lichuan（湖北省利川市）",
+        ),
+        ("/api/v1/catalog/maintenance?jurisdiction=nowhere", "unknown_jurisdiction", "nowhere", ""),
     ):
         response = await api.get(path, headers=auth("auditor"))
         assert response.status_code == 422, path
         assert response.json()["code"] == code, path
         assert named in response.json()["message"], path
+        assert allowed in response.json()["message"], path
     known = await api.get("/api/v1/dashboard?jurisdiction=hubei.lichuan", headers=auth("auditor"))
     assert known.status_code == 200
 
