@@ -170,7 +170,8 @@ async def test_restore_reopens_and_the_public_objector_reads_the_outcome(api, se
     assert decided["body"].startswith("您对湖北省公安厅数据资源“")
     [provider] = [n for n in told if n.recipient_department_id == "hubei-police"]
     assert provider.body.startswith("本部门已对社会公众就数据资源“")
-    await keep_history(env.client, case, "hubei-objection-restored")
+    # Recorded before the public objector was told of receipt (replays unpatched) and after.
+    await keep_history(env.client, case, "hubei-objection-restored-public-told")
 
 
 async def test_processed_data_is_reopened_with_a_note_of_what_was_done(api, session, env):
