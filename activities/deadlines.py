@@ -56,6 +56,8 @@ def plan_deadline(request: PlanDeadlineInput) -> PlannedDeadline:
         remind_at=datetime.combine(counted.last_day, time(0), BEIJING),
         provisional=counted.provisional,
         notices=list(counted.notices),
+        instrument=limit.instrument,
+        prevails_over=list(limit.prevails_over),
     )
 
 

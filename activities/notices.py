@@ -66,6 +66,7 @@ READERS = (
     Party.AUTHORITY,
     Party.SERVICE_CENTRE,
     SECOND,
+    Party.SUPERIOR_AUTHORITY,
 )
 # A member of the public (send_user_notice): no department.
 PUBLIC = "public"

@@ -21,7 +21,11 @@ class CaseRecord(SQLModel, table=True):
     case_number: str = Field(unique=True, max_length=40)
     process: str = Field(index=True, max_length=40)
     ruleset: str = Field(index=True, max_length=40)
+    # Whose instruments govern the case (a sharing application's: the provider's).
     jurisdiction: str = Field(index=True, max_length=100)
+    # The other side's, where the submitting department's differs: a cross-jurisdiction case
+    # is read by the supervisors of both, and counted in both reports under its own side.
+    applicant_jurisdiction: str | None = Field(default=None, index=True, max_length=100)
     status: str = Field(index=True, max_length=10)
     stage: str = Field(index=True, max_length=40)
     outcome: str | None = Field(default=None, max_length=40)
@@ -52,6 +56,7 @@ class CaseSubmission(SQLModel, table=True):
     process: str = Field(max_length=40)
     ruleset: str = Field(max_length=40)
     jurisdiction: str = Field(max_length=100)
+    applicant_jurisdiction: str | None = Field(default=None, max_length=100)
     applicant_department_id: str | None = Field(default=None, max_length=64)
     provider_department_id: str | None = Field(default=None, max_length=64)
     second_provider_department_id: str | None = Field(default=None, max_length=64)

@@ -17,16 +17,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workflows.catalog_update import CATALOG_UPDATE, CatalogUpdatePlan, Trigger
-from workflows.common import Basis, Lapse, Party, StagePlan, TimeLimit
+from workflows.common import Basis, ExtensionPlan, Lapse, Party, StagePlan, TimeLimit
 from workflows.emergency_reclassification import EmergencyReclassificationPlan
 from workflows.green_channel import GREEN_CHANNEL, GreenChannelPlan, ProvisionPlan
 from workflows.open_data_objection import OPEN_DATA_OBJECTION, OpenDataObjectionPlan
 from workflows.process import Process
-from workflows.quality_verification import (
-    QUALITY_VERIFICATION,
-    ExtensionPlan,
-    QualityVerificationPlan,
-)
+from workflows.quality_verification import QUALITY_VERIFICATION, QualityVerificationPlan
 from workflows.service_change import SERVICE_CHANGE, ServiceChangePlan
 from workflows.sharing_application import (
     SHARING_APPLICATION,
@@ -37,6 +33,8 @@ from workflows.sharing_application import (
 )
 
 PACKAGED = Path(__file__).resolve().parent / "data"
+# Instruments known to bind somewhere here whose texts are not held: shown, never composed.
+NOT_HELD = Path(__file__).resolve().parent / "not_held.yaml"
 
 
 class RulesetError(ValueError):
@@ -78,9 +76,15 @@ class StageSpec(_Spec):
     time_limits: tuple[LimitSpec, ...] = ()
 
 
+class ExtensionSpec(_Spec):
+    max_working_days: int = Field(ge=1, le=365)
+    article: str = Field(min_length=1)
+
+
 class TrackSpec(_Spec):
     article: str = Field(min_length=1)
     stages: tuple[StageSpec, ...] = ()
+    extension: ExtensionSpec | None = None  # of the provider's reply (809 第二十一条)
 
 
 class ArticleSpec(_Spec):
@@ -143,11 +147,6 @@ class EmergencyReclassificationSpec(_Spec):
     article: str = Field(min_length=1)
 
 
-class ExtensionSpec(_Spec):
-    max_working_days: int = Field(ge=1, le=365)
-    article: str = Field(min_length=1)
-
-
 class QualityVerificationSpec(_Spec):
     article: str = Field(min_length=1)
     instrument: str | None = None
@@ -175,13 +174,25 @@ class InForce(_Spec):
     until: date | None = None  # inclusive
 
 
+class ParentSpec(_Spec):
+    """The instrument directly above, and the window in which it applies to this one's
+    jurisdiction (from its own first day, unless the texts say later: lichuan → hubei-419
+    only from 2021-04-01, hubei 第四十二条)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    from_: date | None = Field(None, alias="from")
+    until: date | None = None  # inclusive
+
+
 class RulesetSpec(_Spec):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str = Field(min_length=1)
     number: str = Field(min_length=1)
-    level: Literal["province", "city", "county", "district"]
+    level: Literal["national", "province", "city", "county", "district"]
+    # `cn` for a national instrument: it covers every jurisdiction.
     jurisdiction: str = Field(pattern=r"^[a-z]+(\.[a-z]+)*$")
-    parent: str | None = None
+    # A ruleset id alone (the parent applies within its own window), or with the window.
+    parent: str | ParentSpec | None = None
     in_force: InForce
     case_prefix: str = Field(pattern=r"^[A-Z][A-Z0-9]{1,9}$")
     processes: ProcessesSpec
@@ -203,13 +214,43 @@ class Ruleset:
     def id(self) -> str:
         return self.spec.id
 
+    @property
+    def national(self) -> bool:
+        return self.spec.level == "national"
+
+    @property
+    def parent(self) -> str | None:
+        parent = self.spec.parent
+        return parent.id if isinstance(parent, ParentSpec) else parent
+
+    def parent_applies_on(self, day: date) -> bool:
+        """Whether the window in which this instrument's parent applies to it holds `day`."""
+        parent = self.spec.parent
+        if not isinstance(parent, ParentSpec):
+            return True
+        return (parent.from_ is None or parent.from_ <= day) and (
+            parent.until is None or day <= parent.until
+        )
+
+    def parent_window(self) -> tuple[date | None, date | None]:
+        parent = self.spec.parent
+        if not isinstance(parent, ParentSpec):
+            return None, None
+        return parent.from_, parent.until
+
     def in_force_on(self, day: date) -> bool:
         window = self.spec.in_force
         return window.from_ <= day and (window.until is None or day <= window.until)
 
     def covers(self, jurisdiction: str) -> bool:
+        if self.national:
+            return True
         own = self.spec.jurisdiction
         return jurisdiction == own or jurisdiction.startswith(own + ".")
+
+    def depth(self) -> int:
+        """How local the instrument is: 0 national, 1 a province, 2 a city inside it, …"""
+        return 0 if self.national else len(self.spec.jurisdiction.split("."))
 
     def plan_for(self, process: str) -> object | None:
         return getattr(self, process, None)
@@ -221,56 +262,49 @@ class Ruleset:
 
     def window_text(self) -> str:
         window = self.spec.in_force
-        until = _chinese_date(window.until) if window.until else "无终止日期"
-        return f"{_chinese_date(window.from_)}至{until}"
+        until = chinese_date(window.until) if window.until else "无终止日期"
+        return f"{chinese_date(window.from_)}至{until}"
 
 
-def _chinese_date(day: date) -> str:
+def chinese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-class Rulesets:
-    """Every loaded ruleset, and the rule for picking the one that governs a case."""
+class NotHeldSpec(_Spec):
+    """An instrument known to bind a jurisdiction here whose text is not held: named in its
+    chain (directly above `above`), never composed. Uploading it as a ruleset with the same
+    `number` holds it."""
 
-    def __init__(self, rulesets: list[Ruleset]) -> None:
+    title: str | None = None
+    number: str = Field(min_length=1)
+    level: Literal["national", "province", "city", "county", "district"]
+    jurisdiction: str = Field(pattern=r"^[a-z]+(\.[a-z]+)*$")
+    in_force: InForce | None = None  # None: its dates are not verified here
+    above: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    note: str = Field(min_length=1)
+
+    @property
+    def name(self) -> str:
+        return f"《{self.title}》（{self.number}）" if self.title else self.number
+
+
+class Rulesets:
+    """Every loaded ruleset, and the instruments known but not held; regulations/compose.py
+    composes the ones governing a case."""
+
+    def __init__(self, rulesets: list[Ruleset], not_held: list[NotHeldSpec] | None = None) -> None:
         self.by_id = {ruleset.id: ruleset for ruleset in rulesets}
+        held = {r.spec.number for r in rulesets} | {r.spec.title for r in rulesets}
+        # One uploaded as a ruleset (same number or title) is held from then on.
+        self.not_held = [
+            n for n in not_held or [] if n.number not in held and (n.title or "") not in held
+        ]
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(sorted(self.by_id.values(), key=lambda r: r.id))
 
     def get(self, ruleset_id: str) -> Ruleset | None:
         return self.by_id.get(ruleset_id)
-
-    def resolve(
-        self, *, jurisdiction: str, received_on: date, process: str, requested: str | None = None
-    ) -> Ruleset:
-        """The most specific instrument covering `jurisdiction` that defines `process` and was
-        in force on the day of receipt. Cases already running keep theirs."""
-        candidates = [
-            r for r in self.by_id.values() if r.covers(jurisdiction) and r.plan_for(process)
-        ]
-        if requested is not None:
-            chosen = self.by_id.get(requested)
-            if chosen is None or chosen not in candidates:
-                raise RulesetNotApplicable(f"规则集“{requested}”不适用于本辖区的此类事项。")
-            candidates = [chosen]
-        in_force = [r for r in candidates if r.in_force_on(received_on)]
-        if in_force:
-            return max(in_force, key=lambda r: len(r.spec.jurisdiction))
-        if not candidates:
-            raise RulesetNotApplicable("本辖区没有规定此类事项的规则集。")
-        latest = max(candidates, key=lambda r: r.spec.in_force.from_)
-        if latest.status_on(received_on) == "ended":
-            assert latest.spec.in_force.until is not None
-            raise RulesetNotInForce(
-                f"《{latest.spec.title}》（{latest.spec.number}）已于"
-                f"{_chinese_date(latest.spec.in_force.until)}失效，"
-                f"{_chinese_date(received_on)}受理的案件不再适用，且尚无接续的规则集。"
-            )
-        raise RulesetNotInForce(
-            f"《{latest.spec.title}》自{_chinese_date(latest.spec.in_force.from_)}起施行，"
-            f"{_chinese_date(received_on)}尚未施行。"
-        )
 
 
 def load_rulesets(*directories: Path) -> Rulesets:
@@ -282,7 +316,15 @@ def load_rulesets(*directories: Path) -> Rulesets:
                 files[path.name] = path
     specs = {path: _read(path) for path in files.values()}
     by_id = {spec.id: spec for spec in specs.values()}
-    return Rulesets([_build(spec, path, by_id) for path, spec in specs.items()])
+    return Rulesets([_build(spec, path, by_id) for path, spec in specs.items()], _not_held())
+
+
+def _not_held() -> list[NotHeldSpec]:
+    try:
+        raw = yaml.safe_load(NOT_HELD.read_text(encoding="utf-8"))
+        return [NotHeldSpec.model_validate(item) for item in raw or []]
+    except (OSError, yaml.YAMLError, ValidationError) as error:
+        raise RulesetError(f"{NOT_HELD}: {error}") from error
 
 
 def parse_ruleset_text(text: str, source: str, known: Rulesets) -> Ruleset:
@@ -328,8 +370,11 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
     def fail(field: str, message: str) -> RulesetError:
         return RulesetError(f"{path}: {field}: {message}")
 
-    if spec.parent is not None and spec.parent not in by_id:
-        raise fail("parent", f"unknown ruleset {spec.parent!r}")
+    parent = spec.parent.id if isinstance(spec.parent, ParentSpec) else spec.parent
+    if parent is not None and parent not in by_id:
+        raise fail("parent", f"unknown ruleset {parent!r}")
+    if parent is not None and by_id[parent].level != "national" and spec.level == "national":
+        raise fail("parent", "a national instrument has no parent below it")
 
     def cite(article: str, instrument: str | None, field: str) -> str:
         source = by_id.get(instrument or spec.id)
@@ -354,7 +399,9 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
             if item.basis is Basis.TARGET
             else cite(item.article, item.instrument, field)
         )
-        return TimeLimit(item.working_days, item.on_timeout, text, item.basis)
+        return TimeLimit(
+            item.working_days, item.on_timeout, text, item.basis, item.instrument or spec.id
+        )
 
     def stage(
         item: StageSpec,
@@ -398,6 +445,13 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
                         for i, x in enumerate(t.stages)
                     ),
                     cite=cite(t.article, None, f"{base}.tracks.{track}"),
+                    extension=ExtensionPlan(
+                        t.extension.max_working_days,
+                        cite(t.extension.article, None, f"{base}.tracks.{track}.extension"),
+                        spec.id,
+                    )
+                    if t.extension
+                    else None,
                 )
                 for track, t in s.tracks.items()
             },
@@ -479,7 +533,9 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
 
         extension = (
             ExtensionPlan(
-                q.extension.max_working_days, cite(q.extension.article, None, f"{base}.extension")
+                q.extension.max_working_days,
+                cite(q.extension.article, None, f"{base}.extension"),
+                spec.id,
             )
             if q.extension
             else None

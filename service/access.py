@@ -1,8 +1,10 @@
 """Who the caller is, and who may read what: the one place every listing and every case view
 asks.
 
-- A case: auditors all; supervisors the cases of their jurisdiction (and those inside it) and
-  those their own department is party to; caseworkers the cases their department is party to
+- A case: auditors all; supervisors the cases of their jurisdiction (and those inside it),
+  whichever side of the case it is on (the governing, the provider's, or the applicant's: a
+  cross-jurisdiction case is read by the supervisors of both), and those their own department
+  is party to; caseworkers the cases their department is party to
   (applicant, provider, second provider); a member of the public the cases they submitted.
 - Its history, replay and timeline: auditors, and supervisors who may read the case.
 - An attachment: its uploader, auditors, and whoever may read a case citing it.
@@ -148,6 +150,7 @@ class CaseTable(Protocol):
 
     case_id: Any
     jurisdiction: Any
+    applicant_jurisdiction: Any
     applicant_department_id: Any
     provider_department_id: Any
     second_provider_department_id: Any
@@ -171,7 +174,14 @@ def readable_cases(caller: Caller, table: type[CaseTable]) -> ColumnElement[bool
             return true()
         case Role.SUPERVISOR:
             own = caller.jurisdiction
-            scope = within_sql(table.jurisdiction, own) if own else false()
+            scope = (
+                or_(
+                    within_sql(table.jurisdiction, own),
+                    within_sql(table.applicant_jurisdiction, own),
+                )
+                if own
+                else false()
+            )
             return or_(scope, party_to(table, caller.department_id))
         case Role.CASEWORKER:
             return party_to(table, caller.department_id)

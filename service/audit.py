@@ -115,6 +115,8 @@ class Timeline:
     process_title: str
     ruleset_title: str
     ruleset_number: str
+    # The instruments composed for the case, most local first: (id, 《title》（number）).
+    chain: list[tuple[str, str]]
     parties: list[tuple[str, str]]
     days: list[tuple[str, str]]  # the days the case names (a catalog update's 变化之日)
     received_at: str
@@ -207,11 +209,18 @@ def compose_timeline(
         for notice in planned.notices:
             if notice not in seen:
                 seen.append(notice)
+    chain = []
+    for ruleset_id in state.governed_by or [state.ruleset]:
+        known = rulesets.get(ruleset_id)
+        chain.append(
+            (ruleset_id, f"《{known.spec.title}》（{known.spec.number}）" if known else "")
+        )
     return Timeline(
         case=state,
         process_title=process.title if process else state.process,
         ruleset_title=ruleset.spec.title if ruleset else "",
         ruleset_number=ruleset.spec.number if ruleset else "",
+        chain=chain,
         parties=parties,
         days=days,
         received_at=beijing(state.received_at),
@@ -277,6 +286,8 @@ def _rows(
                     f"（{planned.cite}）；期满：{LAPSE_LABELS.get(planned.on_timeout, '')}"
                     + ("；预估期限" if planned.provisional else "")
                 )
+                if planned.prevails_over:  # which rule governs, and what it beat
+                    row.deadlines.append(planned.provenance())
             if not row.deadlines:
                 row.deadlines.append("本环节无法定时限")
         elif (limit := event.limit) is not None and event.kind == "replanned":

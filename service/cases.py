@@ -34,7 +34,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from calendars import BEIJING, ChinaCalendar, Deadline, deadline, end_of_day, working_days_left
 from models import CaseCounter, CaseRecord, CaseSubmission, Department
-from regulations import Ruleset
+from regulations import Ruleset, RulesetNotApplicable
+from regulations.compose import Composed, compose
 from service.access import Caller, listed_cases, party_to, readable_case
 from service.errors import (
     Conflict,
@@ -71,6 +72,7 @@ from workflows.common import (
 from workflows.registry import PROCESSES as DECLARED
 
 STATE = TypeAdapter(CaseState)
+DEADLINE = TypeAdapter(PlannedDeadline)
 QUERY_TIMEOUT = timedelta(seconds=5)
 NUMBER_ATTEMPTS = 50
 
@@ -188,13 +190,21 @@ def _register(
         jurisdiction = process.jurisdiction_of(session, caller, request)
     else:
         jurisdiction = caller.jurisdiction or ""
-    ruleset = platform.rulesets().resolve(
-        jurisdiction=jurisdiction,
-        received_on=received_at.astimezone(BEIJING).date(),
+    law = compose(
+        platform.rulesets(),
         process=process.name,
-        requested=getattr(request, "ruleset", None),
+        jurisdiction=jurisdiction,
+        received=received_at,
+        track=process.track_of(session, caller, request) if process.track_of else None,
+        counterpart=caller.jurisdiction,
     )
-    draft = process.prepare(session, caller, request, ruleset, received_at)
+    requested = getattr(request, "ruleset", None)
+    if requested is not None and requested != law.id:
+        raise RulesetNotApplicable(
+            f"本案依法由《{law.title}》（{law.id}）管辖，不能指定规则集“{requested[:60]}”。"
+        )
+    draft = process.prepare(session, caller, request, law, received_at)
+    ruleset = law.ruleset
     return allocate(
         session,
         taken=lambda: _previous(session, caller, key),
@@ -206,6 +216,8 @@ def _register(
             number,
             ruleset=ruleset.id,
             jurisdiction=jurisdiction,
+            governed_by=list(law.governed_by),
+            applicant_jurisdiction=caller.jurisdiction,
             received_at=received_at,
             submitted_by=caller.actor(),
             key=key or None,
@@ -221,6 +233,8 @@ def _submission(
     *,
     ruleset: str,
     jurisdiction: str,
+    governed_by: list[str],
+    applicant_jurisdiction: str | None,
     received_at: datetime,
     submitted_by: Actor,
     key: str | None,
@@ -234,6 +248,7 @@ def _submission(
         jurisdiction=jurisdiction,
         received_at=received_at,
         submitted_by=submitted_by,
+        governed_by=governed_by,
     )
     return CaseSubmission(
         user_id=submitted_by.user_id,
@@ -243,6 +258,7 @@ def _submission(
         process=process.name,
         ruleset=ruleset,
         jurisdiction=jurisdiction,
+        applicant_jurisdiction=applicant_jurisdiction,
         applicant_department_id=draft.parties.applicant,
         provider_department_id=draft.parties.provider,
         second_provider_department_id=draft.parties.second_provider,
@@ -418,6 +434,7 @@ def _received(submission: CaseSubmission) -> CaseState:
         received_at=datetime.fromisoformat(start["received_at"]),
         parties=TypeAdapter(Parties).validate_python(start["parties"]),
         details=None,
+        governed_by=list(start.get("governed_by") or []),
     )
 
 
@@ -431,6 +448,7 @@ def _listed(submission: CaseSubmission) -> CaseRecord:
         process=state.process,
         ruleset=state.ruleset,
         jurisdiction=state.jurisdiction,
+        applicant_jurisdiction=submission.applicant_jurisdiction,
         status=state.status.value,
         stage=state.stage,
         applicant_department_id=state.parties.applicant,
@@ -482,7 +500,12 @@ def in_beijing(value: Any) -> Any:
 def _deadline_out(planned: PlannedDeadline, now: datetime, calendar: ChinaCalendar) -> DeadlineOut:
     left = days_left(planned.counted_from, planned.last_day, now, calendar)
     return DeadlineOut.model_validate(
-        {**planned.__dict__, "working_days_left": left, "passed": planned.fired}
+        {
+            **DEADLINE.dump_python(planned),
+            "working_days_left": left,
+            "provenance": planned.provenance(),
+            "passed": planned.fired,
+        }
     )
 
 
@@ -698,7 +721,7 @@ def open_platform_case(
     session: Session,
     *,
     process: Process,
-    ruleset: Ruleset,
+    law: Composed,
     key: str,
     submitted_by: Actor,
     jurisdiction: str,
@@ -721,14 +744,16 @@ def open_platform_case(
     submission, _ = allocate(
         session,
         taken=taken,
-        ruleset=ruleset,
+        ruleset=law.ruleset,
         year=received_at.astimezone(BEIJING).year,
         make=lambda number: _submission(
             process,
             draft,
             number,
-            ruleset=ruleset.id,
+            ruleset=law.id,
             jurisdiction=jurisdiction,
+            governed_by=list(law.governed_by),
+            applicant_jurisdiction=None,
             received_at=received_at,
             submitted_by=submitted_by,
             key=key,

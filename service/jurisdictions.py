@@ -14,7 +14,8 @@ from service.labels import jurisdiction_name, listing
 
 def known_jurisdictions(session: Session, rulesets: Rulesets) -> set[str]:
     codes = set(session.exec(select(Department.jurisdiction).distinct()).all())
-    codes |= {ruleset.spec.jurisdiction for ruleset in rulesets}
+    # A national instrument covers every jurisdiction; it adds none.
+    codes |= {ruleset.spec.jurisdiction for ruleset in rulesets if not ruleset.national}
     return {
         ".".join(code.split(".")[:size])
         for code in codes

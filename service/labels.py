@@ -77,6 +77,7 @@ PARTIES = (
     ("second_provider", "另一数据提供部门"),
     ("authority", "政务数据主管部门"),
     ("service_centre", "服务中心"),
+    ("superior_authority", "共同的上级政务数据共享主管部门"),
 )
 
 
@@ -89,7 +90,14 @@ def party_rows(
         department = parties.get(part)
         if department and department not in rows:
             rows[department] = name
-    order = ("applicant", "provider", "second_provider", "authority", "service_centre")
+    order = (
+        "applicant",
+        "provider",
+        "second_provider",
+        "authority",
+        "service_centre",
+        "superior_authority",
+    )
     shown = [parties.get(part) for part in order]
     return [
         (rows[department], names.get(department) or department)

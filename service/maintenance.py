@@ -21,7 +21,8 @@ from temporalio.service import RPCError
 
 from calendars import BEIJING
 from models import CaseRecord, CaseSubmission, Department, User
-from regulations import Ruleset, Rulesets
+from regulations import Rulesets
+from regulations.compose import Composed, compose
 from service.access import Caller, within
 from service.cases import open_platform_case
 from service.errors import Invalid, from_rpc
@@ -31,7 +32,7 @@ from service.platform import Platform
 from service.submissions import Draft, find_department
 from service.submissions.catalog_update import CATALOG_UPDATE
 from service.views import BeijingTime
-from workflows.catalog_update import CatalogUpdateWorkflow, Trigger
+from workflows.catalog_update import CatalogUpdatePlan, CatalogUpdateWorkflow, Trigger
 from workflows.common import Actor, DepartmentKind, Parties, Role
 
 PLATFORM_USER = "共享平台（年度目录维护计划）"
@@ -44,20 +45,25 @@ def maintenance_key(department_id: str, year: int) -> str:
 
 def maintained_departments(
     session: Session, rulesets: Rulesets, day: date
-) -> list[tuple[Department, Ruleset]]:
-    """Ordinary departments whose governing instrument on `day` asks for the yearly upkeep."""
+) -> list[tuple[Department, Composed]]:
+    """Ordinary departments an instrument in force on `day` asks for the yearly upkeep (a
+    Lichuan department: hubei 第十一条, from 2021-04-01), with what governs it."""
     found = []
     for department in session.exec(
         select(Department).where(Department.kind == DepartmentKind.ORDINARY)
     ).all():
         try:
-            ruleset = rulesets.resolve(
-                jurisdiction=department.jurisdiction, received_on=day, process="catalog_update"
+            law = compose(
+                rulesets,
+                process="catalog_update",
+                jurisdiction=department.jurisdiction,
+                received=day,
+                track=Trigger.YEARLY_MAINTENANCE.value,
             )
-        except ValueError:  # no instrument in force there
+        except ValueError:  # no instrument in force there asks for it
             continue
-        if ruleset.catalog_update is not None and ruleset.catalog_update.yearly is not None:
-            found.append((department, ruleset))
+        if law.plan_of(CatalogUpdatePlan).yearly is not None:
+            found.append((department, law))
     return sorted(found, key=lambda pair: pair[0].id)
 
 
@@ -83,7 +89,7 @@ def number_yearly_cases(
     with platform.session() as session:
         user = _platform_user(session)
         actor = Actor(user_id=user.id or 0, role=Role.ADMIN, name=PLATFORM_USER)
-        for department, ruleset in maintained_departments(session, platform.rulesets(), day):
+        for department, law in maintained_departments(session, platform.rulesets(), day):
             parties = Parties(
                 applicant=None,
                 provider=department.id,
@@ -91,13 +97,10 @@ def number_yearly_cases(
                     session, department.jurisdiction, DepartmentKind.COMPETENT_AUTHORITY
                 ),
             )
-            plan = ruleset.catalog_update
-            if plan is None:  # maintained_departments chose the ruleset for its plan
-                continue
             draft = Draft(
                 parties=parties,
                 fields={
-                    "plan": plan,
+                    "plan": law.plan_of(CatalogUpdatePlan),
                     "trigger": Trigger.YEARLY_MAINTENANCE,
                     "trigger_date": day,
                     "description": f"{year}年度政务数据资源目录全面维护",
@@ -106,7 +109,7 @@ def number_yearly_cases(
             submission, start = open_platform_case(
                 session,
                 process=CATALOG_UPDATE,
-                ruleset=ruleset,
+                law=law,
                 key=maintenance_key(department.id, year),
                 submitted_by=actor,
                 jurisdiction=department.jurisdiction,

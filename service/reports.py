@@ -2,6 +2,11 @@
 quality verification, catalog upkeep, green channel), per providing department and period, each
 traceable to the cases behind it.
 
+A case across jurisdictions (a Hubei department asking the Hebei police) is counted in both
+jurisdictions' reports, each under its own side: in the provider's under the providing
+department, as every case; in the applicant's under the applying department, in a table of its
+own (never as a row for the other jurisdiction's department).
+
 Counted from the case projection, in the period's Beijing dates by receipt. Answered on time or
 late is read from the first answer of the provider or the authority (its `on_time`, which the
 workflow recorded against the deadline that applied then), not recomputed with today's
@@ -20,13 +25,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from calendars import BEIJING
 from models import CaseRecord, Department
 from regulations import Rulesets
-from service.access import Caller, within_sql
+from service.access import Caller, within, within_sql
 from service.audit import beijing, environment
 from service.cases import STATE, typed_details
 from service.errors import Invalid
@@ -116,6 +121,7 @@ class Section:
     title: str
     counts: list[tuple[str, str]]
     maintenance: bool = False  # with the yearly maintenance column
+    column: str = "提供部门"
 
 
 SECTIONS = [
@@ -136,6 +142,14 @@ VERIFICATION_ANSWERS = frozenset({"explain", "repair", "reject"})
 CATALOG_DONE = frozenset({"published", "confirmed_unchanged"})
 PROVIDER_STAGES = frozenset({"feedback", "delivery"})  # green channel
 
+# The table of the jurisdiction's departments applying to another jurisdiction.
+OUTGOING = Section(
+    "本辖区部门向辖区外提出的共享申请与数据质量校核（按申请部门）",
+    COUNTS + VERIFICATION_COUNTS,
+    column="申请部门",
+)
+APPLICANT_SIDE = "（申请方）"
+
 NO_DEPARTMENT = "（未指定提供部门）"
 
 
@@ -143,9 +157,10 @@ NO_DEPARTMENT = "（未指定提供部门）"
 class CaseCounts:
     case_id: str
     case_number: str
-    department_id: str
+    department_id: str  # the providing department's, or on the applicant side the applicant's
     received_at: datetime
     counts: frozenset[str]
+    applicant_side: bool = False
 
 
 @dataclass(frozen=True)
@@ -188,6 +203,9 @@ class Statistics:
     total: Row
     cases: list[CaseCounts]
     maintenance_year: int
+    # Cases of other jurisdictions this one's departments applied to, per applying department.
+    outgoing: list[Row] = field(default_factory=list)
+    outgoing_total: Row | None = None
 
 
 def period_bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -285,12 +303,17 @@ def green_counts_of(
 
 
 def case_list_link(
-    key: str, department_id: str, first: date, last: date, base: str = API_LINKS.cases
+    key: str,
+    department_id: str,
+    first: date,
+    last: date,
+    base: str = API_LINKS.cases,
+    applicant_side: bool = False,
 ) -> str:
     """The case list narrowed as far as its filters allow towards the cases behind a count."""
     params = {"process": KEY_PROCESS[key]}
     if department_id:
-        params["department"] = department_id
+        params["applicant" if applicant_side else "department"] = department_id
     params["received_from"] = first.isoformat()
     params["received_to"] = last.isoformat()
     if key in ("closed", "deemed_consent", "refused", "granted"):
@@ -326,38 +349,56 @@ def statistics(
         col(CaseRecord.received_at) < end,
     ]
     if jurisdiction is not None:
-        where.append(within_sql(CaseRecord.jurisdiction, jurisdiction))
+        where.append(
+            or_(
+                within_sql(CaseRecord.jurisdiction, jurisdiction),
+                within_sql(CaseRecord.applicant_jurisdiction, jurisdiction),
+            )
+        )
     records = session.exec(
         select(CaseRecord, overdue_now(now))
         .where(*where)
         .order_by(col(CaseRecord.received_at), CaseRecord.case_id)
     ).all()
-    cases = [
-        CaseCounts(
-            case_id=r.case_id,
-            case_number=r.case_number,
-            department_id=r.provider_department_id or "",
-            received_at=r.received_at,
-            counts=counts_of(r, bool(late)),
+    cases = []
+    for r, late in records:
+        # Counted on the side of the case that lies in the jurisdiction.
+        applicant_side = jurisdiction is not None and not within(r.jurisdiction, jurisdiction)
+        cases.append(
+            CaseCounts(
+                case_id=r.case_id,
+                case_number=r.case_number,
+                department_id=(
+                    r.applicant_department_id if applicant_side else r.provider_department_id
+                )
+                or "",
+                received_at=r.received_at,
+                counts=counts_of(r, bool(late)),
+                applicant_side=applicant_side,
+            )
         )
-        for r, late in records
-    ]
     maintained: dict[str, MaintenanceRow] = {
         row.department_id: row
         for row in maintenance_rows(session, rulesets, year=last.year, now=now, scope=jurisdiction)
     }
-    ids = sorted({c.department_id for c in cases} | set(maintained))
+    ids = sorted({c.department_id for c in cases if not c.applicant_side} | set(maintained))
+    applying = sorted({c.department_id for c in cases if c.applicant_side})
     names = dict(
         session.exec(
-            select(Department.id, Department.name).where(col(Department.id).in_(ids))
+            select(Department.id, Department.name).where(col(Department.id).in_(ids + applying))
         ).all()
     )
     rows = {d: Row(department_id=d, name=names.get(d, d) if d else NO_DEPARTMENT) for d in ids}
+    outgoing = {d: Row(department_id=d, name=names.get(d, d)) for d in applying}
     total = Row(department_id="", name="合计")
+    outgoing_total = Row(department_id="", name="合计") if outgoing else None
     for case in cases:
+        side = outgoing if case.applicant_side else rows
+        side_total = outgoing_total if case.applicant_side else total
         for key in case.counts:
-            rows[case.department_id].numbers[key] += 1
-            total.numbers[key] += 1
+            side[case.department_id].numbers[key] += 1
+            if side_total is not None:
+                side_total.numbers[key] += 1
     for department_id, maintenance in maintained.items():
         rows[department_id].maintenance = MAINTENANCE_STATUS[maintenance.status]
     done = sum(m.status == "done" for m in maintained.values())
@@ -366,6 +407,13 @@ def statistics(
         row.links = {
             key: case_list_link(key, row.department_id, first, last, links.cases) for key in LABELS
         }
+    for row in outgoing.values():
+        row.links = {
+            key: case_list_link(key, row.department_id, first, last, links.cases, True)
+            for key in LABELS
+        }
+    if outgoing_total is not None:
+        outgoing_total.links = dict(total.links)
     return Statistics(
         first=first,
         last=last,
@@ -375,6 +423,8 @@ def statistics(
         total=total,
         cases=cases,
         maintenance_year=last.year,
+        outgoing=list(outgoing.values()),
+        outgoing_total=outgoing_total,
     )
 
 
@@ -388,6 +438,7 @@ def render_html(report: Statistics, links: ReportLinks = API_LINKS) -> str:
     return environment.get_template("reports/statistics.html").render(
         r=report,
         sections=SECTIONS,
+        outgoing=OUTGOING,
         maintenance_label=maintenance_label(report),
         maintenance_link=maintenance_link(
             report.maintenance_year, report.jurisdiction, links.maintenance
@@ -419,13 +470,19 @@ def render_csv(report: Statistics, *, detail: bool) -> str:
             ["案件标识", "案件编号", "提供部门编码", "提供部门", "收件时间", *LABELS.values()]
         )
         names = {row.department_id: row.name for row in report.rows}
+        applying = {row.department_id: row.name for row in report.outgoing}
         for case in report.cases:
+            name = (
+                APPLICANT_SIDE + applying[case.department_id]
+                if case.applicant_side
+                else names[case.department_id]
+            )
             writer.writerow(
                 [
                     case.case_id,
                     case.case_number,
                     case.department_id,
-                    names[case.department_id],
+                    name,
                     beijing(case.received_at),
                     *(int(key in case.counts) for key in LABELS),
                 ]
@@ -439,6 +496,16 @@ def render_csv(report: Statistics, *, detail: bool) -> str:
                 row.name,
                 *(row.numbers[key] for key in LABELS),
                 row.maintenance,
+            ]
+        )
+    # The jurisdiction's departments as applicants to another jurisdiction, after the total.
+    for row in report.outgoing:
+        writer.writerow(
+            [
+                row.department_id,
+                APPLICANT_SIDE + row.name,
+                *(row.numbers[key] for key in LABELS),
+                NOT_BOUND,
             ]
         )
     return out.getvalue()

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from calendars import BEIJING, formatting
 from regulations import Ruleset, RulesetError, Rulesets, load_rulesets
+from regulations.compose import Link, chain_of
 from regulations.loader import PACKAGED, parse_ruleset_text
 from service.access import Caller
 from service.errors import Conflict, Invalid, NotFound, ruleset_problem
@@ -29,6 +30,21 @@ class InForceOut(BaseModel):
     until: date | None = Field(description="Inclusive; null while no end is set.")
 
 
+class LinkOut(BaseModel):
+    """One instrument of a jurisdiction's chain."""
+
+    id: str | None = Field(description="Its ruleset id; null for an instrument not held.")
+    title: str | None
+    number: str
+    level: str
+    held: bool = Field(description="False: known to bind here, its text not held; not composed.")
+    applies_from: date | None = Field(
+        description="First day it binds this jurisdiction (null: not verified)."
+    )
+    applies_until: date | None = Field(description="Last day, inclusive; null: no end.")
+    note: str = ""
+
+
 class RulesetOut(BaseModel):
     id: str
     title: str
@@ -36,6 +52,14 @@ class RulesetOut(BaseModel):
     level: str
     jurisdiction: str
     parent: str | None
+    parent_window: InForceOut | None = Field(
+        None, description="Where the file says so: the window in which its parent applies."
+    )
+    chain: list[LinkOut] = Field(
+        default_factory=list,
+        description="The instruments binding its jurisdiction, most local first, each with the "
+        "window in which it binds there; instruments known but not held are listed as such.",
+    )
     in_force: InForceOut
     in_force_text: str = Field(
         description="The window in Chinese: 2021年11月21日至2026年11月20日; 自2023年1月1日起施行."
@@ -62,15 +86,44 @@ def in_force_text(ruleset: Ruleset) -> str:
     return formatting.days_text(window.from_, window.until)
 
 
-def _out(ruleset: Ruleset, today: date) -> dict[str, Any]:
+def _link(link: Link) -> dict[str, Any]:
+    if link.ruleset is not None:
+        spec = link.ruleset.spec
+        return {
+            "id": spec.id,
+            "title": spec.title,
+            "number": spec.number,
+            "level": spec.level,
+            "held": True,
+            "applies_from": link.applies_from,
+            "applies_until": link.applies_until,
+        }
+    unknown = link.not_held
+    assert unknown is not None
+    return {
+        "id": None,
+        "title": unknown.title,
+        "number": unknown.number,
+        "level": unknown.level,
+        "held": False,
+        "applies_from": link.applies_from,
+        "applies_until": link.applies_until,
+        "note": unknown.note,
+    }
+
+
+def _out(ruleset: Ruleset, today: date, rulesets: Rulesets) -> dict[str, Any]:
     spec = ruleset.spec
+    window_from, window_until = ruleset.parent_window()
     return {
         "id": spec.id,
         "title": spec.title,
         "number": spec.number,
         "level": spec.level,
         "jurisdiction": spec.jurisdiction,
-        "parent": spec.parent,
+        "parent": ruleset.parent,
+        "parent_window": {"from": window_from, "until": window_until} if window_from else None,
+        "chain": [_link(link) for link in chain_of(rulesets, ruleset)],
         "in_force": {"from": spec.in_force.from_, "until": spec.in_force.until},
         "in_force_text": in_force_text(ruleset),
         "status": ruleset.status_on(today),
@@ -80,18 +133,19 @@ def _out(ruleset: Ruleset, today: date) -> dict[str, Any]:
     }
 
 
-def _detail(ruleset: Ruleset, today: date) -> RulesetDetailOut:
+def _detail(ruleset: Ruleset, today: date, rulesets: Rulesets) -> RulesetDetailOut:
     plans = {}
     for process in defined_processes(ruleset):
         plan = ruleset.plan_for(process)
         plans[process] = TypeAdapter(type(plan)).dump_python(plan, mode="json")
-    return RulesetDetailOut.model_validate({**_out(ruleset, today), "plans": plans})
+    return RulesetDetailOut.model_validate({**_out(ruleset, today, rulesets), "plans": plans})
 
 
 def list_rulesets(platform: Platform, caller: Caller) -> list[RulesetOut]:
     """Every loaded ruleset, by id, with whether it is in force today (Beijing time)."""
     today = platform.now().astimezone(BEIJING).date()
-    return [RulesetOut.model_validate(_out(r, today)) for r in platform.rulesets()]
+    rulesets = platform.rulesets()
+    return [RulesetOut.model_validate(_out(r, today, rulesets)) for r in rulesets]
 
 
 def get_ruleset(platform: Platform, caller: Caller, ruleset_id: str) -> RulesetDetailOut:
@@ -99,7 +153,7 @@ def get_ruleset(platform: Platform, caller: Caller, ruleset_id: str) -> RulesetD
     ruleset = platform.rulesets().get(ruleset_id)
     if ruleset is None:
         raise NotFound(f"规则集“{ruleset_id}”不存在。", "ruleset_not_found")
-    return _detail(ruleset, platform.now().astimezone(BEIJING).date())
+    return _detail(ruleset, platform.now().astimezone(BEIJING).date(), platform.rulesets())
 
 
 def upload_ruleset(platform: Platform, caller: Caller, text: str) -> tuple[RulesetDetailOut, bool]:
@@ -108,12 +162,12 @@ def upload_ruleset(platform: Platform, caller: Caller, text: str) -> tuple[Rules
     caller.require(Role.ADMIN)
     if not text.strip():
         raise Invalid("请求体应为规则集文件的 YAML 文本，当前为空。", "ruleset_invalid")
-    ruleset, _, replaced = save_ruleset(
+    ruleset, reloaded, replaced = save_ruleset(
         rulesets=platform.rulesets(),
         directory=platform.settings.data_dir / "regulations",
         text=text,
     )
-    return _detail(ruleset, platform.now().astimezone(BEIJING).date()), replaced
+    return _detail(ruleset, platform.now().astimezone(BEIJING).date(), reloaded), replaced
 
 
 def save_ruleset(
@@ -163,8 +217,9 @@ def _ruleset_source(text: str) -> str:
 
 def _refuse_clashes(ruleset: Ruleset, rulesets: Rulesets) -> None:
     """Case numbers are counted per ruleset, so two rulesets must not share a prefix; and two
-    instruments of one jurisdiction for one process must not be in force on one day: which
-    governs a case would be a matter of chance."""
+    instruments of one jurisdiction for one process must not be in force on one day unless one
+    names the other (through its parents) as above it: which governs a case would otherwise be
+    a matter of chance."""
     mine = ruleset.spec
     processes = _defined_processes(ruleset)
     for other in rulesets:
@@ -180,6 +235,8 @@ def _refuse_clashes(ruleset: Ruleset, rulesets: Rulesets) -> None:
             continue
         if not processes & _defined_processes(other):
             continue
+        if _above(rulesets, ruleset, other.id) or _above(rulesets, other, ruleset.id):
+            continue  # layered (湖北省数据条例 above order 419), not rivals
         end = date.max
         if mine.in_force.from_ <= (theirs.in_force.until or end) and theirs.in_force.from_ <= (
             mine.in_force.until or end
@@ -190,6 +247,19 @@ def _refuse_clashes(ruleset: Ruleset, rulesets: Rulesets) -> None:
                 f"请先上传写明 in_force.until 的“{other.id}”，再上传接续的规则集。",
                 "ruleset_overlaps",
             )
+
+
+def _above(rulesets: Rulesets, ruleset: Ruleset, ancestor: str) -> bool:
+    """Whether `ancestor` stands above `ruleset` through the parents the files name."""
+    seen: set[str] = set()
+    parent = ruleset.parent
+    while parent is not None and parent not in seen:
+        if parent == ancestor:
+            return True
+        seen.add(parent)
+        found = rulesets.get(parent)
+        parent = found.parent if found else None
+    return False
 
 
 def _defined_processes(ruleset: Ruleset) -> set[str]:

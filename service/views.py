@@ -27,6 +27,14 @@ class ActorOut(BaseModel):
     jurisdiction: str | None
 
 
+class PrevailedOut(BaseModel):
+    """Another instrument's limit for the same duty, which the governing one beat or equalled."""
+
+    instrument: str = Field(description="Its ruleset id.")
+    cite: str
+    working_days: int
+
+
 class DeadlineOut(BaseModel):
     stage: str
     due: BeijingTime
@@ -41,6 +49,15 @@ class DeadlineOut(BaseModel):
     remind_at: BeijingTime
     notices: list[str]
     replanned_from: BeijingTime | None = None
+    instrument: str = Field(
+        "", description="The ruleset whose limit governs (empty in cases started before 809)."
+    )
+    prevails_over: list[PrevailedOut] = Field(
+        default_factory=list,
+        description="The limits of the other instruments in force for the same duty, which "
+        "this one beat (longer) or equalled (on a tie the most local is named).",
+    )
+    provenance: str = Field("", description="The same, as users read it (Chinese).")
     passed: bool = Field(False, description="The limit has run out (its lapse has happened).")
 
 
@@ -83,6 +100,11 @@ class PartiesOut(BaseModel):
     second_provider: str | None = Field(
         None, description="A joint verification's second providing department (reads only)."
     )
+    superior_authority: str | None = Field(
+        None,
+        description="A dispute across regions or levels: the common superior authority "
+        "(809 第二十八条), where it has a department here.",
+    )
 
 
 class CaseOut(BaseModel):
@@ -109,6 +131,11 @@ class CaseOut(BaseModel):
     details: dict[str, Any] = Field(
         description="What the case is about, by process (docs/processes/); times in Beijing "
         "time, booleans as booleans."
+    )
+    governed_by: list[str] = Field(
+        default_factory=list,
+        description="The ruleset ids of the instruments governing the case, most local first "
+        "(the first is `ruleset`).",
     )
 
 

@@ -142,7 +142,11 @@ WALKS = [
             "update_cycle": fill(UPDATE_CYCLE, "周期"),
             "reason": fill(REASON, "理由"),
         },
-        steps=[Step("hubei-provider", "submit", lambda fill: said(fill))],
+        # 809 第十七条 (a change of law, since 2025-08-01): the authority reviews and publishes.
+        steps=[
+            Step("hubei-provider", "submit", lambda fill: said(fill)),
+            Step("hubei-supervisor", "publish", lambda fill: said(fill)),
+        ],
         outcome="published",
     ),
     Walk(

@@ -70,7 +70,6 @@ class CasePage:
     case: CaseOut
     process_title: str
     parties: list[tuple[str, str]]
-    ruleset: str  # the ruleset's title and number, as people cite it
     details: list[tuple[str, str]]
     steps: list[Step]
     notices: list[tuple[datetime, Notice]]  # with when they were sent
@@ -80,6 +79,8 @@ class CasePage:
     urgency: str  # "overdue", "due-soon" or ""
     lapse: str
     auditable: bool
+    # The instruments governing the case, most local first: (ruleset id, its title).
+    chain: list[tuple[str, str]] = field(default_factory=list)
     # Refusals of actions that have no form here (no longer, or never, the viewer's to take).
     problems: list[str] = field(default_factory=list)
 
@@ -113,12 +114,6 @@ def _steps(case: CaseOut, names: dict[str, str]) -> list[Step]:
             )
         )
     return steps
-
-
-def ruleset_name(platform: Platform, ruleset_id: str) -> str:
-    """《湖北省政务数据资源应用与管理办法》（湖北省人民政府令第419号）: a ruleset by its title."""
-    ruleset = platform.rulesets().get(ruleset_id)
-    return f"《{ruleset.spec.title}》（{ruleset.spec.number}）" if ruleset else ruleset_id
 
 
 def _shown(value: Any) -> str:
@@ -181,11 +176,15 @@ def compose(
         urgency = "overdue" if case.overdue or deadline.due <= platform.now() else ""
         urgency = urgency or ("due-soon" if deadline.due <= horizon else "")
     process = PROCESSES.get(case.process)
+    rulesets = platform.rulesets()
+    chain = [
+        (ruleset_id, known.spec.title if (known := rulesets.get(ruleset_id)) else "")
+        for ruleset_id in case.governed_by or [case.ruleset]
+    ]
     return CasePage(
         case=case,
         process_title=process.title if process else case.process,
         parties=party_rows(parties, names),
-        ruleset=ruleset_name(platform, case.ruleset),
         details=[
             (text, _shown(case.details[key]))
             for key, text in DETAILS
@@ -200,4 +199,5 @@ def compose(
         lapse=LAPSES.get(deadline.on_timeout, "") if deadline else "",
         auditable=caller.role in (Role.SUPERVISOR, Role.AUDITOR),
         problems=problems,
+        chain=chain,
     )

@@ -16,7 +16,8 @@ from web.forms import Field, split_lines, split_list
 from workflows.common import SHARE_TYPE_LABELS, OpenType, Role, ShareType
 
 TRIGGERS = (
-    ("law_changed", "法律法规或政策变化"),
+    ("law_changed", "法律、行政法规或国务院决定调整"),
+    ("local_rule_changed", "地方性法规、规章调整"),
     ("functions_changed", "部门职能变化"),
     ("system_built", "新建或改扩建业务系统"),
     ("data_purchased", "购买数据资源"),

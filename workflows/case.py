@@ -89,6 +89,7 @@ STAFF_ROLE = {
     Party.PROVIDER: Role.CASEWORKER,
     Party.AUTHORITY: Role.SUPERVISOR,
     Party.SERVICE_CENTRE: Role.SUPERVISOR,
+    Party.SUPERIOR_AUTHORITY: Role.SUPERVISOR,
 }
 
 
@@ -175,6 +176,7 @@ class CaseWorkflow(Generic[InputT]):
             received_at=request.received_at,
             parties=request.parties,
             details=None,
+            governed_by=request.governed_by,
         )
         self._offset = request.received_at - workflow.now()
         self._stage_plan: StagePlan | None = None
@@ -474,6 +476,7 @@ class CaseWorkflow(Generic[InputT]):
             last_day=deadline.last_day.isoformat(),
             cite=deadline.cite,
             lapse=deadline.on_timeout.value,
+            **_provenance(deadline),
         )
 
     async def _mark_overdue(self, deadline: PlannedDeadline, **extra: str) -> None:
@@ -489,6 +492,7 @@ class CaseWorkflow(Generic[InputT]):
             ],
             due=deadline.due.isoformat(),
             cite=deadline.cite,
+            **_provenance(deadline),
             **extra,
         )
         # Shown overdue once those who must act are told (a query may come in between).
@@ -581,6 +585,11 @@ class CaseWorkflow(Generic[InputT]):
         return self.state
 
 
+def _provenance(deadline: PlannedDeadline) -> dict[str, str]:
+    """A notice's line on the governing rule, where instruments were composed for it."""
+    return {"basis": deadline.provenance()} if deadline.prevails_over else {}
+
+
 def new_state(
     *,
     case_id: str,
@@ -591,6 +600,7 @@ def new_state(
     received_at: datetime,
     parties: Parties,
     details: CaseDetails | None,
+    governed_by: list[str] | None = None,
 ) -> CaseState:
     return CaseState(
         case_id=case_id,
@@ -608,4 +618,6 @@ def new_state(
         actions=[],
         events=[],
         details=details,
+        # A case started before instruments were composed ran on its one ruleset.
+        governed_by=list(governed_by or [ruleset]),
     )

@@ -58,7 +58,10 @@ BEIJING = timezone(timedelta(hours=8))
 
 
 class Trigger(StrEnum):
-    LAW_CHANGED = "law_changed"  # 法律法规修订
+    # 法律、行政法规、国务院决定调整 (and, under a local instrument, any 法律法规 change it names)
+    LAW_CHANGED = "law_changed"
+    # 地方性法规、规章调整: a local rule's change, outside 809 第十七条 (the local instrument alone)
+    LOCAL_RULE_CHANGED = "local_rule_changed"
     FUNCTIONS_CHANGED = "functions_changed"  # 职能变更
     SYSTEM_BUILT = "system_built"  # 新建或改扩建业务系统
     DATA_PURCHASED = "data_purchased"  # 购买数据资源

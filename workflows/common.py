@@ -6,6 +6,7 @@ Everything here crosses the Temporal boundary, so it is plain dataclasses and st
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -45,6 +46,9 @@ class Party(StrEnum):
     PROVIDER = "provider"
     AUTHORITY = "authority"  # the competent authority of the case's jurisdiction
     SERVICE_CENTRE = "service_centre"
+    # The common superior authority of two jurisdictions, where a dispute crosses regions or
+    # levels (809 第二十八条): 共同的上级政务数据共享主管部门.
+    SUPERIOR_AUTHORITY = "superior_authority"
 
 
 class Lapse(StrEnum):
@@ -110,6 +114,7 @@ PARTY_LABELS = {
     Party.PROVIDER: "数据提供部门",
     Party.AUTHORITY: "政务数据主管部门",
     Party.SERVICE_CENTRE: "服务中心",
+    Party.SUPERIOR_AUTHORITY: "共同的上级政务数据共享主管部门",
 }
 # What lapsing does, as the timeline says it after a limit.
 LAPSE_LABELS = {
@@ -143,13 +148,43 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class Prevailed:
+    """Another instrument's period for the same duty, which the governing limit beat (a longer
+    one) or equalled (on a tie the most local instrument is named, the equal one beside it)."""
+
+    instrument: str  # its ruleset id
+    cite: str
+    working_days: int
+
+
+@dataclass(frozen=True)
 class TimeLimit:
-    """One time limit of a stage: N working days from the stage's start, and what lapsing does."""
+    """One time limit of a stage: N working days from the stage's start, and what lapsing does.
+
+    Composed per case (regulations/compose.py): `instrument` is the ruleset whose limit
+    governs, `prevails_over` the limits of the other instruments in force for the same duty.
+    Plans recorded before instruments were composed have neither."""
 
     working_days: int
     on_timeout: Lapse
     cite: str
     basis: Basis = Basis.STATUTE
+    instrument: str = ""
+    prevails_over: tuple[Prevailed, ...] = ()
+
+
+def provenance(cite: str, working_days: int, prevails_over: Sequence[Prevailed]) -> str:
+    """Which rule governs, as users read it: 依据《政务数据共享条例》第二十一条（较《…》第…条规定
+    的15个工作日更严）; an equal period of another instrument is named beside it."""
+    stricter = [p for p in prevails_over if p.working_days > working_days]
+    equal = [p for p in prevails_over if p.working_days == working_days]
+    parts = []
+    if stricter:
+        others = "、".join(f"{p.cite}规定的{p.working_days}个工作日" for p in stricter)
+        parts.append(f"较{others}更严")
+    if equal:
+        parts.append(f"与{'、'.join(p.cite for p in equal)}规定相同")
+    return f"依据{cite}" + (f"（{'；'.join(parts)}）" if parts else "")
 
 
 @dataclass(frozen=True)
@@ -173,6 +208,9 @@ class Parties:
     # A second providing department, whose data conflicts with the first's (lichuan 第十七条
     # joint verification): it reads the case, the service centre acts.
     second_provider: str | None = None
+    # Where a dispute crosses regions or levels, the common superior authority (809 第二十八条);
+    # None there too when that authority has no department on this platform.
+    superior_authority: str | None = None
 
     def department_of(self, party: Party) -> str | None:
         return getattr(self, party.value)
@@ -197,6 +235,12 @@ class PlannedDeadline:
     fired: bool = False
     reminded: bool = False
     replanned_from: datetime | None = None
+    # Whose limit this is, and the other instruments' limits it beat (TimeLimit).
+    instrument: str = ""
+    prevails_over: list[Prevailed] = field(default_factory=list)
+
+    def provenance(self) -> str:
+        return provenance(self.cite, self.working_days, self.prevails_over)
 
 
 @dataclass(frozen=True)
@@ -238,10 +282,23 @@ class ExtensionStatus(StrEnum):
     REFUSED = "refused"
 
 
+@dataclass(frozen=True)
+class ExtensionPlan:
+    """One extension of a party's period, asked for once and granted by the authority: at
+    most `max_working_days` (composed: what the highest instrument setting the duty allows in
+    total, less the period already set)."""
+
+    max_working_days: int
+    cite: str
+    instrument: str = ""
+    prevails_over: tuple[Prevailed, ...] = ()
+
+
 @dataclass(kw_only=True)
 class Extension:
     """An extension of a period asked for once, with the authority's consent (hebei 第九条,
-    第十六条): the days asked, why, and how the deadline stood before and after."""
+    第十六条; 809 第十七条, 第二十一条): the days asked, why, and how the deadline stood before and
+    after."""
 
     status: ExtensionStatus
     working_days: int
@@ -281,6 +338,9 @@ class CaseState:
     # workflow holds its own class, the service decodes by the case's process.
     details: Any = None
     revision: int = 0
+    # The instruments that govern the case, most local first (ruleset ids); the first is
+    # `ruleset`. Cases started before instruments were composed show their one ruleset.
+    governed_by: list[str] = field(default_factory=list)
     # Every limit of the current stage, in order (Lichuan's 2 working days, then Hubei's 10).
     deadlines: list[PlannedDeadline] = field(default_factory=list)
 
@@ -297,6 +357,9 @@ class CaseInput:
     received_at: datetime  # the platform's recorded time of receipt
     parties: Parties
     submitted_by: Actor
+    # The instruments that govern the case, most local first (ruleset ids); the first is
+    # `ruleset`. Inputs recorded before instruments were composed have none.
+    governed_by: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from workflows.common import (
     CaseInput,
     CaseState,
     Extension,
+    ExtensionPlan,
     ExtensionStatus,
     Lapse,
     Party,
@@ -58,14 +59,6 @@ class Outcome(StrEnum):
 
 
 ANSWERS = {"explain": Outcome.EXPLAINED, "repair": Outcome.REPAIRED, "reject": Outcome.REJECTED}
-
-
-@dataclass(frozen=True)
-class ExtensionPlan:
-    """One extension of the provider's period, with the authority's consent."""
-
-    max_working_days: int
-    cite: str
 
 
 @dataclass(frozen=True)

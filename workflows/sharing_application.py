@@ -7,26 +7,39 @@ The workflow knows what each kind of stage means:
 - `review`: the authority or service centre checks and forwards (`accept`) or not (`decline`).
 - `provider_review`: the provider consents (`approve`) or refuses with reasons (`reject`).
 - `authority_provide`: the authority provides the data (`provide`).
+- `extension_review`: where the plan allows it (809 第二十一条, cases received from
+  2025-08-01), the provider may once `request_extension` (`working_days`, `reason`) before its
+  first deadline; the authority `grant_extension`s or `refuse_extension`s, the applicant is
+  told. The provider's period runs on meanwhile, and it may still answer. On a grant every
+  limit of the reply moves by the days granted: deemed consent (视为同意) and overdue alike.
 - `refused`: after a refusal the applicant may ask for coordination (`request_coordination`).
-- `coordination`: the authority decides (`decide`: `grant` or `uphold`).
+- `coordination`: the authority decides (`decide`: `grant` or `uphold`); where the applicant
+  and the provider are of different regions or levels, their common superior authority
+  (809 第二十八条). Where that authority has no department here, the case says so and waits,
+  its limit overdue-checked.
 
 The applicant may `withdraw` at any stage before a decision is final.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 
 from temporalio import workflow
 
 from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
+    WRONG_STAGE,
     ActionInput,
+    Actor,
     CaseDetails,
     CaseInput,
     CaseState,
+    Extension,
+    ExtensionPlan,
+    ExtensionStatus,
     GrantedBy,
     Lapse,
     LimitCheck,
@@ -43,6 +56,11 @@ with workflow.unsafe.imports_passed_through():
         add_catalog_entry,
         grant_authorization,
     )
+    from activities.deadlines import PlanDeadlineInput, plan_deadline
+
+
+# Beijing keeps no daylight saving: a fixed offset names its dates inside the sandbox.
+BEIJING = timezone(timedelta(hours=8))
 
 
 class Track(StrEnum):
@@ -63,6 +81,8 @@ class Outcome(StrEnum):
 class TrackPlan:
     stages: tuple[StagePlan, ...]
     cite: str
+    # The provider's reply may be extended once (809 第二十一条); None: it may not.
+    extension: ExtensionPlan | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +95,9 @@ class SharingApplicationPlan:
     refusal_needs_legal_basis: bool = False
     refused: StagePlan | None = None  # None: a refusal is final
     coordination: StagePlan | None = None
+    # Where the dispute goes to the common superior authority (809 第二十八条): its name, said
+    # in the case while no department of it is on this platform.
+    superior_authority: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,6 +122,7 @@ class SharingApplicationDetails(CaseDetails):
     fields: list[str]
     authorization_id: int | None = None
     granted_by: GrantedBy | None = None
+    extension: Extension | None = None
 
 
 SHARING_APPLICATION = Process(
@@ -112,6 +136,21 @@ SHARING_APPLICATION = Process(
         # Where the ruleset says so (hebei 第十四条) the legal basis too: `_payload_problem`.
         Action("reject", "不同意共享", reason="不同意共享，必须说明理由。"),
         Action("provide", "主管部门提供数据"),
+        # At most the plan's days (`_payload_problem`), once, before the first deadline
+        # (`_refusal`).
+        Action(
+            "request_extension",
+            "申请延长答复期限",
+            actor=Party.PROVIDER,
+            reason="申请延长答复期限须说明特殊原因。",
+        ),
+        Action("grant_extension", "同意延长答复期限", actor=Party.AUTHORITY),
+        Action(
+            "refuse_extension",
+            "不同意延长答复期限",
+            actor=Party.AUTHORITY,
+            reason="不同意延长答复期限，必须说明理由。",
+        ),
         Action("request_coordination", "申请协调", actor=Party.APPLICANT),
         Action(
             "decide",
@@ -135,7 +174,15 @@ SHARING_APPLICATION = Process(
         Stage(
             "provider_review",
             "提供部门答复",
-            ("approve", "reject", "withdraw"),
+            ("approve", "reject", "withdraw", "request_extension"),
+            lapses=(Lapse.DEEMED_CONSENT, Lapse.OVERDUE, Lapse.CLOSE),
+        ),
+        # The provider's period runs on while the authority considers: it may still answer,
+        # and its limits (deemed consent too) still lapse.
+        Stage(
+            "extension_review",
+            "审批延长答复期限",
+            ("approve", "reject", "withdraw", "grant_extension", "refuse_extension"),
             lapses=(Lapse.DEEMED_CONSENT, Lapse.OVERDUE, Lapse.CLOSE),
         ),
         Stage(
@@ -160,7 +207,13 @@ SHARING_APPLICATION = Process(
         Outcome.WITHDRAWN: "已撤回",
         Outcome.LAPSED: "期满终止",
     },
-    events={"received": "收到申请", "deemed_consent": "视为同意"},
+    events={
+        "received": "收到申请",
+        "deemed_consent": "视为同意",
+        "extension_requested": "延期申请已登记",
+        "awaiting_superior_authority": "待共同上级主管部门协调",
+    },
+    details={"working_days": "申请延长工作日数", "authority": "协调机关"},
     details_type=SharingApplicationDetails,
 )
 # The stages a track may pass; after a refusal come `refused` and `coordination`.
@@ -172,7 +225,8 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
     """One sharing application.
 
     Query: `view`. Signal: `replan_deadlines`. Updates: `accept`, `decline`, `approve`,
-    `reject`, `provide`, `request_coordination`, `decide`, `withdraw`, `settle`.
+    `reject`, `provide`, `request_extension`, `grant_extension`, `refuse_extension`,
+    `request_coordination`, `decide`, `withdraw`, `settle`.
     """
 
     process = SHARING_APPLICATION
@@ -203,7 +257,7 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
     async def _run_track(self, track: TrackPlan) -> CaseState:
         granted_by, cite = GrantedBy.PLATFORM, track.cite
         for plan in track.stages:
-            result = await self.await_decision(plan)
+            result = await self._await_stage(plan, track.extension)
             if isinstance(result, PlannedDeadline):
                 return await self._lapse(result)
             match result.action:
@@ -223,6 +277,86 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
                     granted_by, cite = GrantedBy.AUTHORITY, plan.cite
         return await self._grant(granted_by, cite)
 
+    async def _await_stage(
+        self, plan: StagePlan, extension: ExtensionPlan | None
+    ) -> Decision | PlannedDeadline:
+        """The stage's decision or lapse; in the provider's reply, an extension on the way."""
+        if extension is None or plan.stage != "provider_review" or self.details.extension:
+            # Plans recorded before extensions existed take this path, as they always did.
+            return await self.await_decision(plan, withheld={"request_extension"})
+        started = self.now()
+        result = await self.await_decision(plan, counted_from=started)
+        if isinstance(result, PlannedDeadline) or result.action != "request_extension":
+            return result
+        return await self._extension(result, plan, started, extension)
+
+    async def _extension(
+        self, asked: Decision, plan: StagePlan, started: datetime, extension: ExtensionPlan
+    ) -> Decision | PlannedDeadline:
+        """The authority considers the request while the provider's period runs on; on a grant
+        every limit of the reply moves by the days granted (809 第二十一条), counted from the
+        same start."""
+        request = self.request
+        days = asked.input.working_days
+        original = self._deadlines[0].due if self._deadlines else None
+        record = self.details.extension = Extension(
+            status=ExtensionStatus.REQUESTED,
+            working_days=days,
+            reason=asked.input.reason,
+            original_due=original,
+        )
+        self._event("extension_requested", asked.input.actor, working_days=str(days))
+        await self._notify(
+            "reply_extension_requested",
+            [request.parties.authority],
+            working_days=str(days),
+            reason=asked.input.reason,
+            cite=extension.cite,
+            due=original.isoformat() if original else None,
+        )
+        review = StagePlan("extension_review", Party.AUTHORITY, extension.cite, plan.time_limits)
+        result = await self.await_decision(review, counted_from=started)
+        if isinstance(result, PlannedDeadline) or result.action not in (
+            "grant_extension",
+            "refuse_extension",
+        ):
+            return result  # a limit ran out, or the provider answered (or the applicant withdrew)
+        granted = result.action == "grant_extension"
+        record.status = ExtensionStatus.GRANTED if granted else ExtensionStatus.REFUSED
+        record.decision_reason = result.input.reason
+        stage = plan
+        if granted:
+            stage = replace(
+                plan,
+                time_limits=tuple(
+                    replace(
+                        limit,
+                        working_days=limit.working_days + days,
+                        cite=f"{limit.cite}（经主管部门同意延长{days}个工作日，{extension.cite}）",
+                        prevails_over=(),  # the extended period is compared with nothing
+                    )
+                    for limit in plan.time_limits
+                ),
+            )
+            if stage.time_limits:
+                moved = await effect(
+                    plan_deadline, PlanDeadlineInput(stage.stage, stage.time_limits[0], started)
+                )
+                record.extended_due = moved.due
+        due = record.extended_due or original
+        await self._notify(
+            "reply_extension_decided",
+            [request.parties.provider, request.parties.applicant],
+            granted=granted,
+            working_days=str(days),
+            reason=result.input.reason,
+            cite=extension.cite,
+            due=due.isoformat() if due else None,
+        )
+        return await self.await_decision(
+            stage, withheld={"request_extension"}, counted_from=started
+        )
+
     async def _lapse(self, deadline: PlannedDeadline) -> CaseState:
         if deadline.on_timeout is Lapse.DEEMED_CONSENT:
             self._limit_event(
@@ -233,6 +367,7 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
                 [self.request.parties.applicant, self.request.parties.provider],
                 cite=deadline.cite,
                 due=deadline.due.isoformat(),
+                **({"basis": deadline.provenance()} if deadline.prevails_over else {}),
             )
             return await self._grant(GrantedBy.DEEMED_CONSENT, deadline.cite)
         return await self._close_case(Outcome.LAPSED, cite=deadline.cite)
@@ -245,17 +380,37 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
         result = await self.await_decision(plan.refused)
         if isinstance(result, PlannedDeadline) or result.action == "withdraw":
             return await self._close_case(Outcome.REFUSED, reason=rejection.input.reason)
+        parties = self.request.parties
+        coordinator = parties.department_of(plan.coordination.actor)
         await self._notify(
             "coordination_requested",
-            [self.request.parties.authority, self.request.parties.provider],
+            [coordinator, parties.authority, parties.provider],
             cite=plan.coordination.cite,
             reason=result.input.reason,
         )
+        if coordinator is None:
+            await self._await_superior_authority(plan.coordination)
         ruling = await self.await_action(plan.coordination)
         await self._tell_applicant("coordination_decided", ruling)
         if ruling.input.decision == "grant":
             return await self._grant(GrantedBy.AUTHORITY, plan.coordination.cite)
         return await self._close_case(Outcome.REFUSED, reason=ruling.input.reason)
+
+    async def _await_superior_authority(self, coordination: StagePlan) -> None:
+        """The common superior authority has no department here: the case says so, tells the
+        parties, and waits for it, its limit overdue-checked (never asking the wrong one)."""
+        authority = self.request.plan.superior_authority or "共同的上级政务数据共享主管部门"
+        self._event("awaiting_superior_authority", None, authority=authority)
+        await self._notify(
+            "superior_authority_missing",
+            [
+                self.request.parties.applicant,
+                self.request.parties.provider,
+                self.request.parties.authority,
+            ],
+            authority=authority,
+            cite=coordination.cite,
+        )
 
     async def _grant(self, granted_by: GrantedBy, cite: str) -> CaseState:
         request = self.request
@@ -310,7 +465,31 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
             resource=self.request.resource_name,
         )
 
+    def _party_for(self, action: str) -> Party:
+        # While the authority considers an extension, the provider may still answer.
+        if action in ("approve", "reject") and self.state.stage == "extension_review":
+            return Party.PROVIDER
+        return super()._party_for(action)
+
+    def _refusal(self, action: str, actor: Actor) -> tuple[str, str] | None:
+        refusal = super()._refusal(action, actor)
+        if refusal is None and action == "request_extension" and self._deadlines:
+            first = self._deadlines[0]
+            if first.due <= self.now():
+                return WRONG_STAGE, (
+                    f"答复期限已于{_end_of_day(first.due)}届满，不能再申请延长（{first.cite}）。"
+                )
+        return refusal
+
     def _payload_problem(self, action: str, request: ActionInput) -> str | None:
+        if action == "request_extension":
+            extension = self.request.plan.tracks[self.request.track].extension
+            if extension is None:  # withheld then (`_await_stage`)
+                return "本案的答复期限不能延长。"
+            if not 1 <= request.working_days <= extension.max_working_days:
+                return (
+                    f"延长期限须为 1 至 {extension.max_working_days} 个工作日（{extension.cite}）。"
+                )
         if (
             action == "reject"
             and self.request.plan.refusal_needs_legal_basis
@@ -318,3 +497,9 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
         ):
             return f"不同意共享须说明法律依据（{self.request.plan.refusal_cite}）。"
         return None
+
+
+def _end_of_day(due: datetime) -> str:
+    """A due instant (00:00 Beijing of the next day) as the law says it: 24时 of the last day."""
+    last = (due.astimezone(BEIJING) - timedelta(seconds=1)).date()
+    return f"{last.year}年{last.month}月{last.day}日24时"

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from calendars import BEIJING
 from models import CatalogResource, Department
-from regulations import Ruleset
+from regulations.compose import Composed
 from service.access import Caller
 from service.bounds import CountedDay
 from service.errors import Conflict, Forbidden, Invalid, NotFound
@@ -36,7 +36,12 @@ from service.text import (
 )
 from service.views import RequestBody
 from workflows.catalog_entries import EntryChange, EntryOp
-from workflows.catalog_update import CatalogUpdateInput, CatalogUpdateWorkflow, Trigger
+from workflows.catalog_update import (
+    CatalogUpdateInput,
+    CatalogUpdatePlan,
+    CatalogUpdateWorkflow,
+    Trigger,
+)
 from workflows.common import DepartmentKind, OpenType, Parties, Role, ShareType
 
 # The id of an entry a draft adds: lowercase, as the catalog's own entries are.
@@ -86,21 +91,26 @@ def jurisdiction_of(session: Session, caller: Caller, request: CatalogUpdateRequ
     return _department(session, caller, request).jurisdiction
 
 
+def track_of(session: Session, caller: Caller, request: CatalogUpdateRequest) -> str | None:
+    """The trigger: 809 第十七条 binds only changes of national law and of functions. (The
+    yearly maintenance is the schedule's to open: `prepare` says so.)"""
+    return None if request.trigger in OPENED_BY_SCHEDULE else request.trigger.value
+
+
 def prepare(
     session: Session,
     caller: Caller,
     request: CatalogUpdateRequest,
-    ruleset: Ruleset,
+    law: Composed,
     received_at: datetime,
 ) -> Draft:
-    plan = ruleset.catalog_update
-    assert plan is not None
+    plan = law.plan_of(CatalogUpdatePlan)
     if request.trigger in OPENED_BY_SCHEDULE:
         raise Invalid("年度全面维护案件由年度维护计划自动开启。", "opened_by_schedule")
     if request.trigger.value not in plan.triggers:
         known = "、".join(plan.triggers)
         raise Invalid(
-            f"《{ruleset.spec.title}》未规定因“{request.trigger.value}”更新目录；可选：{known}。",
+            f"《{law.title}》未规定因“{request.trigger.value}”更新目录；可选：{known}。",
             "trigger_not_applicable",
         )
     department = _department(session, caller, request)
@@ -111,7 +121,7 @@ def prepare(
             session, department.jurisdiction, DepartmentKind.COMPETENT_AUTHORITY
         ),
     )
-    if plan.review is not None and parties.authority is None:
+    if (plan.review is not None or plan.extension is not None) and parties.authority is None:
         raise Invalid("本辖区未配置政务数据主管部门，无法审核目录。", "party_missing")
 
     # Checked here, against the platform's receipt time, before anything is written.
@@ -226,4 +236,5 @@ CATALOG_UPDATE = Process(
     submitters=frozenset({Role.CASEWORKER, Role.SUPERVISOR}),
     prepare=prepare,
     jurisdiction_of=jurisdiction_of,
+    track_of=track_of,
 )

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from models import Department
-from regulations import Ruleset
+from regulations.compose import Composed, common_jurisdiction
 from service.access import Caller
 from service.errors import Invalid
 from service.labels import any_stage_label
@@ -23,6 +23,7 @@ from workflows.common import (
     CaseInput,
     DepartmentKind,
     Parties,
+    Party,
     Role,
     StagePlan,
 )
@@ -46,11 +47,15 @@ class Process:
     input: type  # the workflow's argument
     request: type[BaseModel]
     submitters: frozenset[Role]
-    # (session, caller, request, ruleset, received_at) -> the checked submission.
-    prepare: Callable[[Session, Caller, Any, Ruleset, datetime], Draft]
+    # (session, caller, request, what governs, received_at) -> the checked submission.
+    prepare: Callable[[Session, Caller, Any, Composed, datetime], Draft]
     # Where the case belongs, when not the submitter's own jurisdiction (a member of the
-    # public has none): (session, caller, request) -> jurisdiction.
+    # public has none): the jurisdiction whose instruments govern the duties of the case (a
+    # provider's). (session, caller, request) -> jurisdiction.
     jurisdiction_of: Callable[[Session, Caller, Any], str] | None = None
+    # Which track of its process the case takes (a sharing application's kind of data, a
+    # catalog update's trigger): instruments are composed for it. None: the process has none.
+    track_of: Callable[[Session, Caller, Any], str | None] | None = None
 
     @property
     def name(self) -> str:
@@ -85,6 +90,7 @@ class Process:
         jurisdiction: str,
         received_at: datetime,
         submitted_by: Actor,
+        governed_by: list[str],
     ) -> CaseInput:
         """The workflow input of a numbered case."""
         case_input: CaseInput = self.input(
@@ -95,6 +101,7 @@ class Process:
             received_at=received_at,
             parties=draft.parties,
             submitted_by=submitted_by,
+            governed_by=governed_by,
             **draft.fields,
         )
         return case_input
@@ -114,18 +121,46 @@ def find_department(session: Session, jurisdiction: str, kind: DepartmentKind) -
     return None
 
 
+def find_superior_authority(session: Session, one: str, other: str) -> str | None:
+    """The competent authority of the jurisdiction both lie in (809 第二十八条: 共同的上级政务
+    数据共享主管部门), if it has a department here: never one further up or aside."""
+    common = common_jurisdiction(one, other)
+    if not common:
+        return None
+    return session.exec(
+        select(Department.id).where(
+            Department.jurisdiction == common,
+            Department.kind == DepartmentKind.COMPETENT_AUTHORITY,
+        )
+    ).first()
+
+
 def parties_for(
-    session: Session, caller: Caller, provider: str | None, stages: list[StagePlan]
+    session: Session,
+    caller: Caller,
+    provider: str | None,
+    stages: list[StagePlan],
+    jurisdiction: str | None = None,
 ) -> Parties:
-    jurisdiction = caller.jurisdiction or ""
+    """The parties of a case whose duties are owed in `jurisdiction` (the caller's if None):
+    its authority and service centre are that jurisdiction's."""
+    jurisdiction = jurisdiction if jurisdiction is not None else caller.jurisdiction or ""
+    own = caller.jurisdiction or ""
+    superior = None
+    if any(stage.actor is Party.SUPERIOR_AUTHORITY for stage in stages):
+        superior = find_superior_authority(session, jurisdiction, own)
     parties = Parties(
         applicant=caller.user.department_id,
         provider=provider,
         authority=find_department(session, jurisdiction, DepartmentKind.COMPETENT_AUTHORITY),
         service_centre=find_department(session, jurisdiction, DepartmentKind.SERVICE_CENTRE),
+        superior_authority=superior,
     )
-    # A stage whose actor has no department would wait for nobody: refuse now instead.
+    # A stage whose actor has no department would wait for nobody: refuse now instead. The
+    # common superior authority is the exception: the case says so and waits for it.
     for stage in stages:
+        if stage.actor is Party.SUPERIOR_AUTHORITY:
+            continue
         if parties.department_of(stage.actor) is None:
             raise Invalid(
                 f"本辖区未配置{PARTY_LABELS[stage.actor]}，无法办理“{any_stage_label(stage.stage)}”环节。",

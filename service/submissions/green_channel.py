@@ -10,14 +10,20 @@ from pydantic import Field
 from sqlmodel import Session
 
 from models import CatalogResource, Department
-from regulations import Ruleset
+from regulations.compose import Composed
 from service.access import Caller
 from service.errors import Invalid, NotFound
 from service.submissions.common import Draft, Process, parties_for
 from service.text import DESCRIPTION, NAME, PURPOSE, FieldNames, Identifier, Line, Text
 from service.views import RequestBody
 from workflows.common import Role
-from workflows.green_channel import GreenChannelInput, GreenChannelWorkflow, Grounds, Track
+from workflows.green_channel import (
+    GreenChannelInput,
+    GreenChannelPlan,
+    GreenChannelWorkflow,
+    Grounds,
+    Track,
+)
 
 
 class GreenChannelRequest(RequestBody):
@@ -54,11 +60,10 @@ def prepare(
     session: Session,
     caller: Caller,
     request: GreenChannelRequest,
-    ruleset: Ruleset,
+    law: Composed,
     received_at: datetime,
 ) -> Draft:
-    plan = ruleset.green_channel
-    assert plan is not None
+    plan = law.plan_of(GreenChannelPlan)
     if request.track is Track.GREEN and (
         request.grounds is None or not request.justification.strip()
     ):

@@ -10,7 +10,7 @@ from pydantic import Field
 from sqlmodel import Session
 
 from models import CatalogResource, Department
-from regulations import Ruleset
+from regulations.compose import Composed
 from service.access import Caller
 from service.attachments import cited_by_caller
 from service.bounds import AttachmentIds
@@ -23,6 +23,7 @@ from workflows.open_data_objection import (
     Evidence,
     Grounds,
     OpenDataObjectionInput,
+    OpenDataObjectionPlan,
     OpenDataObjectionWorkflow,
 )
 
@@ -74,11 +75,10 @@ def prepare(
     session: Session,
     caller: Caller,
     request: OpenDataObjectionRequest,
-    ruleset: Ruleset,
+    law: Composed,
     received_at: datetime,
 ) -> Draft:
-    plan = ruleset.open_data_objection
-    assert plan is not None
+    plan = law.plan_of(OpenDataObjectionPlan)
     resource = opened_resource(session, request.resource_id)
     if resource.provider_id == caller.user.department_id:
         raise Invalid("数据提供部门不能对本部门开放的数据提出异议。", "own_data")

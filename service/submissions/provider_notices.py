@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from calendars import BEIJING, end_of_day
 from models import CatalogResource
-from regulations import Ruleset
+from regulations.compose import Composed
 from service.access import Caller
 from service.bounds import Day
 from service.errors import Conflict, Forbidden, Invalid, NotFound
@@ -21,9 +21,15 @@ from service.views import RequestBody
 from workflows.common import Role, ShareType
 from workflows.emergency_reclassification import (
     EmergencyReclassificationInput,
+    EmergencyReclassificationPlan,
     EmergencyReclassificationWorkflow,
 )
-from workflows.service_change import ChangeKind, ServiceChangeInput, ServiceChangeWorkflow
+from workflows.service_change import (
+    ChangeKind,
+    ServiceChangeInput,
+    ServiceChangePlan,
+    ServiceChangeWorkflow,
+)
 
 
 def own_resource(session: Session, caller: Caller, resource_id: str) -> CatalogResource:
@@ -62,11 +68,10 @@ def prepare_service_change(
     session: Session,
     caller: Caller,
     request: ServiceChangeRequest,
-    ruleset: Ruleset,
+    law: Composed,
     received_at: datetime,
 ) -> Draft:
-    plan = ruleset.service_change
-    assert plan is not None
+    plan = law.plan_of(ServiceChangePlan)
     resource = own_resource(session, caller, request.resource_id)
     parties = parties_for(session, caller, resource.provider_id, [])
 
@@ -125,11 +130,10 @@ def prepare_reclassification(
     session: Session,
     caller: Caller,
     request: EmergencyReclassificationRequest,
-    ruleset: Ruleset,
+    law: Composed,
     received_at: datetime,
 ) -> Draft:
-    plan = ruleset.emergency_reclassification
-    assert plan is not None
+    plan = law.plan_of(EmergencyReclassificationPlan)
     resource = own_resource(session, caller, request.resource_id)
     if resource.reclassified_by_case is not None:
         raise Conflict(

@@ -12,7 +12,7 @@ from pydantic import Field
 from sqlmodel import Session
 
 from models import CatalogResource, Department
-from regulations import Ruleset
+from regulations.compose import Composed
 from service.access import Caller
 from service.attachments import cited_by_caller
 from service.bounds import AttachmentIds
@@ -22,7 +22,11 @@ from service.submissions.common import PARTY_LABELS, Draft, Process, find_depart
 from service.text import DESCRIPTION, FieldNames, Identifier, RecordIds, Text
 from service.views import RequestBody
 from workflows.common import DepartmentKind, Parties, Role
-from workflows.quality_verification import QualityVerificationInput, QualityVerificationWorkflow
+from workflows.quality_verification import (
+    QualityVerificationInput,
+    QualityVerificationPlan,
+    QualityVerificationWorkflow,
+)
 
 
 class QualityVerificationRequest(RequestBody):
@@ -68,11 +72,10 @@ def prepare(
     session: Session,
     caller: Caller,
     request: QualityVerificationRequest,
-    ruleset: Ruleset,
+    law: Composed,
     received_at: datetime,
 ) -> Draft:
-    plan = ruleset.quality_verification
-    assert plan is not None
+    plan = law.plan_of(QualityVerificationPlan)
     resource = _resource(session, request.resource_id)
     if resource.provider_id == caller.user.department_id:
         raise Invalid("数据提供部门不能对本部门的数据提出校核申请，请直接更正。", "own_data")
@@ -83,7 +86,7 @@ def prepare(
     if request.conflicting_resource_id:
         if plan.joint_verification is None:
             raise Invalid(
-                f"《{ruleset.spec.title}》未规定多部门数据不一致的联合核实程序。",
+                f"《{law.title}》未规定多部门数据不一致的联合核实程序。",
                 "joint_verification_not_provided",
             )
         other = _resource(session, request.conflicting_resource_id)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from calendars import BEIJING
 from models import CatalogResource, Department
-from regulations import Ruleset
+from regulations.compose import Composed
 from service.access import Caller
 from service.bounds import Day
 from service.errors import Conflict, Invalid, NotFound
@@ -20,6 +20,7 @@ from service.views import RequestBody
 from workflows.common import RESOURCE_STATUS_LABELS, Role, ShareType
 from workflows.sharing_application import (
     SharingApplicationInput,
+    SharingApplicationPlan,
     SharingApplicationWorkflow,
     Track,
 )
@@ -56,15 +57,39 @@ class SharingApplicationRequest(RequestBody):
     )
 
 
+def _provider_department(session: Session, request: SharingApplicationRequest) -> Department | None:
+    if request.resource_id is not None:
+        resource = session.get(CatalogResource, request.resource_id)
+        if resource is None:
+            raise NotFound(f"目录中没有数据资源“{request.resource_id}”。", "resource_not_found")
+        return session.get(Department, resource.provider_id)
+    return session.get(Department, request.provider_id) if request.provider_id else None
+
+
+def jurisdiction_of(session: Session, caller: Caller, request: SharingApplicationRequest) -> str:
+    """The provider's: its instruments govern its reply, and its authority reviews (RULES.md
+    section 0). A Hubei order cannot bind Hebei's police."""
+    provider = _provider_department(session, request)
+    return provider.jurisdiction if provider is not None else caller.jurisdiction or ""
+
+
+def track_of(session: Session, caller: Caller, request: SharingApplicationRequest) -> str | None:
+    if request.resource_id is None:
+        return Track.NOT_IN_CATALOG.value
+    resource = session.get(CatalogResource, request.resource_id)
+    if resource is None or resource.share_type == ShareType.NOT_SHARED:
+        return None  # refused by `prepare`, citing the negative list
+    return Track(resource.share_type).value
+
+
 def prepare(
     session: Session,
     caller: Caller,
     request: SharingApplicationRequest,
-    ruleset: Ruleset,
+    law: Composed,
     received_at: datetime,
 ) -> Draft:
-    plan = ruleset.sharing_application
-    assert plan is not None
+    plan = law.plan_of(SharingApplicationPlan)
     if request.resource_id is not None:
         resource = session.get(CatalogResource, request.resource_id)
         if resource is None:
@@ -95,7 +120,7 @@ def prepare(
         provider, name = resource.provider_id, resource.name
     else:
         if Track.NOT_IN_CATALOG not in plan.tracks:
-            raise Invalid(f"《{ruleset.spec.title}》未规定目录外数据的申请程序，请指定目录资源。")
+            raise Invalid(f"《{law.title}》未规定目录外数据的申请程序，请指定目录资源。")
         if not request.requested_name.strip() or not request.provider_id:
             raise Invalid(
                 "申请目录外数据，须说明所需数据（requested_name）和提供部门（provider_id）。"
@@ -107,9 +132,10 @@ def prepare(
         raise Invalid("不能向本部门申请共享本部门的数据。", "own_data")
     track_plan = plan.tracks.get(track)
     if track_plan is None:
-        raise Invalid(f"《{ruleset.spec.title}》未规定此类数据的共享程序。")
+        raise Invalid(f"《{law.title}》未规定此类数据的共享程序。")
     stages = list(track_plan.stages) + [s for s in (plan.refused, plan.coordination) if s]
-    parties = parties_for(session, caller, provider, stages)
+    jurisdiction = jurisdiction_of(session, caller, request)
+    parties = parties_for(session, caller, provider, stages, jurisdiction)
 
     if (
         request.valid_until is not None
@@ -137,4 +163,6 @@ SHARING_APPLICATION = Process(
     request=SharingApplicationRequest,
     submitters=frozenset({Role.CASEWORKER}),
     prepare=prepare,
+    jurisdiction_of=jurisdiction_of,
+    track_of=track_of,
 )

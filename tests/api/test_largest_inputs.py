@@ -75,7 +75,8 @@ async def test_a_draft_stops_growing_before_its_case_could_wedge(api, env):
     assert (response.status_code, response.json()["code"]) == (422, "draft_too_large")
     assert "512 KB" in response.json()["message"]
     assert 1 < accepted < 10
-    state = await done(api, "hubei-provider", case, "submit")
+    await done(api, "hubei-provider", case, "submit")
+    state = await done(api, "hubei-supervisor", case, "publish")
     assert (state["status"], state["outcome"]) == ("closed", "published")
     assert len(state["details"]["draft"]) == accepted
     history = await env.client.get_workflow_handle(case["case_id"]).fetch_history()

@@ -115,6 +115,9 @@ async def test_a_ruleset_shows_its_stage_plans(api):
                     "on_timeout": "deemed_consent",
                     "cite": HUBEI_20,
                     "basis": "statute",
+                    # Whose limit it is; what it beat is composed per case, not in the file.
+                    "instrument": "hubei-419",
+                    "prevails_over": [],
                 }
             ],
         }

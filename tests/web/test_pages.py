@@ -250,8 +250,8 @@ async def test_supervision_pages_name_jurisdictions_and_rules_not_their_codes(
     dashboard = await staff.page("/dashboard")
     assert "辖区概况：湖北省及下级辖区" in dashboard.text
     page = await staff.page(f"/cases/{case['case_number']}")
-    assert "<dd>《湖北省政务数据资源应用与管理办法》（湖北省人民政府令第419号）</dd>" in page.text
-    assert "<dd>hubei-419</dd>" not in page.text
+    assert 'id="case-chain">《湖北省政务数据资源应用与管理办法》 → 《政务数据共享条例》' in page.text
+    assert "hubei-419" not in page.text
 
 
 async def test_the_rulesets_page_says_when_an_instrument_is_in_force_in_words(

@@ -1,8 +1,10 @@
 """Catalog updates (目录更新) through the API on the time-skipping server.
 
 The clock starts on Monday 2026-11-23 09:00 Beijing. A change on Friday 2026-11-20 gives
-10 working days ending at 24:00 of Friday 2026-12-04 (the trigger day is not counted); Hebei's
-extension adds 10 more from that last day, to 24:00 of Friday 2026-12-18.
+10 working days ending at 24:00 of Friday 2026-12-04 (the trigger day is not counted). Since
+2025-08-01 809 第十七条 binds changes of laws and functions: Hebei's extension adds at most 5
+more from that last day (to 24:00 of Friday 2026-12-11), reviews take 2 working days, and
+Hubei's "promptly" is a statutory 10 with the authority's review added.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from tests.conftest import auth
 from workflows.yearly_maintenance import YearlyMaintenanceInput, YearlyMaintenanceWorkflow
 
 HEBEI_9 = "《河北省政务数据共享应用管理办法》第九条"
+N809_17 = "《政务数据共享条例》第十七条"
 
 
 async def open_update(
@@ -47,7 +50,8 @@ async def test_hubei_draft_is_published_as_a_version_with_a_readable_diff(
 ):
     case = await open_update(api, "hubei-provider")
     assert case["stage"] == "department_update"
-    assert case["deadline"]["basis"] == "target"
+    # Hubei's “及时” was an operator target; 809 第十七条 makes it a statutory 10 days.
+    assert (case["deadline"]["basis"], case["deadline"]["cite"]) == ("statute", N809_17)
     assert case["deadline"]["due"] == "2026-12-05T00:00:00+08:00"
     assert case["details"]["trigger_cite"] == "《湖北省政务数据资源应用与管理办法》第十一条"
 
@@ -93,6 +97,10 @@ async def test_hubei_draft_is_published_as_a_version_with_a_readable_diff(
     assert hukou is not None and "曾用名" not in hukou.fields
 
     state = await done(api, "hubei-provider", case, "submit")
+    # 809 第十七条: the authority reviews and publishes within 2 working days.
+    assert (state["stage"], state["deadline"]["working_days"]) == ("authority_review", 2)
+    assert resource(session, "hubei-vehicle") is None
+    state = await done(api, "hubei-supervisor", case, "publish")
     assert (state["status"], state["outcome"]) == ("closed", "published")
     number = state["details"]["version"]
     vehicle = resource(session, "hubei-vehicle")
@@ -169,7 +177,12 @@ async def test_hebei_extension_granted_counts_on_from_the_original_last_day(
     state = await done(api, "hebei-supervisor", case, "grant_extension")
     assert state["stage"] == "department_update"
     assert state["details"]["extension"]["status"] == "granted"
-    assert state["deadline"]["due"] == "2026-12-19T00:00:00+08:00"
+    # 809 第十七条 caps Hebei's +10 at +5 (the deadline says which rule it beat).
+    assert state["deadline"]["due"] == "2026-12-12T00:00:00+08:00"
+    assert state["deadline"]["cite"] == N809_17
+    assert state["deadline"]["prevails_over"] == [
+        {"instrument": "hebei-2022", "cite": HEBEI_9, "working_days": 10}
+    ]
     assert "request_extension" not in (await view(api, "hebei-provider", case))["actions"]
     [decided] = notices(session, case["case_id"], "extension_decided")
     assert decided.recipient_department_id == "hebei-police"
@@ -198,7 +211,7 @@ async def test_hebei_rework_loop_is_bounded_and_the_authority_must_publish(
     for round_ in (1, 2):
         state = await done(api, "hebei-provider", case, "submit")
         assert state["stage"] == "authority_review"
-        assert state["deadline"]["cite"] == HEBEI_9
+        assert state["deadline"]["cite"] == N809_17  # 2 working days, not Hebei's 10
         state = await done(api, "hebei-supervisor", case, "return_for_rework", reason="缺少依据")
         assert (state["stage"], state["details"]["round"]) == ("rework", round_)
     await done(api, "hebei-provider", case, "submit")
@@ -301,5 +314,6 @@ async def test_an_administrator_opens_this_years_maintenance_mid_year_once(api, 
         "lichuan-civil": "open",
     }
     police = next(row["case_id"] for row in rows if row["department_id"] == "hubei-police")
-    case = await view(api, "hubei-provider", {"case_id": police})
+    # Settled: the deadline is planned by an activity after the case starts.
+    case = await settled(clock, api, "hubei-provider", {"case_id": police})
     assert case["deadline"]["due"] == "2027-01-01T00:00:00+08:00"

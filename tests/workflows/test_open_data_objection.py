@@ -332,7 +332,10 @@ async def test_an_organisation_objects_through_its_caseworker(api, session, cloc
 
 async def test_lichuan_objections_run_under_hubei_article_28(api):
     case = await object_to(api, resource_id="lichuan-org")
-    assert case["case_number"].startswith("LC20-2026-")
+    # Lichuan's instrument has no objection procedure: Hubei's order governs the case and
+    # numbers it (its file no longer copies Hubei's article).
+    assert case["case_number"].startswith("HB419-2026-")
+    assert (case["ruleset"], case["governed_by"]) == ("hubei-419", ["hubei-419"])
     assert case["jurisdiction"] == "hubei.lichuan"
     provider_view = await view(api, "lichuan-provider", case)
     assert provider_view["actions"] == ["keep_open", "suspend"]

@@ -1,8 +1,9 @@
 """Data quality verification (疑义/错误数据校核) through the API on the time-skipping server.
 
 The clock starts on Monday 2026-11-23 09:00 Beijing. Hubei's 3 working days end at 24:00 of
-Thursday 2026-11-26 (due 2026-11-27T00:00+08:00); Hebei's 10 end at 24:00 of Monday 2026-12-07,
-and with 5 more granted at 24:00 of Monday 2026-12-14.
+Thursday 2026-11-26 (due 2026-11-27T00:00+08:00); Hebei's 10 end at 24:00 of Monday 2026-12-07.
+Hebei's extension (第十六条) is for cases received before 809 took effect on 2025-08-01 (its
+第二十六条 allows none): those tests receive on Monday 2025-06-09.
 """
 
 from __future__ import annotations
@@ -238,14 +239,19 @@ async def test_submission_checks_resource_fields_and_attachments(api):
 
 
 async def hebei_case(api: httpx.AsyncClient, clock: Any) -> dict[str, Any]:
+    # Received before 809 took effect (2025-08-01): its 第二十六条 allows no extension, so only
+    # such cases have Hebei's (第十六条). Monday 2025-06-09 lies 76 weeks before 2026-11-23, with
+    # no holiday in the weeks that follow: 3 working days end on Thursday 12 June, 10 on
+    # Monday 23 June, 15 on Monday 30 June.
+    await clock.set(at("2025-06-09T09:00:00+08:00"))
     case = await raise_doubt(api, "hebei-applicant", resource_id="hebei-hukou")
     assert case["stage"] == "forwarding"
-    assert case["deadline"]["due"] == "2026-11-27T00:00:00+08:00"
+    assert case["deadline"]["due"] == "2025-06-13T00:00:00+08:00"
     assert case["deadline"]["cite"] == HEBEI_16
     await clock.advance(timedelta(hours=1))
     state = await done(api, "hebei-supervisor", case, "forward")
     assert state["stage"] == "verification"
-    assert state["deadline"]["due"] == "2026-12-08T00:00:00+08:00"
+    assert state["deadline"]["due"] == "2025-06-24T00:00:00+08:00"
     return state
 
 
@@ -261,7 +267,7 @@ async def test_hebei_extension_granted_moves_the_deadline_and_shows_both(api, cl
         api, "hebei-provider", case, "request_extension", working_days=5, reason="需调取档案"
     )
     assert state["stage"] == "extension_review"
-    assert state["deadline"]["due"] == "2026-12-08T00:00:00+08:00"  # still running
+    assert state["deadline"]["due"] == "2025-06-24T00:00:00+08:00"  # still running
     assert state["details"]["extension"]["status"] == "requested"
     assert (await view(api, "hebei-supervisor", case))["actions"] == [
         "grant_extension",
@@ -273,13 +279,13 @@ async def test_hebei_extension_granted_moves_the_deadline_and_shows_both(api, cl
 
     state = await done(api, "hebei-supervisor", case, "grant_extension", reason="同意")
     assert state["stage"] == "verification"
-    assert state["deadline"]["due"] == "2026-12-15T00:00:00+08:00"
+    assert state["deadline"]["due"] == "2025-07-01T00:00:00+08:00"
     assert state["deadline"]["working_days"] == 15
     assert "延长5个工作日" in state["deadline"]["cite"]
     extension = state["details"]["extension"]
     assert extension["status"] == "granted"
-    assert at(extension["original_due"]) == at("2026-12-08T00:00:00+08:00")
-    assert at(extension["extended_due"]) == at("2026-12-15T00:00:00+08:00")
+    assert at(extension["original_due"]) == at("2025-06-24T00:00:00+08:00")
+    assert at(extension["extended_due"]) == at("2025-07-01T00:00:00+08:00")
     second = await act(
         api, "hebei-provider", case, "request_extension", working_days=3, reason="再延"
     )
@@ -287,7 +293,7 @@ async def test_hebei_extension_granted_moves_the_deadline_and_shows_both(api, cl
     assert "只能申请一次" in second.json()["message"]
 
     # Past the original deadline but within the extension: on time, not overdue.
-    await clock.advance_to(at("2026-12-10T10:00:00+08:00"))
+    await clock.advance_to(at("2025-06-26T10:00:00+08:00"))
     state = await done(api, "hebei-provider", case, "repair", note="补录婚姻状况")
     assert not state["overdue"]
     [answered] = [e for e in state["events"] if e["kind"] == "repair"]
@@ -307,14 +313,14 @@ async def test_hebei_extension_refused_keeps_the_deadline_and_it_lapses(api, clo
     assert provider_cannot.status_code == 403
     state = await done(api, "hebei-supervisor", case, "refuse_extension", reason="理由不充分")
     assert state["stage"] == "verification"
-    assert state["deadline"]["due"] == "2026-12-08T00:00:00+08:00"
+    assert state["deadline"]["due"] == "2025-06-24T00:00:00+08:00"
     assert state["details"]["extension"]["status"] == "refused"
     assert state["details"]["extension"]["extended_due"] is None
     decided = notices(session, case["case_id"], "verification_extension_decided")[0]
     assert "校核期限不变" in decided.body
     assert (await view(api, "hebei-provider", case))["actions"] == ["explain", "reject", "repair"]
 
-    await clock.advance_to(at("2026-12-08T00:00:01+08:00"))
+    await clock.advance_to(at("2025-06-24T00:00:01+08:00"))
     state = await settled(clock, api, "hebei-applicant", case)
     assert state["overdue"]
     [overdue] = [e for e in state["events"] if e["kind"] == "overdue"]
@@ -330,6 +336,23 @@ async def test_hebei_provider_may_answer_while_the_extension_is_considered(api, 
     state = await done(api, "hebei-provider", case, "explain", reason="已核对，无误")
     assert (state["stage"], state["outcome"]) == ("dispute_period", "explained")
     assert state["details"]["extension"]["status"] == "requested"
+
+
+async def test_hebei_cases_received_from_809s_first_day_have_no_extension(api, clock):
+    # 809 第二十六条: 10 working days, no extension; the total may not exceed them.
+    await clock.set(at("2025-08-01T00:00:00+08:00"))
+    case = await raise_doubt(api, "hebei-applicant", resource_id="hebei-hukou")
+    assert case["governed_by"] == ["hebei-2022", "national-809"]
+    state = await done(api, "hebei-supervisor", case, "forward")
+    assert state["deadline"]["working_days"] == 10
+    assert state["deadline"]["prevails_over"] == [
+        {"instrument": "national-809", "cite": "《政务数据共享条例》第二十六条", "working_days": 10}
+    ]
+    assert (await view(api, "hebei-provider", case))["actions"] == ["explain", "reject", "repair"]
+    asked = await act(
+        api, "hebei-provider", case, "request_extension", working_days=5, reason="需调取档案"
+    )
+    assert asked.status_code == 409
 
 
 # -- Lichuan: joint verification, service on valid proof --------------------------------------
@@ -449,21 +472,23 @@ async def test_lichuan_single_provider_answers_within_hubeis_three_days(api, ses
     assert state["stage"] == "dispute_period"
 
 
-# -- Dongying and Yuhua: no number, an operator target ----------------------------------------
+# -- Dongying and Yuhua: no number, an operator target (until 809) ---------------------------
 
 
 async def test_dongying_case_received_before_it_ended_tracks_and_reminds(api, clock, session, env):
-    await clock.set(at("2026-11-16T09:00:00+08:00"))
+    # Received before 809 (2025-08-01): Dongying's operator target runs; from then on 809's
+    # statutory 10 working days take its place (below). Monday 16 June 2025, no holiday near.
+    await clock.set(at("2025-06-16T09:00:00+08:00"))
     case = await raise_doubt(api, "dongying-applicant", resource_id="dongying-hukou")
     assert case["ruleset"] == "dongying-2021-26"
     deadline = case["deadline"]
     assert deadline["basis"] == "target"
     assert deadline["cite"] == "运营目标（第十八条未规定时限）：反馈校核结果"
-    assert deadline["due"] == "2026-11-24T00:00:00+08:00"
-    await clock.advance_to(at("2026-11-23T12:00:00+08:00"))
+    assert deadline["due"] == "2025-06-24T00:00:00+08:00"
+    await clock.advance_to(at("2025-06-23T12:00:00+08:00"))
     assert "reminded" in kinds(await settled(clock, api, "dongying-applicant", case))
     assert notices(session, case["case_id"], "reminder")
-    await clock.advance_to(at("2026-11-24T00:00:01+08:00"))
+    await clock.advance_to(at("2025-06-24T00:00:01+08:00"))
     assert (await settled(clock, api, "dongying-applicant", case))["overdue"]
     state = await done(api, "dongying-provider", case, "reject", reason="疑义不成立")
     assert state["outcome"] == "rejected"
@@ -472,13 +497,27 @@ async def test_dongying_case_received_before_it_ended_tracks_and_reminds(api, cl
     await keep_history(env.client, case, "dongying-quality-overdue-rejected")
 
 
-async def test_dongying_refuses_new_cases_after_it_ended(api):
+async def test_dongying_cases_from_809_run_on_its_statutory_ten_days(api, clock):
+    # Refused after Dongying ended before 809 was composed in; now 809 第二十六条 governs them,
+    # and already displaced Dongying's target while both were in force.
+    await clock.set(at("2026-11-16T09:00:00+08:00"))
+    both = await raise_doubt(api, "dongying-applicant", resource_id="dongying-hukou")
+    assert both["governed_by"] == ["dongying-2021-26", "national-809"]
+    deadline = both["deadline"]
+    assert (deadline["basis"], deadline["working_days"], deadline["cite"]) == (
+        "statute",
+        10,
+        "《政务数据共享条例》第二十六条",
+    )
+    assert deadline["due"] == "2026-12-01T00:00:00+08:00"
+    await clock.set(at("2026-11-23T09:00:00+08:00"))
     response = await api.post(
         "/api/v1/cases",
         json=raising(resource_id="dongying-hukou"),
         headers=auth("dongying-applicant"),
     )
-    assert (response.status_code, response.json()["code"]) == (422, "ruleset_not_in_force")
+    assert response.status_code == 201, response.text
+    assert response.json()["governed_by"] == ["national-809"]
 
 
 async def test_yuhua_case_of_its_window_runs_on_a_target(api, clock, env):

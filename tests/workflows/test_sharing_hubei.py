@@ -57,7 +57,8 @@ async def test_conditional_application_waits_ten_working_days_for_the_provider(a
     assert deadline["notices"] == ["国办发明电〔2025〕7号"]
     assert case["actions"] == ["withdraw"]
     provider_view = await view(api, "hubei-provider", case)
-    assert provider_view["actions"] == ["approve", "reject"]
+    # Since 809 (2025-08-01) the provider may also ask to extend its reply (第二十一条).
+    assert provider_view["actions"] == ["approve", "reject", "request_extension"]
 
 
 @both_databases

@@ -107,7 +107,9 @@ async def test_dongying_silence_is_overdue_not_consent(api, clock, session, env)
     await keep_history(env.client, case, "dongying-overdue-coordinated")
 
 
-async def test_dongying_refuses_cases_received_after_its_last_day(api, clock):
+async def test_dongying_cases_received_after_its_last_day_run_under_809(api, clock):
+    # Refused before 809 was composed in (RULES.md section 0: an expired instrument is not the
+    # end of the law): now the national regulation governs them.
     body = {
         "process": "sharing_application",
         "resource_id": "dongying-hukou",
@@ -117,12 +119,15 @@ async def test_dongying_refuses_cases_received_after_its_last_day(api, clock):
     await clock.set(at("2026-11-20T15:59:59+00:00"))  # 23:59:59 Beijing, the last day
     inside = await api.post("/api/v1/cases", json=body, headers=auth("dongying-applicant"))
     assert inside.status_code == 201
+    assert inside.json()["ruleset"] == "dongying-2021-26"
     await clock.set(at("2026-11-20T16:00:00+00:00"))  # 00:00 Beijing, 21 November
     after = await api.post("/api/v1/cases", json=body, headers=auth("dongying-applicant"))
-    assert after.status_code == 422
-    assert after.json()["code"] == "ruleset_not_in_force"
-    assert "2026年11月20日" in after.json()["message"]
-    assert "东营市公共数据管理办法" in after.json()["message"]
+    assert after.status_code == 201
+    assert (after.json()["ruleset"], after.json()["governed_by"]) == (
+        "national-809",
+        ["national-809"],
+    )
+    assert after.json()["deadline"]["cite"] == "《政务数据共享条例》第二十一条"
 
 
 async def test_yuhua_cases_have_no_deadline_and_end_on_the_providers_word(api, clock, session, env):

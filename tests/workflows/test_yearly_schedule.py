@@ -125,7 +125,8 @@ async def test_the_schedule_fires_and_opens_each_departments_case_once(
             assert set(cases) == MAINTAINED
             assert set(opened) == {c.case_id for c in cases.values()}
             assert {c.process for c in cases.values()} == {"catalog_update"}
-            assert cases["lichuan-police"].ruleset == "lichuan-2020"
+            # hubei 第十一条 asks for it in Lichuan too: Hubei's order governs (and numbers) it.
+            assert cases["lichuan-police"].ruleset == "hubei-419"
             assert cases["hubei-civil"].ruleset == "hubei-419"
 
             await schedule.trigger()  # fired again the same year: no second case
