@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal, Protocol
 
 from calendars import formatting
+from workflows.catalog_update import TRIGGER_LABELS
 from workflows.process import Process
 from workflows.registry import PROCESSES
 
@@ -104,6 +105,9 @@ def party_rows(
         for department in dict.fromkeys(d for d in shown if d)
     ]
 
+
+# What changed, that a catalog update is for (declared with the process).
+TRIGGERS = TRIGGER_LABELS
 
 # The days a case's details name, as its timeline shows them.
 DAY_DETAILS = {"trigger_date": "变化之日", "effective_on": "生效日期", "until": "临时调整至"}

@@ -250,7 +250,8 @@ async def test_supervision_pages_name_jurisdictions_and_rules_not_their_codes(
     dashboard = await staff.page("/dashboard")
     assert "辖区概况：湖北省及下级辖区" in dashboard.text
     page = await staff.page(f"/cases/{case['case_number']}")
-    assert 'id="case-chain">《湖北省政务数据资源应用与管理办法》 → 《政务数据共享条例》' in page.text
+    chain = 'id="case-chain">《湖北省政务数据资源应用与管理办法》 → 《政务数据共享条例》'
+    assert chain in page.text
     assert "hubei-419" not in page.text
 
 
