@@ -17,7 +17,7 @@ test: $(STAMP)
 	@status=0; \
 	echo "== ruff check ."; $(BIN)/ruff check . || status=1; \
 	echo "== mypy"; $(BIN)/mypy || status=1; \
-	echo "== pytest -q -rfEs -n auto"; $(BIN)/pytest -q -rfEs -n auto --dist worksteal || status=1; \
+	echo "== pytest -q -rfEs -n auto"; $(BIN)/pytest -q -rfEs -n auto --dist worksteal --durations=15 || status=1; \
 	exit $$status
 
 lint: $(STAMP)

@@ -15,8 +15,12 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.attachments import cite_attachments
-from activities.authorizations import add_catalog_entry, grant_authorization
-from activities.catalog import record_correction, set_resource_status
+from activities.authorizations import (
+    add_catalog_entry,
+    end_emergency_grants,
+    grant_authorization,
+)
+from activities.catalog import record_correction, set_open_status, set_resource_status
 from activities.catalog_versions import publish_draft
 from activities.deadlines import plan_deadline, plan_year_end
 from activities.green_channel import (
@@ -43,7 +47,9 @@ ACTIVITIES: list[Callable[..., Any]] = [
     record_case,
     grant_authorization,
     add_catalog_entry,
+    end_emergency_grants,
     set_resource_status,
+    set_open_status,
     publish_draft,
     plan_year_end,
     open_yearly_maintenance,

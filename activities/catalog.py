@@ -1,18 +1,19 @@
-"""Catalog resources changed by cases: their open status (开放数据异议) and the data version a
-quality verification repair (修复) creates."""
+"""Catalog resources changed by cases: their sharing status (a service stopped), their open
+status (开放数据异议), and the data version a quality verification repair (修复) creates."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.database import session
 from models import CatalogResource, DataCorrection
 from models.reference import utcnow
+from workflows.common import OpenStatus
 
 
 @dataclass(frozen=True)
@@ -20,37 +21,90 @@ class SetResourceStatusInput:
     case_id: str
     case_number: str
     resource_id: str
-    status: str  # active, suspended, retired
+    status: str  # the sharing status: active, suspended, retired
     reason: str
+
+
+# Objections recorded before the opening had a status of its own (workflows/
+# open_data_objection.py, patch "objection-sets-open-status") set the sharing status with
+# these; such a call still in flight sets the open status instead (hubei 第三条).
+OBJECTION_CASES = "open-data-objection/"
+OPEN_STATUS_OF = {
+    "suspended": OpenStatus.SUSPENDED,
+    "retired": OpenStatus.WITHDRAWN,
+    "active": OpenStatus.OPEN,
+}
 
 
 @activity.defn
 def set_resource_status(request: SetResourceStatusInput) -> int:
-    """Set, never toggle: a retry finds the status already set by this case and changes
-    nothing. Returns the resource's version afterwards."""
-    with session() as db:
-        resource = db.get(CatalogResource, request.resource_id)
-        if resource is None:
-            raise ApplicationError(
-                f"目录中没有数据资源“{request.resource_id}”。",
-                type="resource_not_found",
-                non_retryable=True,
+    """Set the sharing status, never toggle: a retry finds the status already set by this case
+    and changes nothing. Returns the resource's version afterwards."""
+    if request.case_id.startswith(OBJECTION_CASES):
+        return set_open_status(
+            SetOpenStatusInput(
+                case_id=request.case_id,
+                case_number=request.case_number,
+                resource_id=request.resource_id,
+                open_status=OPEN_STATUS_OF[request.status],
+                reason=request.reason,
             )
-        held_by = request.case_number if request.status == "suspended" else None
-        if (resource.status, resource.suspended_by_case, resource.status_reason) == (
-            request.status,
+        )
+    with session() as db:
+        resource = _resource(db, request.resource_id)
+        if (resource.status, resource.status_reason) == (request.status, request.reason):
+            return resource.version
+        resource.status = request.status
+        resource.status_reason = request.reason
+        return _save_new_version(db, resource)
+
+
+@dataclass(frozen=True)
+class SetOpenStatusInput:
+    case_id: str
+    case_number: str
+    resource_id: str
+    open_status: OpenStatus
+    reason: str
+
+
+@activity.defn
+def set_open_status(request: SetOpenStatusInput) -> int:
+    """Set the opening's status (an objection's suspension, withdrawal or restoration), never
+    the sharing status: sharing applications for the resource run on (hubei 第三条). Set, never
+    toggle: a retry changes nothing. Returns the resource's version afterwards."""
+    with session() as db:
+        resource = _resource(db, request.resource_id)
+        held_by = request.case_number if request.open_status is OpenStatus.SUSPENDED else None
+        if (resource.open_status, resource.suspended_by_case, resource.open_status_reason) == (
+            request.open_status.value,
             held_by,
             request.reason,
         ):
             return resource.version
-        resource.status = request.status
+        resource.open_status = request.open_status.value
         resource.suspended_by_case = held_by
-        resource.status_reason = request.reason
-        resource.version += 1
-        resource.updated_at = utcnow()
-        db.add(resource)
-        db.commit()
-        return resource.version
+        resource.open_status_reason = request.reason
+        return _save_new_version(db, resource)
+
+
+def _save_new_version(db: Session, resource: CatalogResource) -> int:
+    resource.version += 1
+    resource.updated_at = utcnow()
+    db.add(resource)
+    db.commit()
+    return resource.version
+
+
+def _resource(db: Session, resource_id: str) -> CatalogResource:
+    resource = db.get(CatalogResource, resource_id)
+    if resource is None:
+        raise ApplicationError(
+            f"目录中没有数据资源“{resource_id}”。",
+            type="resource_not_found",
+            non_retryable=True,
+        )
+    return resource
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,12 @@ class Authorization(SQLModel, table=True):
     granted_at: datetime = Field(sa_type=UTCDateTime)
     valid_until: date | None = None
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Granted under a temporary share type (dongying 第二十条第三款): the reclassification case
+    # number. Such a grant lasts until that type is restored, then is revoked (`revoked_reason`)
+    # unless an ordinary grant made since covers it (`kept_by_case`, that grant's case id).
+    reclassified_by_case: str | None = Field(default=None, max_length=40, index=True)
+    revoked_reason: str = ""
+    kept_by_case: str | None = Field(default=None, max_length=120)
 
 
 class Notice(SQLModel, table=True):

@@ -75,13 +75,17 @@ class CatalogResourceBase(SQLModel):
 
 
 class CatalogResource(CatalogResourceBase, table=True):
-    status: str = Field(default="active", max_length=20)  # active, suspended, retired
+    # Sharing between departments (共享): active, suspended, retired; and why it last changed.
+    status: str = Field(default="active", max_length=20)
     version: int = 1
     created_by_case: str | None = Field(default=None, max_length=120)
-    # The objection (开放数据异议) case number whose suspension holds the resource, and why
-    # the status last changed.
-    suspended_by_case: str | None = Field(default=None, max_length=40)
     status_reason: str = ""
+    # The opening to the public (开放), apart from sharing (hubei 第三条): open, suspended,
+    # withdrawn (`OpenStatus`); the objection (开放数据异议) case number whose suspension holds
+    # it, and why the open status last changed. Meaningful only for an opened `open_type`.
+    open_status: str = Field(default="open", max_length=20)
+    suspended_by_case: str | None = Field(default=None, max_length=40)
+    open_status_reason: str = ""
     # A temporary share type for a sudden public event (dongying 第二十条): the case that set
     # it, its last day, the type it replaced, and why the share type last changed.
     reclassified_by_case: str | None = Field(default=None, max_length=40)

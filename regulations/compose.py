@@ -485,7 +485,9 @@ def _service_change(defining: list[Ruleset]) -> ServiceChangePlan:
     plans = [r.service_change for r in defining if r.service_change is not None]
     base = plans[0]
     notice = compose_limits((base.notice_period,), [(p.notice_period,) for p in plans])
-    return replace(base, notice_period=notice[0])
+    # A higher instrument's filing duty (809 第二十七条第三款) binds beside a local notice period.
+    filing = next((p.filing_cite for p in plans if p.filing_cite), "")
+    return replace(base, notice_period=notice[0], filing_cite=filing)
 
 
 # -- refusing -------------------------------------------------------------------------------------

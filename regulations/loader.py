@@ -141,6 +141,9 @@ class GreenChannelSpec(_Spec):
 class ServiceChangeSpec(_Spec):
     article: str = Field(min_length=1)
     notice_period: LimitSpec
+    # The article asking for a good reason, the requesters' consultation and the 备案 with the
+    # authority (809 第二十七条第三款), where the instrument asks it.
+    filing_article: str | None = None
 
 
 class EmergencyReclassificationSpec(_Spec):
@@ -517,6 +520,9 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
             ),
             announced=StagePlan("announced", Party.PROVIDER, article),
             cite=article,
+            filing_cite=(
+                cite(n.filing_article, None, f"{base}.filing_article") if n.filing_article else ""
+            ),
         )
     reclassification = None
     if (r := spec.processes.emergency_reclassification) is not None:

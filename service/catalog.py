@@ -34,6 +34,7 @@ from workflows.common import (
     OPEN_TYPE_LABELS,
     RESOURCE_STATUS_LABELS,
     SHARE_TYPE_LABELS,
+    OpenStatus,
     OpenType,
     Role,
     ShareType,
@@ -145,23 +146,29 @@ def _resource(session: Session, resource_id: str) -> CatalogResource:
 
 
 def open_to_the_public() -> ColumnElement[bool]:
-    """The open catalog (开放目录): opened resources in force. The rest of the catalog is for
-    government staff only."""
+    """The open catalog (开放目录): opened resources in force whose opening stands. An opening
+    an objection suspended or withdrew (hubei 第二十八条) is not shown until it is restored or
+    reopened; the objector follows it on the case. The rest of the catalog is for government
+    staff only."""
     return and_(
         col(CatalogResource.open_type) != OpenType.NOT_OPEN,
-        col(CatalogResource.status) == "active",
+        col(CatalogResource.status) != "retired",
+        col(CatalogResource.open_status) == OpenStatus.OPEN,
     )
 
 
 def get_resource(platform: Platform, caller: Caller, resource_id: str) -> CatalogResource:
-    """One resource. The public read opened ones only: those in force, and those suspended
-    by an objection (开放数据异议), so that an objector can follow the suspension."""
+    """One resource. The public read those of the open catalog only (`open_to_the_public`)."""
     with platform.session() as session:
         resource = _resource(session, resource_id)
-    if caller.role is Role.PUBLIC and (
-        resource.open_type == OpenType.NOT_OPEN or resource.status == "retired"
-    ):
-        raise NotFound(f"开放目录中没有数据资源“{resource_id}”。", "resource_not_found")
+        if caller.role is Role.PUBLIC:
+            opened = session.exec(
+                select(CatalogResource.id).where(
+                    CatalogResource.id == resource_id, open_to_the_public()
+                )
+            ).first()
+            if opened is None:
+                raise NotFound(f"开放目录中没有数据资源“{resource_id}”。", "resource_not_found")
     return resource
 
 

@@ -14,7 +14,8 @@ calendar. Beside them, per providing department: quality verification cases (数
 catalog updates (目录更新) and each department's yearly full maintenance (hubei 第十一条) of the
 period's last year; green-channel and dynamic-scheduling demands (绿色通道, 动态调度),
 service-change notices (共享告知, dongying 第二十三条) and emergency reclassifications
-(临时调整共享类型, dongying 第二十条).
+(临时调整共享类型, dongying 第二十条); objections to opened data and what they did to the
+opening (开放数据异议, hubei 第二十八条).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from service.platform import Platform
 from workflows.common import CaseDetails, CaseState, GrantedBy
 from workflows.green_channel import GreenChannelDetails
 from workflows.green_channel import Track as GreenTrack
+from workflows.open_data_objection import OpenDataObjectionDetails
 from workflows.service_change import ServiceChangeDetails
 from workflows.sharing_application import SharingApplicationDetails
 
@@ -51,6 +53,7 @@ CATALOG = "catalog_update"
 GREEN = "green_channel"
 SERVICE_CHANGE = "service_change"
 RECLASSIFICATION = "emergency_reclassification"
+OBJECTION = "open_data_objection"
 
 # The articles that ask for these numbers.
 CITES = [
@@ -98,6 +101,14 @@ SERVICE_CHANGE_COUNTS = [
 ]
 # Emergency reclassifications (dongying 第二十条), on the day they were filed.
 RECLASSIFICATION_COUNTS = [("reclassified", "临时调整共享类型")]
+# Objections to opened data (hubei 第二十八条): what they did to the opening, which is all
+# they touch (sharing runs on, hubei 第三条).
+OBJECTION_COUNTS = [
+    ("objection_received", "开放数据异议"),
+    ("objection_suspended", "中止开放"),
+    ("objection_withdrawn", "撤回开放"),
+    ("objection_reopened", "恢复或处理后重新开放"),
+]
 LABELS = dict(
     COUNTS
     + VERIFICATION_COUNTS
@@ -105,6 +116,7 @@ LABELS = dict(
     + GREEN_COUNTS
     + SERVICE_CHANGE_COUNTS
     + RECLASSIFICATION_COUNTS
+    + OBJECTION_COUNTS
 )
 KEY_PROCESS = {
     **{key: PROCESS for key, _ in COUNTS},
@@ -113,6 +125,7 @@ KEY_PROCESS = {
     **{key: GREEN for key, _ in GREEN_COUNTS},
     **{key: SERVICE_CHANGE for key, _ in SERVICE_CHANGE_COUNTS},
     **{key: RECLASSIFICATION for key, _ in RECLASSIFICATION_COUNTS},
+    **{key: OBJECTION for key, _ in OBJECTION_COUNTS},
 }
 
 
@@ -131,6 +144,7 @@ SECTIONS = [
         "绿色通道、动态调度、共享告知与临时调整",
         GREEN_COUNTS + SERVICE_CHANGE_COUNTS + RECLASSIFICATION_COUNTS,
     ),
+    Section("开放数据异议（只涉及开放，不影响共享）", OBJECTION_COUNTS),
 ]
 
 MAINTENANCE_STATUS = {"done": "已完成", "open": "办理中", "overdue": "已逾期", "none": "未启动"}
@@ -230,6 +244,8 @@ def counts_of(record: CaseRecord, late: bool) -> frozenset[str]:
         return frozenset({"service_change_filed", *(["service_change_late"] if filed_late else [])})
     if record.process == RECLASSIFICATION:
         return frozenset({"reclassified"})
+    if record.process == OBJECTION:
+        return objection_counts_of(record, details)
     counts = {"received", "closed" if record.status == "closed" else "open"}
     on_time = _first_answer(state, ANSWERS)
     if on_time is not None:
@@ -243,6 +259,17 @@ def counts_of(record: CaseRecord, late: bool) -> frozenset[str]:
         counts.add(record.outcome)
     if late:
         counts.add("overdue")
+    return frozenset(counts)
+
+
+def objection_counts_of(record: CaseRecord, details: CaseDetails | None) -> frozenset[str]:
+    counts = {"objection_received"}
+    if isinstance(details, OpenDataObjectionDetails) and details.suspended_at is not None:
+        counts.add("objection_suspended")
+    if record.outcome == "data_withdrawn":
+        counts.add("objection_withdrawn")
+    elif record.outcome in ("restored", "reopened_processed"):
+        counts.add("objection_reopened")
     return frozenset(counts)
 
 

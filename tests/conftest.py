@@ -100,7 +100,8 @@ def postgres_server() -> Iterator[str | None]:
     """TEST_DATABASE_URL, or a server started from local binaries, or None (tests skip).
     Requested only by PostgreSQL tests: a run without them starts none."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url or _pg_bin() is None:
+    pg_bin = _pg_bin()
+    if url or pg_bin is None:
         yield url
         return
     # Outside pytest's own temporary tree, which only root may enter.
@@ -115,13 +116,13 @@ def postgres_server() -> Iterator[str | None]:
         subprocess.run(
             [
                 *_as_postgres(),
-                str(_pg_bin() / "pg_ctl"),
+                str(pg_bin / "pg_ctl"),
                 "-D",
                 str(home / "data"),
                 "-m",
                 "fast",
                 "stop",
-            ],  # type: ignore[operator]
+            ],
             capture_output=True,
         )
     shutil.rmtree(home, ignore_errors=True)

@@ -203,6 +203,7 @@ WALKS = [
             "kind": "stop",
             "effective_on": "2100-12-31",
             "description": fill(DESCRIPTION, "变更"),
+            "reason": fill(DESCRIPTION, "理由"),
         },
         steps=[Step("dongying-provider", "withdraw", lambda fill: said(fill))],
         outcome="withdrawn",

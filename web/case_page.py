@@ -18,7 +18,7 @@ from service.submissions import PROCESSES
 from service.views import CaseOut, EventOut
 from web.forms import REFUSALS, Field, FormState, action_fields
 from web.session import INBOX_ROLES
-from workflows.common import ROLE_LABELS, Role
+from workflows.common import OPEN_STATUS_LABELS, ROLE_LABELS, Role
 
 LAPSES = {"deemed_consent": "期满视为同意", "overdue": "期满记为逾期并通报", "close": "期满办结"}
 # Details of a case shown on its page, in this order, with their Chinese names.
@@ -36,6 +36,14 @@ DETAILS = (
     ("effective_on", "生效日期"),
     ("until", "临时调整至"),
     ("reason", "理由"),
+    ("open_status", "开放状态（不影响共享）"),
+    ("reclassified_by_case", "临时调整期间受理（授权至恢复原共享类型）"),
+    ("grants_revoked", "恢复时撤销授权的申请"),
+    ("grants_kept", "经正常程序同意而保留授权的申请"),
+    ("consultation", "与需求部门协商情况"),
+    ("consulted", "已征求意见的使用部门"),
+    ("filed_with", "备案主管部门"),
+    ("filing_cite", "备案依据"),
 )
 GROUNDS = {
     "accuracy": "数据有误",
@@ -116,10 +124,19 @@ def _steps(case: CaseOut, names: dict[str, str]) -> list[Step]:
     return steps
 
 
-def _shown(value: Any) -> str:
+# Details whose values are identifiers, and their labels.
+VALUES: dict[str, dict[str, str]] = {
+    "grounds": GROUNDS,
+    "open_status": {str(k): v for k, v in OPEN_STATUS_LABELS.items()},
+}
+
+
+def _shown(key: str, value: Any) -> str:
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
-    return GROUNDS.get(str(value)) or formatting.iso_text(str(value))
+    if key in VALUES:
+        return VALUES[key].get(str(value), str(value))
+    return formatting.iso_text(str(value))
 
 
 def _attachment_ids(case: CaseOut) -> list[int]:
@@ -186,7 +203,7 @@ def compose(
         process_title=process.title if process else case.process,
         parties=party_rows(parties, names),
         details=[
-            (text, _shown(case.details[key]))
+            (text, _shown(key, case.details[key]))
             for key, text in DETAILS
             if case.details.get(key) not in (None, "", [])
         ],

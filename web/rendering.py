@@ -15,6 +15,7 @@ from service.submissions import PROCESSES
 from web.session import Viewer
 from workflows.common import (
     DEPARTMENT_KIND_LABELS,
+    OPEN_STATUS_LABELS,
     OPEN_TYPE_LABELS,
     RESOURCE_STATUS_LABELS,
     ROLE_LABELS,
@@ -49,6 +50,7 @@ environment.filters.update(
     share_type_name=lambda share: enum_name(dict(SHARE_TYPE_LABELS), share),
     open_type_name=lambda kind: enum_name(dict(OPEN_TYPE_LABELS), kind),
     resource_status=lambda status: enum_name(dict(RESOURCE_STATUS_LABELS), status),
+    open_status_name=lambda status: enum_name(dict(OPEN_STATUS_LABELS), status),
 )
 
 

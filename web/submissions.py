@@ -167,6 +167,18 @@ def form_fields(process: str, caller: Caller, choices: Choices) -> list[Field]:
             Field("kind", "变更类型", "select", True, CHANGE_KINDS),
             Field("effective_on", "生效日期", "date", True),
             Field("description", "变更内容及影响", "textarea", True),
+            Field(
+                "reason",
+                "正当理由",
+                "textarea",
+                hint="停用或变更共享服务须有正当理由（《政务数据共享条例》第二十七条）。",
+            ),
+            Field(
+                "consultation",
+                "与需求部门协商情况",
+                "textarea",
+                hint="已与使用部门协商的，写明情况；告知本身也将征求其意见并报主管部门备案。",
+            ),
         ]
     if process == "emergency_reclassification":
         return [

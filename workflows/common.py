@@ -77,11 +77,21 @@ class Status(StrEnum):
 
 
 class ResourceStatus(StrEnum):
-    """Where a catalog resource stands."""
+    """Where a catalog resource stands for sharing between departments (共享)."""
 
     ACTIVE = "active"
-    SUSPENDED = "suspended"  # e.g. its opening suspended by an objection (hubei 第二十八条)
+    SUSPENDED = "suspended"  # set by an administrator; an objection suspends the opening only
     RETIRED = "retired"
+
+
+class OpenStatus(StrEnum):
+    """Where a resource's opening to the public (开放) stands, apart from its sharing: 开放 is
+    provision to the public, 共享 is between departments (hubei 第三条). An objection to
+    opened data (hubei 第二十八条) suspends, withdraws or restores the opening only."""
+
+    OPEN = "open"
+    SUSPENDED = "suspended"  # 中止开放, pending verification
+    WITHDRAWN = "withdrawn"  # 撤回数据: no longer opened
 
 
 # -- what each of these is called in Chinese: one table per concept, read wherever it is shown --
@@ -133,6 +143,11 @@ RESOURCE_STATUS_LABELS = {
     ResourceStatus.ACTIVE: "有效",
     ResourceStatus.SUSPENDED: "暂停",
     ResourceStatus.RETIRED: "停用",
+}
+OPEN_STATUS_LABELS = {
+    OpenStatus.OPEN: "开放中",
+    OpenStatus.SUSPENDED: "中止开放（核实中）",
+    OpenStatus.WITHDRAWN: "已撤回开放",
 }
 
 

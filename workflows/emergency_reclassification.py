@@ -5,6 +5,11 @@ to conditional or unconditional sharing.
 The change applies at once and is recorded on the case and in the catalog (the temporary type,
 this case's number, its last day). At 24:00 of the last day the original type returns, or
 earlier when the provider `restore`s it; the reversal is recorded in both places as well.
+
+Grants made under the temporary type (applications received while it was in force) last until
+the restore: then each is revoked, unless the ordinary procedure has approved it since; the
+case records which were revoked and which kept, and each holder is told (patch
+`reclassification-ends-emergency-grants`; cases recorded before it left their grants alone).
 """
 
 from __future__ import annotations
@@ -27,6 +32,11 @@ from workflows.common import (
 from workflows.process import Action, Process, Stage
 
 with workflow.unsafe.imports_passed_through():
+    from activities.authorizations import (
+        EndedGrant,
+        EndEmergencyGrantsInput,
+        end_emergency_grants,
+    )
     from activities.green_channel import (
         ReclassifyInput,
         RestoreShareTypeInput,
@@ -38,6 +48,10 @@ with workflow.unsafe.imports_passed_through():
 class Outcome(StrEnum):
     ENDED = "restored_at_end"
     RESTORED_EARLY = "restored_early"
+
+
+# The patch under which the restore ends the grants made under the temporary type.
+END_GRANTS_PATCH = "reclassification-ends-emergency-grants"
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,11 @@ class EmergencyReclassificationDetails(CaseDetails):
     reason: str
     until: date  # its last day
     share_type_before: ShareType | None = None
+    # On the restore: the sharing applications whose grants were revoked, and those kept
+    # because the ordinary procedure approved them since (None: not yet restored, or a case
+    # recorded before grants were ended).
+    grants_revoked: list[str] | None = None
+    grants_kept: list[str] | None = None
 
 
 EMERGENCY_RECLASSIFICATION = Process(
@@ -84,8 +103,17 @@ EMERGENCY_RECLASSIFICATION = Process(
         "received": "登记共享属性临时调整",
         "reclassified": "临时调整共享类型",
         "share_type_restored": "已恢复原共享类型",
+        "emergency_grants_ended": "临时调整期间的授权已终止（经正常程序同意的保留）",
     },
-    details={"share_type_before": "原共享类型", "share_type": "共享类型", "until": "临时调整至"},
+    details={
+        "share_type_before": "原共享类型",
+        "share_type": "共享类型",
+        "until": "临时调整至",
+        "revoked": "撤销授权数",
+        "kept": "保留授权数",
+        "revoked_cases": "撤销授权的申请",
+        "kept_cases": "经正常程序同意而保留授权的申请",
+    },
     detail_values={"share_type_before": SHARE_TYPE_LABELS, "share_type": SHARE_TYPE_LABELS},
     details_type=EmergencyReclassificationDetails,
 )
@@ -172,13 +200,67 @@ class EmergencyReclassificationWorkflow(CaseWorkflow[EmergencyReclassificationIn
             share_type=before.value,
             reason=reason,
         )
+        ended: dict[str, str] = {}
+        if workflow.patched(END_GRANTS_PATCH):
+            ended = await self._end_grants(reason, context)
         await self._notify(
             "reclassification_ended",
             [request.parties.provider, request.parties.authority],
-            **{**context, "reason": reason},
+            **{**context, "reason": reason, **ended},
         )
         outcome = Outcome.ENDED if early is None else Outcome.RESTORED_EARLY
         return await self._close_case(outcome, share_type=before.value)
+
+    async def _end_grants(self, reason: str, context: dict[str, str]) -> dict[str, str]:
+        """Revoke the grants made under the temporary type, keep those the ordinary procedure
+        approved since; record both and tell each holder. Returns the counts for the notice."""
+        request = self.request
+        restored_at = self.now()
+        grants: list[EndedGrant] = await effect(
+            end_emergency_grants,
+            EndEmergencyGrantsInput(
+                case_number=request.case_number,
+                resource_id=request.resource_id,
+                restored_at=restored_at,
+                reason=f"突发公共事件临时调整 {request.case_number} 已恢复原共享类型"
+                f"（{reason}），临时调整期间的授权终止。",
+            ),
+        )
+        revoked = [g for g in grants if g.kept_by_case is None]
+        kept = [g for g in grants if g.kept_by_case is not None]
+        self.details.grants_revoked = [g.case_id for g in revoked]
+        self.details.grants_kept = [g.case_id for g in kept]
+        counts = {"revoked": str(len(revoked)), "kept": str(len(kept))}
+        if not grants:
+            return counts
+        self._event(
+            "emergency_grants_ended",
+            None,
+            resource_id=request.resource_id,
+            cite=request.plan.cite,
+            revoked_cases="、".join(case_number(g.case_id) for g in revoked),
+            kept_cases="、".join(case_number(g.case_id) for g in kept),
+            **counts,
+        )
+        for department in sorted({g.applicant_department_id for g in grants}):
+            mine = [g for g in grants if g.applicant_department_id == department]
+            revoked_cases = "、".join(case_number(g.case_id) for g in mine if not g.kept_by_case)
+            kept_cases = "、".join(
+                f"{case_number(g.case_id)}（经 {case_number(g.kept_by_case)} 同意）"
+                for g in mine
+                if g.kept_by_case
+            )
+            await self._notify(
+                "emergency_grant_ended",
+                [department],
+                **{
+                    **context,
+                    "reason": reason,
+                    "revoked_cases": revoked_cases,
+                    "kept_cases": kept_cases,
+                },
+            )
+        return counts
 
     async def _wait_until(self, ends_at: datetime) -> Decision | None:
         """Wait for the provider's `restore` (returned) or the end (None)."""
@@ -194,3 +276,8 @@ class EmergencyReclassificationWorkflow(CaseWorkflow[EmergencyReclassificationIn
         if decision is not None:  # always: the wait ended before the timeout
             self._record_decision(decision)
         return decision
+
+
+def case_number(case_id: str) -> str:
+    """`sharing-application/DY26-2026-000001` → `DY26-2026-000001`."""
+    return case_id.rsplit("/", 1)[-1]

@@ -7,6 +7,10 @@ opened data is inaccurate, or infringes a trade secret or privacy, and gives evi
 - `verification`: the provider verifies and `close`s with a `decision`: `withdraw` the data,
   `restore` the opening, or `reopen_processed` (processed, e.g. desensitised, then reopened).
 
+Each of these acts on the opening (开放, provision to the public) alone, never on sharing
+between departments (共享): hubei 第三条 tells the two apart, and 第二十八条 suspends and
+withdraws the opening. Sharing applications for the resource run on throughout.
+
 The evidence is stored attachments the case cites, so its parties may read them. The objector
 is told the outcome with reasons. The instrument sets no number of days: the
 ruleset's limits are operator targets, which remind and mark the case overdue.
@@ -22,10 +26,12 @@ from temporalio import workflow
 
 from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
+    OPEN_STATUS_LABELS,
     CaseDetails,
     CaseInput,
     CaseState,
     Lapse,
+    OpenStatus,
     PlannedDeadline,
     Role,
     StagePlan,
@@ -34,7 +40,12 @@ from workflows.process import Action, Choice, Process, Stage
 
 with workflow.unsafe.imports_passed_through():
     from activities.attachments import CiteAttachmentsInput, cite_attachments
-    from activities.catalog import SetResourceStatusInput, set_resource_status
+    from activities.catalog import (
+        SetOpenStatusInput,
+        SetResourceStatusInput,
+        set_open_status,
+        set_resource_status,
+    )
     from activities.notices import NoticeValue, SendUserNoticeInput, send_user_notice
 
 
@@ -64,11 +75,20 @@ OUTCOMES = {
     Closing.RESTORE: Outcome.RESTORED,
     Closing.REOPEN_PROCESSED: Outcome.REOPENED,
 }
+OPEN_STATUS = {
+    Closing.WITHDRAW: OpenStatus.WITHDRAWN,
+    Closing.RESTORE: OpenStatus.OPEN,
+    Closing.REOPEN_PROCESSED: OpenStatus.OPEN,
+}
+# What cases recorded before the opening had a status of its own set (the sharing status;
+# the activity now reads such a call as the open status).
 CATALOG_STATUS = {
     Closing.WITHDRAW: "retired",
     Closing.RESTORE: "active",
     Closing.REOPEN_PROCESSED: "active",
 }
+# The patch under which an objection sets the open status, not the sharing status.
+OPEN_STATUS_PATCH = "objection-sets-open-status"
 
 
 @dataclass(frozen=True)
@@ -118,6 +138,9 @@ class OpenDataObjectionDetails(CaseDetails):
     suspended_at: datetime | None = None
     suspended_after_seconds: int | None = None
     feedback_after_seconds: int | None = None
+    # What the case did to the opening (None: nothing yet, or a case recorded before the
+    # opening had a status of its own). Sharing is never touched.
+    open_status: OpenStatus | None = None
 
 
 OPEN_DATA_OBJECTION = Process(
@@ -158,7 +181,13 @@ OPEN_DATA_OBJECTION = Process(
         Outcome.REOPENED: "处理后重新开放",
         Outcome.LAPSED: "期满终止",
     },
-    events={"received": "收到异议", "opening_suspended": "已暂停开放"},
+    events={
+        "received": "收到异议",
+        "opening_suspended": "已暂停开放",
+        "open_status_set": "开放状态已变更（不影响共享）",
+    },
+    details={"open_status": "开放状态"},
+    detail_values={"open_status": OPEN_STATUS_LABELS},
     details_type=OpenDataObjectionDetails,
 )
 
@@ -217,17 +246,43 @@ class OpenDataObjectionWorkflow(CaseWorkflow[OpenDataObjectionInput]):
             return await self._close_case(Outcome.LAPSED, cite=result.cite)
         return await self._conclude(result)
 
-    async def _suspend(self, decision: Decision) -> None:
+    async def _set_opening(self, status: OpenStatus, old_status: str, reason: str) -> None:
+        """The opening's new status; cases recorded before it had one set the sharing status
+        (`old_status`), which their history holds."""
         request = self.request
+        if not workflow.patched(OPEN_STATUS_PATCH):
+            await effect(
+                set_resource_status,
+                SetResourceStatusInput(
+                    case_id=request.case_id,
+                    case_number=request.case_number,
+                    resource_id=request.resource_id,
+                    status=old_status,
+                    reason=reason,
+                ),
+            )
+            return
         await effect(
-            set_resource_status,
-            SetResourceStatusInput(
+            set_open_status,
+            SetOpenStatusInput(
                 case_id=request.case_id,
                 case_number=request.case_number,
                 resource_id=request.resource_id,
-                status="suspended",
-                reason=f"开放数据异议 {request.case_number}：暂停开放，待核实。",
+                open_status=status,
+                reason=reason,
             ),
+        )
+        self.details.open_status = status
+        self._event(
+            "open_status_set", None, resource_id=request.resource_id, open_status=status.value
+        )
+
+    async def _suspend(self, decision: Decision) -> None:
+        request = self.request
+        await self._set_opening(
+            OpenStatus.SUSPENDED,
+            "suspended",
+            f"开放数据异议 {request.case_number}：暂停开放，待核实。",
         )
         # 立即 sets no timer: the time it took is measured from receipt and reported.
         suspended_at = self.now()
@@ -245,17 +300,11 @@ class OpenDataObjectionWorkflow(CaseWorkflow[OpenDataObjectionInput]):
     async def _conclude(self, decision: Decision) -> CaseState:
         request = self.request
         closing = Closing(decision.input.decision)
-        await effect(
-            set_resource_status,
-            SetResourceStatusInput(
-                case_id=request.case_id,
-                case_number=request.case_number,
-                resource_id=request.resource_id,
-                status=CATALOG_STATUS[closing],
-                reason=f"开放数据异议 {request.case_number}："
-                f"{self.process.decision_label(closing)}。"
-                f"{decision.input.reason}",
-            ),
+        await self._set_opening(
+            OPEN_STATUS[closing],
+            CATALOG_STATUS[closing],
+            f"开放数据异议 {request.case_number}：{self.process.decision_label(closing)}。"
+            f"{decision.input.reason}",
         )
         answered_at = self.now()
         self.details.feedback_after_seconds = int(

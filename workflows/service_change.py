@@ -8,6 +8,12 @@ working day) is a late filing, flagged on the case, in the notices and in the su
 list. At 00:00 of the effective day a `stop` retires the resource; the case then closes.
 Until then the provider may `withdraw` the notice (with reasons): the same departments are
 told that the change will not happen.
+
+Where an instrument in force asks it (809 第二十七条第三款: a service is stopped or changed
+only for good reason, after consulting the requesters, and filed (备案) with the authority), the
+filing records the good reason, the holders consulted (the notice asks each for its views
+before the effective day) with the provider's account of the consultation, and the 备案 with
+the authority, to whom the same notice goes; beside a local notice period where one governs.
 """
 
 from __future__ import annotations
@@ -54,6 +60,9 @@ class ServiceChangePlan:
     notice_period: TimeLimit
     announced: StagePlan
     cite: str
+    # The article that asks for a good reason, the requesters' consultation and the 备案 with
+    # the authority; "" where no instrument in force asks it.
+    filing_cite: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +74,8 @@ class ServiceChangeInput(CaseInput):
     effective_on: date
     effective_at: datetime  # 00:00 Beijing time of `effective_on`
     description: str
+    reason: str = ""  # the good reason (正当理由)
+    consultation: str = ""  # the provider's account of its consultation of the requesters
 
 
 @dataclass(kw_only=True)
@@ -78,6 +89,13 @@ class ServiceChangeDetails(CaseDetails):
     earliest_timely_effective_on: date | None = None
     late: bool = False  # filed with less notice than the period gives
     notified: list[str] = field(default_factory=list)  # the departments told
+    reason: str = ""
+    consultation: str = ""
+    # Where `plan.filing_cite` applies: the holders consulted, the authority the change was
+    # filed (备案) with, and the article.
+    consulted: list[str] | None = None
+    filed_with: str | None = None
+    filing_cite: str = ""
 
 
 SERVICE_CHANGE = Process(
@@ -101,9 +119,17 @@ SERVICE_CHANGE = Process(
         "received": "收到共享告知",
         "late_filing": "未按规定提前告知",
         "holders_notified": "已告知使用部门",
+        "holders_consulted": "已征求使用部门意见",
+        "filed_with_authority": "已报主管部门备案",
         "took_effect": "变更生效",
     },
-    details={"earliest": "最早可生效日", "departments": "已告知部门", "change": "变更类型"},
+    details={
+        "earliest": "最早可生效日",
+        "departments": "已告知部门",
+        "change": "变更类型",
+        "consultation": "与需求部门协商情况",
+        "authority": "备案主管部门",
+    },
     detail_values={
         "change": {
             ChangeKind.UPGRADE: "系统升级",
@@ -135,6 +161,8 @@ class ServiceChangeWorkflow(CaseWorkflow[ServiceChangeInput]):
             kind=request.kind,
             effective_on=request.effective_on,
             description=request.description,
+            reason=request.reason,
+            consultation=request.consultation,
         )
 
     @workflow.run
@@ -158,6 +186,8 @@ class ServiceChangeWorkflow(CaseWorkflow[ServiceChangeInput]):
         holders = await effect(list_authorization_holders, request.resource_id)
         self.details.notified = holders
         self._event("holders_notified", None, departments="、".join(holders) or "（无）")
+        if plan.filing_cite:
+            self._consult_and_file(holders)
         await self._notify(
             "service_change",
             [*holders, request.parties.authority],
@@ -169,6 +199,9 @@ class ServiceChangeWorkflow(CaseWorkflow[ServiceChangeInput]):
             earliest=earliest.isoformat(),
             working_days=str(period.working_days),
             cite=period.cite,
+            filing_cite=plan.filing_cite,
+            reason=request.reason,
+            consultation=request.consultation,
         )
         until_effective = max(request.effective_at - self.now(), timedelta(0))
         if not workflow.patched("service-change-withdrawable"):
@@ -203,6 +236,28 @@ class ServiceChangeWorkflow(CaseWorkflow[ServiceChangeInput]):
             )
         self._event("took_effect", None, change=request.kind.value)
         return await self._close_case(Outcome.TOOK_EFFECT, change=request.kind.value)
+
+    def _consult_and_file(self, holders: list[str]) -> None:
+        """Record the consultation of the current holders and the 备案 with the authority: the
+        notice that follows is both (events only: no new command, so no patch)."""
+        request = self.request
+        self.details.consulted = list(holders)
+        self.details.filed_with = request.parties.authority
+        self.details.filing_cite = request.plan.filing_cite
+        self._event(
+            "holders_consulted",
+            None,
+            departments="、".join(holders) or "（无）",
+            consultation=request.consultation,
+            reason=request.reason,
+            cite=request.plan.filing_cite,
+        )
+        self._event(
+            "filed_with_authority",
+            None,
+            authority=request.parties.authority or "",
+            cite=request.plan.filing_cite,
+        )
 
     async def _withdraw(
         self, request: ServiceChangeInput, holders: list[str], withdrawal: Decision

@@ -110,6 +110,12 @@ class SharingApplicationInput(CaseInput):
     resource_name: str = ""
     fields: list[str] = field(default_factory=list)
     valid_until: date | None = None
+    # Received while the resource's share type was temporarily changed for a sudden public
+    # event (dongying 第二十条第三款): that case's number and the temporary type's last day. Its
+    # track came from the temporary type, so a grant lasts no longer than it: to that day, and
+    # is revoked on an earlier restore (activities/authorizations.py `end_emergency_grants`).
+    reclassified_by_case: str | None = None
+    reclassified_until: date | None = None
 
 
 @dataclass(kw_only=True)
@@ -122,6 +128,7 @@ class SharingApplicationDetails(CaseDetails):
     fields: list[str]
     authorization_id: int | None = None
     granted_by: GrantedBy | None = None
+    reclassified_by_case: str | None = None  # see `SharingApplicationInput`
     extension: Extension | None = None
 
 
@@ -242,6 +249,7 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
             purpose=request.purpose,
             scenario=request.scenario,
             fields=list(request.fields),
+            reclassified_by_case=request.reclassified_by_case,
         )
 
     @workflow.run
@@ -440,8 +448,9 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
                 purpose=request.purpose,
                 scenario=request.scenario,
                 granted_at=self.now(),
-                valid_until=request.valid_until,
+                valid_until=self._valid_until(),
                 cite=cite,
+                reclassified_by_case=request.reclassified_by_case,
             ),
         )
         self.details.authorization_id = authorization_id
@@ -454,6 +463,13 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
             resource=request.resource_name,
         )
         return await self._close_case(Outcome.GRANTED, granted_by=granted_by.value, cite=cite)
+
+    def _valid_until(self) -> date | None:
+        """The period of use asked for, cut at a temporary share type's last day."""
+        asked, until = self.request.valid_until, self.request.reclassified_until
+        if until is None:
+            return asked
+        return until if asked is None else min(asked, until)
 
     async def _tell_applicant(self, kind: str, decision: Decision) -> None:
         await self._notify(

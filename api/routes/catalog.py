@@ -32,7 +32,7 @@ from service.text import (
 )
 from service.validation import decode_text
 from service.views import BeijingTime, Page, RequestBody
-from workflows.common import OpenType, ResourceStatus, ShareType
+from workflows.common import OpenStatus, OpenType, ResourceStatus, ShareType
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
@@ -42,6 +42,7 @@ FRAMING = 64 * 1024
 SHARE_TYPES = enum_schema([s.value for s in ShareType])
 OPEN_TYPES = enum_schema([o.value for o in OpenType])
 STATUSES = enum_schema([s.value for s in ResourceStatus])
+OPEN_STATUSES = enum_schema([s.value for s in OpenStatus])
 EXAMPLE_CSV = (
     "id,name,provider_id,share_type,open_type,legal_basis,conditions,fields,update_cycle\n"
     "hubei-health-birth,出生医学证明信息,hubei-health,conditional,not_open,"
@@ -102,13 +103,22 @@ class ResourceOut(BaseModel):
     conditions: str
     fields: list[str]
     update_cycle: str
-    status: str
+    status: str = Field(
+        description="Sharing between departments (共享): active, suspended, retired."
+    )
     version: int
     created_by_case: str | None
-    suspended_by_case: str | None = Field(
-        description="The objection case (开放数据异议) whose suspension holds the resource."
+    status_reason: str = Field(description="Why the sharing status last changed.")
+    open_status: str = Field(
+        "open",
+        description="The opening to the public (开放), apart from sharing (hubei 第三条): open, "
+        "suspended (by an objection, pending verification) or withdrawn.",
+        json_schema_extra=OPEN_STATUSES,
     )
-    status_reason: str = Field(description="Why the status last changed.")
+    suspended_by_case: str | None = Field(
+        description="The objection case (开放数据异议) whose suspension holds the opening."
+    )
+    open_status_reason: str = Field("", description="Why the open status last changed.")
     reclassified_by_case: str | None = Field(
         None, description="The case whose temporary share type (dongying 第二十条) is in force."
     )

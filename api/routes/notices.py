@@ -12,7 +12,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import CallerDep, PlatformDep
 from api.schemas import ERRORS, Offset
@@ -53,8 +53,22 @@ class AuthorizationOut(BaseModel):
     scenario: str
     cite: str
     granted_at: BeijingTime
-    valid_until: date | None
+    valid_until: date | None = Field(
+        description="Last day of use; for a grant made under a temporary share type (dongying "
+        "第二十条第三款), never later than that type's last day."
+    )
     revoked_at: BeijingTime | None
+    revoked_reason: str = Field("", description="Why it was revoked, e.g. the restore.")
+    reclassified_by_case: str | None = Field(
+        None,
+        description="Granted under a temporary share type: the reclassification case number. "
+        "Such a grant is revoked on the restore unless the ordinary procedure approved it since.",
+    )
+    kept_by_case: str | None = Field(
+        None,
+        description="A grant made under a temporary share type kept on the restore: the case "
+        "whose ordinary grant covers it.",
+    )
 
 
 GRANT_ATTRIBUTES = [

@@ -18,7 +18,7 @@ from service.errors import Conflict, Invalid, NotFound
 from service.submissions.common import Draft, Process, find_department
 from service.text import DESCRIPTION, NAME, Identifier, Line, Text
 from service.views import RequestBody
-from workflows.common import DepartmentKind, OpenType, Parties, Role
+from workflows.common import DepartmentKind, OpenStatus, OpenType, Parties, Role
 from workflows.open_data_objection import (
     Evidence,
     Grounds,
@@ -52,14 +52,16 @@ def opened_resource(session: Session, resource_id: str) -> CatalogResource:
         raise NotFound(f"目录中没有数据资源“{resource_id}”。", "resource_not_found")
     if resource.open_type == OpenType.NOT_OPEN:
         raise Invalid(f"数据资源“{resource.name}”属于不予开放类，未向社会开放。", "not_opened")
-    if resource.status == "suspended":
+    if resource.open_status == OpenStatus.SUSPENDED:
         raise Conflict(
             f"数据资源“{resource.name}”已因开放数据异议案件 {resource.suspended_by_case} "
             "暂停开放，正在核实。",
             "resource_suspended",
         )
-    if resource.status != "active":
-        raise Conflict(f"数据资源“{resource.name}”已停止开放（{resource.status}）。")
+    if resource.open_status == OpenStatus.WITHDRAWN:
+        raise Conflict(f"数据资源“{resource.name}”已撤回开放。", "opening_withdrawn")
+    if resource.status == "retired":
+        raise Conflict(f"数据资源“{resource.name}”已停用。", "resource_retired")
     return resource
 
 

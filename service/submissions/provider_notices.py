@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 from sqlmodel import Session
 
 from calendars import BEIJING, end_of_day
@@ -52,6 +52,22 @@ def own_resource(session: Session, caller: Caller, resource_id: str) -> CatalogR
 class ServiceChangeRequest(RequestBody):
     """A provider's notice that a sharing service will be upgraded, changed or stopped."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "process": "service_change",
+                    "resource_id": "dongying-hukou",
+                    "kind": "stop",
+                    "effective_on": "2026-10-21",
+                    "description": "旧户籍核验接口停用，改由新接口提供。",
+                    "reason": "旧接口存在安全漏洞，无法修复",
+                    "consultation": "2026年9月25日已与使用部门召开协调会",
+                }
+            ]
+        }
+    )
+
     process: Literal["service_change"]
     ruleset: Identifier | None = Field(
         None, title="规则集", description="Omit to use the instrument in force."
@@ -62,6 +78,20 @@ class ServiceChangeRequest(RequestBody):
         title="生效日期", description="The day the change takes effect (from 00:00)."
     )
     description: Text = Field(min_length=1, max_length=DESCRIPTION, title="变更内容及影响")
+    reason: Text = Field(
+        "",
+        max_length=DESCRIPTION,
+        title="正当理由",
+        description="Why the service must stop or change: required for `stop` and `change` "
+        "where 809 第二十七条第三款 governs.",
+    )
+    consultation: Text = Field(
+        "",
+        max_length=DESCRIPTION,
+        title="与需求部门协商情况",
+        description="How the departments using the data were consulted, if before filing; the "
+        "notice itself asks each for its views.",
+    )
 
 
 def prepare_service_change(
@@ -74,6 +104,20 @@ def prepare_service_change(
     plan = law.plan_of(ServiceChangePlan)
     resource = own_resource(session, caller, request.resource_id)
     parties = parties_for(session, caller, resource.provider_id, [])
+    # Checked against the platform's receipt day, before anything is written: a change takes
+    # effect on its day, never before the notice of it.
+    filed_on = received_at.astimezone(BEIJING).date()
+    if request.effective_on < filed_on:
+        raise Invalid(
+            f"生效日期（effective_on）{request.effective_on} 早于告知之日 {filed_on}："
+            "变更或停用只能自告知之日或其后某日起生效。",
+            "effective_on_in_past",
+        )
+    if plan.filing_cite and request.kind is not ChangeKind.UPGRADE and not request.reason.strip():
+        raise Invalid(
+            f"无正当理由不得终止或者变更共享服务：请说明正当理由（reason）（{plan.filing_cite}）。",
+            "reason_required",
+        )
 
     return Draft(
         parties=parties,
@@ -85,6 +129,8 @@ def prepare_service_change(
             "effective_on": request.effective_on,
             "effective_at": datetime.combine(request.effective_on, time(0), tzinfo=BEIJING),
             "description": request.description,
+            "reason": request.reason,
+            "consultation": request.consultation,
         },
     )
 

@@ -94,12 +94,8 @@ def prepare(
         resource = session.get(CatalogResource, request.resource_id)
         if resource is None:
             raise NotFound(f"目录中没有数据资源“{request.resource_id}”。", "resource_not_found")
-        if resource.status == "suspended" and resource.suspended_by_case:
-            raise Conflict(
-                f"数据资源“{resource.name}”已因开放数据异议案件 {resource.suspended_by_case} "
-                "暂停开放，核实完毕前不可申请。",
-                "resource_suspended",
-            )
+        # An objection suspends or withdraws the opening only (open_status): sharing between
+        # departments runs on (hubei 第三条).
         if resource.status != "active":
             labels = RESOURCE_STATUS_LABELS.items()
             status = next((name for key, name in labels if key == resource.status), "状态未知")
@@ -118,6 +114,8 @@ def prepare(
             raise Invalid(f"数据资源“{resource.name}”没有这些字段：{'、'.join(unknown)}。")
         track = Track(resource.share_type)
         provider, name = resource.provider_id, resource.name
+        # A temporary share type (dongying 第二十条第三款) gave the track: the grant ends with it.
+        reclassified = (resource.reclassified_by_case, resource.reclassified_until)
     else:
         if Track.NOT_IN_CATALOG not in plan.tracks:
             raise Invalid(f"《{law.title}》未规定目录外数据的申请程序，请指定目录资源。")
@@ -128,6 +126,7 @@ def prepare(
         if session.get(Department, request.provider_id) is None:
             raise NotFound(f"没有部门“{request.provider_id}”。", "department_not_found")
         track, provider, name = Track.NOT_IN_CATALOG, request.provider_id, request.requested_name
+        reclassified = (None, None)
     if provider == caller.user.department_id:
         raise Invalid("不能向本部门申请共享本部门的数据。", "own_data")
     track_plan = plan.tracks.get(track)
@@ -153,6 +152,8 @@ def prepare(
             "resource_name": name,
             "fields": list(request.fields),
             "valid_until": request.valid_until,
+            "reclassified_by_case": reclassified[0],
+            "reclassified_until": reclassified[1],
         },
     )
 

@@ -270,6 +270,7 @@ async def test_timeline_of_green_channel_catalog_update_and_service_change(api, 
             "kind": "stop",
             "effective_on": "2026-10-20",  # the 10 working days end on 20 October: late
             "description": "旧接口停用",
+            "reason": "旧接口停止维护",
         },
         headers=auth("dongying-provider"),
     )

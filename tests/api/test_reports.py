@@ -19,6 +19,7 @@ from activities.yearly_maintenance import OpenYearlyMaintenanceInput, open_yearl
 from models import Department
 from tests.cases import at, done, settle, settle_all, settled, submit
 from tests.conftest import auth
+from tests.workflows.test_open_data_objection import object_to, suspended
 
 PERIOD = {"from": "2026-11-23", "to": "2026-11-23"}
 COLUMNS = ["收到申请", "已办结", "按时答复", "逾期答复", "视为同意", "不予共享（附理由）"]
@@ -26,6 +27,7 @@ COLUMNS += ["同意共享", "尚未办结", "当前逾期", "收到校核", "校
 COLUMNS += ["收到目录更新", "目录按时更新", "目录更新逾期"]
 COLUMNS += ["绿色通道需求", "动态调度需求", "按时提供数据", "数据需求逾期"]
 COLUMNS += ["共享告知", "未按时提前告知", "临时调整共享类型"]
+COLUMNS += ["开放数据异议", "中止开放", "撤回开放", "恢复或处理后重新开放"]
 MAINTENANCE = "2026年度目录全面维护"
 # Hubei's and Lichuan's ordinary departments owe the yearly maintenance (hubei 第十一条).
 MAINTAINED = ("hubei-civil", "hubei-police", "lichuan-civil", "lichuan-police")
@@ -408,7 +410,7 @@ async def test_statistics_count_green_channel_demands_and_service_change_notices
     summary = numbers((await report(api, "dongying-supervisor", format="csv", **period)).text)
     assert set(summary) == {"dongying-police", ""}
     police = summary["dongying-police"]
-    assert {c: police[c] for c in COLUMNS[15:]} == {
+    assert {c: police[c] for c in COLUMNS[15:22]} == {
         "绿色通道需求": 3,
         "动态调度需求": 1,
         "按时提供数据": 1,
@@ -436,9 +438,29 @@ async def test_statistics_count_green_channel_demands_and_service_change_notices
     }
 
     html = (await report(api, "dongying-supervisor", **period)).text
-    sharing, catalog, green = html.split("<h2>")[1:]
+    sharing, catalog, green, objections = html.split("<h2>")[1:]
     assert "东营市公安局" not in sharing and "东营市公安局" not in catalog
     assert green.startswith("绿色通道、动态调度、共享告知与临时调整</h2>")
     assert "东营市公安局" in green
+    assert "东营市公安局" not in objections
     assert "process=green_channel&amp;department=dongying-police" in green
     assert "process=service_change&amp;department=dongying-police" in green
+
+
+async def test_statistics_count_what_objections_did_to_the_opening_and_not_to_sharing(api, clock):
+    await clock.set(at("2026-11-23T09:00:00+08:00"))
+    withdrawn = await object_to(api)
+    await suspended(api, withdrawn)
+    await done(api, "hubei-provider", withdrawn, "close", decision="withdraw", reason="地址有误")
+    granted = await submit(api, "hubei-applicant", resource_id="hubei-org", fields=["机构名称"])
+    assert granted["outcome"] == "granted"  # sharing ran on (hubei 第三条)
+
+    summary = numbers((await report(api, "hubei-supervisor", format="csv")).text)
+    police = summary["hubei-police"]
+    assert {c: police[c] for c in COLUMNS[22:]} == {
+        "开放数据异议": 1,
+        "中止开放": 1,
+        "撤回开放": 1,
+        "恢复或处理后重新开放": 0,
+    }
+    assert (police["收到申请"], police["同意共享"]) == (1, 1)

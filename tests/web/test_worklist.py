@@ -111,7 +111,7 @@ def test_todo_lists_the_cases_whose_stage_waits_on_the_department_most_urgent_fi
 @both_databases
 def test_done_lists_the_cases_the_department_acted_on(settings: Settings, session: Session, world):
     platform = Platform.using(settings, None, lambda: NOW)  # type: ignore[arg-type]
-    acted = {"at": NOW.isoformat(), "kind": "approve", "stage": "provider_review",
+    acted: dict[str, Any] = {"at": NOW.isoformat(), "kind": "approve", "stage": "provider_review",
              "actor": {"user_id": 5, "role": "caseworker", "name": "", "department_id":
                        "hubei-police", "jurisdiction": "hubei"}, "detail": {}}  # fmt: skip
     submitted = {**acted, "kind": "received", "actor": {**acted["actor"], "department_id":

@@ -66,7 +66,7 @@ async def test_an_action_accepted_while_its_stage_is_recorded_takes_effect(
     handle = env.client.get_workflow_handle(case["case_id"])
     provider = Actor(world.user_ids["hubei-provider"], Role.CASEWORKER, "", "hubei-police")
     approval = await handle.start_update(
-        SharingApplicationWorkflow.approve,
+        SharingApplicationWorkflow.actions()["approve"],
         ActionInput(actor=provider),
         wait_for_stage=WorkflowUpdateStage.ACCEPTED,
     )

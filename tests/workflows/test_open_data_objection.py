@@ -22,16 +22,18 @@ from tests.cases import (
     act,
     at,
     done,
+    grants,
     keep_history,
     kinds,
     notices,
     resource,
     settle,
     settled,
+    submit,
     uploaded,
     view,
 )
-from tests.conftest import auth
+from tests.conftest import auth, both_databases
 from workflows.common import Role
 
 HUBEI_28 = "《湖北省政务数据资源应用与管理办法》第二十八条"
@@ -108,20 +110,26 @@ async def test_provider_suspends_the_opening_at_once_and_the_time_is_measured(
     assert state["details"]["suspended_at"].endswith("+08:00")
     [event] = [e for e in state["events"] if e["kind"] == "opening_suspended"]
     assert event["detail"]["after_seconds"] == str(after)
+    # The opening is suspended, not the sharing (hubei 第三条; this test asserted a suspended
+    # sharing status and a refused sharing application before the two were told apart).
     held = resource(session, "hubei-org")
     assert held is not None
-    assert (held.status, held.suspended_by_case) == ("suspended", case["case_number"])
-    shown = (await api.get("/api/v1/catalog/hubei-org", headers=auth("public"))).json()
-    assert shown["status"] == "suspended"
+    assert (held.open_status, held.suspended_by_case) == ("suspended", case["case_number"])
+    assert held.status == "active"
+    assert state["details"]["open_status"] == "suspended"
+    shown = (await api.get("/api/v1/catalog/hubei-org", headers=auth("hubei-applicant"))).json()
+    assert (shown["status"], shown["open_status"]) == ("active", "suspended")
     assert shown["suspended_by_case"] == case["case_number"]
-    assert case["case_number"] in shown["status_reason"]
+    assert case["case_number"] in shown["open_status_reason"]
+    hidden = await api.get("/api/v1/catalog/hubei-org", headers=auth("public"))
+    assert (hidden.status_code, hidden.json()["code"]) == (404, "resource_not_found")
 
-    # While suspended: no new objection, no sharing application; both name the case.
+    # While suspended: no new objection, naming the case; sharing applications run on.
     cited = [e["attachment_id"] for e in case["details"]["evidence"]]
     again = await api.post(
         "/api/v1/cases", json=objection(attachments=cited), headers=auth("public")
     )
-    assert again.status_code == 409, again.text
+    assert (again.status_code, again.json()["code"]) == (409, "resource_suspended")
     assert case["case_number"] in again.json()["message"]
     sharing = await api.post(
         "/api/v1/cases",
@@ -133,17 +141,20 @@ async def test_provider_suspends_the_opening_at_once_and_the_time_is_measured(
         },
         headers=auth("hubei-applicant"),
     )
-    assert sharing.status_code == 409, sharing.text
-    assert case["case_number"] in sharing.json()["message"]
+    assert sharing.status_code == 201, sharing.text
+    assert sharing.json()["outcome"] == "granted"
 
     state = await done(
         api, "hubei-provider", case, "close", decision="withdraw", reason="核实地址确有错误"
     )
     assert (state["status"], state["outcome"]) == ("closed", "data_withdrawn")
     assert state["details"]["feedback_after_seconds"] >= after
-    retired = resource(session, "hubei-org")
-    assert retired is not None
-    assert (retired.status, retired.suspended_by_case) == ("retired", None)
+    assert state["details"]["open_status"] == "withdrawn"
+    # Withdrawn from the open catalog, not retired from sharing.
+    withdrawn = resource(session, "hubei-org")
+    assert withdrawn is not None
+    assert (withdrawn.open_status, withdrawn.suspended_by_case) == ("withdrawn", None)
+    assert withdrawn.status == "active"
     await keep_history(env.client, case, "hubei-objection-withdrawn")
 
 
@@ -157,6 +168,7 @@ async def test_restore_reopens_and_the_public_objector_reads_the_outcome(api, se
     back = resource(session, "hubei-org")
     assert back is not None
     assert (back.status, back.suspended_by_case) == ("active", None)
+    assert back.open_status == "open"
 
     told = notices(session, case["case_id"], "objection_decided")
     assert {n.recipient_user_id for n in told} == {None, world.user_ids["public"]}
@@ -193,7 +205,7 @@ async def test_processed_data_is_reopened_with_a_note_of_what_was_done(api, sess
     assert state["outcome"] == "reopened_processed"
     reopened = resource(session, "hubei-org")
     assert reopened is not None
-    assert reopened.status == "active"
+    assert reopened.status == "active" and reopened.open_status == "open"
     [told] = [
         n for n in notices(session, case["case_id"], "objection_decided") if n.recipient_user_id
     ]
@@ -373,3 +385,98 @@ async def test_assessment_past_target_is_overdue_for_the_supervisor(api, clock, 
     state = await suspended(api, case)
     assert state["details"]["suspended_after_seconds"] > 2 * 24 * 3600
     await keep_history(env.client, case, "hubei-objection-overdue")
+
+
+# -- opening is not sharing (hubei 第三条) --------------------------------------------------
+
+
+async def open_catalog(api: httpx.AsyncClient) -> list[str]:
+    listed = await api.get("/api/v1/catalog", headers=auth("public"))
+    assert listed.status_code == 200, listed.text
+    return [r["id"] for r in listed.json()["items"]]
+
+
+async def apply_for_org(api: httpx.AsyncClient) -> dict[str, Any]:
+    """hubei-org is unconditional sharing data: the platform grants it at once."""
+    return await submit(api, "hubei-applicant", resource_id="hubei-org", fields=["机构名称"])
+
+
+@both_databases
+async def test_sharing_runs_on_while_the_opening_is_suspended_and_a_restore_shows_it_again(
+    api, session, env
+):
+    before = await apply_for_org(api)
+    assert "hubei-org" in await open_catalog(api)
+    case = await object_to(api)
+    await suspended(api, case)
+    # The public no longer sees the suspended opening, in the list or by its id.
+    assert "hubei-org" not in await open_catalog(api)
+    assert (await api.get("/api/v1/catalog/hubei-org", headers=auth("public"))).status_code == 404
+    # Sharing between departments runs on: an application is granted, earlier grants stand.
+    during = await apply_for_org(api)
+    assert during["outcome"] == "granted"
+    assert [g.revoked_at for g in grants(session, before["case_id"])] == [None]
+    entry = resource(session, "hubei-org")
+    assert entry is not None
+    assert (entry.status, entry.open_status) == ("active", "suspended")
+
+    state = await done(
+        api, "hubei-provider", case, "close", decision="restore", reason="地址核实无误"
+    )
+    assert (state["outcome"], state["details"]["open_status"]) == ("restored", "open")
+    assert "open_status_set" in kinds(state)
+    assert "hubei-org" in await open_catalog(api)
+    shown = (await api.get("/api/v1/catalog/hubei-org", headers=auth("public"))).json()
+    assert (shown["open_status"], shown["suspended_by_case"]) == ("open", None)
+    await keep_history(env.client, case, "hubei-objection-sharing-runs-on")
+
+
+@both_databases
+async def test_a_withdrawn_opening_stays_shared_and_takes_no_new_objection(api, session, env):
+    case = await object_to(api, grounds="privacy")
+    await suspended(api, case)
+    state = await done(
+        api, "hubei-provider", case, "close", decision="withdraw", reason="含个人住址"
+    )
+    assert state["details"]["open_status"] == "withdrawn"
+    entry = resource(session, "hubei-org")
+    assert entry is not None
+    assert (entry.status, entry.open_status, entry.suspended_by_case) == (
+        "active",
+        "withdrawn",
+        None,
+    )
+    assert case["case_number"] in entry.open_status_reason
+    assert "hubei-org" not in await open_catalog(api)
+    # No longer opened: a new objection is refused, and nothing is created.
+    again = await api.post(
+        "/api/v1/cases",
+        json=objection(attachments=[await uploaded(api, "public")]),
+        headers=auth("public"),
+    )
+    assert (again.status_code, again.json()["code"]) == (409, "opening_withdrawn")
+    assert "撤回开放" in again.json()["message"]
+    mine = (await api.get("/api/v1/cases", headers=auth("public"))).json()["items"]
+    assert [c["case_id"] for c in mine] == [case["case_id"]]
+    # Still shared between departments: withdrawing the opening retired nothing.
+    granted = await apply_for_org(api)
+    assert granted["outcome"] == "granted"
+    staff = (await api.get("/api/v1/catalog/hubei-org", headers=auth("hubei-applicant"))).json()
+    assert (staff["status"], staff["open_status"]) == ("active", "withdrawn")
+    await keep_history(env.client, case, "hubei-objection-opening-withdrawn")
+
+
+async def test_a_retired_entry_takes_no_objection_and_leaves_the_open_catalog(api, session):
+    """The sharing status still closes the opening where the entry itself is retired."""
+    entry = resource(session, "hubei-org")
+    assert entry is not None
+    entry.status = "retired"
+    session.add(entry)
+    session.commit()
+    refused = await api.post(
+        "/api/v1/cases",
+        json=objection(attachments=[await uploaded(api, "public")]),
+        headers=auth("public"),
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "resource_retired")
+    assert "hubei-org" not in await open_catalog(api)

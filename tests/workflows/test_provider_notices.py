@@ -8,17 +8,30 @@ from 21 October at the earliest.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 from sqlmodel import Session
 
 from models import Authorization
-from tests.cases import act, at, done, keep_history, kinds, notices, resource, settled, view
+from tests.cases import (
+    act,
+    at,
+    done,
+    grants,
+    keep_history,
+    kinds,
+    notices,
+    resource,
+    settled,
+    submit,
+    view,
+)
 from tests.conftest import auth
 
 DY20 = "《东营市公共数据管理办法》第二十条"
+NAME = ["姓名"]
 
 
 async def file(
@@ -51,6 +64,7 @@ def service_change(**body: Any) -> dict[str, Any]:
         "kind": "stop",
         "effective_on": "2026-10-21",
         "description": "旧户籍核验接口停用，改由新接口提供。",
+        "reason": "旧接口存在安全漏洞，无法修复",
         **body,
     }
 
@@ -134,6 +148,106 @@ async def test_provider_restores_early_and_only_more_open_types_are_allowed(
     assert entry is not None and entry.share_type == "not_shared"
     assert "险情解除" in entry.share_type_reason and entry.reclassified_until is None
     await keep_history(env.client, case, "dongying-reclassified-restored-early")
+
+
+# -- grants made under a temporary share type end with it (dongying 第二十条第三款) ---------
+
+
+async def test_an_early_restore_revokes_emergency_grants_unless_ordinarily_approved_since(
+    api, clock, session, env
+):
+    await clock.set(at("2026-09-30T10:00:00+08:00"))
+    # Before the emergency: an ordinary (conditional) application, still with the provider.
+    ordinary = await submit(api, "dongying-applicant", resource_id="dongying-hukou", fields=NAME)
+    assert ordinary["stage"] == "provider_review"
+    case = await filed(api, **reclassification())
+    # Under the temporary unconditional type the platform grants at once, until its last day.
+    covered = await submit(api, "dongying-applicant", resource_id="dongying-hukou", fields=NAME)
+    wider = await submit(
+        api,
+        "dongying-applicant",
+        resource_id="dongying-hukou",
+        fields=["姓名", "户籍地址"],
+        valid_until="2026-12-31",
+    )
+    for emergency in (covered, wider):
+        assert emergency["outcome"] == "granted"
+        assert emergency["details"]["reclassified_by_case"] == case["case_number"]
+        [grant] = grants(session, emergency["case_id"])
+        assert (grant.valid_until, grant.reclassified_by_case) == (
+            date(2026, 10, 8),
+            case["case_number"],
+        )
+    # Since then the provider approves the ordinary application: it covers `covered` only.
+    await clock.advance_to(at("2026-10-05T09:00:00+08:00"))
+    before = await done(api, "dongying-provider", ordinary, "approve")
+    assert before["outcome"] == "granted"
+    [ordinary_grant] = grants(session, ordinary["case_id"])
+    assert ordinary_grant.reclassified_by_case is None
+
+    state = await done(api, "dongying-provider", case, "restore", reason="险情解除")
+    assert state["outcome"] == "restored_early"
+    assert kinds(state)[-3:] == ["share_type_restored", "emergency_grants_ended", "closed"]
+    assert state["details"]["grants_revoked"] == [wider["case_id"]]
+    assert state["details"]["grants_kept"] == [covered["case_id"]]
+    ended = next(e for e in state["events"] if e["kind"] == "emergency_grants_ended")
+    assert (ended["detail"]["revoked"], ended["detail"]["kept"]) == ("1", "1")
+    assert ended["detail"]["cite"] == DY20
+
+    [revoked] = grants(session, wider["case_id"])
+    assert revoked.revoked_at is not None and "险情解除" in revoked.revoked_reason
+    [kept] = grants(session, covered["case_id"])
+    assert (kept.revoked_at, kept.kept_by_case) == (None, ordinary["case_id"])
+    assert ordinary_grant.revoked_at is None
+    [told] = notices(session, case["case_id"], "emergency_grant_ended")
+    assert told.recipient_department_id == "dongying-civil"
+    assert wider["case_number"] in told.body and "撤销" in told.body
+    assert covered["case_number"] in told.body and ordinary["case_number"] in told.body
+    summary = notices(session, case["case_id"], "reclassification_ended")
+    assert summary and all("撤销1项" in n.body for n in summary)
+    # The holders read it through the API as well.
+    listed = await api.get(
+        "/api/v1/authorizations",
+        params={"case_id": wider["case_id"]},
+        headers=auth("dongying-applicant"),
+    )
+    [shown] = listed.json()["items"]
+    assert shown["reclassified_by_case"] == case["case_number"] and shown["revoked_at"]
+    assert "险情解除" in shown["revoked_reason"]
+    await keep_history(env.client, case, "dongying-reclassified-grants-ended")
+
+
+async def test_emergency_grants_end_at_midnight_and_late_consent_grants_nothing(
+    api, clock, session, env
+):
+    await clock.set(at("2026-09-30T10:00:00+08:00"))
+    # dongying-case is not shared; for the emergency it is conditional until 8 October.
+    case = await filed(
+        api, **reclassification(resource_id="dongying-case", share_type="conditional")
+    )
+    early = await submit(api, "dongying-applicant", resource_id="dongying-case")
+    await done(api, "dongying-provider", early, "approve")
+    late = await submit(api, "dongying-applicant", resource_id="dongying-case")
+    untouched = await submit(api, "dongying-applicant", resource_id="dongying-hukou")
+    await done(api, "dongying-provider", untouched, "approve")
+
+    await clock.advance_to(at("2026-10-09T00:00:05+08:00"))
+    state = await settled(clock, api, "dongying-provider", case)
+    assert state["outcome"] == "restored_at_end"
+    assert state["details"]["grants_revoked"] == [early["case_id"]]
+    [ended] = grants(session, early["case_id"])
+    assert ended.revoked_at is not None and ended.valid_until == date(2026, 10, 8)
+    assert "届满" in ended.revoked_reason
+    [ordinary] = grants(session, untouched["case_id"])
+    assert (ordinary.revoked_at, ordinary.reclassified_by_case) == (None, None)
+
+    # Received under the temporary type, consented after it ended: recorded, revoked at once.
+    after = await done(api, "dongying-provider", late, "approve")
+    assert after["outcome"] == "granted"
+    [stillborn] = grants(session, late["case_id"])
+    assert stillborn.revoked_at == stillborn.granted_at
+    assert case["case_number"] in stillborn.revoked_reason
+    await keep_history(env.client, case, "dongying-reclassified-grants-end-at-midnight")
 
 
 # -- service-change notice -----------------------------------------------------------------
@@ -249,3 +363,61 @@ async def test_a_stop_whose_day_has_come_takes_effect_at_once_and_is_late(api, c
     assert (state["outcome"], state["details"]["late"]) == ("took_effect", True)
     entry = resource(session, "dongying-hukou")
     assert entry is not None and entry.status == "retired"
+
+
+async def test_an_effective_day_before_the_filing_day_is_refused_and_changes_nothing(
+    api, clock, session
+):
+    await clock.set(at("2026-09-30T10:00:00+08:00"))
+    typo = await file(api, **service_change(effective_on="2020-12-20"))
+    assert (typo.status_code, typo.json()["code"]) == (422, "effective_on_in_past")
+    assert "早于告知之日" in typo.json()["message"]
+    yesterday = await file(api, **service_change(effective_on="2026-09-29"))
+    assert (yesterday.status_code, yesterday.json()["code"]) == (422, "effective_on_in_past")
+    entry = resource(session, "dongying-hukou")
+    assert entry is not None and entry.status == "active"
+    listed = await api.get("/api/v1/cases", headers=auth("dongying-provider"))
+    assert listed.json()["items"] == []
+    # A stop filed for tomorrow leaves the service running, and withdrawable, until its day.
+    case = await filed(api, **service_change(effective_on="2026-10-01"))
+    await clock.advance_to(at("2026-09-30T23:59:59+08:00"))
+    state = await settled(clock, api, "dongying-provider", case)
+    assert (state["status"], state["actions"]) == ("open", ["withdraw"])
+    entry = resource(session, "dongying-hukou")
+    assert entry is not None and entry.status == "active"
+    await clock.advance(timedelta(seconds=2))
+    assert (await settled(clock, api, "dongying-provider", case))["outcome"] == "took_effect"
+    entry = resource(session, "dongying-hukou")
+    assert entry is not None and entry.status == "retired"
+
+
+async def test_a_stop_is_filed_with_its_reason_the_holders_consulted_and_the_authority(
+    api, clock, session, env
+):
+    """809 第二十七条第三款: only for good reason, after consulting the requesters, filed (备案)
+    with the authority; Dongying's 10-working-day notice stays on top."""
+    authorize(session, "dongying-civil", "sharing-application/DY26-2026-000901")
+    await clock.set(at("2026-09-30T10:00:00+08:00"))
+    unreasoned = await file(api, **service_change(reason=""))
+    assert (unreasoned.status_code, unreasoned.json()["code"]) == (422, "reason_required")
+    assert "第二十七条" in unreasoned.json()["message"]
+    case = await filed(api, **service_change(consultation="2026年9月25日已召开协调会"))
+    state = await settled(clock, api, "dongying-provider", case)
+    details = state["details"]
+    assert details["consulted"] == ["dongying-civil"]
+    assert details["filed_with"] == "dongying-bigdata"
+    assert "《政务数据共享条例》第二十七条" in details["filing_cite"]
+    assert details["reason"] == "旧接口存在安全漏洞，无法修复"
+    assert details["notice_period_last_day"] == "2026-10-20"  # dongying 第二十三条 stays
+    assert {"holders_consulted", "filed_with_authority"} <= set(kinds(state))
+    [filed_notice] = [
+        n
+        for n in notices(session, case["case_id"], "service_change")
+        if n.recipient_department_id == "dongying-bigdata"
+    ]
+    assert "备案" in filed_notice.body and "协调会" in filed_notice.body
+    assert "安全漏洞" in filed_notice.body
+    # An upgrade neither stops nor changes the service: no reason is asked.
+    upgrade = await file(api, **service_change(kind="upgrade", reason=""))
+    assert upgrade.status_code == 201, upgrade.text
+    await keep_history(env.client, case, "dongying-service-stop-consulted-and-filed")

@@ -73,7 +73,9 @@ async def test_a_refusal_sent_around_the_api_with_nul_fails_the_case_instead_of_
     )
     handle = env.client.get_workflow_handle(case["case_id"])
     update = asyncio.create_task(
-        handle.execute_update(SharingApplicationWorkflow.reject, ActionInput(provider, reason=NUL))
+        handle.execute_update(
+            SharingApplicationWorkflow.actions()["reject"], ActionInput(provider, reason=NUL)
+        )
     )
     if database_url.startswith("postgresql"):
         # The refusal notice cannot be stored: the workflow fails at once, visibly, instead of

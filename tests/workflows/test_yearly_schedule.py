@@ -15,7 +15,7 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.client import (
     Client,
@@ -49,7 +49,7 @@ async def noted_open_yearly_maintenance(request: OpenYearlyMaintenanceInput) -> 
     """The real activity; once it has succeeded, tells the test which run it belongs to."""
     opened = await open_yearly_maintenance(request)
     info = activity.info()
-    RUNS.put_nowait((info.workflow_id, info.workflow_run_id))
+    RUNS.put_nowait((info.workflow_id or "", info.workflow_run_id or ""))
     return opened
 
 
@@ -64,11 +64,9 @@ def opened_cases(session: Session, year: int) -> dict[str, CaseSubmission]:
     prefix = f"yearly-maintenance/{year}/"
     session.expire_all()
     rows = session.exec(
-        select(CaseSubmission).where(
-            CaseSubmission.idempotency_key.startswith(prefix)  # type: ignore[attr-defined]
-        )
+        select(CaseSubmission).where(col(CaseSubmission.idempotency_key).startswith(prefix))
     ).all()
-    return {row.idempotency_key.removeprefix(prefix): row for row in rows}
+    return {(row.idempotency_key or "").removeprefix(prefix): row for row in rows}
 
 
 def given_year(update: ScheduleUpdateInput) -> ScheduleUpdate:

@@ -1,0 +1,88 @@
+"""opening apart from sharing: a catalog resource's open status (开放) beside its sharing
+status (共享), hubei 第三条
+
+An objection to opened data (hubei 第二十八条) used to suspend the resource's sharing status.
+Suspensions held by an objection case move to the open status: the resource's sharing is
+active again, its opening stays suspended by the same case. A resource an objection withdrew
+used to be retired; that cannot be told apart from a retirement an administrator made later
+(both leave the same `status_reason`), so such resources keep their sharing status and only
+their opening is marked withdrawn: docs/processes/open-data-objection.md says how an
+administrator puts their sharing back.
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-03 09:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel.sql.sqltypes
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+resources = sa.table(
+    "catalogresource",
+    sa.column("status", sa.String),
+    sa.column("status_reason", sa.String),
+    sa.column("suspended_by_case", sa.String),
+    sa.column("open_status", sa.String),
+    sa.column("open_status_reason", sa.String),
+)
+# The text an objection's withdrawal left on the resource (workflows/open_data_objection.py).
+WITHDRAWN_BY_OBJECTION = "开放数据异议 %：撤回数据。%"
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "open_status",
+                sqlmodel.sql.sqltypes.AutoString(length=20),
+                nullable=False,
+                server_default="open",
+            )
+        )
+        batch_op.add_column(
+            sa.Column(
+                "open_status_reason",
+                sqlmodel.sql.sqltypes.AutoString(),
+                nullable=False,
+                server_default="",
+            )
+        )
+    bind = op.get_bind()
+    bind.execute(
+        resources.update()
+        .where(resources.c.status == "suspended", resources.c.suspended_by_case.is_not(None))
+        .values(
+            open_status="suspended",
+            open_status_reason=resources.c.status_reason,
+            status="active",
+            status_reason="开放数据异议只中止开放，不影响共享（湖北省人民政府令第419号第三条）。",
+        )
+    )
+    bind.execute(
+        resources.update()
+        .where(
+            resources.c.status == "retired",
+            resources.c.status_reason.like(WITHDRAWN_BY_OBJECTION),
+        )
+        .values(open_status="withdrawn", open_status_reason=resources.c.status_reason)
+    )
+
+
+def downgrade() -> None:
+    bind = op.get_bind()
+    bind.execute(
+        resources.update()
+        .where(resources.c.open_status == "suspended", resources.c.suspended_by_case.is_not(None))
+        .values(status="suspended", status_reason=resources.c.open_status_reason)
+    )
+    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
+        batch_op.drop_column("open_status_reason")
+        batch_op.drop_column("open_status")
