@@ -57,6 +57,7 @@ def test_days_and_deadlines_in_notices_are_written_one_way():
         working_days=10,
         earliest="2027-01-04",
         cite="第二十九条",
+        filing_cite="",
     )
     assert "将于2026年12月20日起停用" in change and "最早应于2027年1月4日起生效" in change
     assert not re.search(r"\d{4}-\d{2}-\d{2}", reclassified + change)
