@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python "$$script"; done
+	@set -e; for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python "$$script"; done
 
 # The workbench's main pages as PNGs in var/screenshots/ (docs/workbench.md): the browser tests,
 # saving what they pass through. Needs /usr/bin/chromium, and a CJK font for legible Chinese.

@@ -27,7 +27,8 @@ UNSTORABLE_VALUES = (UnicodeEncodeError, OverflowError)
 @contextmanager
 def session() -> Iterator[Session]:
     try:
-        with session_for(get_settings().database) as db:
+        settings = get_settings()
+        with session_for(settings.database, settings.db_pool_size, settings.db_max_overflow) as db:
             yield db
     except (DataError, StatementError, *UNSTORABLE_VALUES) as error:
         if not unstorable(error):

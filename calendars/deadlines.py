@@ -68,14 +68,14 @@ def deadline(
     calendar = calendar if calendar is not None else default_calendar()
     received_on = received_at.astimezone(BEIJING).date()
     last_day = calendar.add_working_days(received_on, working_days)
-    first_counted = received_on + timedelta(days=1)
+    provisional, notices = calendar.cited_for(received_on + timedelta(days=1), last_day)
     return Deadline(
         received_on=received_on,
         working_days=working_days,
         last_day=last_day,
         due=end_of_day(last_day),
-        provisional=calendar.spans_provisional(first_counted, last_day),
-        notices=calendar.notices_for(first_counted, last_day),
+        provisional=provisional,
+        notices=notices,
     )
 
 

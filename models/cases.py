@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.db import UTCDateTime
@@ -17,17 +17,38 @@ from models.reference import utcnow
 
 
 class CaseRecord(SQLModel, table=True):
+    # The supervisors' views' indexes (migration 0011): every column they filter, group and
+    # count open cases by, covering (counting never reads a row and its state); a month's
+    # deemed consents.
+    __table_args__ = (
+        Index(
+            "ix_caserecord_open_cases",
+            "status",
+            "jurisdiction",
+            "applicant_jurisdiction",
+            "due",
+            "overdue",
+            "process",
+            "stage",
+            "provider_department_id",
+            "applicant_department_id",
+            "second_provider_department_id",
+            "case_id",
+        ),
+        Index("ix_caserecord_granted_by_closed_at", "granted_by", "closed_at"),
+    )
+
     case_id: str = Field(primary_key=True, max_length=120)
     case_number: str = Field(unique=True, max_length=40)
-    process: str = Field(index=True, max_length=40)
+    process: str = Field(max_length=40)
     ruleset: str = Field(index=True, max_length=40)
     # Whose instruments govern the case (a sharing application's: the provider's).
     jurisdiction: str = Field(index=True, max_length=100)
     # The other side's, where the submitting department's differs: a cross-jurisdiction case
     # is read by the supervisors of both, and counted in both reports under its own side.
     applicant_jurisdiction: str | None = Field(default=None, index=True, max_length=100)
-    status: str = Field(index=True, max_length=10)
-    stage: str = Field(index=True, max_length=40)
+    status: str = Field(max_length=10)
+    stage: str = Field(max_length=40)
     outcome: str | None = Field(default=None, max_length=40)
     applicant_department_id: str | None = Field(default=None, index=True, max_length=64)
     provider_department_id: str | None = Field(default=None, index=True, max_length=64)
@@ -37,7 +58,11 @@ class CaseRecord(SQLModel, table=True):
     last_day: date | None = None
     counted_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
     provisional: bool = False
-    overdue: bool = Field(default=False, index=True)
+    overdue: bool = False
+    # When it closed, and how it was granted (a deemed consent, 视为同意, among others): the
+    # dashboard counts a month's deemed consents from these, never from `state`.
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    granted_by: str | None = Field(default=None, max_length=40)
     revision: int = 0
     state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -46,7 +71,11 @@ class CaseRecord(SQLModel, table=True):
 class CaseSubmission(SQLModel, table=True):
     """An accepted POST /cases: the Idempotency-Key and the request it answered."""
 
-    __table_args__ = (UniqueConstraint("user_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "idempotency_key"),
+        # The yearly maintenance's cases by key, every department's at once (migration 0011).
+        Index("ix_casesubmission_idempotency_key", "idempotency_key"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)

@@ -37,12 +37,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def make_engine(url: str) -> Engine:
+# The pool's defaults, as shixian/settings.py's: a process uses at most POOL_SIZE +
+# MAX_OVERFLOW connections, and runs no more threads than that (docs/operations.md).
+POOL_SIZE = 10
+MAX_OVERFLOW = 10
+
+
+def make_engine(url: str, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW) -> Engine:
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow}
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             _private_database_file(Path(path))
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        else:
+            pool = {}  # an in-memory database is one connection's own
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(connection: Any, _record: Any) -> None:
@@ -53,7 +64,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def _private_database_file(path: Path) -> None:
@@ -66,14 +77,21 @@ def _private_database_file(path: Path) -> None:
         pass
 
 
+def engine_for(url: str, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW) -> Engine:
+    """The process's engine for `url`, with a pool of that size (one engine per URL and size)."""
+    return _engine(url, pool_size, max_overflow)
+
+
 @lru_cache
-def engine_for(url: str) -> Engine:
-    return make_engine(url)
+def _engine(url: str, pool_size: int, max_overflow: int) -> Engine:
+    return make_engine(url, pool_size, max_overflow)
 
 
 @contextmanager
-def session_for(url: str) -> Iterator[Session]:
-    with Session(engine_for(url), expire_on_commit=False) as session:
+def session_for(
+    url: str, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW
+) -> Iterator[Session]:
+    with Session(engine_for(url, pool_size, max_overflow), expire_on_commit=False) as session:
         yield session
 
 

@@ -40,6 +40,7 @@ from models import (
 )
 from service.errors import Forbidden, NotFound, Unauthorized
 from workflows.common import ROLE_LABELS, Actor, Role
+from workflows.registry import PROCESSES as DECLARED
 
 
 def hash_token(token: str) -> str:
@@ -192,9 +193,12 @@ def readable_cases(caller: Caller, table: type[CaseTable]) -> ColumnElement[bool
 
 
 def case_matches(column: Any, case_id: str) -> ColumnElement[bool]:
-    """The full case id, or the case number alone (HB419-2026-000001), exactly: `%` and `_`
-    match themselves, not any text."""
-    return or_(column == case_id, col(column).endswith("/" + case_id, autoescape=True))
+    """The full case id, or the case number alone (HB419-2026-000001), exactly. A number is
+    looked for under every process's prefix: equality, found through the column's index,
+    where a LIKE on the id's end read every row (every case view and action did that)."""
+    if "/" in case_id:
+        return col(column) == case_id
+    return col(column).in_([f"{process.slug}/{case_id}" for process in DECLARED.values()])
 
 
 def readable_case(session: Session, caller: Caller, case_id: str) -> CaseSubmission:

@@ -159,7 +159,10 @@ async def upload_year(platform: Platform, caller: Caller, text: str) -> UploadOu
             f"（{error.message}）；请稍后重新上传同一文件以重试。",
             "replan_failed",
         ) from error
-    years = _years(platform.calendar(), str(platform.settings.calendars))
+    # Reads and parses the year files again (the calendar changed): not on the event loop.
+    years = await to_thread.run_sync(
+        lambda: _years(platform.calendar(), str(platform.settings.calendars))
+    )
     summary = next(y for y in years if y.year == schedule.year)
     return UploadOut(**summary.model_dump(), replaced=replaced, replanned_cases=asked)
 

@@ -189,25 +189,27 @@ def maintenance_rows(
     session: Session, rulesets: Rulesets, *, year: int, now: datetime, scope: str | None
 ) -> list[MaintenanceRow]:
     """The departments of `scope` (and those inside it; None: all) bound to the yearly
-    maintenance of `year`, each with its status at `now`, undone first."""
-    rows = [
-        _maintenance(session, department, year, now)
+    maintenance of `year`, each with its status at `now`, undone first. One query finds every
+    department's case (the dashboard shows this at every load)."""
+    departments = {
+        maintenance_key(department.id, year): department
         for department, _ in maintained_departments(session, rulesets, date(year, 1, 1))
         if scope is None or within(department.jurisdiction, scope)
-    ]
+    }
+    opened = {
+        key: (record, bool(late))
+        for key, record, late in session.exec(
+            select(CaseSubmission.idempotency_key, CaseRecord, overdue_now(now))
+            .join(CaseRecord, col(CaseRecord.case_id) == CaseSubmission.case_id)
+            .where(col(CaseSubmission.idempotency_key).in_(list(departments)))
+        ).all()
+    }
+    rows = [_maintenance(department, opened.get(key)) for key, department in departments.items()]
     order = {"overdue": 0, "open": 1, "none": 2, "done": 3}
     return sorted(rows, key=lambda r: (order[r.status], r.department_id))
 
 
-def _maintenance(
-    session: Session, department: Department, year: int, now: datetime
-) -> MaintenanceRow:
-    opened = select(CaseSubmission.case_id).where(
-        CaseSubmission.idempotency_key == maintenance_key(department.id, year)
-    )
-    found = session.exec(
-        select(CaseRecord, overdue_now(now)).where(col(CaseRecord.case_id).in_(opened))
-    ).first()
+def _maintenance(department: Department, found: tuple[CaseRecord, bool] | None) -> MaintenanceRow:
     status = "none"
     record = found[0] if found else None
     if found is not None:

@@ -68,13 +68,16 @@ class Platform:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session for one piece of work; objects stay readable after it closes."""
-        with Session(engine_for(self.settings.database), expire_on_commit=False) as session:
+        settings = self.settings
+        engine = engine_for(settings.database, settings.db_pool_size, settings.db_max_overflow)
+        with Session(engine, expire_on_commit=False) as session:
             yield session
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """`work` in a worker thread with a session of its own, closed before this returns:
         the event loop never blocks on the database, and no connection is held while the
-        caller then awaits Temporal."""
+        caller then awaits Temporal. The threads are anyio's, as many as `settings.threads`
+        (`use_threads`), never more than the pool's connections."""
 
         def call() -> T:
             with self.session() as session:
@@ -85,6 +88,12 @@ class Platform:
     async def blocking(self, work: Callable[[], T]) -> T:
         """`work`, which opens its own sessions (a use case), in a worker thread."""
         return await to_thread.run_sync(work)
+
+
+def use_threads(settings: Settings) -> None:
+    """Size the event loop's thread limiter (anyio's, which runs Starlette's synchronous routes
+    and dependencies and `Platform.run`) to `settings.threads`. Call it in the loop."""
+    to_thread.current_default_thread_limiter().total_tokens = settings.threads
 
 
 def lazy_client(settings: Settings) -> Callable[[], Awaitable[Client]]:

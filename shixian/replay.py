@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from worker import RUNNER, WORKFLOWS
+from worker import PASSED_THROUGH, WORKFLOWS
 
 
 @dataclass(frozen=True)
@@ -21,8 +22,12 @@ class ReplayOutcome:
 
 
 def replayer() -> Replayer:
+    """Replays as the production worker runs (its modules passed through the sandbox): the
+    replay tests hold that runner to every recorded history."""
     return Replayer(
-        workflows=WORKFLOWS, data_converter=pydantic_data_converter, workflow_runner=RUNNER
+        workflows=WORKFLOWS,
+        data_converter=pydantic_data_converter,
+        workflow_runner=SandboxedWorkflowRunner(restrictions=PASSED_THROUGH),
     )
 
 

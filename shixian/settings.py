@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -58,6 +58,30 @@ class Settings(BaseSettings):
     public_registration: bool = Field(
         True, description="Members of the public may register on the workbench."
     )
+    threads: int = Field(
+        20,
+        ge=1,
+        le=1000,
+        description="Threads per process that do database work: the API's synchronous routes "
+        "and use cases, the worker's activities. At most db_pool_size + db_max_overflow.",
+    )
+    db_pool_size: int = Field(
+        10, ge=1, le=1000, description="Database connections each process keeps open."
+    )
+    db_max_overflow: int = Field(
+        10,
+        ge=0,
+        le=1000,
+        description="Connections a process may open beyond db_pool_size under load (closed "
+        "again when idle).",
+    )
+    workflow_cache: int = Field(
+        1000,
+        ge=0,
+        le=1_000_000,
+        description="Open cases a worker keeps in memory; a case beyond it is replayed from its "
+        "history when next needed.",
+    )
 
     database_url: str | None = Field(
         None,
@@ -95,6 +119,17 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("TEMPORAL_API_KEY", "SHIXIAN_TEMPORAL_API_KEY"),
         description="API key, for Temporal Cloud.",
     )
+
+    @model_validator(mode="after")
+    def _connection_for_every_thread(self) -> Settings:
+        """A thread never waits for a connection: waiting threads were how the API wedged."""
+        if self.threads > self.db_pool_size + self.db_max_overflow:
+            raise ValueError(
+                f"SHIXIAN_THREADS ({self.threads}) exceeds SHIXIAN_DB_POOL_SIZE + "
+                f"SHIXIAN_DB_MAX_OVERFLOW ({self.db_pool_size} + {self.db_max_overflow}): "
+                "a thread would wait for a database connection"
+            )
+        return self
 
     @property
     def database(self) -> str:

@@ -249,7 +249,7 @@ def world(session: Session) -> DemoWorld:
 class ValidatedOnce(SandboxedWorkflowRunner):
     """The worker's sandbox runner, except that each workflow class is validated (instantiated
     in a throwaway sandbox) once per test process instead of at every test's worker start,
-    which took half a second. Every workflow run is sandboxed exactly as in production."""
+    which took half a second. Every workflow run is sandboxed, its modules checked (below)."""
 
     validated: set[type] = field(default_factory=set, compare=False)
 
@@ -259,8 +259,10 @@ class ValidatedOnce(SandboxedWorkflowRunner):
             self.validated.add(defn.cls)
 
 
-# build_worker reads the module's RUNNER when called: every worker of the suite uses this one.
-worker_module.RUNNER = ValidatedOnce(restrictions=worker_module.RUNNER.restrictions)
+# build_worker reads the module's RUNNER when called: every worker of the suite uses this one,
+# which re-imports and checks the workflow modules in the sandbox (production passes them
+# through; shixian.replay replays with that runner, and the replay tests hold it to every history).
+worker_module.RUNNER = ValidatedOnce(restrictions=worker_module.CHECKED)
 
 
 @pytest.fixture
