@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from activities.notices import Reader, party_labels, render_notice
 
@@ -18,7 +19,7 @@ NAMES = {
 }
 
 
-def body(kind: str, reader: str, names: dict[str, str] | None = None, **context: object) -> str:
+def body(kind: str, reader: str, names: dict[str, str] | None = None, /, **context: Any) -> str:
     title, text = render_notice(
         kind, {"case_number": "LC20-2026-000001", **context}, Reader(reader, names or NAMES)
     )

@@ -19,6 +19,7 @@ from tests.cases import submit
 from tests.conftest import auth
 from tests.web.conftest import Browser, ManualClock, give_passwords, password_of
 from tests.workflows.test_open_data_objection import object_to, suspended
+from workflows.common import Role
 
 
 @pytest.fixture
@@ -127,7 +128,7 @@ async def test_read_state_is_per_person_and_a_notice_can_be_addressed_to_one_per
     logins("hubei-provider")
     colleague = User(
         name="湖北公安经办人二",
-        role="caseworker",
+        role=Role.CASEWORKER,
         department_id="hubei-police",
         username="hubei-police-2",
         password_hash=hash_password("police-2-pass"),
