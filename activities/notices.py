@@ -4,26 +4,19 @@ a member of the public, who has no department, addressed to the user."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, select
 from temporalio import activity
 
 from activities.database import session
+from calendars import formatting
 from models import Department, Notice, User
+from workflows.common import PARTY_LABELS, Parties, Party
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-BEIJING = ZoneInfo("Asia/Shanghai")
-
-
-def end_of_day(due_iso: str) -> str:
-    """A due instant (00:00 of the next day) as the law says it: 24时 of the last day."""
-    last_day = (datetime.fromisoformat(due_iso).astimezone(BEIJING) - timedelta(seconds=1)).date()
-    return f"{last_day.year}年{last_day.month}月{last_day.day}日24时（北京时间）"
 
 
 environment = Environment(
@@ -34,7 +27,7 @@ environment = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-environment.filters["end_of_day"] = end_of_day
+formatting.install(environment)
 
 
 # What a notice's template is given: text, and flags and numbers as themselves.
@@ -60,17 +53,82 @@ class SendNoticeInput:
     kind: str
     recipients: list[str]
     context: dict[str, NoticeValue] = field(default_factory=dict)
+    # The case's parties, so that each recipient's notice is written for its part in the case
+    # and names the others (none in notices recorded before: written for any reader).
+    parties: Parties | None = None
 
 
-def render_notice(kind: str, context: dict[str, NoticeValue]) -> tuple[str, str]:
-    """Title (the template's first line) and body."""
+SECOND = "second_provider"  # lichuan 第十七条's second provider of a joint verification
+# The parts a reader may have in a case, in the order a department with two is addressed by.
+READERS = (
+    Party.PROVIDER,
+    Party.APPLICANT,
+    Party.AUTHORITY,
+    Party.SERVICE_CENTRE,
+    SECOND,
+    Party.SUPERIOR_AUTHORITY,
+)
+# A member of the public (send_user_notice): no department.
+PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Whom a notice is written for: their part in the case (`reader` in the templates: a
+    `Party` value, "second_provider", "public", or "" when unknown) and the parties'
+    department names (`names`: by part, the part's label where the name is not known; the
+    templates' `named` lists the parts whose names are known)."""
+
+    part: str = ""
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def reader_of(recipient: str, parties: Parties | None, names: dict[str, str]) -> Reader:
+    part = ""
+    if parties is not None:
+        part = next((str(p) for p in READERS if getattr(parties, str(p)) == recipient), "")
+    return Reader(part, names)
+
+
+LABELS = {
+    **{str(party): label for party, label in PARTY_LABELS.items()},
+    SECOND: "另一数据提供部门",
+}
+
+
+def party_labels() -> dict[str, str]:
+    return dict(LABELS)
+
+
+def party_names(db: Session, parties: Parties | None) -> dict[str, str]:
+    """Each part's department name; the part's label where there is none."""
+    names = party_labels()
+    if parties is None:
+        return names
+    for part in READERS:
+        department_id = getattr(parties, str(part))
+        department = db.get(Department, department_id) if department_id else None
+        if department is not None:
+            names[str(part)] = department.name
+    return names
+
+
+def render_notice(
+    kind: str, context: dict[str, NoticeValue], reader: Reader | None = None
+) -> tuple[str, str]:
+    """Title (the template's first line) and body, written for `reader`."""
     # Imported here: the workflow modules the titles are declared in import this module.
     from workflows.registry import PROCESS_TITLES
 
+    reader = reader or Reader(names=party_labels())
     context = _flags_as_booleans(context)
     process = str(context.get("process", ""))
     text = environment.get_template(f"notices/{kind}.txt").render(
-        process_name=PROCESS_TITLES.get(process, ""), **context
+        process_name=PROCESS_TITLES.get(process, ""),
+        **context,
+        reader=reader.part,
+        names=reader.names,
+        named=[part for part, name in reader.names.items() if name != LABELS.get(part)],
     )
     title, _, body = text.partition("\n")
     return title.strip(), body.strip() + "\n"
@@ -78,10 +136,10 @@ def render_notice(kind: str, context: dict[str, NoticeValue]) -> tuple[str, str]
 
 @activity.defn
 def send_notice(request: SendNoticeInput) -> int:
-    """Store the notice once per recipient; returns how many were new."""
-    title, body = render_notice(request.kind, request.context)
+    """Store the notice once per recipient, written for it; returns how many were new."""
     created = 0
     with session() as db:
+        names = party_names(db, request.parties)
         for recipient in request.recipients:
             if db.get(Department, recipient) is None:
                 continue
@@ -94,6 +152,8 @@ def send_notice(request: SendNoticeInput) -> int:
             ).first()
             if exists is not None:
                 continue
+            reader = reader_of(recipient, request.parties, names)
+            title, body = render_notice(request.kind, request.context, reader)
             db.add(
                 Notice(
                     case_id=request.case_id,
@@ -119,12 +179,12 @@ class SendUserNoticeInput:
     kind: str
     user_id: int
     context: dict[str, NoticeValue] = field(default_factory=dict)
+    parties: Parties | None = None  # to name them (none in notices recorded before)
 
 
 @activity.defn
 def send_user_notice(request: SendUserNoticeInput) -> int:
     """Store the notice for one user once; returns 1 if it is new."""
-    title, body = render_notice(request.kind, request.context)
     query = select(Notice.id).where(
         Notice.case_id == request.case_id,
         Notice.key == request.key,
@@ -133,6 +193,8 @@ def send_user_notice(request: SendUserNoticeInput) -> int:
     with session() as db:
         if db.get(User, request.user_id) is None or db.exec(query).first() is not None:
             return 0
+        reader = Reader(PUBLIC, party_names(db, request.parties))
+        title, body = render_notice(request.kind, request.context, reader)
         db.add(
             Notice(
                 case_id=request.case_id,

@@ -372,12 +372,12 @@ def main() -> None:
         shutil.rmtree(home, ignore_errors=True)
     if not args.no_postgres:
         with local_postgres() as started:
-            url = args.postgres or started
-            if url is None:
+            postgres: str | None = args.postgres or started
+            if postgres is None:
                 print("  PostgreSQL: no binaries found and no --postgres URL; skipped")
             else:
-                fill(url, args.n)
-                results += measure(url, "PostgreSQL")
+                fill(postgres, args.n)
+                results += measure(postgres, "PostgreSQL")
     print("summary:")
     for ratios in results:
         print("  " + ratios.line())

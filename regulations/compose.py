@@ -42,7 +42,7 @@ from regulations.loader import (
     Rulesets,
     chinese_date,
 )
-from workflows.catalog_update import CatalogUpdatePlan, Trigger
+from workflows.catalog_update import TRIGGER_LABELS, CatalogUpdatePlan, Trigger
 from workflows.common import Basis, ExtensionPlan, Lapse, Party, Prevailed, StagePlan, TimeLimit
 from workflows.quality_verification import QualityVerificationPlan
 from workflows.registry import PROCESS_TITLES
@@ -553,8 +553,9 @@ def _track_not_defined(
             {t for r in in_force for t in getattr(r.plan_for(process), "triggers", {})}
             - {Trigger.YEARLY_MAINTENANCE.value}
         )
+        allowed = "、".join(f"{t}（{TRIGGER_LABELS[t]}）" for t in known)
         return TrackNotDefined(
-            f"{names}未规定因“{track}”更新目录；可选：{'、'.join(known)}。",
+            f"{names}未规定因“{TRIGGER_LABELS.get(track, track)}”更新目录；可选：{allowed}。",
             "trigger_not_applicable",
         )
     what = TRACK_NAMES.get(track, track)

@@ -7,11 +7,11 @@ it at its deadline."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -38,7 +38,14 @@ NOT_HELD = Path(__file__).resolve().parent / "not_held.yaml"
 
 
 class RulesetError(ValueError):
-    """A ruleset file is unreadable or invalid; the message names the file and the field."""
+    """A ruleset file is unreadable or invalid; the message names the file and the field.
+    `problems`: pydantic's findings, when the file is valid YAML but not a ruleset (the
+    service describes them in Chinese by the fields' names, service/errors.py)."""
+
+    def __init__(self, message: str, *, source: str = "", problems: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.source = source
+        self.problems = list(problems)
 
 
 class RulesetNotInForce(ValueError):
@@ -343,7 +350,7 @@ def _parse(text: str, source: str) -> RulesetSpec:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise RulesetError(f"{source}: not valid YAML: {error}") from error
+        raise RulesetError(f"{source}：不是有效的 YAML{_yaml_where(error)}。") from error
     try:
         return RulesetSpec.model_validate(raw)
     except ValidationError as error:
@@ -351,7 +358,15 @@ def _parse(text: str, source: str) -> RulesetSpec:
             f"{'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}"
             for issue in error.errors()
         )
-        raise RulesetError(f"{source}: {problems}") from error
+        raise RulesetError(
+            f"{source}: {problems}", source=source, problems=error.errors()
+        ) from error
+
+
+def _yaml_where(error: yaml.YAMLError) -> str:
+    """Where the YAML breaks, as people count: （第3行第5列）."""
+    mark = getattr(error, "problem_mark", None)
+    return f"（第{mark.line + 1}行第{mark.column + 1}列）" if mark is not None else ""
 
 
 def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Ruleset:

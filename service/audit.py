@@ -9,7 +9,7 @@ recorded in it, so it shows what was planned then, not what today's calendar wou
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,23 +20,21 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
-from calendars import BEIJING, ChinaCalendar
+from calendars import BEIJING, ChinaCalendar, formatting
 from models import Department, Notice
 from regulations import Rulesets
 from service.access import Caller, auditable_case
 from service.cases import case_state
 from service.errors import from_rpc
-from service.labels import detail_name, detail_value, label
+from service.labels import DAY_DETAILS, detail_name, detail_value, install, label, party_rows
 from service.platform import Platform
 from service.submissions import PROCESSES
 from shixian.replay import ReplayOutcome, replay
 from workflows.common import (
     LAPSE_LABELS,
-    PARTY_LABELS,
     ROLE_LABELS,
     CaseEvent,
     CaseState,
-    Party,
     PlannedDeadline,
 )
 
@@ -49,6 +47,7 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+install(environment)
 
 
 async def fetch_history(platform: Platform, case_id: str) -> WorkflowHistory:
@@ -82,16 +81,13 @@ async def replay_case(platform: Platform, caller: Caller, case_id: str) -> Repla
 
 
 def beijing(moment: datetime) -> str:
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+    """A step's time, to the second: the columns say 北京时间."""
+    return formatting.instant_text(moment, seconds=True, zone=False)
 
 
 def last_day_of(due: datetime) -> date:
     """A due instant is 24:00 of its last day, written as 00:00 of the next."""
     return (due.astimezone(BEIJING) - timedelta(microseconds=1)).date()
-
-
-def due_text(due: datetime) -> str:
-    return f"{last_day_of(due).isoformat()} 24:00"
 
 
 @dataclass
@@ -122,6 +118,7 @@ class Timeline:
     # The instruments composed for the case, most local first: (id, 《title》（number）).
     chain: list[tuple[str, str]]
     parties: list[tuple[str, str]]
+    days: list[tuple[str, str]]  # the days the case names (a catalog update's 变化之日)
     received_at: str
     status: str
     rows: list[Row]
@@ -189,10 +186,13 @@ def compose_timeline(
     """The timeline of a case from its state and the deadlines its history planned."""
     ruleset = rulesets.get(state.ruleset)
     process = PROCESSES.get(state.process)
-    parties = [
-        (PARTY_LABELS[party], names.get(department, department))
-        for party in Party
-        if (department := state.parties.department_of(party))
+    parties = party_rows(asdict(state.parties), names)
+    details = state.details
+    details = asdict(details) if is_dataclass(details) else dict(details or {})  # type: ignore[arg-type]
+    days = [
+        (name, formatting.day_text(details[key]))
+        for key, name in DAY_DETAILS.items()
+        if details.get(key)
     ]
     status = "办理中" if state.status == "open" else "已办结"
     if state.outcome:
@@ -222,6 +222,7 @@ def compose_timeline(
         ruleset_number=ruleset.spec.number if ruleset else "",
         chain=chain,
         parties=parties,
+        days=days,
         received_at=beijing(state.received_at),
         status=status,
         rows=_rows(state, deadlines, names, calendar),
@@ -280,7 +281,8 @@ def _rows(
             groups = per_stage.get(event.stage) or []
             for planned in groups.pop(0) if groups else []:
                 row.deadlines.append(
-                    f"{planned.working_days}个工作日，至{due_text(planned.due)}"
+                    f"{planned.working_days}个工作日{_counted_from(planned, event.at)}，"
+                    f"至{formatting.due_text(planned.due)}"
                     f"（{planned.cite}）；期满：{LAPSE_LABELS.get(planned.on_timeout, '')}"
                     + ("；预估期限" if planned.provisional else "")
                 )
@@ -291,10 +293,11 @@ def _rows(
         elif (limit := event.limit) is not None and event.kind == "replanned":
             previous = limit.replanned_from
             row.deadlines.append(
-                (f"原至{due_text(previous)}，" if previous else "") + f"现至{due_text(limit.due)}"
+                (f"原至{formatting.due_text(previous)}，" if previous else "")
+                + f"现至{formatting.due_text(limit.due)}"
             )
         elif limit is not None:
-            row.deadlines.append(f"至{due_text(limit.due)}（{limit.cite}）")
+            row.deadlines.append(f"至{formatting.due_text(limit.due)}（{limit.cite}）")
             if limit.on_time:
                 row.verdict, row.verdict_text = "met", "按时"
             elif limit.on_time is False and event.actor is None:
@@ -306,7 +309,9 @@ def _rows(
                         last_day_of(limit.due), event.at.astimezone(BEIJING).date()
                     )
                 )
-                missed = "；".join(f"{m.cite}（{due_text(m.due)}）" for m in limit.missed)
+                missed = "；".join(
+                    f"{m.cite}（{formatting.due_text(m.due)}）" for m in limit.missed
+                )
                 row.verdict_text = (f"逾期{late}个工作日" if late else "逾期（未满1个工作日）") + (
                     f"；超过：{missed}" if missed else ""
                 )
@@ -316,9 +321,21 @@ def _rows(
             name = detail_name(state.process, event.kind, key)
             if name:
                 name = "原因" if event.kind == "replanned" else name
-                row.details.append((name, detail_value(state.process, key, value)))
+                text = detail_value(state.process, key, value)
+                if event.actor is None:  # the system's own words: its days written one way
+                    text = formatting.rewrite_iso(text)
+                row.details.append((name, text))
         rows.append(row)
     return rows
+
+
+def _counted_from(planned: PlannedDeadline, entered: datetime) -> str:
+    """The day a period counts from, where it is not the day the stage was entered (a catalog
+    update's limit counts from the day of the change)."""
+    start = planned.counted_from.astimezone(BEIJING).date()
+    if start == entered.astimezone(BEIJING).date():
+        return ""
+    return f"（自{formatting.day_text(start)}起算）"
 
 
 def _who(event: CaseEvent, names: dict[str | None, str]) -> str:

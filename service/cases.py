@@ -55,6 +55,7 @@ from service.errors import (
     from_ruleset,
     from_update_failure,
 )
+from service.labels import label, listing
 from service.moments import period_end, period_start
 from service.overdue import overdue_now
 from service.platform import Platform, now_utc
@@ -101,7 +102,7 @@ def adapter(kind: type[T]) -> TypeAdapter[T]:
 def process_named(name: object) -> Process:
     process = PROCESSES.get(name) if isinstance(name, str) else None
     if process is None:
-        known = "、".join(PROCESSES)
+        known = listing((p.name, p.title) for p in PROCESSES.values())
         given = clean_text(name, "process", "事项类型", max_length=NAME, required=True)
         raise Invalid(f"未知的事项类型“{given}”，可选：{known}。", "unknown_process")
     return process
@@ -618,7 +619,8 @@ async def act(
     update = process.actions.get(action)
     if update is None:
         raise NotFound(
-            f"{process.title}没有“{action}”操作；可用操作：{'、'.join(process.actions)}。",
+            f"{process.title}没有“{action[:60]}”操作；可用操作："
+            f"{listing((a, label('kinds', process.name, a)) for a in process.actions)}。",
             "unknown_action",
         )
     if caller.role in (Role.AUDITOR, Role.ADMIN):
@@ -892,19 +894,19 @@ def list_cases(
     if process is not None:
         process_named(process)
     if ruleset is not None and platform.rulesets().get(ruleset) is None:
-        known = "、".join(r.id for r in platform.rulesets())
+        known = listing((r.id, f"《{r.spec.title}》") for r in platform.rulesets())
         raise Invalid(f"规则集“{ruleset[:60]}”不存在；可选：{known}。", "unknown_ruleset")
     if stage is not None:
-        stages = {"received", "closed"} | {
-            s.name
-            for declared in DECLARED.values()
-            if process is None or declared.name == process
-            for s in declared.stages
+        stages = {
+            "received": label("stages", "", "received"),
+            "closed": label("stages", "", "closed"),
         }
+        for declared in DECLARED.values():
+            if process is None or declared.name == process:
+                stages |= {s.name: s.label for s in declared.stages if s.name not in stages}
         if stage not in stages:
-            raise Invalid(
-                f"环节“{stage[:60]}”不存在；可选：{'、'.join(sorted(stages))}。", "unknown_stage"
-            )
+            named = listing(sorted(stages.items()))
+            raise Invalid(f"环节“{stage[:60]}”不存在；可选：{named}。", "unknown_stage")
     now, calendar = platform.now(), platform.calendar()
     late = overdue_now(now)
     query = select(CaseRecord, late).where(listed_cases(caller))

@@ -258,7 +258,11 @@ def import_catalog_csv(platform: Platform, caller: Caller, text: str) -> ImportR
     try:
         header = [name.strip() for name in reader.fieldnames or []]
     except csv.Error as error:
-        raise Invalid(f"CSV 文件无法解析：{error}。", "csv_invalid") from error
+        # The csv module's reasons are English: say where, not its words.
+        raise Invalid(
+            f"CSV 文件无法解析：第{reader.line_num or 1}行格式有误（引号不成对或含空字符）。",
+            "csv_invalid",
+        ) from error
     named = [name for name in header if name]  # spreadsheets add empty trailing columns
     missing = [name for name in CATALOG_COLUMNS if name not in named]
     unknown = [name for name in named if name not in CATALOG_COLUMNS]

@@ -7,6 +7,7 @@ case leaks an SDK exception to its caller.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any, get_args
 
@@ -132,8 +133,21 @@ def from_ruleset(error: ValueError) -> DomainError:
     if isinstance(error, RulesetNotApplicable):
         return Invalid(str(error), "ruleset_not_applicable")
     if isinstance(error, RulesetError):
-        return Invalid(str(error), "ruleset_invalid")
+        return Invalid(ruleset_problem(error), "ruleset_invalid")
     raise error
+
+
+def ruleset_problem(error: RulesetError) -> str:
+    """What is wrong with a ruleset file, in Chinese: pydantic's findings field by field, each
+    field by its path in the YAML (`processes.catalog_update.update.time_limits.0`), which is
+    what the operator wrote."""
+    if not error.problems:
+        return str(error)
+    described = "；".join(
+        f"{'.'.join(str(part) for part in issue['loc'])}：{_field_problem(issue)}"
+        for issue in error.problems[:5]
+    )
+    return f"{error.source}：{described}"
 
 
 # -- request validation -------------------------------------------------------------------
@@ -169,19 +183,125 @@ FIELD_PROBLEMS = {
     "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
     "date_parsing": "应为日期（YYYY-MM-DD）",
     "datetime_parsing": "应为带时区的时间",
-    "literal_error": "取值不在允许范围内",
-    "enum": "取值不在允许范围内",
+    "literal_error": "应为以下之一：{allowed}",
+    "enum": "应为以下之一：{allowed}",
     "extra_forbidden": "不允许的字段",
-    "json_invalid": "不是有效的 JSON",
+    "json_invalid": "不是有效的 JSON（{error}）",
+    "timezone_aware": "应为带时区的时间",
+    "timezone_naive": "应为不带时区的时间",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "decimal_parsing": "应为数字",
+    "int_from_string": "应为整数",
+    "none_required": "不应填写",
+    "frozen_field": "不能修改",
+    "dict_attributes_type": "应为 JSON 对象",
+    "mapping_type": "应为 JSON 对象",
+    "tuple_type": "应为列表",
+    "set_type": "应为列表",
+    "bytes_type": "应为字符串",
+    "uuid_parsing": "格式不正确",
+    "url_parsing": "应为网址",
+    "date_future": "应为将来的日期",
+    "date_past": "应为过去的日期",
+    "datetime_future": "应为将来的时间",
+    "datetime_past": "应为过去的时间",
+    "string_sub_type": "应为字符串",
+    "union_tag_invalid": "取值不在允许范围内",
+    "union_tag_not_found": "缺少区分类型的字段",
+}
+# What a problem pydantic has no Chinese for is called: never its English.
+UNKNOWN_PROBLEM = "格式不正确"
+OUT_OF_RANGE = "超出允许范围"
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+# How the JSON decoders' English reasons read (pydantic's, and Python's that FastAPI reports):
+# a line and column where one is given, never a byte offset (people count no bytes).
+JSON_REASONS = {
+    "Expecting value": "此处应为值",
+    "Expecting ',' delimiter": "缺少逗号",
+    "Expecting ':' delimiter": "缺少冒号",
+    "Expecting property name": "键应为带引号的字符串",
+    "Unterminated string": "字符串缺少结尾的引号",
+    "Extra data": "结尾有多余内容",
+    "Invalid control character": "字符串中含有控制字符",
+    "Invalid \\escape": "无效的转义",
+    "EOF while parsing": "内容不完整",
+    "expected value": "此处应为值",
+    "trailing comma": "多余的逗号",
+    "key must be a string": "键应为带引号的字符串",
+    "control character": "字符串中含有控制字符",
+    "invalid escape": "无效的转义",
+    "expected `,` or `}`": "缺少逗号或右花括号",
+    "expected `,` or `]`": "缺少逗号或右方括号",
+    "expected `:`": "缺少冒号",
+    "trailing characters": "结尾有多余内容",
+    "invalid unicode": "无效的 Unicode 转义",
+    "lone leading surrogate": "含有孤立的代理码元",
 }
 
 
+# Query parameters as people call them (a body's fields are named by their model's titles).
+QUERY_NAMES = {
+    "process": "事项",
+    "ruleset": "规则集",
+    "stage": "环节",
+    "status": "状态",
+    "department": "部门",
+    "overdue": "是否逾期",
+    "due_within": "剩余工作日",
+    "received_from": "收件起始时间",
+    "received_to": "收件截止时间",
+    "limit": "每页条数",
+    "offset": "起始位置",
+    "jurisdiction": "辖区",
+    "from": "起始日期",
+    "to": "截止日期",
+    "format": "格式",
+    "detail": "是否含明细",
+    "year": "年度",
+    "unread": "是否未读",
+    "case_id": "案件编号",
+}
+# A pattern that is a list of values (`^(open|closed)$`) says them when a value misses it.
+CHOICES_PATTERN = re.compile(r"\^\(([\w|-]+)\)\$")
+
+
+def allowed_values(expected: str) -> str:
+    """pydantic's `'a', 'b' or 'c'` as 「a、b、c」: the values themselves, not its English."""
+    values = re.findall(r"'([^']*)'", expected) or [expected]
+    return "、".join(values)
+
+
+def json_reason(error: str) -> str:
+    reason = next((zh for en, zh in JSON_REASONS.items() if en in error), "语法错误")
+    if found := re.search(r"line (\d+) column (\d+)", error):
+        return f"第{found[1]}行第{found[2]}列：{reason}"
+    return reason
+
+
 def _field_problem(issue: Any) -> str:
-    known = FIELD_PROBLEMS.get(issue["type"])
+    kind = issue["type"]
+    context = dict(issue.get("ctx") or {})
+    if kind in ("value_error", "assertion_error") and context.get("error"):
+        # Our validators raise with Chinese text; pydantic prefixes "Value error, ".
+        return str(context["error"])
+    known = FIELD_PROBLEMS.get(kind)
+    if known is None:
+        # Our own rules (the text rule, the bounds) raise with Chinese words: those stand.
+        message = str(issue.get("msg", ""))
+        return message if CHINESE.search(message) else UNKNOWN_PROBLEM
+    if "expected" in context:
+        context["allowed"] = allowed_values(str(context["expected"]))
+    if kind == "json_invalid":
+        context["error"] = json_reason(str(context.get("error", "")))
+    if kind == "string_pattern_mismatch" and (
+        choices := CHOICES_PATTERN.fullmatch(str(context.get("pattern", "")))
+    ):
+        return f"应为以下之一：{'、'.join(choices[1].split('|'))}"
     try:
-        return known.format(**issue.get("ctx", {})) if known else str(issue["msg"])
+        return known.format(**context)
     except (KeyError, IndexError):  # a limit pydantic did not report: say it without the number
-        return str(issue["msg"])
+        return OUT_OF_RANGE
 
 
 def describe_problems(problems: Sequence[Any], model: type[BaseModel] | None = None) -> str:
@@ -189,9 +309,13 @@ def describe_problems(problems: Sequence[Any], model: type[BaseModel] | None = N
     (the field's `title`) and the JSON name, when `model` is the request's model."""
     parts = []
     for issue in list(problems)[:5]:
-        loc = [p for p in issue["loc"] if p not in ("body", "query", "path")]
+        loc = _where(issue)
         problem = _field_problem(issue)
-        parts.append(f"{field_label(model, loc) or '请求体'}：{problem}")
+        if issue["loc"][:1] == ("query",) and len(loc) == 1 and str(loc[0]) in QUERY_NAMES:
+            where = f"{QUERY_NAMES[str(loc[0])]}（{loc[0]}）"
+        else:
+            where = field_label(model, loc) or "请求体"
+        parts.append(f"{where}：{problem}")
     return "请求内容无效：" + "；".join(parts)
 
 
@@ -199,10 +323,18 @@ def field_problems(problems: Sequence[Any]) -> dict[str, str]:
     """Pydantic's findings per top-level field, in Chinese, for a form to show beside each."""
     found: dict[str, str] = {}
     for issue in problems:
-        where = [str(p) for p in issue["loc"] if p not in ("body", "query", "path")]
-        name = where[0] if where else ""
+        where = _where(issue)
+        name = str(where[0]) if where else ""
         found.setdefault(name, _field_problem(issue) + "。")
     return found
+
+
+def _where(issue: Any) -> list[str | int]:
+    """The field a problem is about; none for a body that is not JSON (pydantic gives the
+    byte offset there, which names no field)."""
+    if issue["type"] == "json_invalid":
+        return []
+    return [p for p in issue["loc"] if p not in ("body", "query", "path")]
 
 
 def field_label(model: type[BaseModel] | None, loc: Sequence[str | int]) -> str:

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from models import Department
 from regulations import Rulesets
 from service.errors import Invalid
+from service.labels import jurisdiction_name, listing
 
 
 def known_jurisdictions(session: Session, rulesets: Rulesets) -> set[str]:
@@ -29,7 +30,8 @@ def check_jurisdiction(session: Session, rulesets: Rulesets, code: str | None) -
     known = known_jurisdictions(session, rulesets)
     if code not in known:
         raise Invalid(
-            f"辖区“{code[:60]}”不存在；已知辖区：{'、'.join(sorted(known))}。",
+            f"辖区“{code[:60]}”不存在；已知辖区："
+            f"{listing((c, jurisdiction_name(c)) for c in sorted(known))}。",
             "unknown_jurisdiction",
         )
     return code

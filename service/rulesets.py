@@ -12,12 +12,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from calendars import BEIJING
+from calendars import BEIJING, formatting
 from regulations import Ruleset, RulesetError, Rulesets, load_rulesets
 from regulations.compose import Link, chain_of
 from regulations.loader import PACKAGED, parse_ruleset_text
 from service.access import Caller
-from service.errors import Conflict, Invalid, NotFound
+from service.errors import Conflict, Invalid, NotFound, ruleset_problem
 from service.platform import Platform
 from service.validation import clean_file, private_directory, write_atomically
 from workflows.common import Role
@@ -61,7 +61,9 @@ class RulesetOut(BaseModel):
         "window in which it binds there; instruments known but not held are listed as such.",
     )
     in_force: InForceOut
-    in_force_text: str
+    in_force_text: str = Field(
+        description="The window in Chinese: 2021年11月21日至2026年11月20日; 自2023年1月1日起施行."
+    )
     status: str = Field(description="Today in Beijing time: in_force, ended or not_yet.")
     case_prefix: str
     processes: list[str]
@@ -73,6 +75,15 @@ class RulesetDetailOut(RulesetOut):
         description="Per process, the plan its workflow runs: per track the stages, who acts, "
         "the working days, what happens when time runs out, and the article cited."
     )
+
+
+def in_force_text(ruleset: Ruleset) -> str:
+    """When an instrument is in force, as people say it: 2021年11月21日至2026年11月20日, or
+    自2023年1月1日起施行 for one that sets no end."""
+    window = ruleset.spec.in_force
+    if window.until is None:
+        return f"自{formatting.day_text(window.from_)}起施行"
+    return formatting.days_text(window.from_, window.until)
 
 
 def _link(link: Link) -> dict[str, Any]:
@@ -114,7 +125,7 @@ def _out(ruleset: Ruleset, today: date, rulesets: Rulesets) -> dict[str, Any]:
         "parent_window": {"from": window_from, "until": window_until} if window_from else None,
         "chain": [_link(link) for link in chain_of(rulesets, ruleset)],
         "in_force": {"from": spec.in_force.from_, "until": spec.in_force.until},
-        "in_force_text": ruleset.window_text(),
+        "in_force_text": in_force_text(ruleset),
         "status": ruleset.status_on(today),
         "case_prefix": spec.case_prefix,
         "processes": defined_processes(ruleset),
@@ -172,7 +183,7 @@ def save_ruleset(
     try:
         ruleset = parse_ruleset_text(text, source, rulesets)
     except RulesetError as error:
-        raise Invalid(f"规则集文件无效：{error}", "ruleset_invalid") from error
+        raise Invalid(f"规则集文件无效：{ruleset_problem(error)}", "ruleset_invalid") from error
     _refuse_clashes(ruleset, rulesets)
     private_directory(directory)
     target = directory / f"{ruleset.id}.yaml"
@@ -231,8 +242,8 @@ def _refuse_clashes(ruleset: Ruleset, rulesets: Rulesets) -> None:
             mine.in_force.until or end
         ):
             raise Conflict(
-                f"《{mine.title}》的施行期间（{ruleset.window_text()}）与同一辖区的"
-                f"《{theirs.title}》（{theirs.number}，{other.window_text()}）重叠。"
+                f"《{mine.title}》的施行期间（{in_force_text(ruleset)}）与同一辖区的"
+                f"《{theirs.title}》（{theirs.number}，{in_force_text(other)}）重叠。"
                 f"请先上传写明 in_force.until 的“{other.id}”，再上传接续的规则集。",
                 "ruleset_overlaps",
             )

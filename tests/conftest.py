@@ -27,6 +27,8 @@ import httpx
 import psycopg
 import pytest
 import temporalio.workflow
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import make_url
 from sqlmodel import Session
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -40,6 +42,15 @@ from shixian.demo import DemoWorld, load_demo
 from shixian.settings import Settings
 
 BIN = Path(sys.executable).parent
+
+# A loaded machine (another suite beside this one) makes examples slow to draw and to run:
+# timing is no property of ours, so no property test fails on it.
+hypothesis_settings.register_profile(
+    "suite",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.load_profile("suite")
 
 
 # -- databases -----------------------------------------------------------------------------

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from calendars import formatting
 from models import Attachment, Notice
 from service import attachments, inbox, notices, reference
 from service.access import Caller
-from service.labels import detail_name, detail_value, label
+from service.labels import detail_name, detail_value, label, party_rows
 from service.platform import Platform
 from service.submissions import PROCESSES
 from service.views import CaseOut, EventOut
@@ -19,14 +20,6 @@ from web.forms import REFUSALS, Field, FormState, action_fields
 from web.session import INBOX_ROLES
 from workflows.common import OPEN_STATUS_LABELS, ROLE_LABELS, Role
 
-PARTY_LABELS = (
-    ("applicant", "申请部门"),
-    ("provider", "数据提供部门"),
-    ("second_provider", "另一数据提供部门"),
-    ("authority", "政务数据主管部门"),
-    ("service_centre", "服务中心"),
-    ("superior_authority", "共同的上级政务数据共享主管部门"),
-)
 LAPSES = {"deemed_consent": "期满视为同意", "overdue": "期满记为逾期并通报", "close": "期满办结"}
 # Details of a case shown on its page, in this order, with their Chinese names.
 DETAILS = (
@@ -141,7 +134,9 @@ VALUES: dict[str, dict[str, str]] = {
 def _shown(key: str, value: Any) -> str:
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
-    return VALUES.get(key, {}).get(str(value), str(value))
+    if key in VALUES:
+        return VALUES[key].get(str(value), str(value))
+    return formatting.iso_text(str(value))
 
 
 def _attachment_ids(case: CaseOut) -> list[int]:
@@ -206,11 +201,7 @@ def compose(
     return CasePage(
         case=case,
         process_title=process.title if process else case.process,
-        parties=[
-            (text, names.get(parties[key], parties[key]))
-            for key, text in PARTY_LABELS
-            if parties.get(key)
-        ],
+        parties=party_rows(parties, names),
         details=[
             (text, _shown(key, case.details[key]))
             for key, text in DETAILS

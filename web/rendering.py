@@ -1,17 +1,16 @@
 """Pages: one Jinja2 environment over templates/web (autoescaped), the filters every page uses
-(Beijing time, Chinese labels), and the response that renders a template."""
+(days and instants as calendars/formatting.py writes them, Chinese labels), and the response
+that renders a template."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from calendars import BEIJING
-from service.labels import label
+from service import labels
 from service.submissions import PROCESSES
 from web.session import Viewer
 from workflows.common import (
@@ -34,26 +33,6 @@ environment = Environment(
 )
 
 
-def beijing_time(moment: datetime | None, seconds: bool = False) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else ""))
-
-
-def due_text(due: datetime | None) -> str:
-    """A due instant is 24:00 of its last day (00:00 of the next): said as the law says it."""
-    if due is None:
-        return ""
-    local = due.astimezone(BEIJING)
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        return f"{(local - timedelta(days=1)).date().isoformat()} 24:00"
-    return local.strftime("%Y-%m-%d %H:%M")
-
-
-def day_text(day: date | None) -> str:
-    return day.isoformat() if day else ""
-
-
 def process_title(name: str) -> str:
     process = PROCESSES.get(name)
     return process.title if process else name
@@ -63,10 +42,8 @@ def enum_name(table: dict[Any, str], value: object) -> str:
     return next((name for key, name in table.items() if str(key) == str(value)), str(value))
 
 
+labels.install(environment)
 environment.filters.update(
-    bj=beijing_time,
-    due=due_text,
-    day=day_text,
     process_title=process_title,
     role_name=lambda role: enum_name(dict(ROLE_LABELS), role),
     kind_name=lambda kind: enum_name(dict(DEPARTMENT_KIND_LABELS), kind),
@@ -75,7 +52,6 @@ environment.filters.update(
     resource_status=lambda status: enum_name(dict(RESOURCE_STATUS_LABELS), status),
     open_status_name=lambda status: enum_name(dict(OPEN_STATUS_LABELS), status),
 )
-environment.globals.update(label=label)
 
 
 def render(template: str, **context: Any) -> str:

@@ -703,6 +703,7 @@ class CaseWorkflow(Generic[InputT]):
                     "ruleset": self.state.ruleset,
                     **context,
                 },
+                parties=self.state.parties,
             ),
         )
 

@@ -70,6 +70,18 @@ class Trigger(StrEnum):
     YEARLY_MAINTENANCE = "yearly_maintenance"  # 年度全面维护
 
 
+# What each trigger is called (messages, notices).
+TRIGGER_LABELS = {
+    Trigger.LAW_CHANGED.value: "法律法规修订",
+    Trigger.LOCAL_RULE_CHANGED.value: "地方性法规、规章调整",
+    Trigger.FUNCTIONS_CHANGED.value: "职能变更",
+    Trigger.SYSTEM_BUILT.value: "新建或改扩建业务系统",
+    Trigger.DATA_PURCHASED.value: "购买数据资源",
+    Trigger.DATA_AGREED.value: "同意共享目录外数据",
+    Trigger.YEARLY_MAINTENANCE.value: "年度全面维护",
+}
+
+
 class Outcome(StrEnum):
     PUBLISHED = "published"
     CONFIRMED_UNCHANGED = "confirmed_unchanged"  # a maintenance that found nothing to change

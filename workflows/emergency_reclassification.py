@@ -181,7 +181,10 @@ class EmergencyReclassificationWorkflow(CaseWorkflow[EmergencyReclassificationIn
         if early is not None:
             reason = f"提前恢复：{early.input.reason}"
         else:
-            reason = f"临时调整期限（{request.until.isoformat()}）届满，恢复原共享类型"
+            last = request.until  # written as every day is written (calendars/formatting.py)
+            reason = (
+                f"临时调整期限（至{last.year}年{last.month}月{last.day}日）届满，恢复原共享类型"
+            )
         await effect(
             restore_share_type,
             RestoreShareTypeInput(

@@ -46,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
         set_open_status,
         set_resource_status,
     )
-    from activities.notices import SendUserNoticeInput, send_user_notice
+    from activities.notices import NoticeValue, SendUserNoticeInput, send_user_notice
 
 
 class Grounds(StrEnum):
@@ -223,13 +223,18 @@ class OpenDataObjectionWorkflow(CaseWorkflow[OpenDataObjectionInput]):
             await effect(
                 cite_attachments, CiteAttachmentsInput(request.case_id, request.attachment_ids)
             )
+        received: dict[str, NoticeValue] = {
+            "resource": request.resource_name,
+            "grounds": request.grounds.value,
+            "cite": request.plan.cite,
+        }
         await self._notify(
-            "objection_received",
-            [request.parties.applicant, request.parties.provider],
-            resource=request.resource_name,
-            grounds=request.grounds.value,
-            cite=request.plan.cite,
+            "objection_received", [request.parties.applicant, request.parties.provider], **received
         )
+        # A member of the public is told the objection is received too (cases recorded before
+        # were not: they replay unchanged).
+        if request.submitted_by.role is Role.PUBLIC and workflow.patched("public-objector-receipt"):
+            await self._notify_objector("objection_received", received)
         plan = request.plan
         result = await self.await_decision(plan.assessment)
         if isinstance(result, PlannedDeadline):
@@ -305,7 +310,7 @@ class OpenDataObjectionWorkflow(CaseWorkflow[OpenDataObjectionInput]):
         self.details.feedback_after_seconds = int(
             (answered_at - request.received_at).total_seconds()
         )
-        context = {
+        context: dict[str, NoticeValue] = {
             "resource": request.resource_name,
             "decision": closing.value,
             "reason": decision.input.reason,
@@ -316,21 +321,27 @@ class OpenDataObjectionWorkflow(CaseWorkflow[OpenDataObjectionInput]):
             "objection_decided", [request.parties.applicant, request.parties.provider], **context
         )
         if request.submitted_by.role is Role.PUBLIC:
-            await effect(
-                send_user_notice,
-                SendUserNoticeInput(
-                    case_id=request.case_id,
-                    key=f"{len(self.state.events)}-objection_decided",
-                    kind="objection_decided",
-                    user_id=request.submitted_by.user_id,
-                    context={
-                        "case_number": request.case_number,
-                        "process": "open_data_objection",
-                        "ruleset": request.ruleset,
-                        **context,
-                    },
-                ),
-            )
+            await self._notify_objector("objection_decided", context)
         return await self._close_case(
             OUTCOMES[closing], reason=decision.input.reason, decision=closing.value
+        )
+
+    async def _notify_objector(self, kind: str, context: dict[str, NoticeValue]) -> None:
+        """A notice for the member of the public who objected (no department to send it to)."""
+        request = self.request
+        await effect(
+            send_user_notice,
+            SendUserNoticeInput(
+                case_id=request.case_id,
+                key=f"{len(self.state.events)}-{kind}",
+                kind=kind,
+                user_id=request.submitted_by.user_id,
+                context={
+                    "case_number": request.case_number,
+                    "process": "open_data_objection",
+                    "ruleset": request.ruleset,
+                    **context,
+                },
+                parties=request.parties,
+            ),
         )

@@ -264,6 +264,7 @@ class QualityVerificationWorkflow(CaseWorkflow[QualityVerificationInput]):
             [request.parties.department_of(plan.dispute_review.actor), request.parties.provider],
             reason=result.input.reason,
             cite=plan.dispute_review.cite,
+            decider=plan.dispute_review.actor.value,
         )
         ruling = await self.await_action(plan.dispute_review)
         await self._notify(
@@ -376,6 +377,16 @@ class QualityVerificationWorkflow(CaseWorkflow[QualityVerificationInput]):
             "note": answer.input.note,
             "cite": request.plan.cite,
             "final": final,
+            "decider": request.plan.dispute_review.actor.value,  # of a dispute
+            # Who answered: the provider, or the service centre of a joint verification.
+            "answerer": next(
+                (
+                    p.value
+                    for p in Party
+                    if request.parties.department_of(p) == answer.input.actor.department_id
+                ),
+                Party.PROVIDER.value,
+            ),
         }
         if outcome is Outcome.REPAIRED:
             resource_id = answer.input.decision or request.resource_id

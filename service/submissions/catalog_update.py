@@ -21,6 +21,7 @@ from regulations.compose import Composed
 from service.access import Caller
 from service.bounds import CountedDay
 from service.errors import Conflict, Forbidden, Invalid, NotFound
+from service.labels import TRIGGERS, listing
 from service.submissions.common import Draft, Process, find_department
 from service.text import (
     CONDITIONS,
@@ -108,9 +109,10 @@ def prepare(
     if request.trigger in OPENED_BY_SCHEDULE:
         raise Invalid("年度全面维护案件由年度维护计划自动开启。", "opened_by_schedule")
     if request.trigger.value not in plan.triggers:
-        known = "、".join(plan.triggers)
+        known = listing((t, TRIGGERS.get(t, "")) for t in plan.triggers)
+        given = TRIGGERS.get(request.trigger.value, request.trigger.value)
         raise Invalid(
-            f"《{law.title}》未规定因“{request.trigger.value}”更新目录；可选：{known}。",
+            f"《{law.title}》未规定因“{given}”更新目录；可选：{known}。",
             "trigger_not_applicable",
         )
     department = _department(session, caller, request)

@@ -15,6 +15,7 @@ from models import Department
 from regulations.compose import Composed, common_jurisdiction
 from service.access import Caller
 from service.errors import Invalid
+from service.labels import any_stage_label
 from workflows.case import CaseWorkflow
 from workflows.common import (
     PARTY_LABELS,
@@ -162,7 +163,7 @@ def parties_for(
             continue
         if parties.department_of(stage.actor) is None:
             raise Invalid(
-                f"本辖区未配置{PARTY_LABELS[stage.actor]}，无法办理“{stage.stage}”环节。",
+                f"本辖区未配置{PARTY_LABELS[stage.actor]}，无法办理“{any_stage_label(stage.stage)}”环节。",
                 "party_missing",
             )
     return parties

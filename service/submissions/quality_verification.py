@@ -17,6 +17,7 @@ from service.access import Caller
 from service.attachments import cited_by_caller
 from service.bounds import AttachmentIds
 from service.errors import Invalid, NotFound
+from service.labels import label
 from service.submissions.common import PARTY_LABELS, Draft, Process, find_department
 from service.text import DESCRIPTION, FieldNames, Identifier, RecordIds, Text
 from service.views import RequestBody
@@ -107,7 +108,8 @@ def prepare(
     for stage in stages:
         if parties.department_of(stage.actor) is None:
             raise Invalid(
-                f"本辖区未配置{PARTY_LABELS[stage.actor]}，无法办理“{stage.stage}”环节。",
+                f"本辖区未配置{PARTY_LABELS[stage.actor]}，无法办理"
+                f"“{label('stages', 'quality_verification', stage.stage)}”环节。",
                 "party_missing",
             )
 

@@ -17,7 +17,7 @@ from service.errors import Conflict, Invalid, NotFound
 from service.submissions.common import Draft, Process, parties_for
 from service.text import NAME, PURPOSE, FieldNames, Identifier, Line, Text
 from service.views import RequestBody
-from workflows.common import Role, ShareType
+from workflows.common import RESOURCE_STATUS_LABELS, Role, ShareType
 from workflows.sharing_application import (
     SharingApplicationInput,
     SharingApplicationPlan,
@@ -97,7 +97,12 @@ def prepare(
         # An objection suspends or withdraws the opening only (open_status): sharing between
         # departments runs on (hubei 第三条).
         if resource.status != "active":
-            raise Conflict(f"数据资源“{resource.name}”当前不可申请（{resource.status}）。")
+            labels = RESOURCE_STATUS_LABELS.items()
+            status = next((name for key, name in labels if key == resource.status), "状态未知")
+            raise Conflict(
+                f"数据资源“{resource.name}”当前不可申请（{status}）。",
+                "resource_unavailable",
+            )
         if resource.share_type == ShareType.NOT_SHARED:
             raise Invalid(
                 f"数据资源“{resource.name}”列入不予共享负面清单，"

@@ -1,6 +1,6 @@
 """Filters of the case list that take times and bodies users type by hand."""
 
-from tests.cases import settle, submit
+from tests.cases import act, done, resource, settle, submit
 from tests.conftest import auth
 
 
@@ -66,19 +66,36 @@ async def test_a_bound_that_is_neither_a_date_nor_an_instant_is_refused_in_chine
 
 
 async def test_filters_naming_nothing_known_are_refused_with_the_name(api):
-    for path, code, named in (
-        ("/api/v1/authorizations?department=hubei-civil", "unknown_parameter", "department"),
-        ("/api/v1/cases?proces=sharing_application", "unknown_parameter", "proces"),
-        ("/api/v1/cases?process=bogus", "unknown_process", "bogus"),
-        ("/api/v1/cases?ruleset=hubei-999", "unknown_ruleset", "hubei-999"),
-        ("/api/v1/cases?department=nobody", "unknown_department", "nobody"),
-        ("/api/v1/dashboard?jurisdiction=nowhere", "unknown_jurisdiction", "nowhere"),
-        ("/api/v1/catalog/maintenance?jurisdiction=nowhere", "unknown_jurisdiction", "nowhere"),
+    # The allowed values are listed with their names.
+    for path, code, named, allowed in (
+        ("/api/v1/authorizations?department=hubei-civil", "unknown_parameter", "department", ""),
+        ("/api/v1/cases?proces=sharing_application", "unknown_parameter", "proces", ""),
+        (
+            "/api/v1/cases?process=bogus",
+            "unknown_process",
+            "bogus",
+            "sharing_application（共享申请）",
+        ),
+        (
+            "/api/v1/cases?ruleset=hubei-999",
+            "unknown_ruleset",
+            "hubei-999",
+            "hubei-419（《湖北省政务数据资源应用与管理办法》）",
+        ),
+        ("/api/v1/cases?department=nobody", "unknown_department", "nobody", ""),
+        (
+            "/api/v1/dashboard?jurisdiction=nowhere",
+            "unknown_jurisdiction",
+            "nowhere",
+            "hubei.lichuan（湖北省利川市）",
+        ),
+        ("/api/v1/catalog/maintenance?jurisdiction=nowhere", "unknown_jurisdiction", "nowhere", ""),
     ):
         response = await api.get(path, headers=auth("auditor"))
         assert response.status_code == 422, path
         assert response.json()["code"] == code, path
         assert named in response.json()["message"], path
+        assert allowed in response.json()["message"], path
     known = await api.get("/api/v1/dashboard?jurisdiction=hubei.lichuan", headers=auth("auditor"))
     assert known.status_code == 200
 
@@ -86,7 +103,8 @@ async def test_filters_naming_nothing_known_are_refused_with_the_name(api):
 async def test_a_stage_no_process_has_is_refused_and_a_declared_one_is_taken(api):
     refused = await api.get("/api/v1/cases?stage=nonsense", headers=auth("auditor"))
     assert (refused.status_code, refused.json()["code"]) == (422, "unknown_stage")
-    assert "provider_review" in refused.json()["message"]
+    assert "provider_review（提供部门答复）" in refused.json()["message"]
+    assert "closed（已办结）" in refused.json()["message"]
     wrong_process = await api.get(
         "/api/v1/cases?process=catalog_update&stage=provider_review", headers=auth("auditor")
     )
@@ -137,3 +155,47 @@ async def test_a_use_period_that_has_already_ended_is_refused(api):
     assert (response.status_code, response.json()["code"]) == (422, "valid_until_in_past")
     listed = await api.get("/api/v1/cases", headers=auth("auditor"))
     assert listed.json()["total"] == 0
+
+
+async def test_an_action_the_process_lacks_is_refused_listing_the_actions_with_their_labels(api):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    response = await api.post(
+        f"/api/v1/cases/{case['case_id']}/actions/fly",
+        headers=auth("hubei-provider"),
+        json={},
+    )
+    assert (response.status_code, response.json()["code"]) == (404, "unknown_action")
+    message = response.json()["message"]
+    assert message.startswith("共享申请没有“fly”操作；可用操作：")
+    assert "approve（同意共享）" in message and "request_coordination（申请协调）" in message
+
+
+async def test_a_retired_resource_is_refused_by_its_state_in_chinese(api, session):
+    retired = resource(session, "hubei-hukou")
+    assert retired is not None
+    retired.status = "retired"
+    session.add(retired)
+    session.commit()
+    response = await api.post(
+        "/api/v1/cases",
+        headers={**auth("hubei-applicant"), "Idempotency-Key": "retired-1"},
+        json={
+            "process": "sharing_application",
+            "resource_id": "hubei-hukou",
+            "purpose": "核验",
+            "scenario": "低保审核",
+            "fields": ["姓名"],
+        },
+    )
+    assert (response.status_code, response.json()["code"]) == (409, "resource_unavailable")
+    assert response.json()["message"] == "数据资源“户籍人口基本信息”当前不可申请（停用）。"
+
+
+async def test_an_action_at_the_wrong_stage_names_the_stage_and_the_action_in_chinese(api):
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await done(api, "hubei-provider", case, "reject", reason="涉及个人隐私")
+    late = await act(api, "hubei-provider", case, "approve", note="同意")
+    assert late.status_code == 409
+    assert late.json()["message"] == (
+        "案件当前处于“不予共享后待申请协调”环节，不能办理“同意共享”。"
+    )

@@ -83,6 +83,8 @@ async def test_rulesets_say_whether_they_are_in_force_on_the_beijing_date(api, c
     assert by_id["yuhua-2021-9"]["status"] == "ended"
     hubei = by_id["hubei-419"]
     assert hubei["in_force"] == {"from": "2021-04-01", "until": None}
+    assert hubei["in_force_text"] == "自2021年4月1日起施行"
+    assert by_id["dongying-2021-26"]["in_force_text"] == "2021年11月21日至2026年11月20日"
     assert (hubei["number"], hubei["case_prefix"], hubei["level"]) == (
         "湖北省人民政府令第419号",
         "HB419",
@@ -177,7 +179,8 @@ async def test_an_invalid_ruleset_is_refused_naming_the_file_and_the_field(api, 
     body = response.json()
     assert body["code"] == "ruleset_invalid"
     assert body["message"].startswith("规则集文件无效：hubei-2027.yaml")
-    assert "time_limits.0.working_days" in body["message"]
+    assert "time_limits.0.working_days：应不小于 1" in body["message"]
+    assert "Input should" not in body["message"]
 
     orphan = SUCCESSOR.replace("parent: null", "parent: atlantis")
     response = await api.post("/api/v1/rulesets", content=orphan, headers=yaml_headers("admin"))
@@ -187,6 +190,8 @@ async def test_an_invalid_ruleset_is_refused_naming_the_file_and_the_field(api, 
     for text in ("", "id: [unclosed"):
         response = await api.post("/api/v1/rulesets", content=text, headers=yaml_headers("admin"))
         assert (response.status_code, response.json()["code"]) == (422, "ruleset_invalid")
+    assert "不是有效的 YAML（第1行" in response.json()["message"]
+    assert "not valid" not in response.json()["message"]
     assert not (settings.data_dir / "regulations").exists()
 
 

@@ -34,7 +34,7 @@ def test_limits_are_explained_in_chinese_with_their_numbers():
         {"type": "greater_than_equal", "loc": ("query", "year"), "msg": "x", "ctx": {}},
     ]
     assert describe_problems(problems) == (
-        "请求内容无效：days：应不大于 365；attachments：最多 20 项；year：x"
+        "请求内容无效：days：应不大于 365；attachments：最多 20 项；年度（year）：超出允许范围"
     )
 
 

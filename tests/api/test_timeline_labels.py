@@ -162,3 +162,60 @@ def test_every_action_and_outcome_of_every_process_has_a_label_even_if_unrecorde
     assert label("decisions", "quality_verification", "uphold") == "维持校核结果"
     assert label("decisions", "sharing_application", "uphold") == "维持不予共享"
     assert label("stages", "open_data_objection", "verification") == "核实处理"
+
+
+ISO = re.compile(r"\d{4}-\d{2}-\d{2}|T\d{2}:\d{2}|24:00")
+CHINESE_DAY = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+def test_every_recorded_timeline_writes_days_and_instants_one_way(
+    path: Path, rulesets: Rulesets, calendar: ChinaCalendar
+):
+    history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
+    state = last_recorded_state(history)
+    timeline = compose_timeline(
+        state,
+        planned_deadlines(history),
+        names={},
+        notices=[],
+        rulesets=rulesets,
+        calendar=calendar,
+        from_history=True,
+    )
+    page = Cells()
+    page.feed(render_timeline(timeline))
+    texts = [*page.header, *(cell for row in page.rows for cell in row)]
+    assert not [text for text in texts if ISO.search(text)]
+    assert all(CHINESE_DAY.search(row[0]) for row in page.rows if row)
+
+
+def test_a_catalog_update_timeline_lists_its_department_once_and_the_day_of_the_change(
+    rulesets: Rulesets, calendar: ChinaCalendar
+):
+    path = Path(__file__).parent.parent / "replay" / "histories" / "hubei-catalog-published.json"
+    history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
+    state = last_recorded_state(history)
+    assert state.parties.applicant == state.parties.provider
+    names = {
+        state.parties.provider: "湖北省公安厅",
+        state.parties.authority: "湖北省政务服务和大数据管理局",
+    }
+    timeline = compose_timeline(
+        state,
+        planned_deadlines(history),
+        names=names,
+        notices=[],
+        rulesets=rulesets,
+        calendar=calendar,
+        from_history=True,
+    )
+    page = render_timeline(timeline)
+    assert [label for label, _ in timeline.parties] == ["数据提供部门", "政务数据主管部门"]
+    assert "申请部门" not in page
+    written = "2026年11月20日"  # the law changed on Friday; the case was filed on Monday
+    assert ("变化之日", written) in timeline.days
+    assert f"（自{written}起算）" in page
+    assert (
+        "适用规则</dt><dd>《湖北省政务数据资源应用与管理办法》（湖北省人民政府令第419号）" in page
+    )

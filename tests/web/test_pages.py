@@ -16,6 +16,7 @@ from tests.cases import submit
 from tests.conftest import auth
 from tests.web.conftest import Browser, ManualClock, give_passwords, password_of
 from tests.workflows.test_open_data_objection import object_to, suspended
+from workflows.common import Role
 
 # -- tokens ----------------------------------------------------------------------------------
 
@@ -109,7 +110,7 @@ async def test_read_state_is_per_person_and_a_notice_can_be_addressed_to_one_per
     logins("hubei-provider")
     colleague = User(
         name="湖北公安经办人二",
-        role="caseworker",
+        role=Role.CASEWORKER,
         department_id="hubei-police",
         username="hubei-police-2",
         password_hash=hash_password("police-2-pass"),
@@ -149,7 +150,7 @@ async def test_a_hand_over_notice_shows_the_cases_current_deadline(
     await staff.log_in("hubei-provider", password_of("hubei-provider"))
     inbox = await staff.page("/notices")
     assert "已受理登记" in inbox.text
-    assert "案件当前办理期限：<strong>2026-12-07 24:00（北京时间）</strong>" in inbox.text
+    assert "案件当前办理期限：<strong>2026年12月7日24时</strong>" in inbox.text
     assert "剩余 <strong>10</strong> 个工作日" in inbox.text
 
 
@@ -272,3 +273,31 @@ async def test_the_openapi_pages_name_only_local_assets(browser: Browser):
         assert "default-src 'self'" in response.headers["content-security-policy"]
     asset = await browser.page("/static/openapi/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.content) > 100_000
+
+
+async def test_supervision_pages_name_jurisdictions_and_rules_not_their_codes(
+    api: httpx.AsyncClient, staff: Browser, session: Session
+):
+    give_passwords(session, "hubei-supervisor")
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await staff.log_in("hubei-supervisor", password_of("hubei-supervisor"))
+    report = await staff.page("/reports/statistics?from=2026-11-01&to=2026-11-30")
+    assert "<dd>湖北省及下级辖区</dd>" in report.text and "hubei 及下级辖区" not in report.text
+    assert "2026年11月1日至2026年11月30日（北京时间，按收件日期，含首尾两日）" in report.text
+    dashboard = await staff.page("/dashboard")
+    assert "辖区概况：湖北省及下级辖区" in dashboard.text
+    page = await staff.page(f"/cases/{case['case_number']}")
+    chain = 'id="case-chain">《湖北省政务数据资源应用与管理办法》 → 《政务数据共享条例》'
+    assert chain in page.text
+    assert "hubei-419" not in page.text
+
+
+async def test_the_rulesets_page_says_when_an_instrument_is_in_force_in_words(
+    staff: Browser, session: Session
+):
+    give_passwords(session, "admin")
+    await staff.log_in("admin", password_of("admin"))
+    page = await staff.page("/admin/rulesets")
+    assert "<td>自2023年1月1日起施行</td>" in page.text and "无终止日期" not in page.text
+    assert "<td>2021年11月21日至2026年11月20日</td>" in page.text
+    assert "<td>湖北省利川市（hubei.lichuan）</td>" in page.text

@@ -138,6 +138,23 @@ async def test_trigger_in_the_future_is_refused(api, clock, session):
     assert (response.status_code, response.json()["code"]) == (422, "trigger_date_in_future")
 
 
+async def test_a_trigger_the_rules_do_not_name_is_refused_by_its_name(api):
+    response = await api.post(
+        "/api/v1/cases",
+        json={
+            "process": "catalog_update",
+            "trigger": "data_purchased",
+            "trigger_date": "2026-11-20",
+            "description": "购买企业信用数据",
+        },
+        headers=auth("hebei-provider"),
+    )
+    assert response.status_code == 422
+    message = response.json()["message"]
+    assert "未规定因“购买数据资源”更新目录" in message
+    assert "law_changed（法律法规修订）" in message and "data_purchased”" not in message
+
+
 async def test_the_first_answer_to_a_late_registration_already_says_it_is_overdue(api, clock):
     case = await open_update(api, "hebei-provider", trigger_date="2026-11-02")
     assert case["overdue"] is True

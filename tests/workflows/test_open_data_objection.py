@@ -86,14 +86,28 @@ async def test_provider_suspends_the_opening_at_once_and_the_time_is_measured(
     assert case["deadline"]["due"] == "2026-11-26T00:00:00+08:00"
     assert case["actions"] == []
     assert (await view(api, "hubei-provider", case))["actions"] == ["keep_open", "suspend"]
-    [received] = notices(session, case["case_id"], "objection_received")
-    assert received.recipient_department_id == "hubei-police"
+    # The provider is told what to do; the member of the public who objected, that the
+    # objection is received and who will answer it.
+    received = {
+        n.recipient_department_id or "public": n
+        for n in notices(session, case["case_id"], "objection_received")
+    }
+    assert set(received) == {"hubei-police", "public"}
+    assert "对本部门数据资源“" in received["hubei-police"].body
+    assert "在本案中办理“暂停开放并核实”" in received["hubei-police"].body
+    assert received["public"].title.endswith("开放数据异议已登记")
+    assert "您对湖北省公安厅开放的数据资源“" in received["public"].body
+    assert "湖北省公安厅将根据所附证据判断是否有必要中止开放" in received["public"].body
+    assert "suspend" not in received["hubei-police"].body + received["public"].body
 
     await clock.advance(timedelta(hours=3))
     state = await suspended(api, case)
     assert state["stage"] == "verification"
     after = state["details"]["suspended_after_seconds"]
     assert 3 * 3600 <= after < 3 * 3600 + 60
+    # In Beijing time, like every instant the API shows.
+    assert state["details"]["suspended_at"].startswith("2026-11-23T12:00")
+    assert state["details"]["suspended_at"].endswith("+08:00")
     [event] = [e for e in state["events"] if e["kind"] == "opening_suspended"]
     assert event["detail"]["after_seconds"] == str(after)
     # The opening is suspended, not the sharing (hubei 第三条; this test asserted a suspended
@@ -160,10 +174,16 @@ async def test_restore_reopens_and_the_public_objector_reads_the_outcome(api, se
     assert {n.recipient_user_id for n in told} == {None, world.user_ids["public"]}
     response = await api.get("/api/v1/notices", headers=auth("public"))
     assert response.status_code == 200, response.text
-    [mine] = response.json()["items"]
-    assert mine["case_id"] == case["case_id"]
-    assert "恢复开放" in mine["body"] and "未含个人信息" in mine["body"]
-    await keep_history(env.client, case, "hubei-objection-restored")
+    mine = {item["kind"]: item for item in response.json()["items"]}
+    assert set(mine) == {"objection_received", "objection_decided"}
+    decided = mine["objection_decided"]
+    assert decided["case_id"] == case["case_id"]
+    assert "恢复开放" in decided["body"] and "未含个人信息" in decided["body"]
+    assert decided["body"].startswith("您对湖北省公安厅数据资源“")
+    [provider] = [n for n in told if n.recipient_department_id == "hubei-police"]
+    assert provider.body.startswith("本部门已对社会公众就数据资源“")
+    # Recorded before the public objector was told of receipt (replays unpatched) and after.
+    await keep_history(env.client, case, "hubei-objection-restored-public-told")
 
 
 async def test_processed_data_is_reopened_with_a_note_of_what_was_done(api, session, env):

@@ -29,6 +29,7 @@ from tests.cases import (
     view,
 )
 from tests.conftest import auth
+from workflows.common import GrantedBy
 
 DY20 = "《东营市公共数据管理办法》第二十条"
 NAME = ["姓名"]
@@ -260,7 +261,7 @@ def authorize(session: Session, department: str, case_id: str) -> None:
             stage="provider_review",
             applicant_department_id=department,
             resource_id="dongying-hukou",
-            granted_by="provider",
+            granted_by=GrantedBy.PROVIDER,
             granted_at=datetime(2026, 9, 1, tzinfo=UTC),
         )
     )
@@ -281,7 +282,10 @@ async def test_timely_stop_notice_tells_each_holder_once_and_retires_the_resourc
     assert state["details"]["notice_period_last_day"] == "2026-10-20"
     assert state["details"]["notified"] == ["dongying-civil"]
     sent = notices(session, case["case_id"], "service_change")
-    assert sorted(n.recipient_department_id for n in sent) == ["dongying-bigdata", "dongying-civil"]
+    assert sorted(str(n.recipient_department_id) for n in sent) == [
+        "dongying-bigdata",
+        "dongying-civil",
+    ]
     assert "停用" in sent[0].title and "未按规定" not in sent[0].title
 
     await clock.advance_to(at("2026-10-20T23:59:59+08:00"))

@@ -73,8 +73,20 @@ async def test_hubei_provider_repairs_within_three_days_and_the_data_version_mov
     assert case["deadline"]["due"] == "2026-11-27T00:00:00+08:00"
     assert (case["deadline"]["cite"], case["deadline"]["basis"]) == (HUBEI_13, "statute")
     assert case["details"]["attachments"] == [evidence]
-    raised = notices(session, case["case_id"], "verification_raised")
-    assert {n.recipient_department_id for n in raised} == {"hubei-police", "hubei-civil"}
+    raised = {
+        n.recipient_department_id: n
+        for n in notices(session, case["case_id"], "verification_raised")
+    }
+    assert set(raised) == {"hubei-police", "hubei-civil"}
+    # Each side reads what concerns it, with the other named.
+    assert raised["hubei-civil"].title.endswith("数据质量校核申请已登记")
+    assert "本部门对湖北省公安厅数据资源“户籍人口基本信息”提出的疑义" in raised["hubei-civil"].body
+    assert "请予校核" not in raised["hubei-civil"].body
+    assert (
+        "湖北省民政厅对本部门数据资源“户籍人口基本信息”的数据提出疑义"
+        in raised["hubei-police"].body
+    )
+    assert "请予校核，释明或修复" in raised["hubei-police"].body
     assert (await view(api, "hubei-provider", case))["actions"] == ["explain", "reject", "repair"]
     # The provider, a party of the citing case, may read the evidence; others may not.
     read = await api.get(f"/api/v1/attachments/{evidence}", headers=auth("hubei-provider"))
@@ -390,12 +402,18 @@ async def test_lichuan_conflicting_data_is_verified_jointly_by_the_service_centr
     [proof] = notices(session, case["case_id"], "serve_with_proof")
     assert proof.recipient_department_id == "lichuan-civil"
     assert "不得拒绝" in proof.body and "第二十三条" in proof.body
-    joint = notices(session, case["case_id"], "joint_verification")
-    assert {n.recipient_department_id for n in joint} == {
-        "lichuan-centre",
-        "lichuan-police",
-        "lichuan-health",
+    joint = {
+        n.recipient_department_id: n
+        for n in notices(session, case["case_id"], "joint_verification")
     }
+    assert set(joint) == {"lichuan-centre", "lichuan-police", "lichuan-health"}
+    both = (
+        "利川市公安局的数据资源“户籍人口基本信息”与"
+        "利川市卫生健康局的数据资源“出生医学证明信息”数据不一致"
+    )
+    assert all(both in n.body for n in joint.values())
+    assert "请会同利川市公安局、利川市卫生健康局核实" in joint["lichuan-centre"].body
+    assert "请配合利川市智慧城市建设服务中心核实" in joint["lichuan-health"].body
     provider = await act(api, "lichuan-provider", case, "explain", reason="无误")
     assert provider.status_code == 403
     assert (await view(api, "lichuan-centre", case))["actions"] == ["explain", "reject", "repair"]
@@ -425,8 +443,21 @@ async def test_lichuan_conflicting_data_is_verified_jointly_by_the_service_centr
     assert birth is not None and birth.version == 2
     hukou = resource(session, "lichuan-hukou")
     assert hukou is not None and hukou.version == 1
-    # Disputes in Lichuan go to the service centre.
+    # Disputes in Lichuan go to the service centre, and the raiser is told so.
+    results = notices(session, case["case_id"], "verification_result")
+    [result] = [n for n in results if n.recipient_department_id == "lichuan-civil"]
+    assert "已有利川市智慧城市建设服务中心的校核结果：已修复" in result.body
+    assert "由利川市智慧城市建设服务中心决定" in result.body and "主管部门" not in result.body
     await done(api, "lichuan-applicant", case, "dispute", reason="户籍数据也需更正")
+    disputed = notices(session, case["case_id"], "dispute_raised")
+    [to_centre] = [n for n in disputed if n.recipient_department_id == "lichuan-centre"]
+    assert "利川市民政局对利川市公安局的校核结果" in to_centre.body
+    assert "请决定维持结果或责令重新校核" in to_centre.body
+    [to_provider] = [n for n in disputed if n.recipient_department_id == "lichuan-police"]
+    assert "利川市民政局对本部门的校核结果" in to_provider.body
+    assert (
+        "由利川市智慧城市建设服务中心决定" in to_provider.body and "请决定" not in to_provider.body
+    )
     state = await done(api, "lichuan-centre", case, "decide", decision="uphold", reason="已核实")
     assert (state["status"], state["outcome"]) == ("closed", "repaired")
     assert state["details"]["serve_with_proof"] is False
