@@ -411,7 +411,7 @@ async def test_a_database_outage_is_503_and_effects_waiting_on_it_are_done_once_
         )
         handle = temporal.get_workflow_handle(case["case_id"])
         approval = await handle.start_update(
-            SharingApplicationWorkflow.approve,
+            SharingApplicationWorkflow.actions()["approve"],
             signed,
             wait_for_stage=WorkflowUpdateStage.ACCEPTED,
         )

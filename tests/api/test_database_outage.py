@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import make_url
+from temporalio.client import Client
 
 from api.app import create_app
 from models.db import engine_for
@@ -17,7 +18,7 @@ from tests.conftest import auth
 from tests.web.conftest import Browser, ManualClock, give_passwords, password_of
 
 
-async def _no_temporal() -> None:
+async def _no_temporal() -> Client:
     raise AssertionError("no request here reaches Temporal")
 
 

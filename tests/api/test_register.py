@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.app import create_app
@@ -147,7 +147,7 @@ async def test_the_sweeper_starts_or_voids_what_an_interrupted_submission_left(
     assert (keyed.status_code, unkeyed.status_code) == (503, 503)
     assert "未能确认" in unkeyed.json()["message"]
     assert "recorded" not in unkeyed.json()
-    kept, unsure = session.exec(select(CaseSubmission).order_by(CaseSubmission.id)).all()
+    kept, unsure = session.exec(select(CaseSubmission).order_by(col(CaseSubmission.id))).all()
 
     platform = Platform.using(settings, env.client, clock)
 

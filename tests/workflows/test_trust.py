@@ -21,7 +21,7 @@ from workflows.sharing_application import SharingApplicationWorkflow
 async def _refusal(env: Any, case: dict[str, Any], request: ActionInput) -> ApplicationError:
     handle = env.client.get_workflow_handle(case["case_id"])
     with pytest.raises(WorkflowUpdateFailedError) as refused:
-        await handle.execute_update(SharingApplicationWorkflow.reject, request)
+        await handle.execute_update(SharingApplicationWorkflow.actions()["reject"], request)
     assert isinstance(refused.value.cause, ApplicationError)
     return refused.value.cause
 
@@ -140,7 +140,7 @@ async def test_a_period_after_a_decision_counts_from_its_receipt_not_from_when_i
         received,
     )
     handle = env.client.get_workflow_handle(case["case_id"])
-    await handle.execute_update(SharingApplicationWorkflow.reject, request)
+    await handle.execute_update(SharingApplicationWorkflow.actions()["reject"], request)
     state = await view(api, "hubei-applicant", case)
     assert state["stage"] == "refused"
     [refusal] = [e for e in state["events"] if e["kind"] == "reject"]
