@@ -172,17 +172,23 @@ async def submit(
         try:
             state = await _open(temporal, platform, process, submission, caller)
         except WorkflowAlreadyStartedError:
-            # Temporal already has a case with this number (a database restored behind it):
-            # never attach to it; the number is voided, saying so, and the next one tried.
-            await platform.run(
-                partial(
-                    register_.void,
-                    case_id=submission.case_id,
-                    reason=register_.TAKEN,
-                    at=platform.now(),
+            start: object = adapter(process.input).validate_python(submission.start)
+            if not await register_.started_with(temporal, submission.case_id, start):
+                # Temporal already has a case with this number (a database restored behind
+                # it): never attach to it; the number is voided, saying so, and the next one
+                # tried.
+                await platform.run(
+                    partial(
+                        register_.void,
+                        case_id=submission.case_id,
+                        reason=register_.TAKEN,
+                        at=platform.now(),
+                    )
                 )
-            )
-            continue
+                continue
+            # A retry with the same Idempotency-Key, sent while this request was on its way,
+            # started this very submission: it is this case, received.
+            state = _received(submission)
         except DomainError as error:
             # The answer was lost, not necessarily the start: a workflow that exists is this
             # submission's case, received all the same.

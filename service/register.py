@@ -142,6 +142,22 @@ async def exists(temporal: Client, case_id: str) -> bool | None:
     return True
 
 
+async def started_with(temporal: Client, case_id: str, expected: object) -> bool:
+    """Whether the case's workflow was started with `expected` as its input: by a concurrent
+    retry of this very submission (with its Idempotency-Key), not by another that once took
+    the number. False where Temporal does not say."""
+    try:
+        async for event in temporal.get_workflow_handle(case_id).fetch_history_events(
+            page_size=1, rpc_timeout=timedelta(seconds=5)
+        ):
+            payloads = event.workflow_execution_started_event_attributes.input.payloads
+            [found] = await temporal.data_converter.decode(payloads[:1], [type(expected)])
+            return bool(found == expected)
+    except (RPCError, ValueError, TypeError):
+        return False
+    return False
+
+
 # -- what operators see ------------------------------------------------------------------------
 
 

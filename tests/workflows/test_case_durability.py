@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, timedelta
 
 import httpx
@@ -11,9 +12,12 @@ from temporalio.api.enums.v1 import EventType
 
 from api.app import create_app
 from models import CaseRecord, CaseSubmission
+from service import register
+from service.cases import adapter
 from tests.cases import at, grants, kinds, settled, submit
 from tests.conftest import auth, both_databases, terminate_cases
 from worker import build_worker
+from workflows.sharing_application import SharingApplicationInput
 
 BODY = {
     "process": "sharing_application",
@@ -147,6 +151,20 @@ async def test_concurrent_retries_with_one_idempotency_key_make_one_case(api, se
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["case_id"] for r in responses}) == 1
     assert len(session.exec(select(CaseSubmission)).all()) == 1
+
+
+async def test_a_started_workflow_is_known_as_its_own_submissions_case_and_no_others(
+    api, env, session
+):
+    # What a request asks when its start finds the workflow there: a concurrent retry with its
+    # Idempotency-Key started this very submission (its case), or another took the number.
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    [submission] = session.exec(select(CaseSubmission)).all()
+    start = adapter(SharingApplicationInput).validate_python(submission.start)
+    assert await register.started_with(env.client, case["case_id"], start)
+    other = replace(start, received_at=start.received_at - timedelta(days=400))
+    assert not await register.started_with(env.client, case["case_id"], other)
+    assert not await register.started_with(env.client, "sharing-application/none", start)
 
 
 async def test_an_invalid_field_is_named_in_chinese(api):
