@@ -346,12 +346,20 @@ class CaseWorkflow(Generic[InputT]):
         if problem is not None:
             raise ApplicationError(problem, type=UNSIGNED, non_retryable=True)
         assert assertion is not None
-        if self.now() > assertion.accept_by:
+        if self._platform_now() > assertion.accept_by:
             raise ApplicationError(
                 "本次操作送达案件时，平台已停止等待并告知未记录；本次操作未受理，请重新办理。",
                 type=STALE,
                 non_retryable=True,
             )
+
+    def _platform_now(self) -> datetime:
+        """The platform's clock as closely as the case can tell, for validators only (never run
+        on replay). The case clock lags it by however late the case's first task ran (seconds
+        on a loaded worker); the execution's start, which update-with-start makes the moment of
+        receipt, does not: the later of the two readings is the closer."""
+        since_start = self.request.received_at - workflow.info().workflow_start_time
+        return workflow.now() + max(self._offset, since_start)
 
     def _validate_action(self, action: str, request: ActionInput) -> None:
         refusal = self._refusal(action, request.actor)
