@@ -51,6 +51,7 @@ CATALOG = "catalog_update"
 GREEN = "green_channel"
 SERVICE_CHANGE = "service_change"
 RECLASSIFICATION = "emergency_reclassification"
+NEGATIVE_LISTING = "negative_listing"
 
 # The articles that ask for these numbers.
 CITES = [
@@ -98,6 +99,11 @@ SERVICE_CHANGE_COUNTS = [
 ]
 # Emergency reclassifications (dongying 第二十条), on the day they were filed.
 RECLASSIFICATION_COUNTS = [("reclassified", "临时调整共享类型")]
+# Negative-list proposals (hubei 第二十三条, hebei 第十一条), and those the government approved.
+NEGATIVE_LISTING_COUNTS = [
+    ("negative_listing_filed", "负面清单申请"),
+    ("negative_listing_listed", "经批准列入负面清单"),
+]
 LABELS = dict(
     COUNTS
     + VERIFICATION_COUNTS
@@ -105,6 +111,7 @@ LABELS = dict(
     + GREEN_COUNTS
     + SERVICE_CHANGE_COUNTS
     + RECLASSIFICATION_COUNTS
+    + NEGATIVE_LISTING_COUNTS
 )
 KEY_PROCESS = {
     **{key: PROCESS for key, _ in COUNTS},
@@ -113,6 +120,7 @@ KEY_PROCESS = {
     **{key: GREEN for key, _ in GREEN_COUNTS},
     **{key: SERVICE_CHANGE for key, _ in SERVICE_CHANGE_COUNTS},
     **{key: RECLASSIFICATION for key, _ in RECLASSIFICATION_COUNTS},
+    **{key: NEGATIVE_LISTING for key, _ in NEGATIVE_LISTING_COUNTS},
 }
 
 
@@ -131,6 +139,7 @@ SECTIONS = [
         "绿色通道、动态调度、共享告知与临时调整",
         GREEN_COUNTS + SERVICE_CHANGE_COUNTS + RECLASSIFICATION_COUNTS,
     ),
+    Section("不予共享负面清单", NEGATIVE_LISTING_COUNTS),
 ]
 
 MAINTENANCE_STATUS = {"done": "已完成", "open": "办理中", "overdue": "已逾期", "none": "未启动"}
@@ -230,6 +239,11 @@ def counts_of(record: CaseRecord, late: bool) -> frozenset[str]:
         return frozenset({"service_change_filed", *(["service_change_late"] if filed_late else [])})
     if record.process == RECLASSIFICATION:
         return frozenset({"reclassified"})
+    if record.process == NEGATIVE_LISTING:
+        listed = record.outcome == "listed"
+        return frozenset(
+            {"negative_listing_filed", *(["negative_listing_listed"] if listed else [])}
+        )
     counts = {"received", "closed" if record.status == "closed" else "open"}
     on_time = _first_answer(state, ANSWERS)
     if on_time is not None:

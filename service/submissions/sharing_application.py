@@ -103,8 +103,13 @@ def prepare(
         if resource.status != "active":
             raise Conflict(f"数据资源“{resource.name}”当前不可申请（{resource.status}）。")
         if resource.share_type == ShareType.NOT_SHARED:
+            # A listing approved through the process cites its approval; a mark from before
+            # the process is listed for operators to regularize (not-shared-unapproved).
+            approved = (
+                f"（{resource.negative_list_approval}）" if resource.negative_list_approval else ""
+            )
             raise Invalid(
-                f"数据资源“{resource.name}”列入不予共享负面清单，"
+                f"数据资源“{resource.name}”列入不予共享负面清单{approved}，"
                 f"依据{plan.not_shared_cite}不予受理。",
                 "not_shared",
             )
