@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import Session, select
 
+from calendars import BEIJING
 from models import ApiToken, Notice, User
 from service.accounts import hash_password
 from tests.cases import submit
@@ -236,3 +237,49 @@ async def test_the_openapi_pages_name_only_local_assets(browser: Browser):
         assert "default-src 'self'" in response.headers["content-security-policy"]
     asset = await browser.page("/static/openapi/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.content) > 100_000
+
+
+async def test_a_provider_proposes_a_negative_listing_and_the_authority_records_the_approval(
+    api: httpx.AsyncClient, staff: Browser, session: Session, clock
+):
+    await clock.set(datetime(2026, 12, 1, 10, tzinfo=BEIJING))
+    give_passwords(session, "hubei-provider", "hubei-supervisor")
+    await staff.log_in("hubei-provider", password_of("hubei-provider"))
+    form = await staff.page("/cases/new")
+    assert "/cases/new/negative_listing" in form.text
+    page = "/cases/new/negative_listing"
+    proposal = {
+        "resource_id": "hubei-hukou",
+        "basis_rank": "rule",
+        "legal_basis": "《湖北省某某办法》第八条",
+        "reasons": "涉及个人信息",
+    }
+    low = await staff.submit(page, proposal, form_page=page)
+    assert low.status_code == 422 and "不能作为不予共享的依据" in low.text
+    filed = await staff.submit(
+        page,
+        {**proposal, "basis_rank": "law", "legal_basis": "《中华人民共和国居民身份证法》第十九条"},
+        form_page=page,
+    )
+    assert filed.status_code == 303, filed.text
+    number = filed.headers["location"].split("/")[2].split("?")[0]
+
+    staff.client.cookies.clear()
+    await staff.log_in("hubei-supervisor", password_of("hubei-supervisor"))
+    case_page = f"/cases/{number}"
+    forwarded = await staff.submit(f"{case_page}/actions/forward", {}, form_page=case_page)
+    assert forwarded.status_code == 303, forwarded.text
+    shown = await staff.page(case_page)
+    assert "批准文件文号" in shown.text and "批准日期" in shown.text
+    missing = await staff.submit(
+        f"{case_page}/actions/record_approval", {"decision": "2026-12-01"}, form_page=case_page
+    )
+    assert missing.status_code == 422 and "请填写批准文件文号" in missing.text
+    approved = await staff.submit(
+        f"{case_page}/actions/record_approval",
+        {"note": "鄂政函〔2026〕88号", "decision": "2026-12-01"},
+        form_page=case_page,
+    )
+    assert approved.status_code == 303, approved.text
+    state = (await api.get(f"/api/v1/cases/{number}", headers=auth("auditor"))).json()
+    assert (state["status"], state["outcome"]) == ("closed", "listed")
