@@ -283,3 +283,12 @@ async def test_a_provider_proposes_a_negative_listing_and_the_authority_records_
     assert approved.status_code == 303, approved.text
     state = (await api.get(f"/api/v1/cases/{number}", headers=auth("auditor"))).json()
     assert (state["status"], state["outcome"]) == ("closed", "listed")
+
+    # Administrators see the marks still to regularize; the approved one is not among them.
+    give_passwords(session, "admin")
+    staff.client.cookies.clear()
+    await staff.log_in("admin", password_of("admin"))
+    shown = await staff.page("/admin/catalog")
+    section = shown.text.split('id="unapproved"')[1].split("</table>")[0]
+    assert "hubei-case" in section and "hebei-case" in section
+    assert "hubei-hukou" not in section
