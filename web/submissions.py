@@ -88,10 +88,14 @@ def form_fields(process: str, caller: Caller, choices: Choices) -> list[Field]:
                 "申请的数据资源",
                 "select",
                 choices=_resource_choices(
-                    choices, lambda r: r.provider_id != own and r.share_type != ShareType.NOT_SHARED
+                    choices,
+                    lambda r: (
+                        r.provider_id != own
+                        and not (r.share_type == ShareType.NOT_SHARED and r.negative_list_case)
+                    ),
                 ),
                 placeholder="（目录外数据：不选，填写下面两项）",
-                hint="不予共享类数据不在此列。",
+                hint="经批准列入不予共享负面清单的数据不在此列。",
             ),
             Field("requested_name", "目录外数据：所需数据名称"),
             Field("provider_id", "目录外数据：提供部门", "select", choices=others),

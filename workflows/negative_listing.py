@@ -137,8 +137,7 @@ NEGATIVE_LISTING = Process(
         Outcome.WITHDRAWN: "申请已撤回",
     },
     events={"received": "收到负面清单申请", "listed": "列入不予共享负面清单"},
-    details={"rank": "依据位阶", "approval": "批准文件"},
-    detail_values={"rank": BASIS_RANK_LABELS},
+    details={"approval": "批准文件"},
     details_type=NegativeListingDetails,
 )
 
@@ -169,7 +168,7 @@ class NegativeListingWorkflow(CaseWorkflow[NegativeListingInput]):
     async def run(self, request: NegativeListingInput) -> CaseState:
         self._open_case(self.details)
         plan = request.plan
-        await self._tell("submitted", rank=request.basis_rank.value)
+        await self._tell("submitted")
         review = await self.await_action(plan.review)
         if review.action != "forward":
             return await self._end(review)

@@ -62,6 +62,15 @@ async def test_a_basis_below_national_rank_is_refused_and_nothing_is_written(api
         "/api/v1/cases", json=proposal(resource_id="hebei-hukou"), headers=auth("hubei-provider")
     )
     assert (foreign.status_code, foreign.json()["code"]) == (403, "not_provider")
+    # 809 sets the rank, not a procedure: where no local instrument defines the review and
+    # the approval, the platform cannot run it.
+    dongying = await api.post(
+        "/api/v1/cases",
+        json=proposal(resource_id="dongying-hukou"),
+        headers=auth("dongying-provider"),
+    )
+    assert dongying.status_code == 422, dongying.text
+    assert "未规定不予共享负面清单的审核、批准程序" in dongying.json()["message"]
     assert case_count(session) == 0
     entry = resource(session, "hubei-hukou")
     assert entry is not None and entry.share_type == "conditional"
@@ -138,6 +147,7 @@ async def test_approved_listing_makes_the_resource_not_shared_and_refusals_cite_
     )
     assert (refusal.status_code, refusal.json()["code"]) == (422, "not_shared")
     assert "鄂政函〔2026〕88号" in refusal.json()["message"]
+    assert HB23 in refusal.json()["message"]
     again = await api.post("/api/v1/cases", json=proposal(), headers=auth("hubei-provider"))
     assert (again.status_code, again.json()["code"]) == (409, "already_listed")
     await keep_history(env.client, case, "hubei-negative-listed")
