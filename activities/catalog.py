@@ -6,13 +6,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.database import session
 from models import CatalogResource, DataCorrection
 from models.reference import utcnow
+
+
+def catalog_resource(db: Session, resource_id: str) -> CatalogResource:
+    """The resource a case acts on; its absence is permanent, not retried."""
+    resource = db.get(CatalogResource, resource_id)
+    if resource is None:
+        raise ApplicationError(
+            f"目录中没有数据资源“{resource_id}”。", type="resource_not_found", non_retryable=True
+        )
+    return resource
 
 
 @dataclass(frozen=True)
@@ -29,13 +39,7 @@ def set_resource_status(request: SetResourceStatusInput) -> int:
     """Set, never toggle: a retry finds the status already set by this case and changes
     nothing. Returns the resource's version afterwards."""
     with session() as db:
-        resource = db.get(CatalogResource, request.resource_id)
-        if resource is None:
-            raise ApplicationError(
-                f"目录中没有数据资源“{request.resource_id}”。",
-                type="resource_not_found",
-                non_retryable=True,
-            )
+        resource = catalog_resource(db, request.resource_id)
         held_by = request.case_number if request.status == "suspended" else None
         if (resource.status, resource.suspended_by_case, resource.status_reason) == (
             request.status,
@@ -73,13 +77,7 @@ def record_correction(request: RecordCorrectionInput) -> int:
         ).first()
         if made is not None:
             return made.version
-        resource = db.get(CatalogResource, request.resource_id)
-        if resource is None:
-            raise ApplicationError(
-                f"目录中没有数据资源“{request.resource_id}”。",
-                type="resource_not_found",
-                non_retryable=True,
-            )
+        resource = catalog_resource(db, request.resource_id)
         resource.version += 1
         resource.updated_at = utcnow()
         db.add(resource)

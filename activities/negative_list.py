@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
+from activities.catalog import catalog_resource
 from activities.database import session
-from models import CatalogResource
 from models.reference import utcnow
 from workflows.common import ShareType
 
@@ -30,13 +29,7 @@ def list_not_shared(request: ListNotSharedInput) -> int:
     第二十条) keeps its temporary type; not-shared is the type its end restores. Returns the
     resource's version afterwards."""
     with session() as db:
-        resource = db.get(CatalogResource, request.resource_id)
-        if resource is None:
-            raise ApplicationError(
-                f"目录中没有数据资源“{request.resource_id}”。",
-                type="resource_not_found",
-                non_retryable=True,
-            )
+        resource = catalog_resource(db, request.resource_id)
         if resource.negative_list_case == request.case_number:
             return resource.version
         if resource.reclassified_by_case is not None:
