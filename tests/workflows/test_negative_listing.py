@@ -243,3 +243,22 @@ async def test_catalog_edits_and_imports_cannot_make_a_resource_not_shared(api, 
     entry = resource(session, "hubei-org")
     assert entry is not None and entry.share_type == "unconditional"
     assert entry.version == 1
+
+
+async def test_in_hebei_the_review_and_approval_are_hebeis_under_809s_rank(api, clock):
+    await clock.set(at("2026-12-01T10:00:00+08:00"))
+    low = await api.post(
+        "/api/v1/cases",
+        json=proposal(resource_id="hebei-hukou", basis_rank="other"),
+        headers=auth("hebei-provider"),
+    )
+    assert (low.status_code, low.json()["code"]) == (422, "basis_rank_insufficient")
+    case = await submit(api, "hebei-provider", **proposal(resource_id="hebei-hukou"))
+    assert case["governed_by"] == ["hebei-2022", "national-809"]
+    assert case["stage"] == "review"
+    assert (case["deadline"]["basis"], case["deadline"]["cite"]) == (
+        "target",
+        "运营目标（第十一条未规定时限）：主管部门审核负面清单申请",
+    )
+    state = await done(api, "hebei-supervisor", case, "forward")
+    assert state["stage"] == "approval" and state["deadline"] is None
