@@ -10,13 +10,26 @@ Tuesday 15 December.
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import httpx
 from sqlmodel import Session, select
 
 from models import CaseSubmission
-from tests.cases import act, at, done, keep_history, kinds, notices, resource, settled, submit
+from tests.cases import (
+    act,
+    at,
+    done,
+    keep_history,
+    kinds,
+    notices,
+    resource,
+    settle_all,
+    settled,
+    submit,
+)
 from tests.conftest import TestClock, auth, both_databases
 
 N809_14 = "《政务数据共享条例》第十四条"
@@ -150,6 +163,16 @@ async def test_approved_listing_makes_the_resource_not_shared_and_refusals_cite_
     assert HB23 in refusal.json()["message"]
     again = await api.post("/api/v1/cases", json=proposal(), headers=auth("hubei-provider"))
     assert (again.status_code, again.json()["code"]) == (409, "already_listed")
+
+    await settle_all(clock, session)
+    report = await api.get(
+        "/api/v1/reports/statistics",
+        params={"from": "2026-12-01", "to": "2026-12-08", "format": "csv"},
+        headers=auth("hubei-supervisor"),
+    )
+    header, *rows = csv.reader(io.StringIO(report.text.removeprefix("\ufeff")))
+    police = next(dict(zip(header, row, strict=True)) for row in rows if row[0] == "hubei-police")
+    assert (police["负面清单申请"], police["经批准列入负面清单"]) == ("1", "1")
     await keep_history(env.client, case, "hubei-negative-listed")
 
 
