@@ -30,6 +30,7 @@ from activities.green_channel import (
     reclassify_resource,
     restore_share_type,
 )
+from activities.negative_list import list_not_shared
 from activities.notices import send_notice, send_user_notice
 from activities.projection import record_case
 from activities.yearly_maintenance import open_yearly_maintenance
@@ -66,6 +67,7 @@ ACTIVITIES: list[Callable[..., Any]] = [
     list_authorization_holders,
     record_correction,
     cite_attachments,
+    list_not_shared,
 ]
 
 # Every workflow run in a sandbox: the workflow modules re-imported into it and checked, with

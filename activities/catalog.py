@@ -16,6 +16,16 @@ from models.reference import utcnow
 from workflows.common import OpenStatus
 
 
+def catalog_resource(db: Session, resource_id: str) -> CatalogResource:
+    """The resource a case acts on; its absence is permanent, not retried."""
+    resource = db.get(CatalogResource, resource_id)
+    if resource is None:
+        raise ApplicationError(
+            f"目录中没有数据资源“{resource_id}”。", type="resource_not_found", non_retryable=True
+        )
+    return resource
+
+
 @dataclass(frozen=True)
 class SetResourceStatusInput:
     case_id: str
@@ -51,7 +61,7 @@ def set_resource_status(request: SetResourceStatusInput) -> int:
             )
         )
     with session() as db:
-        resource = _resource(db, request.resource_id)
+        resource = catalog_resource(db, request.resource_id)
         if (resource.status, resource.status_reason) == (request.status, request.reason):
             return resource.version
         resource.status = request.status
@@ -74,7 +84,7 @@ def set_open_status(request: SetOpenStatusInput) -> int:
     the sharing status: sharing applications for the resource run on (hubei 第三条). Set, never
     toggle: a retry changes nothing. Returns the resource's version afterwards."""
     with session() as db:
-        resource = _resource(db, request.resource_id)
+        resource = catalog_resource(db, request.resource_id)
         held_by = request.case_number if request.open_status is OpenStatus.SUSPENDED else None
         if (resource.open_status, resource.suspended_by_case, resource.open_status_reason) == (
             request.open_status.value,
@@ -94,17 +104,6 @@ def _save_new_version(db: Session, resource: CatalogResource) -> int:
     db.add(resource)
     db.commit()
     return resource.version
-
-
-def _resource(db: Session, resource_id: str) -> CatalogResource:
-    resource = db.get(CatalogResource, resource_id)
-    if resource is None:
-        raise ApplicationError(
-            f"目录中没有数据资源“{resource_id}”。",
-            type="resource_not_found",
-            non_retryable=True,
-        )
-    return resource
 
 
 @dataclass(frozen=True)
@@ -127,13 +126,7 @@ def record_correction(request: RecordCorrectionInput) -> int:
         ).first()
         if made is not None:
             return made.version
-        resource = db.get(CatalogResource, request.resource_id)
-        if resource is None:
-            raise ApplicationError(
-                f"目录中没有数据资源“{request.resource_id}”。",
-                type="resource_not_found",
-                non_retryable=True,
-            )
+        resource = catalog_resource(db, request.resource_id)
         resource.version += 1
         resource.updated_at = utcnow()
         db.add(resource)

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.catalog import catalog_resource
 from activities.database import session
 from models import Authorization, CatalogResource
 from models.reference import utcnow
@@ -37,7 +38,7 @@ def deliver_resource(request: DeliverResourceInput) -> str:
     reason = f"绿色通道/动态调度 {request.case_number}：数据已汇聚至平台。"
     with session() as db:
         if request.resource_id is not None:
-            resource = _resource(db, request.resource_id)
+            resource = catalog_resource(db, request.resource_id)
             if resource.status_reason != reason:
                 resource.status = "active"
                 resource.status_reason = reason
@@ -80,7 +81,7 @@ class ReclassifyInput:
 def reclassify_resource(request: ReclassifyInput) -> ShareType:
     """Move the resource to a more open share type for the emergency; returns the type it had."""
     with session() as db:
-        resource = _resource(db, request.resource_id)
+        resource = catalog_resource(db, request.resource_id)
         if resource.reclassified_by_case == request.case_number:
             assert resource.share_type_before is not None
             return ShareType(resource.share_type_before)
@@ -114,7 +115,7 @@ class RestoreShareTypeInput:
 def restore_share_type(request: RestoreShareTypeInput) -> int:
     """End the case's temporary share type; the reason stays on the entry. Returns its version."""
     with session() as db:
-        resource = _resource(db, request.resource_id)
+        resource = catalog_resource(db, request.resource_id)
         if resource.reclassified_by_case != request.case_number:
             return resource.version
         assert resource.share_type_before is not None
@@ -143,12 +144,3 @@ def list_authorization_holders(resource_id: str) -> list[str]:
             .distinct()
         ).all()
     return sorted(found)
-
-
-def _resource(db: Session, resource_id: str) -> CatalogResource:
-    resource = db.get(CatalogResource, resource_id)
-    if resource is None:
-        raise ApplicationError(
-            f"目录中没有数据资源“{resource_id}”。", type="resource_not_found", non_retryable=True
-        )
-    return resource

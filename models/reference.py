@@ -92,4 +92,9 @@ class CatalogResource(CatalogResourceBase, table=True):
     reclassified_until: date | None = None
     share_type_before: ShareType | None = Field(default=None, sa_type=String(40))
     share_type_reason: str = ""
+    # The negative-listing case whose recorded government approval made the resource
+    # not-shared, and that approval as refusals cite it. A not-shared mark without them
+    # predates the process and is listed for operators to regularize.
+    negative_list_case: str | None = Field(default=None, max_length=40)
+    negative_list_approval: str = ""
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

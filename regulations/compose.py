@@ -44,6 +44,7 @@ from regulations.loader import (
 )
 from workflows.catalog_update import TRIGGER_LABELS, CatalogUpdatePlan, Trigger
 from workflows.common import Basis, ExtensionPlan, Lapse, Party, Prevailed, StagePlan, TimeLimit
+from workflows.negative_listing import NegativeListingPlan
 from workflows.quality_verification import QualityVerificationPlan
 from workflows.registry import PROCESS_TITLES
 from workflows.service_change import ServiceChangePlan
@@ -212,6 +213,8 @@ def compose(
             plan = _catalog(defining)
         case "service_change":
             plan = _service_change(defining)
+        case "negative_listing":
+            plan = _negative_listing(defining)
         case _:  # defined by one instrument's own stages, which it runs as written
             plan = defining[0].plan_for(process)
     return Composed(process, defining[0], tuple(r.id for r in defining), plan)
@@ -488,6 +491,23 @@ def _service_change(defining: list[Ruleset]) -> ServiceChangePlan:
     # A higher instrument's filing duty (809 第二十七条第三款) binds beside a local notice period.
     filing = next((p.filing_cite for p in plans if p.filing_cite), "")
     return replace(base, notice_period=notice[0], filing_cite=filing)
+
+
+def _negative_listing(defining: list[Ruleset]) -> NegativeListingPlan:
+    """The most local review and approval (hubei 第二十三条, hebei 第十一条), held to the
+    rank of basis the highest instrument allows (809 第十四条)."""
+    rules = [r.negative_listing for r in defining if r.negative_listing is not None]
+    local = next((r for r in rules if r.review and r.approval), None)
+    if local is None or local.review is None or local.approval is None:
+        raise RulesetNotApplicable(
+            "本辖区适用的规定未规定不予共享负面清单的审核、批准程序，暂不能在平台办理。"
+        )
+    return NegativeListingPlan(
+        review=local.review,
+        approval=local.approval,
+        rank_cite=next((r.rank_cite for r in rules if r.rank_cite), ""),
+        cite=local.cite,
+    )
 
 
 # -- refusing -------------------------------------------------------------------------------------

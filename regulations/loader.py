@@ -20,6 +20,7 @@ from workflows.catalog_update import CATALOG_UPDATE, CatalogUpdatePlan, Trigger
 from workflows.common import Basis, ExtensionPlan, Lapse, Party, StagePlan, TimeLimit
 from workflows.emergency_reclassification import EmergencyReclassificationPlan
 from workflows.green_channel import GREEN_CHANNEL, GreenChannelPlan, ProvisionPlan
+from workflows.negative_listing import NEGATIVE_LISTING
 from workflows.open_data_objection import OPEN_DATA_OBJECTION, OpenDataObjectionPlan
 from workflows.process import Process
 from workflows.quality_verification import QUALITY_VERIFICATION, QualityVerificationPlan
@@ -146,6 +147,16 @@ class ServiceChangeSpec(_Spec):
     filing_article: str | None = None
 
 
+class NegativeListingSpec(_Spec):
+    """What an instrument says of the negative list: a local one its review and approval,
+    809 the rank of the basis (`rank`)."""
+
+    article: str = Field(min_length=1)
+    rank: CiteSpec | None = None
+    review: StageSpec | None = None
+    approval: StageSpec | None = None
+
+
 class EmergencyReclassificationSpec(_Spec):
     article: str = Field(min_length=1)
 
@@ -170,6 +181,7 @@ class ProcessesSpec(_Spec):
     service_change: ServiceChangeSpec | None = None
     emergency_reclassification: EmergencyReclassificationSpec | None = None
     quality_verification: QualityVerificationSpec | None = None
+    negative_listing: NegativeListingSpec | None = None
 
 
 class InForce(_Spec):
@@ -202,6 +214,16 @@ class RulesetSpec(_Spec):
 
 
 @dataclass(frozen=True)
+class NegativeListingRules:
+    """One instrument's part of the negative list; `regulations.compose` makes the plan."""
+
+    review: StagePlan | None
+    approval: StagePlan | None
+    rank_cite: str
+    cite: str
+
+
+@dataclass(frozen=True)
 class Ruleset:
     spec: RulesetSpec
     source: str
@@ -212,6 +234,7 @@ class Ruleset:
     service_change: ServiceChangePlan | None = None
     emergency_reclassification: EmergencyReclassificationPlan | None = None
     quality_verification: QualityVerificationPlan | None = None
+    negative_listing: NegativeListingRules | None = None
 
     @property
     def id(self) -> str:
@@ -560,6 +583,21 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
             if q.serve_with_proof
             else "",
         )
+    negative = None
+    if (x := spec.processes.negative_listing) is not None:
+        base = "processes.negative_listing"
+        if (x.review is None) != (x.approval is None):
+            raise fail(base, "review and approval come together: both or neither")
+        negative = NegativeListingRules(
+            review=stage(x.review, f"{base}.review", NEGATIVE_LISTING, "review")
+            if x.review
+            else None,
+            approval=stage(x.approval, f"{base}.approval", NEGATIVE_LISTING, "approval")
+            if x.approval
+            else None,
+            rank_cite=cite(x.rank.article, x.rank.instrument, f"{base}.rank") if x.rank else "",
+            cite=cite(x.article, None, base),
+        )
     return Ruleset(
         spec=spec,
         source=str(path),
@@ -570,6 +608,7 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
         service_change=service_change,
         emergency_reclassification=reclassification,
         quality_verification=verification,
+        negative_listing=negative,
     )
 
 

@@ -109,6 +109,18 @@ def _status(value: object) -> str:
     return status
 
 
+def refuse_direct_not_shared(name: str, share_type: object, current: object | None) -> None:
+    """A resource becomes not-shared only through a negative-listing case, once the
+    government's approval is recorded (hubei 第二十三条, hebei 第十一条): no edit or import
+    sets it. A resource already not-shared may be restated as it is."""
+    if share_type == ShareType.NOT_SHARED and current != ShareType.NOT_SHARED:
+        raise Invalid(
+            f"数据资源“{name}”不能直接改为不予共享：须由数据提供部门办理“不予共享负面清单审批”"
+            "（process: negative_listing），经主管部门审核、本级人民政府批准后列入。",
+            "negative_listing_required",
+        )
+
+
 def _required_for_new(values: Mapping[str, Any]) -> None:
     labels = {
         "id": "资源编码",
@@ -132,6 +144,7 @@ def create_resource(
         exists = Conflict(f"目录资源“{clean['id']}”已存在。", "resource_exists")
         if session.get(CatalogResource, clean["id"]) is not None:
             raise exists
+        refuse_direct_not_shared(clean["id"], clean["share_type"], None)
         resource = CatalogResource(**clean)
         session.add(resource)
         commit_or(session, exists)
@@ -182,6 +195,7 @@ def update_resource(
         if "id" in changes and changes["id"] != resource_id:
             raise Invalid("资源编码不能修改。", "invalid_id")
         clean = _resource_values(session, {k: v for k, v in changes.items() if k != "id"})
+        refuse_direct_not_shared(resource.name, clean.get("share_type"), resource.share_type)
         if _apply(resource, clean):
             session.add(resource)
             session.commit()
@@ -220,6 +234,26 @@ def list_resources(
     if status:
         query = query.where(CatalogResource.status == _status(status))
     with platform.session() as session:
+        return page_of(session, query.order_by(CatalogResource.id), limit, offset)
+
+
+def list_unapproved_not_shared(
+    platform: Platform, caller: Caller, *, limit: int = 100, offset: int = 0
+) -> Listing[CatalogResource]:
+    """Not-shared resources no negative-listing case has approved, in the caller's
+    oversight (administrators: all): to be regularized through the process."""
+    caller.require(Role.ADMIN, Role.SUPERVISOR)
+    query = select(CatalogResource).where(
+        CatalogResource.share_type == ShareType.NOT_SHARED,
+        col(CatalogResource.negative_list_case).is_(None),
+        CatalogResource.status != "retired",
+    )
+    with platform.session() as session:
+        if caller.role is Role.SUPERVISOR:
+            overseen = [
+                d.id for d in session.exec(select(Department)) if caller.oversees(d.jurisdiction)
+            ]
+            query = query.where(col(CatalogResource.provider_id).in_(overseen))
         return page_of(session, query.order_by(CatalogResource.id), limit, offset)
 
 
@@ -326,6 +360,12 @@ def _import_row(
         return failed(f"资源编码“{clean['id']}”与第{seen[clean['id']]}行重复，本行未导入。")
     seen[clean["id"]] = line
     existing = session.get(CatalogResource, clean["id"])
+    try:
+        refuse_direct_not_shared(
+            clean["name"], clean["share_type"], existing.share_type if existing else None
+        )
+    except DomainError as problem:
+        return failed(problem.message)
     if existing is None:
         pending.append(CatalogResource(**clean))
         action = "created"

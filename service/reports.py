@@ -54,6 +54,7 @@ GREEN = "green_channel"
 SERVICE_CHANGE = "service_change"
 RECLASSIFICATION = "emergency_reclassification"
 OBJECTION = "open_data_objection"
+NEGATIVE_LISTING = "negative_listing"
 
 # The articles that ask for these numbers.
 CITES = [
@@ -109,6 +110,11 @@ OBJECTION_COUNTS = [
     ("objection_withdrawn", "撤回开放"),
     ("objection_reopened", "恢复或处理后重新开放"),
 ]
+# Negative-list proposals (hubei 第二十三条, hebei 第十一条), and those the government approved.
+NEGATIVE_LISTING_COUNTS = [
+    ("negative_listing_filed", "负面清单申请"),
+    ("negative_listing_listed", "经批准列入负面清单"),
+]
 LABELS = dict(
     COUNTS
     + VERIFICATION_COUNTS
@@ -117,6 +123,7 @@ LABELS = dict(
     + SERVICE_CHANGE_COUNTS
     + RECLASSIFICATION_COUNTS
     + OBJECTION_COUNTS
+    + NEGATIVE_LISTING_COUNTS
 )
 KEY_PROCESS = {
     **{key: PROCESS for key, _ in COUNTS},
@@ -126,6 +133,7 @@ KEY_PROCESS = {
     **{key: SERVICE_CHANGE for key, _ in SERVICE_CHANGE_COUNTS},
     **{key: RECLASSIFICATION for key, _ in RECLASSIFICATION_COUNTS},
     **{key: OBJECTION for key, _ in OBJECTION_COUNTS},
+    **{key: NEGATIVE_LISTING for key, _ in NEGATIVE_LISTING_COUNTS},
 }
 
 
@@ -145,6 +153,7 @@ SECTIONS = [
         GREEN_COUNTS + SERVICE_CHANGE_COUNTS + RECLASSIFICATION_COUNTS,
     ),
     Section("开放数据异议（只涉及开放，不影响共享）", OBJECTION_COUNTS),
+    Section("不予共享负面清单", NEGATIVE_LISTING_COUNTS),
 ]
 
 MAINTENANCE_STATUS = {"done": "已完成", "open": "办理中", "overdue": "已逾期", "none": "未启动"}
@@ -246,6 +255,11 @@ def counts_of(record: CaseRecord, late: bool) -> frozenset[str]:
         return frozenset({"reclassified"})
     if record.process == OBJECTION:
         return objection_counts_of(record, details)
+    if record.process == NEGATIVE_LISTING:
+        listed = record.outcome == "listed"
+        return frozenset(
+            {"negative_listing_filed", *(["negative_listing_listed"] if listed else [])}
+        )
     counts = {"received", "closed" if record.status == "closed" else "open"}
     on_time = _first_answer(state, ANSWERS)
     if on_time is not None:

@@ -73,6 +73,7 @@ def said(fill: Fill, decision: str | None = None) -> dict[str, Any]:
 
 
 DONGYING_OPEN = "2026-09-30T10:00:00+08:00"  # before dongying's instrument ended
+LISTING_FILED = "2026-12-01T10:00:00+08:00"
 
 WALKS = [
     Walk(
@@ -222,5 +223,24 @@ WALKS = [
         },
         steps=[Step("dongying-provider", "restore", lambda fill: said(fill))],
         outcome="restored_early",
+    ),
+    Walk(
+        process="negative_listing",
+        submitter="hubei-provider",
+        received=LISTING_FILED,
+        body=lambda fill, _: {
+            "process": "negative_listing",
+            "ruleset": "hubei-419",
+            "resource_id": "hubei-org",
+            "basis_rank": "law",
+            "legal_basis": fill(LEGAL_BASIS, "依据"),
+            "reasons": fill(DESCRIPTION, "理由"),
+        },
+        steps=[
+            Step("hubei-supervisor", "forward", lambda fill: said(fill)),
+            # The approval's date is its decision: the day it was filed.
+            Step("hubei-supervisor", "record_approval", lambda fill: said(fill, "2026-12-01")),
+        ],
+        outcome="listed",
     ),
 ]

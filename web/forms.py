@@ -120,11 +120,29 @@ ACTION_FIELDS: dict[str, dict[str, list[Field]]] = {
     },
     "service_change": {"withdraw": [reason(text="撤回理由")]},
     "emergency_reclassification": {"restore": [reason(text="提前恢复的理由")]},
+    "negative_listing": {
+        "forward": [note(text="审核意见")],
+        "reject": [reason(text="审核不通过的理由")],
+        "record_approval": [
+            Field("note", "批准文件文号", required=True, placeholder="如：鄂政函〔2026〕12号"),
+            Field("decision", "批准日期", "date", True),
+        ],
+        "record_refusal": [reason(text="不予批准的理由"), note(text="政府文件文号")],
+        "withdraw": [reason(text="撤回理由")],
+    },
 }
 
 # Actions that hand nothing over to anyone: shown as a plain button, danger-coloured.
 REFUSALS = frozenset(
-    {"decline", "reject", "refuse", "refuse_extension", "withdraw", "return_for_rework"}
+    {
+        "decline",
+        "reject",
+        "refuse",
+        "refuse_extension",
+        "withdraw",
+        "return_for_rework",
+        "record_refusal",
+    }
 )
 
 

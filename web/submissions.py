@@ -14,6 +14,7 @@ from service.access import Caller
 from service.platform import Platform
 from web.forms import Field, split_lines, split_list
 from workflows.common import SHARE_TYPE_LABELS, OpenType, Role, ShareType
+from workflows.negative_listing import BASIS_RANK_LABELS
 
 TRIGGERS = (
     ("law_changed", "法律、行政法规或国务院决定调整"),
@@ -32,6 +33,7 @@ GREEN_GROUNDS = (("special_business", "特殊业务需要"), ("public_emergency"
 TRACKS = (("green", "绿色通道"), ("ordinary", "动态调度（普通需求）"))
 CHANGE_KINDS = (("upgrade", "系统升级"), ("change", "服务变更"), ("stop", "停用"))
 MORE_OPEN = (("conditional", "有条件共享"), ("unconditional", "无条件共享"))
+BASIS_RANKS = tuple((rank.value, label) for rank, label in BASIS_RANK_LABELS.items())
 
 
 @dataclass(frozen=True)
@@ -86,10 +88,14 @@ def form_fields(process: str, caller: Caller, choices: Choices) -> list[Field]:
                 "申请的数据资源",
                 "select",
                 choices=_resource_choices(
-                    choices, lambda r: r.provider_id != own and r.share_type != ShareType.NOT_SHARED
+                    choices,
+                    lambda r: (
+                        r.provider_id != own
+                        and not (r.share_type == ShareType.NOT_SHARED and r.negative_list_case)
+                    ),
                 ),
                 placeholder="（目录外数据：不选，填写下面两项）",
-                hint="不予共享类数据不在此列。",
+                hint="经批准列入不予共享负面清单的数据不在此列。",
             ),
             Field("requested_name", "目录外数据：所需数据名称"),
             Field("provider_id", "目录外数据：提供部门", "select", choices=others),
@@ -186,6 +192,23 @@ def form_fields(process: str, caller: Caller, choices: Choices) -> list[Field]:
             Field("share_type", "临时共享类型", "select", True, MORE_OPEN),
             Field("reason", "突发公共事件及调整理由", "textarea", True),
             Field("until", "临时调整截至", "date", True),
+        ]
+    if process == "negative_listing":
+        shared = _resource_choices(
+            choices, lambda r: r.provider_id == own and r.negative_list_case is None
+        )
+        return [
+            Field("resource_id", "本部门的数据资源", "select", True, shared),
+            Field(
+                "basis_rank",
+                "依据位阶",
+                "select",
+                True,
+                BASIS_RANKS,
+                hint="只有法律、行政法规或国务院决定明确规定不能共享的，才能列入负面清单。",
+            ),
+            Field("legal_basis", "法律依据（名称及条款）", "textarea", True),
+            Field("reasons", "不予共享的理由", "textarea", True),
         ]
     return []
 

@@ -9,6 +9,7 @@ from workflows.case import CaseWorkflow
 from workflows.catalog_update import CatalogUpdateWorkflow
 from workflows.emergency_reclassification import EmergencyReclassificationWorkflow
 from workflows.green_channel import GreenChannelWorkflow
+from workflows.negative_listing import NegativeListingWorkflow
 from workflows.open_data_objection import OpenDataObjectionWorkflow
 from workflows.process import Process
 from workflows.quality_verification import QualityVerificationWorkflow
@@ -23,6 +24,7 @@ CASE_WORKFLOWS: tuple[type[CaseWorkflow[Any]], ...] = (
     ServiceChangeWorkflow,
     EmergencyReclassificationWorkflow,
     QualityVerificationWorkflow,
+    NegativeListingWorkflow,
 )
 PROCESSES: dict[str, Process] = {w.process.name: w.process for w in CASE_WORKFLOWS}
 PROCESS_TITLES = {name: process.title for name, process in PROCESSES.items()}

@@ -37,7 +37,14 @@ async def submit_case(
                     "purpose": "核验申请人户籍信息",
                     "scenario": "公租房资格审核",
                     "fields": ["姓名", "身份证号", "户籍地址"],
-                }
+                },
+                {
+                    "process": "negative_listing",
+                    "resource_id": "hubei-hukou",
+                    "basis_rank": "law",
+                    "legal_basis": "《中华人民共和国居民身份证法》第十九条",
+                    "reasons": "涉及公民个人身份信息，法律明确规定不得向其他部门提供。",
+                },
             ]
         ),
     ],
@@ -94,7 +101,16 @@ async def act_on_case(
     response: Response,
     platform: PlatformDep,
     caller: CallerDep,
-    body: ActionBody | None = None,
+    body: Annotated[
+        ActionBody | None,
+        Body(
+            examples=[
+                {"reason": "申请用途与所需数据不相符"},
+                # negative_listing: the government's approval, its document number and date.
+                {"note": "鄂政函〔2026〕88号", "decision": "2026-12-08"},
+            ]
+        ),
+    ] = None,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> CaseOut:
     """Take an action. 403: not this caller's to take; 409: not at this stage; 422: the payload

@@ -125,6 +125,12 @@ class ResourceOut(BaseModel):
     reclassified_until: date | None = Field(None, description="The temporary type's last day.")
     share_type_before: str | None = Field(None, description="The type the temporary one replaced.")
     share_type_reason: str = Field("", description="Why the share type last changed.")
+    negative_list_case: str | None = Field(
+        None, description="The negative-listing case whose recorded approval made it not-shared."
+    )
+    negative_list_approval: str = Field(
+        "", description="The government's approval, as refusals of applications cite it."
+    )
     updated_at: BeijingTime
 
     @classmethod
@@ -169,6 +175,25 @@ def list_catalog(
         limit=limit,
         offset=offset,
     )
+    return Page[ResourceOut](
+        total=found.total,
+        limit=limit,
+        offset=offset,
+        items=[ResourceOut.of(r) for r in found.items],
+    )
+
+
+@router.get("/not-shared-unapproved", response_model=Page[ResourceOut], responses=ERRORS)
+def list_unapproved_not_shared(
+    platform: PlatformDep,
+    caller: CallerDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Offset = 0,
+) -> Page[ResourceOut]:
+    """Not-shared resources without a recorded government approval (administrators and
+    supervisors): marks made before the negative-listing process, for their providers to
+    regularize through it (`process: negative_listing`)."""
+    found = catalog.list_unapproved_not_shared(platform, caller, limit=limit, offset=offset)
     return Page[ResourceOut](
         total=found.total,
         limit=limit,

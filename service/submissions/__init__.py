@@ -9,6 +9,7 @@ from __future__ import annotations
 from service.submissions.catalog_update import CATALOG_UPDATE
 from service.submissions.common import Draft, Process, find_department, parties_for
 from service.submissions.green_channel import GREEN_CHANNEL
+from service.submissions.negative_listing import NEGATIVE_LISTING
 from service.submissions.open_data_objection import OPEN_DATA_OBJECTION
 from service.submissions.provider_notices import EMERGENCY_RECLASSIFICATION, SERVICE_CHANGE
 from service.submissions.quality_verification import QUALITY_VERIFICATION
@@ -24,6 +25,7 @@ PROCESSES: dict[str, Process] = {
         SERVICE_CHANGE,
         EMERGENCY_RECLASSIFICATION,
         QUALITY_VERIFICATION,
+        NEGATIVE_LISTING,
     )
 }
 

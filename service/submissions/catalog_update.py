@@ -20,6 +20,7 @@ from models import CatalogResource, Department
 from regulations.compose import Composed
 from service.access import Caller
 from service.bounds import CountedDay
+from service.catalog import refuse_direct_not_shared
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.labels import TRIGGERS, listing
 from service.submissions.common import Draft, Process, find_department
@@ -194,6 +195,11 @@ def check_edit(session: Session, department_id: str, edit: DraftEdit) -> EntryCh
         raise Invalid(f"变更内容与目录中“{live.name}”的现状相同，无需变更。", "entry_unchanged")
     if edit.op is EntryOp.RETIRE and not edit.reason.strip():
         raise Invalid("停用目录条目须说明理由（reason）。", "reason_required")
+    refuse_direct_not_shared(
+        live.name if live else edit.name or edit.resource_id,
+        edit.share_type,
+        live.share_type if live else None,
+    )
     restricting = edit.share_type in RESTRICTED and (
         live is None or live.share_type != edit.share_type
     )

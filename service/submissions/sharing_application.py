@@ -77,9 +77,22 @@ def track_of(session: Session, caller: Caller, request: SharingApplicationReques
     if request.resource_id is None:
         return Track.NOT_IN_CATALOG.value
     resource = session.get(CatalogResource, request.resource_id)
-    if resource is None or resource.share_type == ShareType.NOT_SHARED:
+    if resource is None or listed(resource):
         return None  # refused by `prepare`, citing the negative list
-    return Track(resource.share_type).value
+    return track_for(resource).value
+
+
+def listed(resource: CatalogResource) -> bool:
+    """On the negative list: not-shared with the government's approval recorded."""
+    return resource.share_type == ShareType.NOT_SHARED and resource.negative_list_case is not None
+
+
+def track_for(resource: CatalogResource) -> Track:
+    """A department's own not-shared mark is not the list: until an approval is recorded the
+    resource runs as conditional data (RULES.md section 0, negative list)."""
+    if resource.share_type == ShareType.NOT_SHARED:
+        return Track.CONDITIONAL
+    return Track(resource.share_type)
 
 
 def prepare(
@@ -103,16 +116,16 @@ def prepare(
                 f"数据资源“{resource.name}”当前不可申请（{status}）。",
                 "resource_unavailable",
             )
-        if resource.share_type == ShareType.NOT_SHARED:
+        if listed(resource):
             raise Invalid(
-                f"数据资源“{resource.name}”列入不予共享负面清单，"
-                f"依据{plan.not_shared_cite}不予受理。",
+                f"数据资源“{resource.name}”列入不予共享负面清单"
+                f"（{resource.negative_list_approval}），依据{plan.not_shared_cite}不予受理。",
                 "not_shared",
             )
         unknown = sorted(set(request.fields) - set(resource.fields))
         if unknown:
             raise Invalid(f"数据资源“{resource.name}”没有这些字段：{'、'.join(unknown)}。")
-        track = Track(resource.share_type)
+        track = track_for(resource)
         provider, name = resource.provider_id, resource.name
         # A temporary share type (dongying 第二十条第三款) gave the track: the grant ends with it.
         reclassified = (resource.reclassified_by_case, resource.reclassified_until)

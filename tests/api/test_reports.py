@@ -28,6 +28,7 @@ COLUMNS += ["收到目录更新", "目录按时更新", "目录更新逾期"]
 COLUMNS += ["绿色通道需求", "动态调度需求", "按时提供数据", "数据需求逾期"]
 COLUMNS += ["共享告知", "未按时提前告知", "临时调整共享类型"]
 COLUMNS += ["开放数据异议", "中止开放", "撤回开放", "恢复或处理后重新开放"]
+COLUMNS += ["负面清单申请", "经批准列入负面清单"]
 MAINTENANCE = "2026年度目录全面维护"
 # Hubei's and Lichuan's ordinary departments owe the yearly maintenance (hubei 第十一条).
 MAINTAINED = ("hubei-civil", "hubei-police", "lichuan-civil", "lichuan-police")
@@ -418,6 +419,8 @@ async def test_statistics_count_green_channel_demands_and_service_change_notices
         "共享告知": 2,
         "未按时提前告知": 1,
         "临时调整共享类型": 1,
+        "负面清单申请": 0,
+        "经批准列入负面清单": 0,
     }
     assert police["收到申请"] == 0 and police["maintenance"] == "不适用"
     assert summary[""]["maintenance"] == "不适用"
@@ -438,7 +441,7 @@ async def test_statistics_count_green_channel_demands_and_service_change_notices
     }
 
     html = (await report(api, "dongying-supervisor", **period)).text
-    sharing, catalog, green, objections = html.split("<h2>")[1:]
+    sharing, catalog, green, objections, _listing = html.split("<h2>")[1:]
     assert "东营市公安局" not in sharing and "东营市公安局" not in catalog
     assert green.startswith("绿色通道、动态调度、共享告知与临时调整</h2>")
     assert "东营市公安局" in green

@@ -92,6 +92,7 @@ async def test_rulesets_say_whether_they_are_in_force_on_the_beijing_date(api, c
     )
     assert hubei["processes"] == [
         "catalog_update",
+        "negative_listing",
         "open_data_objection",
         "quality_verification",
         "sharing_application",

@@ -50,5 +50,7 @@ def test_openapi_documents_every_process_request(settings):
     for process in PROCESSES.values():
         properties = schemas[process.request.__name__]["properties"]
         assert properties["process"]["const"] == process.name
-    [example] = schema["examples"]
-    assert example["resource_id"] == "hubei-hukou"  # a resource the demo world has
+    examples = schema["examples"]
+    assert {e["process"] for e in examples} == {"sharing_application", "negative_listing"}
+    for example in examples:
+        assert example["resource_id"] == "hubei-hukou"  # a resource the demo world has

@@ -174,7 +174,9 @@ def test_every_stage_a_packaged_ruleset_plans_is_declared_by_its_process():
                 for value in _walk(plan)
                 if hasattr(value, "stage") and hasattr(value, "time_limits")
             ]
-            assert stages, (ruleset.id, name)
+            # 809's negative list is a rule on the basis's rank, held over a local procedure.
+            rank_cite: object = getattr(plan, "rank_cite", None)
+            assert stages or rank_cite, (ruleset.id, name)
             for stage in stages:
                 assert PROCESSES[name].stage(stage) is not None, (ruleset.id, name, stage)
 

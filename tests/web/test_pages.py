@@ -5,11 +5,12 @@ report's links, the OpenAPI pages' assets, administration."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 from sqlmodel import Session, select
 
+from calendars import BEIJING
 from models import ApiToken, Notice, User
 from service.accounts import hash_password
 from tests.cases import submit
@@ -301,3 +302,58 @@ async def test_the_rulesets_page_says_when_an_instrument_is_in_force_in_words(
     assert "<td>自2023年1月1日起施行</td>" in page.text and "无终止日期" not in page.text
     assert "<td>2021年11月21日至2026年11月20日</td>" in page.text
     assert "<td>湖北省利川市（hubei.lichuan）</td>" in page.text
+
+
+async def test_a_provider_proposes_a_negative_listing_and_the_authority_records_the_approval(
+    api: httpx.AsyncClient, staff: Browser, session: Session, clock
+):
+    await clock.set(datetime(2026, 12, 1, 10, tzinfo=BEIJING))
+    give_passwords(session, "hubei-provider", "hubei-supervisor")
+    await staff.log_in("hubei-provider", password_of("hubei-provider"))
+    form = await staff.page("/cases/new")
+    assert "/cases/new/negative_listing" in form.text
+    page = "/cases/new/negative_listing"
+    proposal = {
+        "resource_id": "hubei-hukou",
+        "basis_rank": "rule",
+        "legal_basis": "《湖北省某某办法》第八条",
+        "reasons": "涉及个人信息",
+    }
+    low = await staff.submit(page, proposal, form_page=page)
+    assert low.status_code == 422 and "不能作为不予共享的依据" in low.text
+    filed = await staff.submit(
+        page,
+        {**proposal, "basis_rank": "law", "legal_basis": "《中华人民共和国居民身份证法》第十九条"},
+        form_page=page,
+    )
+    assert filed.status_code == 303, filed.text
+    number = filed.headers["location"].split("/")[2].split("?")[0]
+
+    staff.client.cookies.clear()
+    await staff.log_in("hubei-supervisor", password_of("hubei-supervisor"))
+    case_page = f"/cases/{number}"
+    forwarded = await staff.submit(f"{case_page}/actions/forward", {}, form_page=case_page)
+    assert forwarded.status_code == 303, forwarded.text
+    shown = await staff.page(case_page)
+    assert "批准文件文号" in shown.text and "批准日期" in shown.text
+    missing = await staff.submit(
+        f"{case_page}/actions/record_approval", {"decision": "2026-12-01"}, form_page=case_page
+    )
+    assert missing.status_code == 422 and "请填写批准文件文号" in missing.text
+    approved = await staff.submit(
+        f"{case_page}/actions/record_approval",
+        {"note": "鄂政函〔2026〕88号", "decision": "2026-12-01"},
+        form_page=case_page,
+    )
+    assert approved.status_code == 303, approved.text
+    state = (await api.get(f"/api/v1/cases/{number}", headers=auth("auditor"))).json()
+    assert (state["status"], state["outcome"]) == ("closed", "listed")
+
+    # Administrators see the marks still to regularize; the approved one is not among them.
+    give_passwords(session, "admin")
+    staff.client.cookies.clear()
+    await staff.log_in("admin", password_of("admin"))
+    shown = await staff.page("/admin/catalog")
+    section = shown.text.split('id="unapproved"')[1].split("</table>")[0]
+    assert "hubei-case" in section and "hebei-case" in section
+    assert "hubei-hukou" not in section

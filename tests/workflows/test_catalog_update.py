@@ -60,9 +60,20 @@ async def test_hubei_draft_is_published_as_a_version_with_a_readable_diff(
     foreign = await edit(api, "hubei-provider", case, op="retire", resource_id="hebei-org")
     assert foreign.status_code == 403
     unfounded = await edit(
-        api, "hubei-provider", case, op="change", resource_id="hubei-org", share_type="not_shared"
+        api, "hubei-provider", case, op="change", resource_id="hubei-org", share_type="conditional"
     )
     assert (unfounded.status_code, unfounded.json()["code"]) == (422, "legal_basis_required")
+    # Not-shared only through the negative-listing process, whatever the basis.
+    listed = await edit(
+        api,
+        "hubei-provider",
+        case,
+        op="change",
+        resource_id="hubei-org",
+        share_type="not_shared",
+        legal_basis="《中华人民共和国居民身份证法》",
+    )
+    assert (listed.status_code, listed.json()["code"]) == (422, "negative_listing_required")
     outsider = await edit(api, "hubei-applicant", case, op="retire", resource_id="hubei-org")
     assert outsider.status_code == 403
     as_is = {"op": "change", "resource_id": "hubei-org", "share_type": "unconditional"}

@@ -211,20 +211,12 @@ async def test_data_not_in_the_catalog_becomes_overdue_without_deemed_consent(ap
     assert late["limit"]["on_time"] is False
 
 
-async def test_not_shared_data_is_refused_at_submission_citing_the_negative_list(api, session):
-    response = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "sharing_application",
-            "resource_id": "hubei-case",
-            "purpose": "x",
-            "scenario": "y",
-        },
-        headers={"Authorization": "Bearer hubei-applicant-token"},
-    )
-    assert response.status_code == 422
-    assert response.json()["code"] == "not_shared"
-    assert "第二十三条" in response.json()["message"]
+async def test_a_not_shared_mark_without_an_approval_runs_as_conditional_data(api, session):
+    # A department's own mark is not the negative list (hubei 第二十三条): refused only once
+    # the government's approval is recorded (tests/workflows/test_negative_listing.py).
+    case = await submit(api, "hubei-applicant", resource_id="hubei-case", fields=["案由"])
+    assert (case["status"], case["stage"]) == ("open", "provider_review")
+    assert case["details"]["track"] == "conditional"
 
 
 async def test_applicant_may_withdraw_but_the_provider_may_not(api, session):

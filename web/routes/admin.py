@@ -229,12 +229,14 @@ def _catalog_page(
     platform: PlatformDep, viewer: Viewer, *, status: int = 200, **context: object
 ) -> Response:
     resources = catalog.list_resources(platform, viewer.caller, limit=1000).items
+    unapproved = catalog.list_unapproved_not_shared(platform, viewer.caller, limit=1000).items
     departments = reference.list_departments(platform, viewer.caller, limit=1000).items
     return page(
         viewer,
         "admin/catalog.html",
         status=status,
         resources=resources,
+        unapproved=unapproved,
         departments=[(d.id, d.name) for d in departments],
         names={d.id: d.name for d in departments},
         share_types=SHARE_TYPES,
