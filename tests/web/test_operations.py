@@ -81,5 +81,5 @@ async def test_an_administrator_previews_a_calendar_year_before_loading_it(
     )
     assert shown.status_code == 200
     assert "预览：2027年日历" in shown.text and "尚未载入任何内容" in shown.text
-    assert case["case_number"] in shown.text and "2027-01-11" in shown.text
+    assert case["case_number"] in shown.text and "2027年1月11日" in shown.text
     assert not (settings.calendars / "2027.yaml").exists()
