@@ -343,9 +343,10 @@ class CaseWorkflow(Generic[InputT]):
         Validators only: Temporal never runs them on replay, so reading the key and the case
         clock here never makes a recorded history replay differently."""
         problem = trust.problem(self.state.case_id, action, actor, assertion, payload)
-        if problem is not None:
-            raise ApplicationError(problem, type=UNSIGNED, non_retryable=True)
-        assert assertion is not None
+        if problem is not None or assertion is None:
+            # trust.problem names a missing assertion too; the second test is for the types.
+            message = problem or "操作未经平台签名。"
+            raise ApplicationError(message, type=UNSIGNED, non_retryable=True)
         if self._platform_now() > assertion.accept_by:
             raise ApplicationError(
                 "本次操作送达案件时，平台已停止等待并告知未记录；本次操作未受理，请重新办理。",
