@@ -13,11 +13,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
+from sqlmodel import select
 from temporalio import activity
 from temporalio.client import WorkflowUpdateStage
 from temporalio.testing import WorkflowEnvironment
 
 from activities.projection import record_case
+from models import CaseSubmission
 from shixian.settings import Settings
 from tests.cases import grants, keep_history, signed, submit
 from worker import ACTIVITIES, build_worker
@@ -60,21 +62,27 @@ async def worker(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[
 async def test_an_action_accepted_while_its_stage_is_recorded_takes_effect(
     api, env, session, world, settings, clock
 ):
-    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    # The submission waits for the first stage, which the gate holds: it answers once the
+    # stage is recorded, so it runs beside the provider's action.
+    submitting = asyncio.create_task(
+        submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    )
     await asyncio.wait_for(GATE.reached.wait(), timeout=60)
 
-    handle = env.client.get_workflow_handle(case["case_id"])
+    [case_id] = session.exec(select(CaseSubmission.case_id)).all()
+    handle = env.client.get_workflow_handle(case_id)
     await clock.sync()  # received now, as the API would stamp it
     provider = Actor(world.user_ids["hubei-provider"], Role.CASEWORKER, "", "hubei-police")
     approval = await handle.start_update(
         SharingApplicationWorkflow.actions()["approve"],
-        signed(settings, case["case_id"], "approve", ActionInput(actor=provider), clock()),
+        signed(settings, case_id, "approve", ActionInput(actor=provider), clock()),
         wait_for_stage=WorkflowUpdateStage.ACCEPTED,
     )
     GATE.released.set()
     state = await approval.result()
+    case = await submitting
 
     assert (state.status, state.outcome) == ("closed", "granted")
-    [grant] = grants(session, case["case_id"])
+    [grant] = grants(session, case_id)
     assert grant.resource_id == "hubei-hukou"
     await keep_history(env.client, case, "hubei-action-during-stage-entry")
