@@ -378,7 +378,8 @@ def _sharing(
                 reply,
             )
         tracks[kind] = TrackPlan(stages, skeleton.cite, extension)
-    plan = replace(base, tracks=tracks)
+    delivery, confirmation = _delivery(plans)
+    plan = replace(base, tracks=tracks, delivery=delivery, confirmation=confirmation)
     national = next((p for r, p in zip(defining, plans, strict=True) if r.national), None)
     if (
         counterpart
@@ -397,6 +398,18 @@ def _sharing(
             else f"{common}的政务数据共享主管部门",
         )
     return plan
+
+
+def _delivery(
+    plans: Sequence[SharingApplicationPlan],
+) -> tuple[StagePlan | None, StagePlan | None]:
+    """The delivery after consent (809 第二十二条) where an instrument of the chain sets it,
+    composed as every duty (a local instrument's shorter period would govern), with the
+    confirmation of the instrument that set the delivery stage."""
+    own = next((p for p in plans if p.delivery is not None), None)
+    if own is None or own.delivery is None:
+        return None, None
+    return _stage(own.delivery, [p.delivery for p in plans]), own.confirmation
 
 
 def _same(stages: Sequence[StagePlan], stage: StagePlan) -> StagePlan | None:
