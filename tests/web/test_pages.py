@@ -357,3 +357,40 @@ async def test_a_provider_proposes_a_negative_listing_and_the_authority_records_
     section = shown.text.split('id="unapproved"')[1].split("</table>")[0]
     assert "hubei-case" in section and "hebei-case" in section
     assert "hubei-hukou" not in section
+
+
+async def test_a_provider_delivers_after_consent_choosing_the_method_in_the_workbench(
+    api: httpx.AsyncClient, staff: Browser, session: Session
+):
+    from tests.cases import done
+    from tests.workflows.test_sharing_delivery import delivered_by
+
+    delivered_by(session, "hubei-hukou", "file")
+    give_passwords(session, "hubei-provider")
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await done(api, "hubei-provider", case, "approve")
+    number = case["case_number"]
+    case_page = f"/cases/{number}"
+    await staff.log_in("hubei-provider", password_of("hubei-provider"))
+    shown = await staff.page(case_page)
+    form = shown.text.split('action="' + case_page + '/actions/deliver"')[1].split("</form>")[0]
+    assert re.search(r'<select[^>]*name="decision"', form)
+    assert [label for label in ("接口", "批量交换", "文件") if f">{label}</option>" in form] == [
+        "接口",
+        "批量交换",
+        "文件",
+    ]
+    assert "交付凭据" in form
+    missing = await staff.submit(
+        f"{case_page}/actions/deliver", {"decision": "file"}, form_page=case_page
+    )
+    assert missing.status_code == 422 and "请填写交付凭据" in missing.text
+    delivered = await staff.submit(
+        f"{case_page}/actions/deliver",
+        {"decision": "file", "note": "文件编号 HB-7"},
+        form_page=case_page,
+    )
+    assert delivered.status_code == 303, delivered.text
+    state = (await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("auditor"))).json()
+    assert state["stage"] == "confirmation"
+    assert state["details"]["delivery"]["reference"] == "文件编号 HB-7"
