@@ -75,9 +75,7 @@ class CatalogResourceBase(SQLModel):
     # How the provider shares it once it consents (809 第二十二条第二款): through the platform's
     # service interface (the grant is the delivery), or by batch exchange or file (the
     # provider then delivers within 20 working days of its consent).
-    delivery_method: DeliveryMethod = Field(
-        default=DeliveryMethod.INTERFACE, sa_type=String(20)
-    )
+    delivery_method: DeliveryMethod = Field(default=DeliveryMethod.INTERFACE, sa_type=String(20))
 
 
 class CatalogResource(CatalogResourceBase, table=True):

@@ -67,7 +67,7 @@ ACTION_FIELDS: dict[str, dict[str, list[Field]]] = {
         "withdraw": [reason(False, "撤回原因")],
         "deliver": [
             decision("sharing_application", ("interface", "batch_exchange", "file"), "交付方式"),
-            note(True, "交付凭据", "接口地址、交换批次号或文件编号（《政务数据共享条例》第二十二条）。"),
+            note(True, "交付凭据", "接口地址、交换批次号或文件编号。"),
         ],
         "confirm_receipt": [note(False, "收到情况说明")],
     },

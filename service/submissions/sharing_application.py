@@ -148,9 +148,9 @@ def prepare(
     track_plan = plan.tracks.get(track)
     if track_plan is None:
         raise Invalid(f"《{law.title}》未规定此类数据的共享程序。")
-    after = (plan.refused, plan.coordination)
+    after = [plan.refused, plan.coordination]
     if delivery is not DeliveryMethod.INTERFACE:
-        after += (plan.delivery, plan.confirmation)
+        after += [plan.delivery, plan.confirmation]
     stages = list(track_plan.stages) + [s for s in after if s]
     jurisdiction = jurisdiction_of(session, caller, request)
     parties = parties_for(session, caller, provider, stages, jurisdiction)

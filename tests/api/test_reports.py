@@ -17,10 +17,10 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.yearly_maintenance import OpenYearlyMaintenanceInput, open_yearly_maintenance
 from models import Department
-from tests.workflows.test_sharing_delivery import delivered_by
 from tests.cases import at, done, settle, settle_all, settled, submit
 from tests.conftest import auth
 from tests.workflows.test_open_data_objection import object_to, suspended
+from tests.workflows.test_sharing_delivery import delivered_by
 
 PERIOD = {"from": "2026-11-23", "to": "2026-11-23"}
 COLUMNS = ["收到申请", "已办结", "按时答复", "逾期答复", "视为同意", "不予共享（附理由）"]
@@ -498,8 +498,7 @@ async def test_statistics_count_deliveries_after_consent_on_time_and_overdue(api
     detail = await report(api, "hubei-supervisor", format="csv", detail="1")
     header, *lines = table(detail.text)
     falls_in = {
-        row[0]: {c for c, v in zip(header[-3:], row[-3:], strict=True) if v == "1"}
-        for row in lines
+        row[0]: {c for c, v in zip(header[-3:], row[-3:], strict=True) if v == "1"} for row in lines
     }
     assert falls_in == {
         on_time["case_id"]: {"同意后须交付数据", "按期交付数据"},

@@ -65,9 +65,7 @@ async def test_consent_to_file_data_grants_now_and_awaits_delivery_for_20_workin
     assert grant.granted_by == "provider"
     approved = next(e for e in state["events"] if e["kind"] == "approve")
     assert abs(at(approved["at"]) - grant.granted_at) < timedelta(seconds=1)
-    [notice] = [
-        n for n in notices(session, case["case_id"], "granted") if n.recipient_department_id
-    ][:1]
+    notice = notices(session, case["case_id"], "granted")[0]
     assert "数据尚未交付" in notice.body and "文件" in notice.body
     assert "2026年12月21日24时" in notice.body and N809_22 in notice.body
     details = (await settled(clock, api, "hubei-applicant", case))["details"]
@@ -109,6 +107,10 @@ async def test_a_delivery_at_midnight_after_the_last_day_is_overdue_and_listed(
     delivered_by(session, "hubei-hukou", "batch_exchange")
     case = await submit(api, "hubei-applicant", **HUKOU)
     await done(api, "hubei-provider", case, "approve")
+    await clock.advance_to(at("2026-12-21T00:00:01+08:00"))
+    await settled(clock, api, "hubei-supervisor", case)
+    [reminder] = notices(session, case["case_id"], "reminder")
+    assert reminder.recipient_department_id == "hubei-police" and N809_22 in reminder.body
     await clock.advance_to(at("2026-12-22T00:00:00+08:00"))
     state = await settled(clock, api, "hubei-supervisor", case)
     assert (state["stage"], state["overdue"]) == ("delivery", True)
@@ -171,6 +173,8 @@ async def test_only_the_provider_delivers_and_only_by_a_known_method(api, sessio
     assert "交付凭据" in no_reference.json()["message"]
     early = await act(api, "hubei-applicant", case, "confirm_receipt")
     assert early.status_code == 409
+    late_withdrawal = await act(api, "hubei-applicant", case, "withdraw")
+    assert late_withdrawal.status_code == 409  # consented and granted: nothing to withdraw
 
     after = await view(api, "hubei-provider", case)
     assert (after["stage"], after["events"]) == ("delivery", before["events"])
@@ -215,7 +219,7 @@ async def test_a_case_received_before_809_closes_on_consent_as_before(api, clock
     state = await done(api, "dongying-provider", case, "approve")
     assert (state["status"], state["outcome"]) == ("closed", "granted")
     assert state["details"]["delivery"] is None
-    [notice] = [n for n in notices(session, case["case_id"], "granted")][:1]
+    notice = notices(session, case["case_id"], "granted")[0]
     assert "尚未交付" not in notice.body
 
 
