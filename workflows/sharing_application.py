@@ -553,6 +553,8 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
             await self._mark_overdue(result)
         method = DeliveryMethod(result.input.decision)
         record.method, record.reference = method, result.input.note
+        if self._deadlines:  # as a calendar revision may have moved it meanwhile
+            record.due = self._deadlines[0].due
         record.delivered_at = result.at
         record.on_time = record.due is None or result.at < record.due
         await self._notify(

@@ -394,3 +394,23 @@ async def test_a_provider_delivers_after_consent_choosing_the_method_in_the_work
     state = (await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("auditor"))).json()
     assert state["stage"] == "confirmation"
     assert state["details"]["delivery"]["reference"] == "文件编号 HB-7"
+
+
+async def test_an_administrator_sets_a_resources_delivery_method_in_the_workbench(
+    api: httpx.AsyncClient, staff: Browser, session: Session
+):
+    give_passwords(session, "admin")
+    await staff.log_in("admin", password_of("admin"))
+    shown = await staff.page("/admin/catalog")
+    assert "<th scope=\"col\">交付方式</th>" in shown.text
+    assert re.search(r'<select id="c-delivery" name="delivery_method"', shown.text)
+    saved = await staff.submit(
+        "/admin/catalog",
+        {"id": "hubei-hukou", "delivery_method": "file"},
+        form_page="/admin/catalog",
+    )
+    assert saved.status_code == 200 and "已更新" in saved.text, saved.text
+    row = saved.text.split("<td>hubei-hukou</td>")[1].split("</tr>")[0]
+    assert "<td>文件</td>" in row
+    resource = (await api.get("/api/v1/catalog/hubei-hukou", headers=auth("auditor"))).json()
+    assert (resource["delivery_method"], resource["version"]) == ("file", 2)
