@@ -536,6 +536,7 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
         record = self.details.delivery = Delivery(
             due=first.due if first else None, cite=first.cite if first else plan.cite
         )
+        await self._record()  # lists and reports read the delivery owed from the projection
         await self._notify(
             "granted",
             [request.parties.applicant, request.parties.provider],

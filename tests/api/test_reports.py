@@ -480,6 +480,9 @@ async def test_statistics_count_deliveries_after_consent_on_time_and_overdue(api
     for case in (on_time, late, owed):
         await done(api, "hubei-provider", case, "approve")
     await done(api, "hubei-provider", on_time, "deliver", decision="file", note="文件 1")
+    await settle_all(clock, session)
+    before = numbers((await report(api, "hubei-supervisor", format="csv")).text)["hubei-police"]
+    assert [before[c] for c in COLUMNS[-3:]] == [3, 1, 0]  # two owed, not yet due
     await clock.advance_to(at("2026-12-22T00:00:05+08:00"))
     await settle_all(clock, session)
     await done(api, "hubei-provider", late, "deliver", decision="batch_exchange", note="批次 2")
