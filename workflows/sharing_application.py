@@ -530,13 +530,18 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
         from the consent's recorded time. The applicant is told it is granted and when the
         data is due; then that it is delivered, how, and whether on time."""
         request = self.request
-        self._limits_end_stage = False
-        await self._enter_stage(plan)
-        first = self._deadlines[0] if self._deadlines else None
+        # The consent's recorded time (an action recorded before actions were signed: now).
+        consent = self._decision
+        started = consent.at if consent and consent.input.assertion else self.now()
+        first = None
+        if plan.time_limits:
+            first = await effect(
+                plan_deadline, PlanDeadlineInput(plan.stage, plan.time_limits[0], started)
+            )
         record = self.details.delivery = Delivery(
             due=first.due if first else None, cite=first.cite if first else plan.cite
         )
-        await self._record()  # lists and reports read the delivery owed from the projection
+        # Told before the consent's update returns: granted now, delivered by the due instant.
         await self._notify(
             "granted",
             [request.parties.applicant, request.parties.provider],
@@ -547,11 +552,8 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
             delivery_due=record.due.isoformat() if record.due else None,
             delivery_cite=record.cite,
         )
-        while True:  # `await_action`, with the notice above once the due instant is known
-            result = await self._next_in_stage()
-            if isinstance(result, Decision):
-                break
-            await self._mark_overdue(result)
+        # `await_action`: nothing is deemed delivered; a limit run out marks the case overdue.
+        result = await self.await_action(plan, counted_from=started)
         method = DeliveryMethod(result.input.decision)
         record.method, record.reference = method, result.input.note
         if self._deadlines:  # as a calendar revision may have moved it meanwhile
