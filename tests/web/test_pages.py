@@ -402,7 +402,7 @@ async def test_an_administrator_sets_a_resources_delivery_method_in_the_workbenc
     give_passwords(session, "admin")
     await staff.log_in("admin", password_of("admin"))
     shown = await staff.page("/admin/catalog")
-    assert "<th scope=\"col\">交付方式</th>" in shown.text
+    assert '<th scope="col">交付方式</th>' in shown.text
     assert re.search(r'<select id="c-delivery" name="delivery_method"', shown.text)
     saved = await staff.submit(
         "/admin/catalog",
