@@ -404,12 +404,13 @@ def _delivery(
     plans: Sequence[SharingApplicationPlan],
 ) -> tuple[StagePlan | None, StagePlan | None]:
     """The delivery after consent (809 第二十二条) where an instrument of the chain sets it,
-    composed as every duty (a local instrument's shorter period would govern), with the
-    confirmation of the instrument that set the delivery stage."""
-    own = next((p for p in plans if p.delivery is not None), None)
-    if own is None or own.delivery is None:
+    composed as every duty (a local instrument's shorter period would govern), and the
+    applicant's confirmation, an operator target, of the most local instrument that has one."""
+    own = next((p.delivery for p in plans if p.delivery is not None), None)
+    if own is None:
         return None, None
-    return _stage(own.delivery, [p.delivery for p in plans]), own.confirmation
+    confirmation = next((p.confirmation for p in plans if p.confirmation is not None), None)
+    return _stage(own, [p.delivery for p in plans]), confirmation
 
 
 def _same(stages: Sequence[StagePlan], stage: StagePlan) -> StagePlan | None:
