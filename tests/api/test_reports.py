@@ -18,7 +18,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.yearly_maintenance import OpenYearlyMaintenanceInput, open_yearly_maintenance
 from models import Department
 from tests.cases import at, done, settle, settle_all, settled, submit
-from tests.conftest import auth
+from tests.conftest import auth, both_databases
 from tests.workflows.test_open_data_objection import object_to, suspended
 from tests.workflows.test_sharing_delivery import delivered_by
 
@@ -469,6 +469,7 @@ async def test_statistics_count_what_objections_did_to_the_opening_and_not_to_sh
     assert (police["收到申请"], police["同意共享"]) == (1, 1)
 
 
+@both_databases
 async def test_statistics_count_deliveries_after_consent_on_time_and_overdue(api, clock, session):
     # 809 第二十二条: a consent on Monday 23 November is due for delivery at 24:00 on 21 December.
     delivered_by(session, "hubei-hukou", "file")
