@@ -381,6 +381,9 @@ async def test_a_provider_delivers_after_consent_choosing_the_method_in_the_work
         "文件",
     ]
     assert "交付凭据" in form
+    assert re.search(
+        r"<dt>数据交付</dt><dd>待数据提供部门交付，期限至2026年12月21日24时", shown.text
+    )
     missing = await staff.submit(
         f"{case_page}/actions/deliver", {"decision": "file"}, form_page=case_page
     )
@@ -394,6 +397,9 @@ async def test_a_provider_delivers_after_consent_choosing_the_method_in_the_work
     state = (await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("auditor"))).json()
     assert state["stage"] == "confirmation"
     assert state["details"]["delivery"]["reference"] == "文件编号 HB-7"
+    shown = await staff.page(case_page)
+    assert re.search(r"<dt>数据交付</dt><dd>[^<]*以文件方式交付，按期</dd>", shown.text)
+    assert "<dt>交付凭据</dt><dd>文件编号 HB-7</dd>" in shown.text
 
 
 async def test_an_administrator_sets_a_resources_delivery_method_in_the_workbench(
