@@ -146,7 +146,8 @@ def _delivery(value: Any) -> list[tuple[str, str]]:
     due = formatting.due_in_beijing(value["due"]) if value.get("due") else ""
     if not value.get("delivered_at"):
         return [("数据交付", f"待数据提供部门交付，期限至{due}（{value.get('cite', '')}）")]
-    method = DELIVERY_METHOD_LABELS.get(value.get("method"), value.get("method"))
+    method = str(value.get("method", ""))
+    method = next((n for m, n in DELIVERY_METHOD_LABELS.items() if m.value == method), method)
     timing = "按期" if value.get("on_time") else f"逾期（期限至{due}）"
     rows = [
         (
