@@ -66,6 +66,7 @@ async def test_consent_to_file_data_grants_now_and_awaits_delivery_for_20_workin
     approved = next(e for e in state["events"] if e["kind"] == "approve")
     assert abs(at(approved["at"]) - grant.granted_at) < timedelta(seconds=1)
     notice = notices(session, case["case_id"], "granted")[0]
+    assert notice.title.endswith("数据共享已授权，数据待交付")
     assert "数据尚未交付" in notice.body and "文件" in notice.body
     assert "2026年12月21日24时" in notice.body and N809_22 in notice.body
     details = (await settled(clock, api, "hubei-applicant", case))["details"]
