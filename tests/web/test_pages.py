@@ -420,3 +420,7 @@ async def test_an_administrator_sets_a_resources_delivery_method_in_the_workbenc
     assert "<td>文件</td>" in row
     resource = (await api.get("/api/v1/catalog/hubei-hukou", headers=auth("auditor"))).json()
     assert (resource["delivery_method"], resource["version"]) == ("file", 2)
+    # Staff reading the catalog see how the data comes after a consent.
+    listed = (await staff.page("/catalog")).text
+    assert '<th scope="col">同意后交付方式</th>' in listed
+    assert "<td>文件</td>" in listed.split("<td>hubei-hukou</td>")[1].split("</tr>")[0]
