@@ -55,6 +55,7 @@ from workflows.common import (
     LimitCheck,
     Party,
     PlannedDeadline,
+    ReplanInput,
     StagePlan,
 )
 from workflows.process import Action, Choice, Process, Stage
@@ -580,6 +581,16 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
             else:
                 self._event("delivery_unconfirmed", None)
         return await self._close_case(Outcome.GRANTED, **closing, delivery_method=method.value)
+
+    async def _replan_open_deadlines(self, request: ReplanInput) -> None:
+        """A calendar revision moves a delivery still owed as it moves the stage's limit."""
+        await super()._replan_open_deadlines(request)
+        owed = self.details.delivery
+        if self.state.stage != "delivery" or owed is None or not self._deadlines:
+            return
+        if owed.delivered_at is None and owed.due != self._deadlines[0].due:
+            owed.due = self._deadlines[0].due
+            await self._record()
 
     def _valid_until(self) -> date | None:
         """The period of use asked for, cut at a temporary share type's last day."""

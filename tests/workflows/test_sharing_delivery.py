@@ -240,3 +240,24 @@ async def test_a_dongying_case_under_809_is_delivered_by_file(api, clock, sessio
     told = {n.recipient_department_id for n in notices(session, case["case_id"], "data_delivered")}
     assert told == {"dongying-civil", "dongying-police"}
     await keep_history(env.client, case, "dongying-delivered-by-file")
+
+
+async def test_loading_next_years_calendar_moves_a_delivery_still_owed(api, clock, session):
+    from tests.api.test_rulesets_calendars import YEAR_2027, yaml_headers
+
+    delivered_by(session, "hubei-hukou", "file")
+    await clock.set(at("2026-12-14T10:00:00+08:00"))  # Monday
+    case = await submit(api, "hubei-applicant", **HUKOU)
+    state = await done(api, "hubei-provider", case, "approve")
+    # 15–31 December 13, 2027 estimated (元旦 only): 4–12 January 7 more.
+    assert (state["deadline"]["last_day"], state["deadline"]["provisional"]) == ("2027-01-12", True)
+    loaded = await api.post("/api/v1/calendars", content=YEAR_2027, headers=yaml_headers("admin"))
+    assert loaded.status_code == 201, loaded.text
+    # The notice makes Monday 4 January a holiday: one working day later.
+    state = await settled(clock, api, "hubei-provider", case)
+    assert state["deadline"]["last_day"] == "2027-01-13"
+    assert state["details"]["delivery"]["due"] == "2027-01-14T00:00:00+08:00"
+    await clock.advance_to(at("2027-01-13T16:00:00+08:00"))
+    state = await done(api, "hubei-provider", case, "deliver", **DELIVERED)
+    assert state["details"]["delivery"]["on_time"] is True
+    assert next(e for e in state["events"] if e["kind"] == "deliver")["limit"]["on_time"] is True
