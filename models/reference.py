@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
 from models.db import UTCDateTime
-from workflows.common import DepartmentKind, OpenType, Role, ShareType
+from workflows.common import DeliveryMethod, DepartmentKind, OpenType, Role, ShareType
 
 
 def utcnow() -> datetime:
@@ -72,6 +72,10 @@ class CatalogResourceBase(SQLModel):
     conditions: str = ""
     fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     update_cycle: str = ""
+    # How the provider shares it once it consents (809 第二十二条第二款): through the platform's
+    # service interface (the grant is the delivery), or by batch exchange or file (the
+    # provider then delivers within 20 working days of its consent).
+    delivery_method: DeliveryMethod = Field(default=DeliveryMethod.INTERFACE, sa_type=String(20))
 
 
 class CatalogResource(CatalogResourceBase, table=True):

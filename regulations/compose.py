@@ -378,7 +378,8 @@ def _sharing(
                 reply,
             )
         tracks[kind] = TrackPlan(stages, skeleton.cite, extension)
-    plan = replace(base, tracks=tracks)
+    delivery, confirmation = _delivery(plans)
+    plan = replace(base, tracks=tracks, delivery=delivery, confirmation=confirmation)
     national = next((p for r, p in zip(defining, plans, strict=True) if r.national), None)
     if (
         counterpart
@@ -397,6 +398,19 @@ def _sharing(
             else f"{common}的政务数据共享主管部门",
         )
     return plan
+
+
+def _delivery(
+    plans: Sequence[SharingApplicationPlan],
+) -> tuple[StagePlan | None, StagePlan | None]:
+    """The delivery after consent (809 第二十二条) where an instrument of the chain sets it,
+    composed as every duty (a local instrument's shorter period would govern), and the
+    applicant's confirmation, an operator target, of the most local instrument that has one."""
+    own = next((p.delivery for p in plans if p.delivery is not None), None)
+    if own is None:
+        return None, None
+    confirmation = next((p.confirmation for p in plans if p.confirmation is not None), None)
+    return _stage(own, [p.delivery for p in plans]), confirmation
 
 
 def _same(stages: Sequence[StagePlan], stage: StagePlan) -> StagePlan | None:

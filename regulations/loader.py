@@ -99,6 +99,10 @@ class SharingApplicationSpec(_Spec):
     refused: StageSpec | None = None
     coordination: StageSpec | None = None
     tracks: dict[Track, TrackSpec]
+    # After a provider's consent, where the platform's grant is not the delivery (809 第二十二条);
+    # `confirmation`: the applicant's receipt (an operator target), only after a delivery.
+    delivery: StageSpec | None = None
+    confirmation: StageSpec | None = None
 
 
 class OpenDataObjectionSpec(_Spec):
@@ -492,7 +496,17 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
             )
             if s.coordination
             else None,
+            delivery=stage(s.delivery, f"{base}.delivery", SHARING_APPLICATION, "delivery")
+            if s.delivery
+            else None,
+            confirmation=stage(
+                s.confirmation, f"{base}.confirmation", SHARING_APPLICATION, "confirmation"
+            )
+            if s.confirmation
+            else None,
         )
+        if sharing.confirmation is not None and sharing.delivery is None:
+            raise fail(f"{base}.confirmation", "a confirmation follows a delivery: add delivery")
     objection = None
     if (o := spec.processes.open_data_objection) is not None:
         base = "processes.open_data_objection"

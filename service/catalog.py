@@ -34,6 +34,7 @@ from workflows.common import (
     OPEN_TYPE_LABELS,
     RESOURCE_STATUS_LABELS,
     SHARE_TYPE_LABELS,
+    DeliveryMethod,
     OpenStatus,
     OpenType,
     Role,
@@ -53,12 +54,15 @@ CATALOG_COLUMNS = (
     "fields",
     "update_cycle",
 )
-UPDATABLE = (*CATALOG_COLUMNS[1:], "status")
+# Set through the API, not the CSV import (whose columns stay as published): new rows are
+# delivered through the interface unless an administrator says otherwise.
+EXTRA_COLUMNS = ("status", "delivery_method")
+UPDATABLE = (*CATALOG_COLUMNS[1:], *EXTRA_COLUMNS)
 
 
 def _resource_values(session: Session, values: Mapping[str, Any]) -> dict[str, Any]:
     """Validated values of the catalog columns present in `values`; every problem at once."""
-    unknown = sorted(set(values) - {*CATALOG_COLUMNS, "status"})
+    unknown = sorted(set(values) - {*CATALOG_COLUMNS, *EXTRA_COLUMNS})
     if unknown:
         raise Invalid(f"目录资源没有这些属性：{'、'.join(unknown)}。", "invalid_attribute")
     checks: dict[str, Any] = {
@@ -72,6 +76,7 @@ def _resource_values(session: Session, values: Mapping[str, Any]) -> dict[str, A
         "fields": clean_field_names,
         "update_cycle": lambda v: _optional(v, "update_cycle", "更新周期", UPDATE_CYCLE),
         "status": _status,
+        "delivery_method": lambda v: clean_choice(v, DeliveryMethod, "delivery_method", "交付方式"),
     }
     clean: dict[str, Any] = {}
     problems: list[DomainError] = []

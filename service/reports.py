@@ -45,7 +45,7 @@ from workflows.green_channel import GreenChannelDetails
 from workflows.green_channel import Track as GreenTrack
 from workflows.open_data_objection import OpenDataObjectionDetails
 from workflows.service_change import ServiceChangeDetails
-from workflows.sharing_application import SharingApplicationDetails
+from workflows.sharing_application import Delivery, SharingApplicationDetails
 
 PROCESS = "sharing_application"
 VERIFICATION = "quality_verification"
@@ -115,6 +115,14 @@ NEGATIVE_LISTING_COUNTS = [
     ("negative_listing_filed", "负面清单申请"),
     ("negative_listing_listed", "经批准列入负面清单"),
 ]
+# The provider's delivery after its consent (809 第二十二条), where the grant is not the
+# delivery: cases that owed one, delivered within the 20 working days, or late (delivered
+# late, or still owed past the due instant).
+DELIVERY_COUNTS = [
+    ("delivery_owed", "同意后须交付数据"),
+    ("delivery_on_time", "按期交付数据"),
+    ("delivery_overdue", "交付逾期"),
+]
 LABELS = dict(
     COUNTS
     + VERIFICATION_COUNTS
@@ -124,6 +132,7 @@ LABELS = dict(
     + RECLASSIFICATION_COUNTS
     + OBJECTION_COUNTS
     + NEGATIVE_LISTING_COUNTS
+    + DELIVERY_COUNTS
 )
 KEY_PROCESS = {
     **{key: PROCESS for key, _ in COUNTS},
@@ -134,6 +143,7 @@ KEY_PROCESS = {
     **{key: RECLASSIFICATION for key, _ in RECLASSIFICATION_COUNTS},
     **{key: OBJECTION for key, _ in OBJECTION_COUNTS},
     **{key: NEGATIVE_LISTING for key, _ in NEGATIVE_LISTING_COUNTS},
+    **{key: PROCESS for key, _ in DELIVERY_COUNTS},
 }
 
 
@@ -154,6 +164,7 @@ SECTIONS = [
     ),
     Section("开放数据异议（只涉及开放，不影响共享）", OBJECTION_COUNTS),
     Section("不予共享负面清单", NEGATIVE_LISTING_COUNTS),
+    Section("同意共享后的数据交付（《政务数据共享条例》第二十二条）", DELIVERY_COUNTS),
 ]
 
 MAINTENANCE_STATUS = {"done": "已完成", "open": "办理中", "overdue": "已逾期", "none": "未启动"}
@@ -273,7 +284,20 @@ def counts_of(record: CaseRecord, late: bool) -> frozenset[str]:
         counts.add(record.outcome)
     if late:
         counts.add("overdue")
+    if isinstance(details, SharingApplicationDetails) and details.delivery is not None:
+        counts |= delivery_counts_of(record, details.delivery, late)
     return frozenset(counts)
+
+
+def delivery_counts_of(record: CaseRecord, delivery: Delivery, late: bool) -> set[str]:
+    """As the workflow judged the delivery against its due instant; one still owed is late
+    once that instant has passed."""
+    counts = {"delivery_owed"}
+    if delivery.delivered_at is not None:
+        counts.add("delivery_on_time" if delivery.on_time else "delivery_overdue")
+    elif late and record.stage == "delivery":
+        counts.add("delivery_overdue")
+    return counts
 
 
 def objection_counts_of(record: CaseRecord, details: CaseDetails | None) -> frozenset[str]:

@@ -27,10 +27,12 @@ from service.text import (
     check_text,
 )
 from workflows.common import (
+    DELIVERY_METHOD_LABELS,
     DEPARTMENT_KIND_LABELS,
     OPEN_TYPE_LABELS,
     ROLE_LABELS,
     SHARE_TYPE_LABELS,
+    DeliveryMethod,
     DepartmentKind,
     OpenType,
     Role,
@@ -48,6 +50,7 @@ ALIASES: dict[type[StrEnum], dict[str, StrEnum]] = {
         **{name: kind for kind, name in OPEN_TYPE_LABELS.items()},
         "依申请开放": OpenType.CONDITIONAL,
     },
+    DeliveryMethod: {name: method for method, name in DELIVERY_METHOD_LABELS.items()},
 }
 # Dotted jurisdiction codes, outermost first: hubei, hubei.lichuan.
 JURISDICTION_PATTERN = re.compile(r"^[a-z]+(\.[a-z]+)*$")

@@ -183,7 +183,11 @@ class ActionBody(RequestBody):
     reason: Text = Field("", max_length=REASON, title="理由")
     legal_basis: Text = Field("", max_length=LEGAL_BASIS, title="法律依据")
     decision: Line = Field(
-        "", max_length=DECISION, title="决定", description="The decision's code word."
+        "",
+        max_length=DECISION,
+        title="决定",
+        description="The decision's code word (a delivery's method: interface, batch_exchange, "
+        "file).",
     )
     note: Text = Field("", max_length=REASON, title="说明")
     working_days: int = Field(

@@ -8,7 +8,8 @@ answer is the one the workflow itself runs by, without asking Temporal case by c
 Stages in which the actor may act but owes nothing are not to-dos: a service change waiting
 for its effective day (`announced`, which the provider may withdraw), a temporary share type
 in force (`reclassified`), a quality verification's dispute period (`dispute_period`) and a
-refused application's wait for a request for coordination (`refused`). Their cases show the
+refused application's wait for a request for coordination (`refused`) and the applicant's
+confirmation of a delivery (`confirmation`, closed by its target). Their cases show the
 actions on the case page all the same.
 """
 
@@ -29,7 +30,9 @@ from service.overdue import overdue_now
 from service.platform import Platform
 from service.views import CaseSummary, Page
 
-OPTIONAL_STAGES = frozenset({"announced", "reclassified", "dispute_period", "refused"})
+OPTIONAL_STAGES = frozenset(
+    {"announced", "reclassified", "dispute_period", "refused", "confirmation"}
+)
 # Stages a workflow builds at run time rather than reading from its plan, and their actor.
 BUILT_STAGES = {"extension_review": "authority"}
 # The parties a stage actor names, as the case state records them.

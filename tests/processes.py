@@ -7,7 +7,7 @@ hostile characters at one field at a time (tests/api/test_hostile_input.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from service.bounds import ATTACHMENT_COUNT
@@ -60,6 +60,8 @@ class Walk:
     outcome: str
     attachments: int = 0  # how many the submission cites (uploaded by the submitter first)
     draft: Callable[[Fill], dict[str, Any]] | None = None  # a catalog update's draft edit
+    # Catalog entries an administrator changes first (PATCH /catalog/{id}), by resource id.
+    catalog: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def said(fill: Fill, decision: str | None = None) -> dict[str, Any]:
@@ -74,6 +76,7 @@ def said(fill: Fill, decision: str | None = None) -> dict[str, Any]:
 
 DONGYING_OPEN = "2026-09-30T10:00:00+08:00"  # before dongying's instrument ended
 LISTING_FILED = "2026-12-01T10:00:00+08:00"
+DELIVERY_FILED = "2026-12-02T10:00:00+08:00"
 
 WALKS = [
     Walk(
@@ -242,5 +245,26 @@ WALKS = [
             Step("hubei-supervisor", "record_approval", lambda fill: said(fill, "2026-12-01")),
         ],
         outcome="listed",
+    ),
+    # Last: its catalog change stays for the rest of the test. Data delivered by file after
+    # the consent (809 第二十二条): the reference is the delivery's text.
+    Walk(
+        process="sharing_application",
+        submitter="hubei-applicant",
+        received=DELIVERY_FILED,
+        body=lambda fill, _: {
+            "process": "sharing_application",
+            "resource_id": "hubei-hukou",
+            "purpose": fill(PURPOSE, "用途"),
+            "scenario": fill(PURPOSE, "场景"),
+            "fields": HUKOU_FIELDS,
+        },
+        steps=[
+            Step("hubei-provider", "approve", lambda fill: said(fill)),
+            Step("hubei-provider", "deliver", lambda fill: said(fill, "file")),
+            Step("hubei-applicant", "confirm_receipt", lambda fill: said(fill)),
+        ],
+        outcome="granted",
+        catalog={"hubei-hukou": {"delivery_method": "file"}},
     ),
 ]

@@ -18,7 +18,7 @@ from service.submissions import PROCESSES
 from service.views import CaseOut, EventOut
 from web.forms import REFUSALS, Field, FormState, action_fields
 from web.session import INBOX_ROLES
-from workflows.common import OPEN_STATUS_LABELS, ROLE_LABELS, Role
+from workflows.common import DELIVERY_METHOD_LABELS, OPEN_STATUS_LABELS, ROLE_LABELS, Role
 
 LAPSES = {"deemed_consent": "期满视为同意", "overdue": "期满记为逾期并通报", "close": "期满办结"}
 # Details of a case shown on its page, in this order, with their Chinese names.
@@ -139,6 +139,28 @@ def _shown(key: str, value: Any) -> str:
     return formatting.iso_text(str(value))
 
 
+def _delivery(value: Any) -> list[tuple[str, str]]:
+    """The provider's delivery after its consent (809 第二十二条), where one is owed."""
+    if not isinstance(value, dict):
+        return []
+    due = formatting.due_in_beijing(value["due"]) if value.get("due") else ""
+    if not value.get("delivered_at"):
+        return [("数据交付", f"待数据提供部门交付，期限至{due}（{value.get('cite', '')}）")]
+    method = str(value.get("method", ""))
+    method = next((n for m, n in DELIVERY_METHOD_LABELS.items() if m.value == method), method)
+    timing = "按期" if value.get("on_time") else f"逾期（期限至{due}）"
+    rows = [
+        (
+            "数据交付",
+            f"{formatting.instant_text(value['delivered_at'])}以{method}方式交付，{timing}",
+        ),
+        ("交付凭据", str(value.get("reference", ""))),
+    ]
+    if value.get("confirmed_at"):
+        rows.append(("申请部门确认收到", formatting.instant_text(value["confirmed_at"])))
+    return rows
+
+
 def _attachment_ids(case: CaseOut) -> list[int]:
     ids = [i for i in case.details.get("attachments") or [] if isinstance(i, int)]
     for evidence in case.details.get("evidence") or []:
@@ -206,7 +228,8 @@ def compose(
             (text, _shown(key, case.details[key]))
             for key, text in DETAILS
             if case.details.get(key) not in (None, "", [])
-        ],
+        ]
+        + _delivery(case.details.get("delivery")),
         steps=_steps(case, names),
         notices=sent,
         attachments=attachments.described(platform, caller, _attachment_ids(case)),

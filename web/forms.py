@@ -65,6 +65,11 @@ ACTION_FIELDS: dict[str, dict[str, list[Field]]] = {
             reason(False, "理由（维持不予共享时必填）"),
         ],
         "withdraw": [reason(False, "撤回原因")],
+        "deliver": [
+            decision("sharing_application", ("interface", "batch_exchange", "file"), "交付方式"),
+            note(True, "交付凭据", "接口地址、交换批次号或文件编号。"),
+        ],
+        "confirm_receipt": [note(False, "收到情况说明")],
     },
     "quality_verification": {
         "explain": [reason(text="释明内容")],

@@ -14,6 +14,7 @@ from service import labels
 from service.submissions import PROCESSES
 from web.session import Viewer
 from workflows.common import (
+    DELIVERY_METHOD_LABELS,
     DEPARTMENT_KIND_LABELS,
     OPEN_STATUS_LABELS,
     OPEN_TYPE_LABELS,
@@ -51,6 +52,7 @@ environment.filters.update(
     open_type_name=lambda kind: enum_name(dict(OPEN_TYPE_LABELS), kind),
     resource_status=lambda status: enum_name(dict(RESOURCE_STATUS_LABELS), status),
     open_status_name=lambda status: enum_name(dict(OPEN_STATUS_LABELS), status),
+    delivery_method_name=lambda method: enum_name(dict(DELIVERY_METHOD_LABELS), method),
 )
 
 

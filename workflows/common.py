@@ -71,6 +71,14 @@ class GrantedBy(StrEnum):
     PLATFORM = "platform"
 
 
+class DeliveryMethod(StrEnum):
+    """How a provider shares data (809 第二十二条第二款: 服务接口、批量交换、文件下载等方式)."""
+
+    INTERFACE = "interface"  # through the platform's service interface: the grant delivers
+    BATCH_EXCHANGE = "batch_exchange"
+    FILE = "file"
+
+
 class Status(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
@@ -137,6 +145,11 @@ GRANTED_BY_LABELS = {
     GrantedBy.DEEMED_CONSENT: "视为同意",
     GrantedBy.AUTHORITY: "主管部门决定",
     GrantedBy.PLATFORM: "共享平台直接授权",
+}
+DELIVERY_METHOD_LABELS = {
+    DeliveryMethod.INTERFACE: "接口",
+    DeliveryMethod.BATCH_EXCHANGE: "批量交换",
+    DeliveryMethod.FILE: "文件",
 }
 # An entry in force is 有效, beside 暂停 and 停用 (one word for it, where 正常 was also used).
 RESOURCE_STATUS_LABELS = {

@@ -17,6 +17,14 @@ The workflow knows what each kind of stage means:
   and the provider are of different regions or levels, their common superior authority
   (809 第二十八条). Where that authority has no department here, the case says so and waits,
   its limit overdue-checked.
+- `delivery` (809 第二十二条, cases received from 2025-08-01): after the provider's consent to
+  data its catalog entry says is delivered by batch exchange or file, the platform's grant is
+  not the sharing itself: the provider `deliver`s (`decision`: the method, `note`: the
+  reference), within 20 working days of the consent, overdue after. Everywhere else (the
+  platform grants through the service interface, deemed consent, Hebei's authority provision,
+  a coordination decision) the grant is the delivery and the case closes at once.
+- `confirmation`: the applicant may `confirm_receipt`; the operator's target closes the case
+  on its own, delivered all the same.
 
 The applicant may `withdraw` at any stage before a decision is final.
 """
@@ -31,12 +39,14 @@ from temporalio import workflow
 
 from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
+    DELIVERY_METHOD_LABELS,
     WRONG_STAGE,
     ActionInput,
     Actor,
     CaseDetails,
     CaseInput,
     CaseState,
+    DeliveryMethod,
     Extension,
     ExtensionPlan,
     ExtensionStatus,
@@ -45,6 +55,7 @@ from workflows.common import (
     LimitCheck,
     Party,
     PlannedDeadline,
+    ReplanInput,
     StagePlan,
 )
 from workflows.process import Action, Choice, Process, Stage
@@ -98,6 +109,11 @@ class SharingApplicationPlan:
     # Where the dispute goes to the common superior authority (809 第二十八条): its name, said
     # in the case while no department of it is on this platform.
     superior_authority: str = ""
+    # The provider's delivery after its consent (809 第二十二条), where the grant is not the
+    # delivery; None (every plan recorded before it, or no instrument of the chain asks it):
+    # the grant closes the case. `confirmation`: the applicant's receipt, an operator target.
+    delivery: StagePlan | None = None
+    confirmation: StagePlan | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +132,23 @@ class SharingApplicationInput(CaseInput):
     # is revoked on an earlier restore (activities/authorizations.py `end_emergency_grants`).
     reclassified_by_case: str | None = None
     reclassified_until: date | None = None
+    # The catalog entry's delivery method at receipt: other than the interface, a provider's
+    # consent is followed by its delivery (`SharingApplicationPlan.delivery`).
+    delivery_method: DeliveryMethod = DeliveryMethod.INTERFACE
+
+
+@dataclass(kw_only=True)
+class Delivery:
+    """The provider's delivery after its consent (809 第二十二条): by when it was due, how and
+    when it came (the platform's recorded time), and the applicant's confirmation."""
+
+    due: datetime | None
+    cite: str
+    method: DeliveryMethod | None = None
+    reference: str = ""
+    delivered_at: datetime | None = None
+    on_time: bool | None = None
+    confirmed_at: datetime | None = None
 
 
 @dataclass(kw_only=True)
@@ -130,6 +163,7 @@ class SharingApplicationDetails(CaseDetails):
     granted_by: GrantedBy | None = None
     reclassified_by_case: str | None = None  # see `SharingApplicationInput`
     extension: Extension | None = None
+    delivery: Delivery | None = None
 
 
 SHARING_APPLICATION = Process(
@@ -169,6 +203,15 @@ SHARING_APPLICATION = Process(
             ),
         ),
         Action("withdraw", "撤回申请", actor=Party.APPLICANT),
+        Action(
+            "deliver",
+            "交付数据",
+            actor=Party.PROVIDER,
+            note="交付数据须写明交付凭据（接口地址、交换批次号或文件编号）。",
+            decision_label="交付方式",
+            decisions=tuple(Choice(m.value, label) for m, label in DELIVERY_METHOD_LABELS.items()),
+        ),
+        Action("confirm_receipt", "确认收到数据", actor=Party.APPLICANT),
     ),
     stages=(
         Stage(
@@ -206,6 +249,10 @@ SHARING_APPLICATION = Process(
             lapses=(Lapse.CLOSE,),
         ),
         Stage("coordination", "协调", ("decide",), lapses=(Lapse.OVERDUE,)),
+        # Nothing is deemed delivered: a late delivery is overdue, the case waits for it.
+        Stage("delivery", "数据交付", ("deliver",), lapses=(Lapse.OVERDUE,)),
+        # The applicant owes nothing: the operator's target closes the case, delivered.
+        Stage("confirmation", "确认收到数据", ("confirm_receipt",), lapses=(Lapse.CLOSE,)),
     ),
     outcomes={
         Outcome.GRANTED: "同意共享（已授权）",
@@ -219,8 +266,14 @@ SHARING_APPLICATION = Process(
         "deemed_consent": "视为同意",
         "extension_requested": "延期申请已登记",
         "awaiting_superior_authority": "待共同上级主管部门协调",
+        "delivery_unconfirmed": "未确认收到数据，按已交付办结",
     },
-    details={"working_days": "申请延长工作日数", "authority": "协调机关"},
+    details={
+        "working_days": "申请延长工作日数",
+        "authority": "协调机关",
+        "delivery_method": "交付方式",
+    },
+    detail_values={"delivery_method": DELIVERY_METHOD_LABELS},
     details_type=SharingApplicationDetails,
 )
 # The stages a track may pass; after a refusal come `refused` and `coordination`.
@@ -233,7 +286,7 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
 
     Query: `view`. Signal: `replan_deadlines`. Updates: `accept`, `decline`, `approve`,
     `reject`, `provide`, `request_extension`, `grant_extension`, `refuse_extension`,
-    `request_coordination`, `decide`, `withdraw`, `settle`.
+    `request_coordination`, `decide`, `withdraw`, `deliver`, `confirm_receipt`, `settle`.
     """
 
     process = SHARING_APPLICATION
@@ -455,6 +508,14 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
         )
         self.details.authorization_id = authorization_id
         self.details.granted_by = granted_by
+        delivery = request.plan.delivery
+        if (
+            delivery is not None
+            and granted_by is GrantedBy.PROVIDER
+            and request.delivery_method is not DeliveryMethod.INTERFACE
+            and workflow.patched("delivery-after-consent")
+        ):
+            return await self._deliver(delivery, cite)
         await self._notify(
             "granted",
             [request.parties.applicant, request.parties.provider],
@@ -463,6 +524,73 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
             resource=request.resource_name,
         )
         return await self._close_case(Outcome.GRANTED, granted_by=granted_by.value, cite=cite)
+
+    async def _deliver(self, plan: StagePlan, cite: str) -> CaseState:
+        """The provider consented to data the platform's grant does not deliver: it shares
+        the data within the plan's limit of its consent (809 第二十二条), which the stage counts
+        from the consent's recorded time. The applicant is told it is granted and when the
+        data is due; then that it is delivered, how, and whether on time."""
+        request = self.request
+        # The consent's recorded time (an action recorded before actions were signed: now).
+        consent = self._decision
+        started = consent.at if consent and consent.input.assertion else self.now()
+        first = None
+        if plan.time_limits:
+            first = await effect(
+                plan_deadline, PlanDeadlineInput(plan.stage, plan.time_limits[0], started)
+            )
+        record = self.details.delivery = Delivery(
+            due=first.due if first else None, cite=first.cite if first else plan.cite
+        )
+        # Told before the consent's update returns: granted now, delivered by the due instant.
+        await self._notify(
+            "granted",
+            [request.parties.applicant, request.parties.provider],
+            granted_by=GrantedBy.PROVIDER.value,
+            cite=cite,
+            resource=request.resource_name,
+            delivery_method=DELIVERY_METHOD_LABELS[request.delivery_method],
+            delivery_due=record.due.isoformat() if record.due else None,
+            delivery_cite=record.cite,
+        )
+        # `await_action`: nothing is deemed delivered; a limit run out marks the case overdue.
+        result = await self.await_action(plan, counted_from=started)
+        method = DeliveryMethod(result.input.decision)
+        record.method, record.reference = method, result.input.note
+        if self._deadlines:  # as a calendar revision may have moved it meanwhile
+            record.due = self._deadlines[0].due
+        record.delivered_at = result.at
+        record.on_time = record.due is None or result.at < record.due
+        await self._notify(
+            "data_delivered",
+            [request.parties.applicant, request.parties.provider],
+            resource=request.resource_name,
+            method=DELIVERY_METHOD_LABELS[method],
+            reference=result.input.note,
+            delivered_at=result.at.isoformat(),
+            on_time=record.on_time,
+            due=record.due.isoformat() if record.due else None,
+            cite=record.cite,
+        )
+        closing = {"granted_by": GrantedBy.PROVIDER.value, "cite": cite}
+        confirmation = request.plan.confirmation
+        if confirmation is not None:
+            confirmed = await self.await_decision(confirmation)
+            if isinstance(confirmed, Decision):
+                record.confirmed_at = confirmed.at
+            else:
+                self._event("delivery_unconfirmed", None)
+        return await self._close_case(Outcome.GRANTED, **closing, delivery_method=method.value)
+
+    async def _replan_open_deadlines(self, request: ReplanInput) -> None:
+        """A calendar revision moves a delivery still owed as it moves the stage's limit."""
+        await super()._replan_open_deadlines(request)
+        owed = self.details.delivery
+        if self.state.stage != "delivery" or owed is None or not self._deadlines:
+            return
+        if owed.delivered_at is None and owed.due != self._deadlines[0].due:
+            owed.due = self._deadlines[0].due
+            await self._record()
 
     def _valid_until(self) -> date | None:
         """The period of use asked for, cut at a temporary share type's last day."""

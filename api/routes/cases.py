@@ -108,6 +108,8 @@ async def act_on_case(
                 {"reason": "申请用途与所需数据不相符"},
                 # negative_listing: the government's approval, its document number and date.
                 {"note": "鄂政函〔2026〕88号", "decision": "2026-12-08"},
+                # sharing_application `deliver` (809 第二十二条): the method and its reference.
+                {"decision": "batch_exchange", "note": "交换批次号 HB-20261201-07"},
             ]
         ),
     ] = None,

@@ -32,7 +32,7 @@ from service.text import (
 )
 from service.validation import decode_text
 from service.views import BeijingTime, Page, RequestBody
-from workflows.common import OpenStatus, OpenType, ResourceStatus, ShareType
+from workflows.common import DeliveryMethod, OpenStatus, OpenType, ResourceStatus, ShareType
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
@@ -43,6 +43,12 @@ SHARE_TYPES = enum_schema([s.value for s in ShareType])
 OPEN_TYPES = enum_schema([o.value for o in OpenType])
 STATUSES = enum_schema([s.value for s in ResourceStatus])
 OPEN_STATUSES = enum_schema([s.value for s in OpenStatus])
+DELIVERY_METHODS = enum_schema([m.value for m in DeliveryMethod])
+DELIVERY_METHOD_DESCRIPTION = (
+    "How the provider shares the data once it consents (809 第二十二条): interface (接口, the "
+    "platform's grant is the delivery), batch_exchange (批量交换) or file (文件): the provider "
+    "then delivers within 20 working days of its consent."
+)
 EXAMPLE_CSV = (
     "id,name,provider_id,share_type,open_type,legal_basis,conditions,fields,update_cycle\n"
     "hubei-health-birth,出生医学证明信息,hubei-health,conditional,not_open,"
@@ -77,6 +83,12 @@ class ResourceCreate(RequestBody):
     fields: list[str] = Field(default_factory=list, title="数据项", json_schema_extra=FIELDS)
     update_cycle: str = Field("", title="更新周期", json_schema_extra=sized(UPDATE_CYCLE))
     status: str = Field("active", title="状态", json_schema_extra=STATUSES)
+    delivery_method: str = Field(
+        DeliveryMethod.INTERFACE.value,
+        title="交付方式",
+        description=DELIVERY_METHOD_DESCRIPTION,
+        json_schema_extra=DELIVERY_METHODS,
+    )
 
 
 class ResourceUpdate(RequestBody):
@@ -91,6 +103,12 @@ class ResourceUpdate(RequestBody):
     fields: list[str] | None = Field(None, title="数据项", json_schema_extra=FIELDS)
     update_cycle: str | None = Field(None, title="更新周期", json_schema_extra=sized(UPDATE_CYCLE))
     status: str | None = Field(None, title="状态", json_schema_extra=STATUSES)
+    delivery_method: str | None = Field(
+        None,
+        title="交付方式",
+        description=DELIVERY_METHOD_DESCRIPTION,
+        json_schema_extra=DELIVERY_METHODS,
+    )
 
 
 class ResourceOut(BaseModel):
@@ -127,6 +145,11 @@ class ResourceOut(BaseModel):
     share_type_reason: str = Field("", description="Why the share type last changed.")
     negative_list_case: str | None = Field(
         None, description="The negative-listing case whose recorded approval made it not-shared."
+    )
+    delivery_method: str = Field(
+        DeliveryMethod.INTERFACE.value,
+        description=DELIVERY_METHOD_DESCRIPTION,
+        json_schema_extra=DELIVERY_METHODS,
     )
     negative_list_approval: str = Field(
         "", description="The government's approval, as refusals of applications cite it."

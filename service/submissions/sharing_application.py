@@ -17,7 +17,7 @@ from service.errors import Conflict, Invalid, NotFound
 from service.submissions.common import Draft, Process, parties_for
 from service.text import NAME, PURPOSE, FieldNames, Identifier, Line, Text
 from service.views import RequestBody
-from workflows.common import RESOURCE_STATUS_LABELS, Role, ShareType
+from workflows.common import RESOURCE_STATUS_LABELS, DeliveryMethod, Role, ShareType
 from workflows.sharing_application import (
     SharingApplicationInput,
     SharingApplicationPlan,
@@ -129,6 +129,7 @@ def prepare(
         provider, name = resource.provider_id, resource.name
         # A temporary share type (dongying 第二十条第三款) gave the track: the grant ends with it.
         reclassified = (resource.reclassified_by_case, resource.reclassified_until)
+        delivery = DeliveryMethod(resource.delivery_method)
     else:
         if Track.NOT_IN_CATALOG not in plan.tracks:
             raise Invalid(f"《{law.title}》未规定目录外数据的申请程序，请指定目录资源。")
@@ -140,12 +141,17 @@ def prepare(
             raise NotFound(f"没有部门“{request.provider_id}”。", "department_not_found")
         track, provider, name = Track.NOT_IN_CATALOG, request.provider_id, request.requested_name
         reclassified = (None, None)
+        # Its consent adds the data to the catalog and grants on the platform (hubei 第二十二条).
+        delivery = DeliveryMethod.INTERFACE
     if provider == caller.user.department_id:
         raise Invalid("不能向本部门申请共享本部门的数据。", "own_data")
     track_plan = plan.tracks.get(track)
     if track_plan is None:
         raise Invalid(f"《{law.title}》未规定此类数据的共享程序。")
-    stages = list(track_plan.stages) + [s for s in (plan.refused, plan.coordination) if s]
+    after = [plan.refused, plan.coordination]
+    if delivery is not DeliveryMethod.INTERFACE:
+        after += [plan.delivery, plan.confirmation]
+    stages = list(track_plan.stages) + [s for s in after if s]
     jurisdiction = jurisdiction_of(session, caller, request)
     parties = parties_for(session, caller, provider, stages, jurisdiction)
 
@@ -167,6 +173,7 @@ def prepare(
             "valid_until": request.valid_until,
             "reclassified_by_case": reclassified[0],
             "reclassified_until": reclassified[1],
+            "delivery_method": delivery,
         },
     )
 

@@ -99,6 +99,28 @@ async def test_chinese_share_type_labels_are_accepted(api):
     )
 
 
+@both_databases
+async def test_an_admin_says_how_a_resource_is_delivered_after_consent(api):
+    created = await api.post("/api/v1/catalog", json=NEW, headers=auth("admin"))
+    assert created.json()["delivery_method"] == "interface"  # the platform's grant delivers
+    response = await api.patch(
+        "/api/v1/catalog/hubei-police-vehicle",
+        json={"delivery_method": "批量交换"},
+        headers=auth("admin"),
+    )
+    assert response.status_code == 200, response.text
+    seen = await resource(api, "hubei-police-vehicle")
+    assert (seen["delivery_method"], seen["version"]) == ("batch_exchange", 2)
+    wrong = await api.patch(
+        "/api/v1/catalog/hubei-police-vehicle",
+        json={"delivery_method": "邮寄"},
+        headers=auth("admin"),
+    )
+    assert (wrong.status_code, wrong.json()["code"]) == (422, "invalid_delivery_method")
+    assert "交付方式" in wrong.json()["message"]
+    assert (await resource(api, "hubei-police-vehicle"))["delivery_method"] == "batch_exchange"
+
+
 async def test_a_caseworker_may_not_change_the_catalog(api):
     response = await api.patch(
         "/api/v1/catalog/hubei-hukou", json={"name": "改名"}, headers=auth("hubei-provider")

@@ -80,7 +80,7 @@ def submissions(session: Session) -> int:
 async def test_hostile_text_in_any_field_is_refused_and_the_case_then_walks_to_its_end(
     api, clock, session
 ):
-    # One test for the seven processes: each would otherwise start its own test server.
+    # One test for every walk: each would otherwise start its own test server.
     for walk in WALKS:
         await refuse_then_walk(api, clock, session, walk)
 
@@ -88,6 +88,11 @@ async def test_hostile_text_in_any_field_is_refused_and_the_case_then_walks_to_i
 async def refuse_then_walk(api, clock, session, walk: Walk) -> None:
     if walk.received:
         await clock.set(at(walk.received))
+    for resource_id, change in walk.catalog.items():
+        changed = await api.patch(
+            f"/api/v1/catalog/{resource_id}", json=change, headers=auth("admin")
+        )
+        assert changed.status_code == 200, changed.text
     attachments = [await uploaded(api, walk.submitter) for _ in range(min(walk.attachments, 1))]
     valid = walk.body(ordinary, attachments)
     model = PROCESSES[walk.process].request

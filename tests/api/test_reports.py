@@ -18,8 +18,9 @@ from temporalio.testing import ActivityEnvironment
 from activities.yearly_maintenance import OpenYearlyMaintenanceInput, open_yearly_maintenance
 from models import Department
 from tests.cases import at, done, settle, settle_all, settled, submit
-from tests.conftest import auth
+from tests.conftest import auth, both_databases
 from tests.workflows.test_open_data_objection import object_to, suspended
+from tests.workflows.test_sharing_delivery import delivered_by
 
 PERIOD = {"from": "2026-11-23", "to": "2026-11-23"}
 COLUMNS = ["收到申请", "已办结", "按时答复", "逾期答复", "视为同意", "不予共享（附理由）"]
@@ -29,6 +30,7 @@ COLUMNS += ["绿色通道需求", "动态调度需求", "按时提供数据", "�
 COLUMNS += ["共享告知", "未按时提前告知", "临时调整共享类型"]
 COLUMNS += ["开放数据异议", "中止开放", "撤回开放", "恢复或处理后重新开放"]
 COLUMNS += ["负面清单申请", "经批准列入负面清单"]
+COLUMNS += ["同意后须交付数据", "按期交付数据", "交付逾期"]
 MAINTENANCE = "2026年度目录全面维护"
 # Hubei's and Lichuan's ordinary departments owe the yearly maintenance (hubei 第十一条).
 MAINTAINED = ("hubei-civil", "hubei-police", "lichuan-civil", "lichuan-police")
@@ -439,7 +441,7 @@ async def test_statistics_count_green_channel_demands_and_service_change_notices
     }
 
     html = (await report(api, "dongying-supervisor", **period)).text
-    sharing, catalog, green, objections, _listing = html.split("<h2>")[1:]
+    sharing, catalog, green, objections, _listing, _delivery = html.split("<h2>")[1:]
     assert "东营市公安局" not in sharing and "东营市公安局" not in catalog
     assert green.startswith("绿色通道、动态调度、共享告知与临时调整</h2>")
     assert "东营市公安局" in green
@@ -465,3 +467,50 @@ async def test_statistics_count_what_objections_did_to_the_opening_and_not_to_sh
         "恢复或处理后重新开放": 0,
     }
     assert (police["收到申请"], police["同意共享"]) == (1, 1)
+
+
+@both_databases
+async def test_statistics_count_deliveries_after_consent_on_time_and_overdue(api, clock, session):
+    # 809 第二十二条: a consent on Monday 23 November is due for delivery at 24:00 on 21 December.
+    delivered_by(session, "hubei-hukou", "file")
+    on_time, late, owed = [
+        await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+        for _ in range(3)
+    ]
+    interface = await submit(api, "hubei-applicant", resource_id="hubei-org", fields=["机构名称"])
+    for case in (on_time, late, owed):
+        await done(api, "hubei-provider", case, "approve")
+    await done(api, "hubei-provider", on_time, "deliver", decision="file", note="文件 1")
+    await settle_all(clock, session)
+    before = numbers((await report(api, "hubei-supervisor", format="csv")).text)["hubei-police"]
+    assert [before[c] for c in COLUMNS[-3:]] == [3, 1, 0]  # two owed, not yet due
+    await clock.advance_to(at("2026-12-22T00:00:05+08:00"))
+    await settle_all(clock, session)
+    await done(api, "hubei-provider", late, "deliver", decision="batch_exchange", note="批次 2")
+
+    summary = numbers((await report(api, "hubei-supervisor", format="csv")).text)
+    police = summary["hubei-police"]
+    assert {c: police[c] for c in COLUMNS[-3:]} == {
+        "同意后须交付数据": 3,
+        "按期交付数据": 1,
+        "交付逾期": 2,
+    }
+    # Granted once closed: the interface grant, and the delivery on time, unconfirmed after
+    # the 5-working-day target; the other two wait for delivery or its confirmation.
+    assert (police["收到申请"], police["同意共享"], police["尚未办结"]) == (4, 2, 2)
+
+    detail = await report(api, "hubei-supervisor", format="csv", detail="1")
+    header, *lines = table(detail.text)
+    falls_in = {
+        row[0]: {c for c, v in zip(header[-3:], row[-3:], strict=True) if v == "1"} for row in lines
+    }
+    assert falls_in == {
+        on_time["case_id"]: {"同意后须交付数据", "按期交付数据"},
+        late["case_id"]: {"同意后须交付数据", "交付逾期"},
+        owed["case_id"]: {"同意后须交付数据", "交付逾期"},
+        interface["case_id"]: set(),
+    }
+    html = (await report(api, "hubei-supervisor")).text
+    delivery = html.split("<h2>")[-1]
+    assert delivery.startswith("同意共享后的数据交付（《政务数据共享条例》第二十二条）</h2>")
+    assert "湖北省公安厅" in delivery

@@ -10,12 +10,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regulations import RulesetNotInForce, load_rulesets
 from regulations.compose import chain, compose, compose_limits
-from regulations.loader import Ruleset, Rulesets
+from regulations.loader import PACKAGED, Ruleset, Rulesets, parse_ruleset_text
 from workflows.catalog_update import CatalogUpdatePlan, Trigger
 from workflows.common import Basis, Lapse, Party, StagePlan, TimeLimit
 from workflows.quality_verification import QualityVerificationPlan
@@ -85,6 +86,63 @@ def test_hubei_is_joined_by_809_from_the_first_second_of_1_august_2025():
         ("national-809", N809_21, 10)
     ]
     assert (extension.max_working_days, extension.cite) == (10, N809_21)
+
+
+def sharing(jurisdiction: str, received: datetime, track: str = "conditional", rulesets=RULESETS):
+    law = compose(
+        rulesets,
+        process="sharing_application",
+        jurisdiction=jurisdiction,
+        received=received,
+        track=track,
+    )
+    return law.plan_of(SharingApplicationPlan)
+
+
+def test_the_delivery_after_consent_joins_the_plan_with_809_only():
+    assert sharing("hubei", at("2025-07-31T23:59:59+08:00")).delivery is None
+    plan = sharing("hubei", at("2025-08-01T00:00:00+08:00"))
+    assert plan.delivery is not None and plan.confirmation is not None
+    [limit] = plan.delivery.time_limits
+    assert (plan.delivery.actor, limit.working_days, limit.on_timeout, limit.cite) == (
+        Party.PROVIDER,
+        20,
+        Lapse.OVERDUE,
+        "《政务数据共享条例》第二十二条",
+    )
+    assert (limit.instrument, limit.basis, limit.prevails_over) == (
+        "national-809",
+        Basis.STATUTE,
+        (),
+    )
+    [target] = plan.confirmation.time_limits
+    assert (plan.confirmation.actor, target.basis, target.on_timeout) == (
+        Party.APPLICANT,
+        Basis.TARGET,
+        Lapse.CLOSE,
+    )
+    # Every chain that 809 joins carries it; a case Dongying alone governed never.
+    assert sharing("hebei", at("2026-11-23T09:00:00+08:00")).delivery is not None
+    assert sharing("shandong.dongying", at("2024-05-06T09:00:00+08:00")).delivery is None
+    # Data outside the catalog runs under hubei 第二十二条 alone.
+    assert sharing("hubei", at("2026-11-23T09:00:00+08:00"), "not_in_catalog").delivery is None
+
+
+def test_a_shorter_local_delivery_period_governs_and_names_809_beside_it():
+    data = yaml.safe_load((PACKAGED / "hubei-419.yaml").read_text(encoding="utf-8"))
+    data["processes"]["sharing_application"]["delivery"] = {
+        "actor": "provider",
+        "article": "第二十条",
+        "time_limits": [{"working_days": 5, "on_timeout": "overdue", "article": "第二十条"}],
+    }
+    local = parse_ruleset_text(yaml.safe_dump(data, allow_unicode=True), "hubei-419.yaml", RULESETS)
+    rulesets = Rulesets([r for r in RULESETS if r.id != "hubei-419"] + [local])
+    plan = sharing("hubei", at("2026-11-23T09:00:00+08:00"), rulesets=rulesets)
+    assert plan.delivery is not None
+    [limit] = plan.delivery.time_limits
+    assert (limit.working_days, limit.instrument) == (5, "hubei-419")
+    assert [(p.instrument, p.working_days) for p in limit.prevails_over] == [("national-809", 20)]
+    assert plan.confirmation is not None  # 809's target, the local file having none
 
 
 def test_hubei_applies_in_lichuan_only_from_1_april_2021():

@@ -86,6 +86,11 @@ CANNOT = [
     ("dongying-2021-26", "processes.green_channel.ordinary.delivery", "deemed_consent"),
     # A late notice is flagged, nothing more.
     ("dongying-2021-26", "processes.service_change.notice_period", "close"),
+    # Nothing is deemed delivered after a consent (809 第二十二条); the applicant owes no
+    # confirmation, so its target only closes.
+    ("national-809", "processes.sharing_application.delivery.time_limits.0", "close"),
+    ("national-809", "processes.sharing_application.delivery.time_limits.0", "deemed_consent"),
+    ("national-809", "processes.sharing_application.confirmation.time_limits.0", "overdue"),
 ]
 
 
@@ -196,3 +201,11 @@ def _walk(value: Any) -> list[Any]:
     for child in children:
         found += _walk(child)
     return found
+
+
+def test_a_confirmation_without_a_delivery_is_refused():
+    data = packaged("national-809")
+    del data["processes"]["sharing_application"]["delivery"]
+    with pytest.raises(RulesetError) as refused:
+        load("national-809", yaml.safe_dump(data, allow_unicode=True))
+    assert "processes.sharing_application.confirmation: " in str(refused.value)

@@ -357,3 +357,70 @@ async def test_a_provider_proposes_a_negative_listing_and_the_authority_records_
     section = shown.text.split('id="unapproved"')[1].split("</table>")[0]
     assert "hubei-case" in section and "hebei-case" in section
     assert "hubei-hukou" not in section
+
+
+async def test_a_provider_delivers_after_consent_choosing_the_method_in_the_workbench(
+    api: httpx.AsyncClient, staff: Browser, session: Session
+):
+    from tests.cases import done
+    from tests.workflows.test_sharing_delivery import delivered_by
+
+    delivered_by(session, "hubei-hukou", "file")
+    give_passwords(session, "hubei-provider")
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await done(api, "hubei-provider", case, "approve")
+    number = case["case_number"]
+    case_page = f"/cases/{number}"
+    await staff.log_in("hubei-provider", password_of("hubei-provider"))
+    shown = await staff.page(case_page)
+    form = shown.text.split('action="' + case_page + '/actions/deliver"')[1].split("</form>")[0]
+    assert re.search(r'<select[^>]*name="decision"', form)
+    assert [label for label in ("接口", "批量交换", "文件") if f">{label}</option>" in form] == [
+        "接口",
+        "批量交换",
+        "文件",
+    ]
+    assert "交付凭据" in form
+    assert re.search(
+        r"<dt>数据交付</dt><dd>待数据提供部门交付，期限至2026年12月21日24时", shown.text
+    )
+    missing = await staff.submit(
+        f"{case_page}/actions/deliver", {"decision": "file"}, form_page=case_page
+    )
+    assert missing.status_code == 422 and "请填写交付凭据" in missing.text
+    delivered = await staff.submit(
+        f"{case_page}/actions/deliver",
+        {"decision": "file", "note": "文件编号 HB-7"},
+        form_page=case_page,
+    )
+    assert delivered.status_code == 303, delivered.text
+    state = (await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("auditor"))).json()
+    assert state["stage"] == "confirmation"
+    assert state["details"]["delivery"]["reference"] == "文件编号 HB-7"
+    shown = await staff.page(case_page)
+    assert re.search(r"<dt>数据交付</dt><dd>[^<]*以文件方式交付，按期</dd>", shown.text)
+    assert "<dt>交付凭据</dt><dd>文件编号 HB-7</dd>" in shown.text
+
+
+async def test_an_administrator_sets_a_resources_delivery_method_in_the_workbench(
+    api: httpx.AsyncClient, staff: Browser, session: Session
+):
+    give_passwords(session, "admin")
+    await staff.log_in("admin", password_of("admin"))
+    shown = await staff.page("/admin/catalog")
+    assert '<th scope="col">交付方式</th>' in shown.text
+    assert re.search(r'<select id="c-delivery" name="delivery_method"', shown.text)
+    saved = await staff.submit(
+        "/admin/catalog",
+        {"id": "hubei-hukou", "delivery_method": "file"},
+        form_page="/admin/catalog",
+    )
+    assert saved.status_code == 200 and "已更新" in saved.text, saved.text
+    row = saved.text.split("<td>hubei-hukou</td>")[1].split("</tr>")[0]
+    assert "<td>文件</td>" in row
+    resource = (await api.get("/api/v1/catalog/hubei-hukou", headers=auth("auditor"))).json()
+    assert (resource["delivery_method"], resource["version"]) == ("file", 2)
+    # Staff reading the catalog see how the data comes after a consent.
+    listed = (await staff.page("/catalog")).text
+    assert '<th scope="col">同意后交付方式</th>' in listed
+    assert "<td>文件</td>" in listed.split("<td>hubei-hukou</td>")[1].split("</tr>")[0]

@@ -33,6 +33,8 @@ PLAN = {
     "tracks": {"conditional": {"stages": [stage("provider_review", "provider")]}},
     "refused": stage("refused", "applicant"),
     "coordination": stage("coordination", "authority"),
+    "delivery": stage("delivery", "provider"),
+    "confirmation": stage("confirmation", "applicant"),
 }
 
 
@@ -98,10 +100,14 @@ def test_todo_lists_the_cases_whose_stage_waits_on_the_department_most_urgent_fi
     coordination = put_case(session, 4, "coordination", due_in=None)
     put_case(session, 5, "refused", due_in=timedelta(days=2))  # the applicant may, not must
     put_case(session, 6, "provider_review", due_in=None, status="closed")
+    # After its consent the provider owes the delivery (809 第二十二条); the applicant may
+    # confirm receipt, and owes nothing.
+    delivery = put_case(session, 7, "delivery", due_in=timedelta(days=4))
+    put_case(session, 8, "confirmation", due_in=timedelta(days=1))
 
     provider = worklist.waiting_on(platform, caller(session, "hubei-provider"))
-    assert [c.case_id for c in provider.items] == [late, soon, later]
-    assert [c.overdue for c in provider.items] == [True, False, False]
+    assert [c.case_id for c in provider.items] == [late, soon, delivery, later]
+    assert [c.overdue for c in provider.items] == [True, False, False, False]
     supervisor = worklist.waiting_on(platform, caller(session, "hubei-supervisor"))
     assert [c.case_id for c in supervisor.items] == [coordination]
     assert worklist.waiting_on(platform, caller(session, "hubei-applicant")).items == []

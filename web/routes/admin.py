@@ -18,6 +18,7 @@ from web.rendering import page
 from web.routing import web_router
 from web.session import PlatformDep, PostedForm, Viewer, allow, form_text
 from workflows.common import (
+    DELIVERY_METHOD_LABELS,
     DEPARTMENT_KIND_LABELS,
     OPEN_TYPE_LABELS,
     RESOURCE_STATUS_LABELS,
@@ -36,6 +37,7 @@ ROLES = tuple((r.value, n) for r, n in ROLE_LABELS.items())
 SHARE_TYPES = tuple((s.value, n) for s, n in SHARE_TYPE_LABELS.items())
 OPEN_TYPES = tuple((o.value, n) for o, n in OPEN_TYPE_LABELS.items())
 STATUSES = tuple(RESOURCE_STATUS_LABELS.items())
+DELIVERY_METHODS = tuple((m.value, n) for m, n in DELIVERY_METHOD_LABELS.items())
 
 
 def _values(form: FormData, *names: str) -> dict[str, str]:
@@ -221,7 +223,7 @@ def revoke_token(
 
 RESOURCE_FIELDS = (
     "id", "name", "provider_id", "share_type", "open_type", "legal_basis",
-    "conditions", "fields", "update_cycle", "status",
+    "conditions", "fields", "update_cycle", "status", "delivery_method",
 )  # fmt: skip
 
 
@@ -242,6 +244,7 @@ def _catalog_page(
         share_types=SHARE_TYPES,
         open_types=OPEN_TYPES,
         statuses=STATUSES,
+        delivery_methods=DELIVERY_METHODS,
         **{"values": {}, "error": "", "notice": "", "report": None, **context},
     )
 

@@ -1,0 +1,38 @@
+"""catalog resources say how their data is delivered after a consent
+
+809 第二十二条 has the provider share within 20 working days of its consent, by service
+interface, batch exchange or file. Through the interface the platform's grant is the delivery;
+by batch exchange or file a sharing application runs a delivery stage after the consent.
+Existing resources are shared through the platform's interface, as they always were.
+
+Revision ID: 0016
+Revises: 0014
+Create Date: 2026-12-02 09:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0016"
+down_revision: str | None = "0014"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "delivery_method",
+                sa.String(length=20),
+                nullable=False,
+                server_default="interface",
+            )
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
+        batch_op.drop_column("delivery_method")
