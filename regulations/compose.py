@@ -378,7 +378,10 @@ def _sharing(
                 reply,
             )
         tracks[kind] = TrackPlan(stages, skeleton.cite, extension)
-    plan = replace(base, tracks=tracks)
+    # Supplement (补正) where an instrument of the chain in force provides it: 809 第二十一条第二款
+    # for cases received from 2025-08-01. A local instrument's own form check gives way to it.
+    supplement = next((p.supplement for p in plans if p.supplement is not None), None)
+    plan = replace(base, tracks=tracks, supplement=supplement)
     national = next((p for r, p in zip(defining, plans, strict=True) if r.national), None)
     if (
         counterpart

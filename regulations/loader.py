@@ -29,6 +29,7 @@ from workflows.sharing_application import (
     SHARING_APPLICATION,
     TRACK_STAGES,
     SharingApplicationPlan,
+    SupplementPlan,
     Track,
     TrackPlan,
 )
@@ -93,12 +94,22 @@ class ArticleSpec(_Spec):
     needs_legal_basis: bool = False
 
 
+class SupplementSpec(_Spec):
+    """Supplement (补正) of an incomplete application (809 第二十一条第二款)."""
+
+    article: str = Field(min_length=1)
+    # Why the period starts again from the supplement, as the notices say it.
+    restart: str = Field(min_length=1)
+    wait: StageSpec  # the applicant's supplement stage, its operator target
+
+
 class SharingApplicationSpec(_Spec):
     not_shared: ArticleSpec
     refusal: ArticleSpec
     refused: StageSpec | None = None
     coordination: StageSpec | None = None
     tracks: dict[Track, TrackSpec]
+    supplement: SupplementSpec | None = None
 
 
 class OpenDataObjectionSpec(_Spec):
@@ -491,6 +502,15 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
                 s.coordination, f"{base}.coordination", SHARING_APPLICATION, "coordination"
             )
             if s.coordination
+            else None,
+            supplement=SupplementPlan(
+                cite(s.supplement.article, None, f"{base}.supplement"),
+                stage(
+                    s.supplement.wait, f"{base}.supplement.wait", SHARING_APPLICATION, "supplement"
+                ),
+                s.supplement.restart,
+            )
+            if s.supplement
             else None,
         )
     objection = None
