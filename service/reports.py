@@ -115,6 +115,12 @@ NEGATIVE_LISTING_COUNTS = [
     ("negative_listing_filed", "负面清单申请"),
     ("negative_listing_listed", "经批准列入负面清单"),
 ]
+# Supplements of incomplete applications (809 第二十一条第二款): asked for, and applications
+# that lapsed unsupplemented at the operator's target.
+SUPPLEMENT_COUNTS = [
+    ("supplement_requested", "要求补正"),
+    ("unsupplemented", "未补正终止"),
+]
 LABELS = dict(
     COUNTS
     + VERIFICATION_COUNTS
@@ -124,6 +130,7 @@ LABELS = dict(
     + RECLASSIFICATION_COUNTS
     + OBJECTION_COUNTS
     + NEGATIVE_LISTING_COUNTS
+    + SUPPLEMENT_COUNTS
 )
 KEY_PROCESS = {
     **{key: PROCESS for key, _ in COUNTS},
@@ -134,6 +141,7 @@ KEY_PROCESS = {
     **{key: RECLASSIFICATION for key, _ in RECLASSIFICATION_COUNTS},
     **{key: OBJECTION for key, _ in OBJECTION_COUNTS},
     **{key: NEGATIVE_LISTING for key, _ in NEGATIVE_LISTING_COUNTS},
+    **{key: PROCESS for key, _ in SUPPLEMENT_COUNTS},
 }
 
 
@@ -154,6 +162,7 @@ SECTIONS = [
     ),
     Section("开放数据异议（只涉及开放，不影响共享）", OBJECTION_COUNTS),
     Section("不予共享负面清单", NEGATIVE_LISTING_COUNTS),
+    Section("共享申请补正（材料不全的一次性告知）", SUPPLEMENT_COUNTS),
 ]
 
 MAINTENANCE_STATUS = {"done": "已完成", "open": "办理中", "overdue": "已逾期", "none": "未启动"}
@@ -273,6 +282,10 @@ def counts_of(record: CaseRecord, late: bool) -> frozenset[str]:
         counts.add(record.outcome)
     if late:
         counts.add("overdue")
+    if isinstance(details, SharingApplicationDetails) and details.supplement is not None:
+        counts.add("supplement_requested")
+    if record.outcome == "unsupplemented":
+        counts.add("unsupplemented")
     return frozenset(counts)
 
 
@@ -357,7 +370,7 @@ def case_list_link(
         params["applicant" if applicant_side else "department"] = department_id
     params["received_from"] = first.isoformat()
     params["received_to"] = last.isoformat()
-    if key in ("closed", "deemed_consent", "refused", "granted"):
+    if key in ("closed", "deemed_consent", "refused", "granted", "unsupplemented"):
         params["status"] = "closed"
     elif key == "open":
         params["status"] = "open"
