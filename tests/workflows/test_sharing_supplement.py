@@ -25,7 +25,10 @@ from tests.cases import (
 from tests.conftest import auth
 
 ITEMS = [
-    {"item": "应用场景的政策依据文件", "reason": "申请未附最低生活保障审核的依据文件，无法判断用途是否相符"},
+    {
+        "item": "应用场景的政策依据文件",
+        "reason": "申请未附最低生活保障审核的依据文件，无法判断用途是否相符",
+    },
     {"item": "数据安全承诺书", "reason": "有条件共享数据须提交加盖公章的安全承诺书"},
 ]
 TARGET = "运营目标（第二十一条第二款未规定补正期限）：补正期限10个工作日，逾期未补正的申请终止"
@@ -218,8 +221,8 @@ async def test_an_unsupplemented_application_lapses_at_the_target_without_deemed
     ]
     state = await done(api, "lichuan-provider", case, "request_supplement", items=ITEMS[1:])
     assert (state["stage"], state["deadline"]["last_day"]) == ("supplement", "2026-12-07")
-    told = {n.recipient_department_id for n in notices(session, case["case_id"], "supplement_requested")}
-    assert told == {"lichuan-civil", "lichuan-police"}
+    told = notices(session, case["case_id"], "supplement_requested")
+    assert {n.recipient_department_id for n in told} == {"lichuan-civil", "lichuan-police"}
 
     await clock.advance_to(at("2026-12-07T23:59:58+08:00"))
     state = await settled(clock, api, "lichuan-applicant", case)
