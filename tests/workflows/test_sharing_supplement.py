@@ -170,6 +170,8 @@ async def test_only_the_stages_actor_asks_and_only_the_applicant_supplements(api
         ({"items": [{"item": "件" * 201, "reason": "缺"}]}, "需补正的材料"),
         ({"items": [{"item": f"材料{n}", "reason": "缺"} for n in range(21)]}, "需补正的材料"),
         ({"items": ITEMS, "attachment_ids": [1]}, "只有“补正材料”可以引用附件"),
+        ({"items": [{"item": "承诺\x00书", "reason": "缺"}]}, "空字符（NUL）"),
+        ({"items": [{"item": "承诺书", "reason": "缺\u202e少"}]}, "双向文字控制符"),
     ],
 )
 async def test_an_unfit_supplement_request_is_refused_in_chinese_and_changes_nothing(
