@@ -276,3 +276,35 @@ async def test_a_case_received_before_809_has_no_supplement_and_declines_as_befo
     ]
     assert "未通过规范性检查" in told.body
     assert "supplement" not in {e["kind"] for e in state["events"]}
+
+
+async def test_after_an_extension_the_supplement_restarts_the_plans_own_period(api, clock):
+    """Hubei's provider (Hubei and 809): an extension granted was of the former period; the
+    supplement restarts the reply at the plan's 10 working days, deemed consent with it, and
+    no second extension may be asked."""
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    await done(api, "hubei-provider", case, "request_extension", working_days=5, reason="需核查")
+    # While the authority considers the extension the provider answers, or waits: no request.
+    asked = await act(api, "hubei-provider", case, "request_supplement", items=ITEMS)
+    assert asked.status_code == 409 and asked.json()["code"] == "wrong_stage"
+    state = await done(api, "hubei-supervisor", case, "grant_extension", reason="同意")
+    assert state["deadline"]["last_day"] == "2026-12-14"  # 10 + 5 working days
+    await done(api, "hubei-provider", case, "request_supplement", items=ITEMS)
+    await clock.advance_to(at("2026-11-30T10:00:00+08:00"))
+    state = await done(api, "hubei-applicant", case, "supplement", note="已补正")
+    assert state["stage"] == "provider_review"
+    # 10 working days from Monday 30 November: 1–4, 7–11, 14 December.
+    assert [(d["on_timeout"], d["last_day"]) for d in state["deadlines"]] == [
+        ("deemed_consent", "2026-12-14")
+    ]
+    provider = await view(api, "hubei-provider", case)
+    assert provider["actions"] == ["approve", "reject"]
+
+
+async def test_the_applicant_may_withdraw_instead_of_supplementing(api, session):
+    case = await _hebei_case(api)
+    await done(api, "hebei-supervisor", case, "request_supplement", items=ITEMS)
+    state = await done(api, "hebei-applicant", case, "withdraw", reason="不再需要")
+    assert (state["status"], state["outcome"]) == ("closed", "withdrawn")
+    assert state["details"]["supplement"]["status"] == "requested"
+    assert notices(session, case["case_id"], "supplemented") == []
