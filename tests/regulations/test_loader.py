@@ -86,6 +86,13 @@ CANNOT = [
     ("dongying-2021-26", "processes.green_channel.ordinary.delivery", "deemed_consent"),
     # A late notice is flagged, nothing more.
     ("dongying-2021-26", "processes.service_change.notice_period", "close"),
+    # An unsupplemented application lapses; nothing is deemed supplied, nor merely late.
+    ("national-809", "processes.sharing_application.supplement.wait.time_limits.0", "overdue"),
+    (
+        "national-809",
+        "processes.sharing_application.supplement.wait.time_limits.0",
+        "deemed_consent",
+    ),
 ]
 
 
