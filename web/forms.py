@@ -69,7 +69,10 @@ ACTION_FIELDS: dict[str, dict[str, list[Field]]] = {
                 placeholder="数据安全承诺书：有条件共享数据须提交加盖公章的安全承诺书",
             )
         ],
-        "supplement": [note(True, "补正说明", "说明补充了哪些材料；附件可先上传后在接口中引用。")],
+        "supplement": [
+            note(True, "补正说明", "说明补充了哪些材料。"),
+            Field("attachments", "补正材料附件", "file", hint="PDF、JPEG 或 PNG，每个不超过10MB。"),
+        ],
         "reject": [
             reason(text="不同意共享的理由"),
             Field(

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from calendars import BEIJING
 from models import ApiToken, Notice, User
 from service.accounts import hash_password
-from tests.cases import submit
+from tests.cases import PDF, submit
 from tests.conftest import auth
 from tests.web.conftest import Browser, ManualClock, give_passwords, password_of
 from tests.workflows.test_open_data_objection import object_to, suspended
@@ -218,10 +218,13 @@ async def test_the_supplement_forms_take_items_one_a_line_and_the_supplement_tex
     ]
     await staff.submit("/logout", {}, form_page=f"/cases/{number}")
     await staff.log_in("hubei-applicant", password_of("hubei-applicant"))
-    supplied = await staff.submit(
+    page = await staff.page(f"/cases/{number}")
+    assert 'id="form-supplement" enctype="multipart/form-data"' in page.text
+    token = await staff.token(f"/cases/{number}")
+    supplied = await staff.client.post(
         f"/cases/{number}/actions/supplement",
-        {"note": "已补交承诺书和依据文件"},
-        form_page=f"/cases/{number}",
+        data={"note": "已补交承诺书和依据文件", "csrf_token": token},
+        files={"attachments": ("承诺书.pdf", PDF, "application/pdf")},
     )
     assert supplied.status_code == 303, supplied.text
     state = (await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("auditor"))).json()
@@ -229,6 +232,11 @@ async def test_the_supplement_forms_take_items_one_a_line_and_the_supplement_tex
         "provider_review",
         "已补交承诺书和依据文件",
     )
+    [evidence] = state["details"]["supplement"]["attachments"]
+    await staff.submit("/logout", {}, form_page=f"/cases/{number}")
+    await staff.log_in("hubei-provider", password_of("hubei-provider"))
+    page = await staff.page(f"/cases/{number}")
+    assert f'href="/attachments/{evidence}">承诺书.pdf</a>' in page.text
 
 
 async def test_a_new_case_form_names_the_field_pydantic_refused(

@@ -182,6 +182,7 @@ async def act(
                 note=values.get("note", ""),
                 working_days=int(values.get("working_days") or 0),
                 items=items,  # type: ignore[arg-type]  # validated into SupplementItemBody
+                attachment_ids=await _uploads(platform, viewer, form),
             )
         except ValidationError as error:
             state.errors = field_problems(error.errors())
