@@ -186,7 +186,9 @@ SHARING_APPLICATION = Process(
     slug="sharing-application",
     actions=(
         Action("accept", "审核通过并转送"),
-        Action("decline", "不予受理", reason="不予受理，必须说明理由。"),
+        # Reasons required (`_payload_problem`): where 809 governs, that the application is
+        # outside the platform's remit; an incomplete one is supplemented.
+        Action("decline", "不予受理"),
         Action("approve", "同意共享"),
         # Where the ruleset says so (hebei 第十四条) the legal basis too: `_payload_problem`.
         Action("reject", "不同意共享", reason="不同意共享，必须说明理由。"),
@@ -677,6 +679,13 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
         return None
 
     def _payload_problem(self, action: str, request: ActionInput) -> str | None:
+        if action == "decline" and not request.reason.strip():
+            if self.request.plan.supplement is None:
+                return "不予受理，必须说明理由。"
+            return (
+                "不予受理仅适用于不属于共享平台受理范围的申请，必须说明理由；申请材料不全的，"
+                f"应一次性告知补正，不得不予受理（{self.request.plan.supplement.cite}）。"
+            )
         if action == "request_supplement":
             cite = self.request.plan.supplement.cite if self.request.plan.supplement else ""
             if not request.items:

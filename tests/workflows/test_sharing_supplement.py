@@ -244,7 +244,10 @@ async def test_an_unsupplemented_application_lapses_at_the_target_without_deemed
 
 async def test_a_decline_where_809_governs_says_the_application_is_outside_the_remit(api, session):
     case = await _hebei_case(api)
-    assert (await act(api, "hebei-supervisor", case, "decline")).status_code == 422
+    without_reason = await act(api, "hebei-supervisor", case, "decline")
+    assert without_reason.status_code == 422
+    assert "不属于共享平台受理范围" in without_reason.json()["message"]
+    assert "一次性告知补正" in without_reason.json()["message"]
     state = await done(
         api, "hebei-supervisor", case, "decline", reason="申请的是企业登记数据，不属于政务数据共享"
     )
@@ -267,6 +270,9 @@ async def test_a_case_received_before_809_has_no_supplement_and_declines_as_befo
     refused = await act(api, "lichuan-centre", case, "request_supplement", items=ITEMS)
     assert refused.status_code == 409
     assert refused.json()["code"] == "wrong_stage"
+    without_reason = await act(api, "lichuan-centre", case, "decline")
+    assert without_reason.status_code == 422
+    assert without_reason.json()["message"] == "不予受理，必须说明理由。"
     state = await done(api, "lichuan-centre", case, "decline", reason="申请材料不全")
     assert state["outcome"] == "declined"
     [told] = [
