@@ -280,7 +280,7 @@ SHARING_APPLICATION = Process(
         "deemed_consent": "视为同意",
         "extension_requested": "延期申请已登记",
         "awaiting_superior_authority": "待共同上级主管部门协调",
-        "supplement_restarted": "补正后重新计算答复期限",
+        "supplement_restarted": "补正后重新计算办理期限",
     },
     details={
         "working_days": "申请延长工作日数",

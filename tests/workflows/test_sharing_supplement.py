@@ -103,7 +103,7 @@ async def test_hebei_review_asks_once_for_everything_missing_and_the_supplement_
         for n in notices(session, case["case_id"], "supplemented")
         if n.recipient_department_id == "hebei-data"
     ]
-    assert "答复期限自平台记录的补正时间起重新计算" in restart.body
+    assert "办理期限自平台记录的补正时间起重新计算" in restart.body
 
     # Once per case: a second request is refused and changes nothing.
     assert "request_supplement" not in (await view(api, "hebei-supervisor", case))["actions"]
