@@ -239,6 +239,8 @@ async def test_an_unsupplemented_application_lapses_at_the_target_without_deemed
     lapsed = notices(session, case["case_id"], "supplement_lapsed")
     assert {n.recipient_department_id for n in lapsed} == {"lichuan-civil", "lichuan-police"}
     assert "本申请终止" in lapsed[0].body
+    late = await act(api, "lichuan-applicant", case, "supplement", note="迟到的补正")
+    assert late.status_code == 409
     await keep_history(env.client, case, "lichuan-supplement-lapsed")
 
 
@@ -314,3 +316,13 @@ async def test_the_applicant_may_withdraw_instead_of_supplementing(api, session)
     assert (state["status"], state["outcome"]) == ("closed", "withdrawn")
     assert state["details"]["supplement"]["status"] == "requested"
     assert notices(session, case["case_id"], "supplemented") == []
+
+
+async def test_a_supplement_in_the_last_second_of_the_target_is_taken(api, clock):
+    case = await _hebei_case(api)
+    await done(api, "hebei-supervisor", case, "request_supplement", items=ITEMS)
+    await clock.advance_to(at("2026-12-07T23:59:59+08:00"))  # the target's last second
+    state = await done(api, "hebei-applicant", case, "supplement", note="已补正")
+    # The review restarts: 8, 9, 10 December.
+    assert (state["status"], state["stage"]) == ("open", "review")
+    assert state["deadline"]["last_day"] == "2026-12-10"
