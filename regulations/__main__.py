@@ -36,6 +36,7 @@ from workflows.common import (
     provenance,
 )
 from workflows.registry import PROCESS_TITLES
+from workflows.sharing_application import SupplementPlan
 
 
 def _instant(text: str) -> datetime:
@@ -86,6 +87,10 @@ def _walk(value: Any, name: str, indent: str, lines: list[str]) -> None:
         return
     if isinstance(value, ExtensionPlan):
         lines.append(f"{indent}{_extension(value)}")
+        return
+    if isinstance(value, SupplementPlan):
+        lines.append(f"{indent}补正：一次性告知，依据{value.cite}；{value.restart}")
+        _walk(value.wait, "wait", indent + "  ", lines)
         return
     if isinstance(value, dict):
         for key, item in value.items():

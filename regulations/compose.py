@@ -379,7 +379,12 @@ def _sharing(
             )
         tracks[kind] = TrackPlan(stages, skeleton.cite, extension)
     delivery, confirmation = _delivery(plans)
-    plan = replace(base, tracks=tracks, delivery=delivery, confirmation=confirmation)
+    # Supplement (补正) where an instrument of the chain in force provides it: 809 第二十一条第二款
+    # for cases received from 2025-08-01. A local instrument's own form check gives way to it.
+    supplement = next((p.supplement for p in plans if p.supplement is not None), None)
+    plan = replace(
+        base, tracks=tracks, delivery=delivery, confirmation=confirmation, supplement=supplement
+    )
     national = next((p for r, p in zip(defining, plans, strict=True) if r.national), None)
     if (
         counterpart

@@ -29,6 +29,7 @@ from workflows.sharing_application import (
     SHARING_APPLICATION,
     TRACK_STAGES,
     SharingApplicationPlan,
+    SupplementPlan,
     Track,
     TrackPlan,
 )
@@ -93,6 +94,15 @@ class ArticleSpec(_Spec):
     needs_legal_basis: bool = False
 
 
+class SupplementSpec(_Spec):
+    """Supplement (补正) of an incomplete application (809 第二十一条第二款)."""
+
+    article: str = Field(min_length=1)
+    # Why the period starts again from the supplement, as the notices say it.
+    restart: str = Field(min_length=1)
+    wait: StageSpec  # the applicant's supplement stage, its operator target
+
+
 class SharingApplicationSpec(_Spec):
     not_shared: ArticleSpec
     refusal: ArticleSpec
@@ -103,6 +113,7 @@ class SharingApplicationSpec(_Spec):
     # `confirmation`: the applicant's receipt (an operator target), only after a delivery.
     delivery: StageSpec | None = None
     confirmation: StageSpec | None = None
+    supplement: SupplementSpec | None = None
 
 
 class OpenDataObjectionSpec(_Spec):
@@ -503,6 +514,15 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
                 s.confirmation, f"{base}.confirmation", SHARING_APPLICATION, "confirmation"
             )
             if s.confirmation
+            else None,
+            supplement=SupplementPlan(
+                cite(s.supplement.article, None, f"{base}.supplement"),
+                stage(
+                    s.supplement.wait, f"{base}.supplement.wait", SHARING_APPLICATION, "supplement"
+                ),
+                s.supplement.restart,
+            )
+            if s.supplement
             else None,
         )
         if sharing.confirmation is not None and sharing.delivery is None:

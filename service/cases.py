@@ -43,6 +43,7 @@ from regulations.compose import Composed, compose
 from service import diagnosis
 from service import register as register_
 from service.access import Caller, listed_cases, party_to, readable_case
+from service.attachments import cited_by_caller
 from service.errors import (
     Conflict,
     DomainError,
@@ -76,6 +77,7 @@ from workflows.common import (
     ReplanInput,
     Role,
     StateQuery,
+    SupplementItem,
 )
 from workflows.registry import PROCESSES as DECLARED
 
@@ -631,6 +633,15 @@ async def act(
         )
     if caller.role in (Role.AUDITOR, Role.ADMIN):
         raise Forbidden("审计人员和系统管理员只能查看，不能办理案件。", "read_only_role")
+    # Items and attachments belong to the supplement (补正) actions alone: elsewhere they would
+    # be dropped unread.
+    if body.items and action != "request_supplement":
+        raise Invalid("只有“一次性告知补正”可以列明需补正的材料（items）。", "invalid")
+    if body.attachment_ids and action != "supplement":
+        raise Invalid("只有“补正材料”可以引用附件（attachment_ids）。", "invalid")
+    if body.attachment_ids:
+        # Only one's own uploads (service/attachments.py); the case then cites them.
+        await platform.run(lambda session: cited_by_caller(session, caller, body.attachment_ids))
     request = ActionInput(
         actor=caller.actor(),
         reason=body.reason,
@@ -638,6 +649,8 @@ async def act(
         decision=body.decision,
         note=body.note,
         working_days=body.working_days,
+        items=tuple(SupplementItem(i.item, i.reason) for i in body.items),
+        attachment_ids=tuple(body.attachment_ids),
     )
     key = _key(idempotency_key)
     if not key:

@@ -19,7 +19,14 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from regulations import RulesetError, RulesetNotApplicable, RulesetNotInForce
-from workflows.common import FORBIDDEN, INVALID, STALE, UNSIGNED, WRONG_STAGE
+from workflows.common import (
+    FORBIDDEN,
+    INVALID,
+    STALE,
+    SUPPLEMENT_ALREADY_REQUESTED,
+    UNSIGNED,
+    WRONG_STAGE,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +86,7 @@ VALIDATOR_ERRORS = {
     WRONG_STAGE: Conflict,
     INVALID: Invalid,
     UNSIGNED: Forbidden,
+    SUPPLEMENT_ALREADY_REQUESTED: Conflict,
 }
 
 

@@ -123,6 +123,12 @@ DELIVERY_COUNTS = [
     ("delivery_on_time", "按期交付数据"),
     ("delivery_overdue", "交付逾期"),
 ]
+# Supplements of incomplete applications (809 第二十一条第二款): asked for, and applications
+# that lapsed unsupplemented at the operator's target.
+SUPPLEMENT_COUNTS = [
+    ("supplement_requested", "要求补正"),
+    ("unsupplemented", "未补正终止"),
+]
 LABELS = dict(
     COUNTS
     + VERIFICATION_COUNTS
@@ -133,6 +139,7 @@ LABELS = dict(
     + OBJECTION_COUNTS
     + NEGATIVE_LISTING_COUNTS
     + DELIVERY_COUNTS
+    + SUPPLEMENT_COUNTS
 )
 KEY_PROCESS = {
     **{key: PROCESS for key, _ in COUNTS},
@@ -144,6 +151,7 @@ KEY_PROCESS = {
     **{key: OBJECTION for key, _ in OBJECTION_COUNTS},
     **{key: NEGATIVE_LISTING for key, _ in NEGATIVE_LISTING_COUNTS},
     **{key: PROCESS for key, _ in DELIVERY_COUNTS},
+    **{key: PROCESS for key, _ in SUPPLEMENT_COUNTS},
 }
 
 
@@ -165,6 +173,7 @@ SECTIONS = [
     Section("开放数据异议（只涉及开放，不影响共享）", OBJECTION_COUNTS),
     Section("不予共享负面清单", NEGATIVE_LISTING_COUNTS),
     Section("同意共享后的数据交付（《政务数据共享条例》第二十二条）", DELIVERY_COUNTS),
+    Section("共享申请补正（材料不全的一次性告知）", SUPPLEMENT_COUNTS),
 ]
 
 MAINTENANCE_STATUS = {"done": "已完成", "open": "办理中", "overdue": "已逾期", "none": "未启动"}
@@ -286,6 +295,10 @@ def counts_of(record: CaseRecord, late: bool) -> frozenset[str]:
         counts.add("overdue")
     if isinstance(details, SharingApplicationDetails) and details.delivery is not None:
         counts |= delivery_counts_of(record, details.delivery, late)
+    if isinstance(details, SharingApplicationDetails) and details.supplement is not None:
+        counts.add("supplement_requested")
+    if record.outcome == "unsupplemented":
+        counts.add("unsupplemented")
     return frozenset(counts)
 
 
@@ -381,7 +394,7 @@ def case_list_link(
         params["applicant" if applicant_side else "department"] = department_id
     params["received_from"] = first.isoformat()
     params["received_to"] = last.isoformat()
-    if key in ("closed", "deemed_consent", "refused", "granted"):
+    if key in ("closed", "deemed_consent", "refused", "granted", "unsupplemented"):
         params["status"] = "closed"
     elif key == "open":
         params["status"] = "open"

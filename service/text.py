@@ -155,6 +155,10 @@ CONDITIONS = 2000
 DECISION = 100  # a decision's code word (grant, uphold, close, ...)
 UPDATE_CYCLE = 40
 IDEMPOTENCY_KEY = 200
+# A supplement request (809 第二十一条第二款): every item missing, each with why it is needed.
+SUPPLEMENT_ITEMS = 20
+SUPPLEMENT_ITEM = NAME
+SUPPLEMENT_ITEM_REASON = 500
 
 FieldNames = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=FIELD_NAME), AfterValidator(_single_line)]],

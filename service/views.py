@@ -9,7 +9,17 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from calendars import BEIJING
-from service.text import DECISION, LEGAL_BASIS, REASON, Line, Text
+from service.bounds import AttachmentIds
+from service.text import (
+    DECISION,
+    LEGAL_BASIS,
+    REASON,
+    SUPPLEMENT_ITEM,
+    SUPPLEMENT_ITEM_REASON,
+    SUPPLEMENT_ITEMS,
+    Line,
+    Text,
+)
 
 
 def _beijing(moment: datetime) -> str:
@@ -177,6 +187,13 @@ class RequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class SupplementItemBody(RequestBody):
+    """One thing missing from an application, and why it is needed."""
+
+    item: Line = Field(min_length=1, max_length=SUPPLEMENT_ITEM, title="需补正的材料")
+    reason: Text = Field(min_length=1, max_length=SUPPLEMENT_ITEM_REASON, title="需补正的理由")
+
+
 class ActionBody(RequestBody):
     """What an action may carry; which fields are required depends on the action."""
 
@@ -192,4 +209,15 @@ class ActionBody(RequestBody):
     note: Text = Field("", max_length=REASON, title="说明")
     working_days: int = Field(
         0, ge=0, le=365, title="延长工作日数", description="Extension asked for, in working days."
+    )
+    items: list[SupplementItemBody] = Field(
+        default_factory=list,
+        max_length=SUPPLEMENT_ITEMS,
+        title="需补正的材料",
+        description="request_supplement: everything missing, each with its reason, at once.",
+    )
+    attachment_ids: AttachmentIds = Field(
+        default_factory=list,
+        title="补正附件",
+        description="supplement: ids from POST /attachments (own uploads).",
     )

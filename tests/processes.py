@@ -22,6 +22,9 @@ from service.text import (
     REASON,
     RECORD_COUNT,
     RECORD_ID,
+    SUPPLEMENT_ITEM,
+    SUPPLEMENT_ITEM_REASON,
+    SUPPLEMENT_ITEMS,
     UPDATE_CYCLE,
 )
 from shixian.demo import HUKOU_FIELDS
@@ -77,6 +80,7 @@ def said(fill: Fill, decision: str | None = None) -> dict[str, Any]:
 DONGYING_OPEN = "2026-09-30T10:00:00+08:00"  # before dongying's instrument ended
 LISTING_FILED = "2026-12-01T10:00:00+08:00"
 DELIVERY_FILED = "2026-12-02T10:00:00+08:00"
+SUPPLEMENT_ASKED = "2026-12-01T10:00:00+08:00"
 
 WALKS = [
     Walk(
@@ -245,6 +249,39 @@ WALKS = [
             Step("hubei-supervisor", "record_approval", lambda fill: said(fill, "2026-12-01")),
         ],
         outcome="listed",
+    ),
+    # A supplement request (809 第二十一条第二款) with every item at its limit, the supplement,
+    # and the review's decline after it (an application outside the remit after all).
+    Walk(
+        process="sharing_application",
+        submitter="hebei-applicant",
+        received=SUPPLEMENT_ASKED,
+        body=lambda fill, _: {
+            "process": "sharing_application",
+            "ruleset": "hebei-2022",
+            "resource_id": "hebei-hukou",
+            "purpose": fill(PURPOSE, "用途"),
+            "scenario": fill(PURPOSE, "场景"),
+            "fields": ["姓名"],
+        },
+        steps=[
+            Step(
+                "hebei-supervisor",
+                "request_supplement",
+                lambda fill: {
+                    "items": [
+                        {
+                            "item": fill(SUPPLEMENT_ITEM, f"{n:02d}"),
+                            "reason": fill(SUPPLEMENT_ITEM_REASON, "理由"),
+                        }
+                        for n in range(SUPPLEMENT_ITEMS)
+                    ]
+                },
+            ),
+            Step("hebei-applicant", "supplement", lambda fill: said(fill)),
+            Step("hebei-supervisor", "decline", lambda fill: said(fill)),
+        ],
+        outcome="declined",
     ),
     # Last: its catalog change stays for the rest of the test. Data delivered by file after
     # the consent (809 第二十二条): the reference is the delivery's text.

@@ -166,6 +166,9 @@ def _attachment_ids(case: CaseOut) -> list[int]:
     for evidence in case.details.get("evidence") or []:
         if isinstance(evidence, dict) and isinstance(evidence.get("attachment_id"), int):
             ids.append(evidence["attachment_id"])
+    supplement = case.details.get("supplement")  # a sharing application's 补正
+    if isinstance(supplement, dict):
+        ids += [i for i in supplement.get("attachments") or [] if isinstance(i, int)]
     return ids
 
 

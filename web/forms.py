@@ -49,7 +49,30 @@ SHARE_CHOICES = (("conditional", "有条件共享"), ("unconditional", "无条�
 # process -> action -> fields. An action not listed takes an optional note.
 ACTION_FIELDS: dict[str, dict[str, list[Field]]] = {
     "sharing_application": {
-        "decline": [reason(text="不予受理的理由")],
+        "decline": [
+            Field(
+                "reason",
+                "不予受理的理由",
+                "textarea",
+                True,
+                hint="仅用于不属于共享平台受理范围的申请。2025年8月1日起收到的申请材料不全的，"
+                "应“一次性告知补正”，不得不予受理（《政务数据共享条例》第二十一条第二款）。",
+            )
+        ],
+        "request_supplement": [
+            Field(
+                "items",
+                "需补正的材料",
+                "textarea",
+                True,
+                hint="一次性列明全部需补充的材料，每行一项：材料名称：需要补充的理由。",
+                placeholder="数据安全承诺书：有条件共享数据须提交加盖公章的安全承诺书",
+            )
+        ],
+        "supplement": [
+            note(True, "补正说明", "说明补充了哪些材料。"),
+            Field("attachments", "补正材料附件", "file", hint="PDF、JPEG 或 PNG，每个不超过10MB。"),
+        ],
         "reject": [
             reason(text="不同意共享的理由"),
             Field(
@@ -171,6 +194,9 @@ def missing(fields: Sequence[Field], values: Mapping[str, str]) -> dict[str, str
 
 # Words in a service or workflow message, and the field they are about.
 HINTS: tuple[tuple[str, str], ...] = (
+    ("补正材料", "items"),
+    ("需补正", "items"),
+    ("补正说明", "note"),
     ("法律依据", "legal_basis"),
     ("legal_basis", "legal_basis"),
     ("工作日", "working_days"),
@@ -200,6 +226,18 @@ def split_list(text: str) -> list[str]:
 
 def split_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def supplement_items(text: str) -> tuple[list[dict[str, str]], str]:
+    """The items of a supplement request typed one a line, `材料：理由`, and the problem with
+    them in Chinese ("" if none): the service checks each item's length and reason."""
+    items = []
+    for number, line in enumerate(split_lines(text), 1):
+        item, colon, why = line.replace(":", "：").partition("：")
+        if not colon or not item.strip() or not why.strip():
+            return [], f"第{number}行须写明材料名称和需要补充的理由，用冒号分隔。"
+        items.append({"item": item.strip(), "reason": why.strip()})
+    return items, ""
 
 
 @dataclass

@@ -402,6 +402,14 @@ class Assertion:
 
 
 @dataclass(frozen=True)
+class SupplementItem:
+    """One thing missing from an application, and why it is needed (补正, 809 第二十一条第二款)."""
+
+    item: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ActionInput:
     """Payload of every action update. Fields a given action does not use stay empty."""
 
@@ -413,16 +421,27 @@ class ActionInput:
     working_days: int = 0  # an extension asked for (hebei 第十六条)
     # None in the actions of histories recorded before actions were signed.
     assertion: Assertion | None = None
+    # Everything missing, asked for at once (request_supplement), and the stored attachments
+    # a supplement cites (service/attachments.py).
+    items: tuple[SupplementItem, ...] = ()
+    attachment_ids: tuple[int, ...] = ()
 
     def payload(self) -> dict[str, object]:
-        """What the actor wrote, as the signature covers it."""
-        return {
+        """What the actor wrote, as the signature covers it. The supplement's fields only when
+        given: the payload of every other action, and the digest an Idempotency-Key keeps of
+        it, stay what they were."""
+        payload: dict[str, object] = {
             "reason": self.reason,
             "legal_basis": self.legal_basis,
             "decision": self.decision,
             "note": self.note,
             "working_days": self.working_days,
         }
+        if self.items:
+            payload["items"] = [[i.item, i.reason] for i in self.items]
+        if self.attachment_ids:
+            payload["attachment_ids"] = list(self.attachment_ids)
+        return payload
 
 
 @dataclass(frozen=True)
@@ -450,3 +469,5 @@ WRONG_STAGE = "wrong_stage"
 INVALID = "invalid"
 UNSIGNED = "unsigned"  # no valid signature of the platform's: not an action of a user's
 STALE = "stale"  # reached the case after the API had stopped waiting: answered as not recorded
+# A second supplement request in a case that already asked once (809 第二十一条第二款: 一次性告知).
+SUPPLEMENT_ALREADY_REQUESTED = "supplement_already_requested"

@@ -12,6 +12,13 @@ The workflow knows what each kind of stage means:
   first deadline; the authority `grant_extension`s or `refuse_extension`s, the applicant is
   told. The provider's period runs on meanwhile, and it may still answer. On a grant every
   limit of the reply moves by the days granted: deemed consent (视为同意) and overdue alike.
+- `supplement`: where the plan allows it (809 第二十一条第二款, cases received from
+  2025-08-01), the reviewer or the provider may once `request_supplement`, listing every item
+  missing with its reason, instead of refusing an incomplete application. The applicant is
+  told once, and the case waits for its `supplement` (text, attachments): the stage's limits
+  do not run meanwhile, an operator target does, after which the application lapses
+  (未补正). The supplement completes the application: the stage starts again, its period
+  counted from the platform's recorded time of the supplement.
 - `refused`: after a refusal the applicant may ask for coordination (`request_coordination`).
 - `coordination`: the authority decides (`decide`: `grant` or `uphold`); where the applicant
   and the provider are of different regions or levels, their common superior authority
@@ -40,6 +47,7 @@ from temporalio import workflow
 from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
     DELIVERY_METHOD_LABELS,
+    SUPPLEMENT_ALREADY_REQUESTED,
     WRONG_STAGE,
     ActionInput,
     Actor,
@@ -57,10 +65,12 @@ from workflows.common import (
     PlannedDeadline,
     ReplanInput,
     StagePlan,
+    SupplementItem,
 )
 from workflows.process import Action, Choice, Process, Stage
 
 with workflow.unsafe.imports_passed_through():
+    from activities.attachments import CiteAttachmentsInput, cite_attachments
     from activities.authorizations import (
         AddCatalogEntryInput,
         GrantAuthorizationInput,
@@ -86,6 +96,9 @@ class Outcome(StrEnum):
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
     LAPSED = "lapsed"
+    # The applicant did not supplement an incomplete application within the target: neither a
+    # refusal nor a decline (809 第二十一条第二款 forbids refusing it), nor an authority's limit.
+    UNSUPPLEMENTED = "unsupplemented"
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,18 @@ class TrackPlan:
     cite: str
     # The provider's reply may be extended once (809 第二十一条); None: it may not.
     extension: ExtensionPlan | None = None
+
+
+@dataclass(frozen=True)
+class SupplementPlan:
+    """Supplement (补正) of an incomplete application (809 第二十一条第二款): asked once, by the
+    review's actor or the provider, listing everything missing. `wait` is the applicant's
+    stage (an operator target, then the application lapses); `restart` says why the stage's
+    period starts again from the supplement, as the notices say it."""
+
+    cite: str
+    wait: StagePlan
+    restart: str
 
 
 @dataclass(frozen=True)
@@ -114,6 +139,8 @@ class SharingApplicationPlan:
     # the grant closes the case. `confirmation`: the applicant's receipt, an operator target.
     delivery: StagePlan | None = None
     confirmation: StagePlan | None = None
+    # Where 809 governs, an incomplete application is supplemented, not declined or refused.
+    supplement: SupplementPlan | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,6 +178,26 @@ class Delivery:
     confirmed_at: datetime | None = None
 
 
+class SupplementStatus(StrEnum):
+    REQUESTED = "requested"
+    SUPPLIED = "supplied"
+    LAPSED = "lapsed"
+
+
+@dataclass(kw_only=True)
+class Supplement:
+    """The one supplement request of a case (809 第二十一条第二款), and its answer."""
+
+    status: SupplementStatus
+    stage: str  # where it was asked: review or provider_review
+    requested_at: datetime
+    items: list[SupplementItem]
+    due: datetime | None = None  # the target for the supplement
+    supplied_at: datetime | None = None  # the platform's recorded time: the period restarts
+    text: str = ""
+    attachments: list[int] = field(default_factory=list)
+
+
 @dataclass(kw_only=True)
 class SharingApplicationDetails(CaseDetails):
     track: Track
@@ -164,6 +211,7 @@ class SharingApplicationDetails(CaseDetails):
     reclassified_by_case: str | None = None  # see `SharingApplicationInput`
     extension: Extension | None = None
     delivery: Delivery | None = None
+    supplement: Supplement | None = None
 
 
 SHARING_APPLICATION = Process(
@@ -172,7 +220,9 @@ SHARING_APPLICATION = Process(
     slug="sharing-application",
     actions=(
         Action("accept", "审核通过并转送"),
-        Action("decline", "不予受理", reason="不予受理，必须说明理由。"),
+        # Reasons required (`_payload_problem`): where 809 governs, that the application is
+        # outside the platform's remit; an incomplete one is supplemented.
+        Action("decline", "不予受理"),
         Action("approve", "同意共享"),
         # Where the ruleset says so (hebei 第十四条) the legal basis too: `_payload_problem`.
         Action("reject", "不同意共享", reason="不同意共享，必须说明理由。"),
@@ -212,19 +262,27 @@ SHARING_APPLICATION = Process(
             decisions=tuple(Choice(m.value, label) for m, label in DELIVERY_METHOD_LABELS.items()),
         ),
         Action("confirm_receipt", "确认收到数据", actor=Party.APPLICANT),
+        # The stage's actor, once per case, every item with its reason (`_payload_problem`).
+        Action("request_supplement", "一次性告知补正"),
+        Action(
+            "supplement",
+            "补正材料",
+            actor=Party.APPLICANT,
+            note="补正须说明所补充的材料（补正说明）。",
+        ),
     ),
     stages=(
         Stage(
             "review",
             "审核",
-            ("accept", "decline", "withdraw"),
+            ("accept", "decline", "withdraw", "request_supplement"),
             lapses=(Lapse.OVERDUE, Lapse.CLOSE),
         ),
         # Silence is consent (hubei 第二十条) only where the provider is silent.
         Stage(
             "provider_review",
             "提供部门答复",
-            ("approve", "reject", "withdraw", "request_extension"),
+            ("approve", "reject", "withdraw", "request_extension", "request_supplement"),
             lapses=(Lapse.DEEMED_CONSENT, Lapse.OVERDUE, Lapse.CLOSE),
         ),
         # The provider's period runs on while the authority considers: it may still answer,
@@ -253,6 +311,8 @@ SHARING_APPLICATION = Process(
         Stage("delivery", "数据交付", ("deliver",), lapses=(Lapse.OVERDUE,)),
         # The applicant owes nothing: the operator's target closes the case, delivered.
         Stage("confirmation", "确认收到数据", ("confirm_receipt",), lapses=(Lapse.CLOSE,)),
+        # The application is incomplete: the stage's limits do not run, the target does.
+        Stage("supplement", "待申请部门补正", ("supplement", "withdraw"), lapses=(Lapse.CLOSE,)),
     ),
     outcomes={
         Outcome.GRANTED: "同意共享（已授权）",
@@ -260,6 +320,7 @@ SHARING_APPLICATION = Process(
         Outcome.REFUSED: "不予共享",
         Outcome.WITHDRAWN: "已撤回",
         Outcome.LAPSED: "期满终止",
+        Outcome.UNSUPPLEMENTED: "未补正，申请终止",
     },
     events={
         "received": "收到申请",
@@ -267,11 +328,15 @@ SHARING_APPLICATION = Process(
         "extension_requested": "延期申请已登记",
         "awaiting_superior_authority": "待共同上级主管部门协调",
         "delivery_unconfirmed": "未确认收到数据，按已交付办结",
+        "supplement_restarted": "补正后重新计算办理期限",
     },
     details={
         "working_days": "申请延长工作日数",
         "authority": "协调机关",
         "delivery_method": "交付方式",
+        "items": "需补正材料",
+        "attachments": "补正附件",
+        "counted_from": "期限起算时间",
     },
     detail_values={"delivery_method": DELIVERY_METHOD_LABELS},
     details_type=SharingApplicationDetails,
@@ -286,7 +351,8 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
 
     Query: `view`. Signal: `replan_deadlines`. Updates: `accept`, `decline`, `approve`,
     `reject`, `provide`, `request_extension`, `grant_extension`, `refuse_extension`,
-    `request_coordination`, `decide`, `withdraw`, `deliver`, `confirm_receipt`, `settle`.
+    `request_coordination`, `decide`, `withdraw`, `deliver`, `confirm_receipt`,
+    `request_supplement`, `supplement`, `settle`.
     """
 
     process = SHARING_APPLICATION
@@ -325,7 +391,9 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
                 case "withdraw":
                     return await self._close_case(Outcome.WITHDRAWN)
                 case "decline":
-                    await self._tell_applicant("declined", result)
+                    # Where 809 governs, only an application outside the platform's remit.
+                    outside = self.request.plan.supplement is not None
+                    await self._tell_applicant("declined", result, **_flag(outside_remit=outside))
                     return await self._close_case(Outcome.DECLINED, reason=result.input.reason)
                 case "reject":
                     return await self._refuse(result)
@@ -341,11 +409,37 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
     async def _await_stage(
         self, plan: StagePlan, extension: ExtensionPlan | None
     ) -> Decision | PlannedDeadline:
+        """The stage's decision or lapse; in the provider's reply, an extension on the way;
+        where the plan allows it, a supplement (补正) on the way: once the applicant has
+        supplemented, the stage starts again, its period counted from the supplement."""
+        result = await self._await_reply(plan, extension)
+        supplement = self.request.plan.supplement
+        # Plans recorded before supplements existed have none: never this way.
+        if supplement is None or isinstance(result, PlannedDeadline):
+            return result
+        if result.action != "request_supplement":
+            return result
+        answered = await self._supplement(result, supplement)
+        if isinstance(answered, PlannedDeadline) or answered.action != "supplement":
+            return answered  # not supplemented in time, or withdrawn
+        # The application is complete only now (by analogy with 行政许可法 第三十二条): its
+        # period runs from the platform's recorded time of the supplement.
+        self._event("supplement_restarted", None, counted_from=answered.at.isoformat())
+        return await self._await_reply(plan, extension, restarted_at=answered.at)
+
+    async def _await_reply(
+        self,
+        plan: StagePlan,
+        extension: ExtensionPlan | None,
+        restarted_at: datetime | None = None,
+    ) -> Decision | PlannedDeadline:
         """The stage's decision or lapse; in the provider's reply, an extension on the way."""
         if extension is None or plan.stage != "provider_review" or self.details.extension:
             # Plans recorded before extensions existed take this path, as they always did.
-            return await self.await_decision(plan, withheld={"request_extension"})
-        started = self.now()
+            return await self.await_decision(
+                plan, withheld={"request_extension"}, counted_from=restarted_at
+            )
+        started = restarted_at or self.now()
         result = await self.await_decision(plan, counted_from=started)
         if isinstance(result, PlannedDeadline) or result.action != "request_extension":
             return result
@@ -418,7 +512,75 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
             stage, withheld={"request_extension"}, counted_from=started
         )
 
+    async def _supplement(
+        self, asked: Decision, supplement: SupplementPlan
+    ) -> Decision | PlannedDeadline:
+        """Tell the applicant, once, everything missing (809 第二十一条第二款), and wait for its
+        supplement: the stage's limits do not run meanwhile, the operator's target does."""
+        parties = self.request.parties
+        requester = self._stage_department()
+        items = list(asked.input.items)
+        listing = _listing(items)
+        asked_event = self.state.events[-1]
+        if asked_event.kind == "request_supplement":
+            asked_event.detail["items"] = listing  # the request's step says what it asked
+        record = self.details.supplement = Supplement(
+            status=SupplementStatus.REQUESTED,
+            stage=self.state.stage,
+            requested_at=asked.at,
+            items=items,
+        )
+        wait = supplement.wait
+        target = wait.time_limits[0] if wait.time_limits else None
+        if target is not None:
+            planned = await effect(plan_deadline, PlanDeadlineInput(wait.stage, target, asked.at))
+            record.due = planned.due
+        await self._notify(
+            "supplement_requested",
+            [parties.applicant, requester],
+            items=listing,
+            count=len(items),
+            cite=supplement.cite,
+            restart=supplement.restart,
+            due=record.due.isoformat() if record.due else None,
+            target=target.cite if target else None,
+        )
+        result = await self.await_decision(wait)
+        if isinstance(result, PlannedDeadline):
+            record.status = SupplementStatus.LAPSED
+            await self._notify(
+                "supplement_lapsed",
+                [parties.applicant, requester],
+                cite=result.cite,
+                due=result.due.isoformat(),
+            )
+            return result
+        if result.action != "supplement":
+            return result  # withdrawn
+        record.status = SupplementStatus.SUPPLIED
+        record.supplied_at = result.at
+        record.text = result.input.note
+        record.attachments = list(result.input.attachment_ids)
+        if record.attachments:
+            # Cited by the case: its parties (the reviewer, the provider) may read them.
+            await effect(
+                cite_attachments, CiteAttachmentsInput(self.request.case_id, record.attachments)
+            )
+            self.state.events[-1].detail["attachments"] = "、".join(map(str, record.attachments))
+        await self._notify(
+            "supplemented",
+            [requester, parties.applicant],
+            text=result.input.note,
+            attachments=len(record.attachments),
+            supplied_at=result.at.isoformat(),
+            cite=supplement.cite,
+            restart=supplement.restart,
+        )
+        return result
+
     async def _lapse(self, deadline: PlannedDeadline) -> CaseState:
+        if deadline.stage == "supplement":
+            return await self._close_case(Outcome.UNSUPPLEMENTED, cite=deadline.cite)
         if deadline.on_timeout is Lapse.DEEMED_CONSENT:
             self._limit_event(
                 "deemed_consent", LimitCheck(deadline.due, deadline.cite, on_time=False)
@@ -599,7 +761,7 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
             return asked
         return until if asked is None else min(asked, until)
 
-    async def _tell_applicant(self, kind: str, decision: Decision) -> None:
+    async def _tell_applicant(self, kind: str, decision: Decision, **extra: bool) -> None:
         await self._notify(
             kind,
             [self.request.parties.applicant, self.request.parties.provider],
@@ -607,6 +769,7 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
             legal_basis=decision.input.legal_basis,
             decision=decision.input.decision,
             resource=self.request.resource_name,
+            **extra,
         )
 
     def _party_for(self, action: str) -> Party:
@@ -617,6 +780,8 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
 
     def _refusal(self, action: str, actor: Actor) -> tuple[str, str] | None:
         refusal = super()._refusal(action, actor)
+        if refusal is None and action == "request_supplement":
+            return self._supplement_refusal()
         if refusal is None and action == "request_extension" and self._deadlines:
             first = self._deadlines[0]
             if first.due <= self.now():
@@ -625,7 +790,34 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
                 )
         return refusal
 
+    def _supplement_refusal(self) -> tuple[str, str] | None:
+        supplement = self.request.plan.supplement
+        if supplement is None:
+            return WRONG_STAGE, "本案适用的规则未规定补正程序，不能要求补正。"
+        asked = self.details.supplement
+        if asked is not None:
+            when = asked.requested_at.astimezone(BEIJING)
+            return SUPPLEMENT_ALREADY_REQUESTED, (
+                f"本案已于{when.year}年{when.month}月{when.day}日一次性告知补正，"
+                f"不能再次要求补正（{supplement.cite}：应当一次性告知需要补充的材料）。"
+            )
+        return None
+
     def _payload_problem(self, action: str, request: ActionInput) -> str | None:
+        if action == "decline" and not request.reason.strip():
+            if self.request.plan.supplement is None:
+                return "不予受理，必须说明理由。"
+            return (
+                "不予受理仅适用于不属于共享平台受理范围的申请，必须说明理由；申请材料不全的，"
+                f"应一次性告知补正，不得不予受理（{self.request.plan.supplement.cite}）。"
+            )
+        if action == "request_supplement":
+            cite = self.request.plan.supplement.cite if self.request.plan.supplement else ""
+            if not request.items:
+                return f"一次性告知补正须列明需要补充的每一项材料及其理由（{cite}）。"
+            for number, item in enumerate(request.items, 1):
+                if not item.item.strip() or not item.reason.strip():
+                    return f"第{number}项补正材料须写明材料名称和需要补充的理由。"
         if action == "request_extension":
             extension = self.request.plan.tracks[self.request.track].extension
             if extension is None:  # withheld then (`_await_stage`)
@@ -641,6 +833,16 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
         ):
             return f"不同意共享须说明法律依据（{self.request.plan.refusal_cite}）。"
         return None
+
+
+def _listing(items: list[SupplementItem]) -> str:
+    """The items asked for, one a line, as the notice and the timeline show them."""
+    return "\n".join(f"{n}. {i.item}（{i.reason}）" for n, i in enumerate(items, 1))
+
+
+def _flag(**flags: bool) -> dict[str, bool]:
+    """Notice flags that are set: a notice of a case without them reads as it always did."""
+    return {name: True for name, value in flags.items() if value}
 
 
 def _end_of_day(due: datetime) -> str:

@@ -110,13 +110,23 @@ async def act_on_case(
                 {"note": "鄂政函〔2026〕88号", "decision": "2026-12-08"},
                 # sharing_application `deliver` (809 第二十二条): the method and its reference.
                 {"decision": "batch_exchange", "note": "交换批次号 HB-20261201-07"},
+                # request_supplement (809 第二十一条第二款): everything missing, at once.
+                {
+                    "items": [
+                        {"item": "数据安全承诺书", "reason": "有条件共享数据须提交安全承诺书"},
+                        {"item": "应用场景依据文件", "reason": "未附最低生活保障审核的依据"},
+                    ]
+                },
+                # supplement: what was supplemented, and one's own uploads (POST /attachments).
+                {"note": "已补交安全承诺书和依据文件", "attachment_ids": [12]},
             ]
         ),
     ] = None,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> CaseOut:
-    """Take an action. 403: not this caller's to take; 409: not at this stage; 422: the payload
-    is unfit (a refusal without reasons). A refused action changes nothing.
+    """Take an action. 403: not this caller's to take; 409: not at this stage (or a second
+    supplement request: `supplement_already_requested`); 422: the payload is unfit (a refusal
+    without reasons, a supplement request without items). A refused action changes nothing.
 
     503 when the case could not answer in time (at most `SHIXIAN_ACTION_WAIT` seconds): the
     body says why (`no_worker`, `case_stuck`, `workflow_busy`, `temporal_unavailable`) and

@@ -5,7 +5,7 @@ interface, batch exchange or file. Through the interface the platform's grant is
 by batch exchange or file a sharing application runs a delivery stage after the consent.
 Existing resources are shared through the platform's interface, as they always were.
 
-Revision ID: 0016
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-02 09:00:00.000000
 """
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016"
+revision: str = "0015"
 down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -30,7 +30,9 @@ COLUMNS += ["绿色通道需求", "动态调度需求", "按时提供数据", "�
 COLUMNS += ["共享告知", "未按时提前告知", "临时调整共享类型"]
 COLUMNS += ["开放数据异议", "中止开放", "撤回开放", "恢复或处理后重新开放"]
 COLUMNS += ["负面清单申请", "经批准列入负面清单"]
-COLUMNS += ["同意后须交付数据", "按期交付数据", "交付逾期"]
+DELIVERY = ["同意后须交付数据", "按期交付数据", "交付逾期"]
+COLUMNS += DELIVERY
+COLUMNS += ["要求补正", "未补正终止"]
 MAINTENANCE = "2026年度目录全面维护"
 # Hubei's and Lichuan's ordinary departments owe the yearly maintenance (hubei 第十一条).
 MAINTAINED = ("hubei-civil", "hubei-police", "lichuan-civil", "lichuan-police")
@@ -441,7 +443,7 @@ async def test_statistics_count_green_channel_demands_and_service_change_notices
     }
 
     html = (await report(api, "dongying-supervisor", **period)).text
-    sharing, catalog, green, objections, _listing, _delivery = html.split("<h2>")[1:]
+    sharing, catalog, green, objections, _listing, _delivery, _supplement = html.split("<h2>")[1:]
     assert "东营市公安局" not in sharing and "东营市公安局" not in catalog
     assert green.startswith("绿色通道、动态调度、共享告知与临时调整</h2>")
     assert "东营市公安局" in green
@@ -483,14 +485,14 @@ async def test_statistics_count_deliveries_after_consent_on_time_and_overdue(api
     await done(api, "hubei-provider", on_time, "deliver", decision="file", note="文件 1")
     await settle_all(clock, session)
     before = numbers((await report(api, "hubei-supervisor", format="csv")).text)["hubei-police"]
-    assert [before[c] for c in COLUMNS[-3:]] == [3, 1, 0]  # two owed, not yet due
+    assert [before[c] for c in DELIVERY] == [3, 1, 0]  # two owed, not yet due
     await clock.advance_to(at("2026-12-22T00:00:05+08:00"))
     await settle_all(clock, session)
     await done(api, "hubei-provider", late, "deliver", decision="batch_exchange", note="批次 2")
 
     summary = numbers((await report(api, "hubei-supervisor", format="csv")).text)
     police = summary["hubei-police"]
-    assert {c: police[c] for c in COLUMNS[-3:]} == {
+    assert {c: police[c] for c in DELIVERY} == {
         "同意后须交付数据": 3,
         "按期交付数据": 1,
         "交付逾期": 2,
@@ -501,9 +503,7 @@ async def test_statistics_count_deliveries_after_consent_on_time_and_overdue(api
 
     detail = await report(api, "hubei-supervisor", format="csv", detail="1")
     header, *lines = table(detail.text)
-    falls_in = {
-        row[0]: {c for c, v in zip(header[-3:], row[-3:], strict=True) if v == "1"} for row in lines
-    }
+    falls_in = {row[0]: {c for c in DELIVERY if row[header.index(c)] == "1"} for row in lines}
     assert falls_in == {
         on_time["case_id"]: {"同意后须交付数据", "按期交付数据"},
         late["case_id"]: {"同意后须交付数据", "交付逾期"},
@@ -511,6 +511,39 @@ async def test_statistics_count_deliveries_after_consent_on_time_and_overdue(api
         interface["case_id"]: set(),
     }
     html = (await report(api, "hubei-supervisor")).text
-    delivery = html.split("<h2>")[-1]
+    delivery = html.split("<h2>")[-2]
     assert delivery.startswith("同意共享后的数据交付（《政务数据共享条例》第二十二条）</h2>")
     assert "湖北省公安厅" in delivery
+
+
+async def test_statistics_count_supplement_requests_and_applications_lapsed_unsupplemented(
+    api, clock, session
+):
+    items = [{"item": "数据安全承诺书", "reason": "有条件共享须提交"}]
+    hukou = {"resource_id": "hubei-hukou", "fields": ["姓名"]}
+    supplied = await submit(api, "hubei-applicant", **hukou)
+    await done(api, "hubei-provider", supplied, "request_supplement", items=items)
+    await done(api, "hubei-applicant", supplied, "supplement", note="已补交承诺书")
+    await done(api, "hubei-provider", supplied, "approve")
+    lapsed = await submit(api, "hubei-applicant", **hukou)
+    await done(api, "hubei-provider", lapsed, "request_supplement", items=items)
+    plain = await submit(api, "hubei-applicant", **hukou)
+
+    await clock.advance_to(at("2026-12-08T00:00:05+08:00"))  # the 10-day target has passed
+    assert (await settled(clock, api, "auditor", lapsed))["outcome"] == "unsupplemented"
+    await settle_all(clock, session)
+
+    police = numbers((await report(api, "hubei-supervisor", format="csv")).text)["hubei-police"]
+    assert (police["收到申请"], police["要求补正"], police["未补正终止"]) == (3, 2, 1)
+    # Neither refused nor declined: the lapse is a count of its own.
+    assert (police["不予共享（附理由）"], police["同意共享"]) == (0, 2)  # one by deemed consent
+    detail = await report(api, "hubei-supervisor", format="csv", detail="1")
+    header, *rows = table(detail.text)
+    falls_in = {
+        row[0]: {c for c, v in zip(header[5:], row[5:], strict=True) if v == "1"} for row in rows
+    }
+    assert {"要求补正", "未补正终止"} <= falls_in[lapsed["case_id"]]
+    assert "未补正终止" not in falls_in[supplied["case_id"]]
+    assert not {"要求补正", "未补正终止"} & falls_in[plain["case_id"]]
+    page = (await report(api, "hubei-supervisor")).text
+    assert "共享申请补正" in page and "未补正终止" in page

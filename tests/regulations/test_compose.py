@@ -145,6 +145,44 @@ def test_a_shorter_local_delivery_period_governs_and_names_809_beside_it():
     assert plan.confirmation is not None  # 809's target, the local file having none
 
 
+@pytest.mark.parametrize(
+    ("jurisdiction", "received", "track", "supplemented"),
+    [
+        ("hubei.lichuan", "2025-07-31T23:59:59+08:00", "conditional", False),
+        ("hubei.lichuan", "2025-08-01T00:00:00+08:00", "conditional", True),
+        ("hebei", "2025-07-31T23:59:59+08:00", "unconditional", False),
+        ("hebei", "2025-08-01T00:00:00+08:00", "unconditional", True),
+        ("shandong.dongying", "2026-11-20T23:59:59+08:00", "conditional", True),
+        ("shandong.dongying", "2026-11-21T00:00:00+08:00", "conditional", True),
+        # Data not in the catalog is outside 809 第二十一条: only Hubei's order governs it.
+        ("hubei", "2026-11-23T09:00:00+08:00", "not_in_catalog", False),
+    ],
+)
+def test_a_supplement_is_composed_only_where_809_is_in_the_chain(
+    jurisdiction: str, received: str, track: str, supplemented: bool
+):
+    law = compose(
+        RULESETS,
+        process="sharing_application",
+        jurisdiction=jurisdiction,
+        received=at(received),
+        track=track,
+    )
+    assert ("national-809" in law.governed_by) is supplemented
+    supplement = law.plan_of(SharingApplicationPlan).supplement
+    if not supplemented:
+        assert supplement is None
+        return
+    assert supplement is not None
+    assert supplement.cite == "《政务数据共享条例》第二十一条第二款"
+    assert "行政许可法》第三十二条" in supplement.restart
+    wait = supplement.wait
+    assert (wait.stage, wait.actor) == ("supplement", Party.APPLICANT)
+    [target] = wait.time_limits
+    assert (target.working_days, target.on_timeout, target.basis) == (10, Lapse.CLOSE, Basis.TARGET)
+    assert target.cite.startswith("运营目标")
+
+
 def test_hubei_applies_in_lichuan_only_from_1_april_2021():
     alone, stage, _ = reply("hubei.lichuan", at("2021-03-31T15:59:59+00:00"))
     assert alone == ("lichuan-2020",)

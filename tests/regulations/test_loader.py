@@ -91,6 +91,13 @@ CANNOT = [
     ("national-809", "processes.sharing_application.delivery.time_limits.0", "close"),
     ("national-809", "processes.sharing_application.delivery.time_limits.0", "deemed_consent"),
     ("national-809", "processes.sharing_application.confirmation.time_limits.0", "overdue"),
+    # An unsupplemented application lapses; nothing is deemed supplied, nor merely late.
+    ("national-809", "processes.sharing_application.supplement.wait.time_limits.0", "overdue"),
+    (
+        "national-809",
+        "processes.sharing_application.supplement.wait.time_limits.0",
+        "deemed_consent",
+    ),
 ]
 
 

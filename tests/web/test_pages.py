@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from calendars import BEIJING
 from models import ApiToken, Notice, User
 from service.accounts import hash_password
-from tests.cases import submit
+from tests.cases import PDF, submit
 from tests.conftest import auth
 from tests.web.conftest import Browser, ManualClock, give_passwords, password_of
 from tests.workflows.test_open_data_objection import object_to, suspended
@@ -177,6 +177,66 @@ async def test_a_refusal_without_reasons_is_said_beside_the_field_and_changes_no
         f"/cases/{number}/actions/withdraw", {}, form_page=f"/cases/{number}"
     )
     assert foreign.status_code == 403 and "“撤回申请”只能由本案的申请部门经办人办理" in foreign.text
+
+
+async def test_the_supplement_forms_take_items_one_a_line_and_the_supplement_text(
+    api: httpx.AsyncClient, staff: Browser, session: Session
+):
+    give_passwords(session, "hubei-provider", "hubei-applicant")
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    number = case["case_number"]
+    await staff.log_in("hubei-provider", password_of("hubei-provider"))
+    page = await staff.page(f"/cases/{number}")
+    assert 'id="form-request_supplement"' in page.text and "每行一项" in page.text
+    unfit = await staff.submit(
+        f"/cases/{number}/actions/request_supplement",
+        {"items": "数据安全承诺书"},
+        form_page=f"/cases/{number}",
+    )
+    assert unfit.status_code == 422
+    assert re.search(r'id="e-items" role="alert">第1行须写明材料名称和需要补充的理由', unfit.text)
+    too_long = await staff.submit(
+        f"/cases/{number}/actions/request_supplement",
+        {"items": "承诺书：" + "理" * 501},
+        form_page=f"/cases/{number}",
+    )
+    assert too_long.status_code == 422 and 'id="e-items" role="alert">' in too_long.text
+    state = (await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("auditor"))).json()
+    assert (state["stage"], state["details"]["supplement"]) == ("provider_review", None)
+
+    asked = await staff.submit(
+        f"/cases/{number}/actions/request_supplement",
+        {"items": "数据安全承诺书：有条件共享须提交\n依据文件: 未附审核依据"},
+        form_page=f"/cases/{number}",
+    )
+    assert asked.status_code == 303, asked.text
+    state = (await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("auditor"))).json()
+    assert state["stage"] == "supplement"
+    assert state["details"]["supplement"]["items"] == [
+        {"item": "数据安全承诺书", "reason": "有条件共享须提交"},
+        {"item": "依据文件", "reason": "未附审核依据"},
+    ]
+    await staff.submit("/logout", {}, form_page=f"/cases/{number}")
+    await staff.log_in("hubei-applicant", password_of("hubei-applicant"))
+    page = await staff.page(f"/cases/{number}")
+    assert 'id="form-supplement" enctype="multipart/form-data"' in page.text
+    token = await staff.token(f"/cases/{number}")
+    supplied = await staff.client.post(
+        f"/cases/{number}/actions/supplement",
+        data={"note": "已补交承诺书和依据文件", "csrf_token": token},
+        files={"attachments": ("承诺书.pdf", PDF, "application/pdf")},
+    )
+    assert supplied.status_code == 303, supplied.text
+    state = (await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("auditor"))).json()
+    assert (state["stage"], state["details"]["supplement"]["text"]) == (
+        "provider_review",
+        "已补交承诺书和依据文件",
+    )
+    [evidence] = state["details"]["supplement"]["attachments"]
+    await staff.submit("/logout", {}, form_page=f"/cases/{number}")
+    await staff.log_in("hubei-provider", password_of("hubei-provider"))
+    page = await staff.page(f"/cases/{number}")
+    assert f'href="/attachments/{evidence}">承诺书.pdf</a>' in page.text
 
 
 async def test_a_new_case_form_names_the_field_pydantic_refused(

@@ -195,5 +195,10 @@ async def test_a_submission_while_no_worker_runs_is_received_listed_and_goes_on_
                 state = await settled(clock, api, "hubei-provider", case)
                 assert state["stage"] == "provider_review"
                 # 809 第二十一条 (since 2025-08-01): the provider may also ask to extend.
-                assert state["actions"] == ["approve", "reject", "request_extension"]
+                assert state["actions"] == [
+                    "approve",
+                    "reject",
+                    "request_extension",
+                    "request_supplement",
+                ]
     await terminate_cases(env, settings)

@@ -217,6 +217,7 @@ async def test_a_hubei_extension_granted_then_answered(api, clock, session, env)
         "approve",
         "reject",
         "request_extension",
+        "request_supplement",
     ]
     for body, status in (
         ({"working_days": 5}, 422),  # no reason

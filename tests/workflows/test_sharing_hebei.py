@@ -16,7 +16,12 @@ async def test_conditional_application_runs_through_spring_festival(api, clock, 
     # Review within 3 working days of receipt: Wed 11, Thu 12, Fri 13.
     assert case["deadline"]["due"] == "2026-02-14T00:00:00+08:00"
     assert case["deadline"]["cite"] == HEBEI_15
-    assert (await view(api, "hebei-supervisor", case))["actions"] == ["accept", "decline"]
+    # 809 第二十一条第二款 (since 2025-08-01): an incomplete application is supplemented.
+    assert (await view(api, "hebei-supervisor", case))["actions"] == [
+        "accept",
+        "decline",
+        "request_supplement",
+    ]
 
     await clock.advance_to(at("2026-02-13T15:00:00+08:00"))
     state = await done(api, "hebei-supervisor", case, "accept")

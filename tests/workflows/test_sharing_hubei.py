@@ -58,7 +58,13 @@ async def test_conditional_application_waits_ten_working_days_for_the_provider(a
     assert case["actions"] == ["withdraw"]
     provider_view = await view(api, "hubei-provider", case)
     # Since 809 (2025-08-01) the provider may also ask to extend its reply (第二十一条).
-    assert provider_view["actions"] == ["approve", "reject", "request_extension"]
+    # And ask once for what an incomplete application lacks (第二十一条第二款).
+    assert provider_view["actions"] == [
+        "approve",
+        "reject",
+        "request_extension",
+        "request_supplement",
+    ]
 
 
 @both_databases

@@ -19,7 +19,14 @@ from service.submissions.catalog_update import DraftEdit
 from service.views import ActionBody
 from service.worklist import due_soon_horizon
 from web.case_page import compose
-from web.forms import FormState, action_fields, field_for, missing, split_list
+from web.forms import (
+    FormState,
+    action_fields,
+    field_for,
+    missing,
+    split_list,
+    supplement_items,
+)
 from web.rendering import page
 from web.routing import web_router
 from web.session import PlatformDep, PostedForm, Viewer, ViewerDep, form_text
@@ -163,14 +170,23 @@ async def act(
     fields = action_fields(case.process, action)
     values = {f.name: form_text(form, f.name) for f in fields}
     state = FormState(values=values, errors=missing(fields, values))
+    items, problem = supplement_items(values.get("items", ""))
+    if problem:
+        state.errors.setdefault("items", problem)
     if not state.errors:
-        body = ActionBody(
-            reason=values.get("reason", ""),
-            legal_basis=values.get("legal_basis", ""),
-            decision=values.get("decision", ""),
-            note=values.get("note", ""),
-            working_days=int(values.get("working_days") or 0),
-        )
+        try:
+            body = ActionBody(
+                reason=values.get("reason", ""),
+                legal_basis=values.get("legal_basis", ""),
+                decision=values.get("decision", ""),
+                note=values.get("note", ""),
+                working_days=int(values.get("working_days") or 0),
+                items=items,  # type: ignore[arg-type]  # validated into SupplementItemBody
+                attachment_ids=await _uploads(platform, viewer, form),
+            )
+        except ValidationError as error:
+            state.errors = field_problems(error.errors())
+            return await _case_page(platform, viewer, number, failed={action: state}, status=422)
         try:
             await cases.act(platform, viewer.caller, case.case_id, action, body)
         except DomainError as error:
