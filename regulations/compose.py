@@ -378,7 +378,7 @@ def _sharing(
                 reply,
             )
         tracks[kind] = TrackPlan(stages, skeleton.cite, extension)
-    plan = replace(base, tracks=tracks)
+    plan = _dispute_ladder(replace(base, tracks=tracks), plans)
     national = next((p for r, p in zip(defining, plans, strict=True) if r.national), None)
     if (
         counterpart
@@ -396,7 +396,46 @@ def _sharing(
             if not common
             else f"{common}的政务数据共享主管部门",
         )
+        if plan.dispute is not None:
+            # That authority's government decides what its coordination did not resolve.
+            plan = replace(
+                plan,
+                dispute=replace(
+                    plan.dispute,
+                    government_decision=replace(
+                        plan.dispute.government_decision, actor=Party.SUPERIOR_AUTHORITY
+                    ),
+                ),
+            )
     return plan
+
+
+def _dispute_ladder(
+    plan: SharingApplicationPlan, plans: Sequence[SharingApplicationPlan]
+) -> SharingApplicationPlan:
+    """809 第二十八条's ladder around the most local instrument's route after a refusal.
+
+    The local route (hubei 第二十条, dongying 第二十三条, hebei 第十五条: the same-level
+    authority coordinates) is the ladder's coordination step, under its own article; where a
+    local instrument has no limit for it, the ladder's target fills it. Lichuan 第二十五条's
+    talks of the provider, the service centre and the applicant are the ladder's negotiation
+    (the centre is told and reads the case); the coordination then goes to the same-level
+    authority, as 809 and lichuan 第二十五条 (同级政府相关职能部门) both say. A local instrument
+    that makes a refusal final cannot take the route away: the ladder's own stages run."""
+    holder = next((p for p in plans if p.dispute is not None), None)
+    if holder is None or holder.dispute is None or holder.coordination is None:
+        return plan
+    coordination = plan.coordination or holder.coordination
+    if coordination.actor is not holder.coordination.actor:
+        coordination = holder.coordination
+    if not coordination.time_limits:
+        coordination = replace(coordination, time_limits=holder.coordination.time_limits)
+    return replace(
+        plan,
+        refused=plan.refused or holder.refused,
+        coordination=coordination,
+        dispute=holder.dispute,
+    )
 
 
 def _same(stages: Sequence[StagePlan], stage: StagePlan) -> StagePlan | None:

@@ -28,6 +28,7 @@ from workflows.service_change import SERVICE_CHANGE, ServiceChangePlan
 from workflows.sharing_application import (
     SHARING_APPLICATION,
     TRACK_STAGES,
+    DisputePlan,
     SharingApplicationPlan,
     Track,
     TrackPlan,
@@ -93,12 +94,21 @@ class ArticleSpec(_Spec):
     needs_legal_basis: bool = False
 
 
+class DisputeSpec(_Spec):
+    """The steps a dispute ladder adds around the coordination (809 第二十八条)."""
+
+    negotiation: StageSpec
+    negotiation_failed: StageSpec
+    government_decision: StageSpec
+
+
 class SharingApplicationSpec(_Spec):
     not_shared: ArticleSpec
     refusal: ArticleSpec
     refused: StageSpec | None = None
     coordination: StageSpec | None = None
     tracks: dict[Track, TrackSpec]
+    dispute: DisputeSpec | None = None
 
 
 class OpenDataObjectionSpec(_Spec):
@@ -492,6 +502,7 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
             )
             if s.coordination
             else None,
+            dispute=_dispute(s, stage, fail),
         )
     objection = None
     if (o := spec.processes.open_data_objection) is not None:
@@ -609,6 +620,24 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
         emergency_reclassification=reclassification,
         quality_verification=verification,
         negative_listing=negative,
+    )
+
+
+def _dispute(
+    s: SharingApplicationSpec,
+    stage: Callable[..., StagePlan],
+    fail: Callable[[str, str], RulesetError],
+) -> DisputePlan | None:
+    if s.dispute is None:
+        return None
+    base = "processes.sharing_application.dispute"
+    if s.refused is None or s.coordination is None:
+        raise fail(base, "a dispute ladder needs the refused and coordination stages")
+    return DisputePlan(
+        *(
+            stage(getattr(s.dispute, name), f"{base}.{name}", SHARING_APPLICATION, name)
+            for name in ("negotiation", "negotiation_failed", "government_decision")
+        )
     )
 
 

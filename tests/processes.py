@@ -93,8 +93,17 @@ WALKS = [
         },
         steps=[
             Step("hubei-provider", "reject", lambda fill: said(fill)),
+            # 809 第二十八条's ladder, every step: negotiation, coordination, the government.
+            Step("hubei-applicant", "request_negotiation", lambda fill: said(fill)),
+            Step("hubei-provider", "record_negotiation", lambda fill: said(fill, "failed")),
             Step("hubei-applicant", "request_coordination", lambda fill: said(fill)),
-            Step("hubei-supervisor", "decide", lambda fill: said(fill, "grant")),
+            Step("hubei-supervisor", "decide", lambda fill: said(fill, "unresolved")),
+            # The government's decision's date is its decision: the day of receipt.
+            Step(
+                "hubei-supervisor",
+                "record_government_grant",
+                lambda fill: said(fill, "2026-11-23"),
+            ),
         ],
         outcome="granted",
     ),

@@ -20,7 +20,12 @@ from web.forms import REFUSALS, Field, FormState, action_fields
 from web.session import INBOX_ROLES
 from workflows.common import OPEN_STATUS_LABELS, ROLE_LABELS, Role
 
-LAPSES = {"deemed_consent": "期满视为同意", "overdue": "期满记为逾期并通报", "close": "期满办结"}
+LAPSES = {
+    "deemed_consent": "期满视为同意",
+    "overdue": "期满记为逾期并通报",
+    "close": "期满办结",
+    "deemed_failed": "期满视为协商不成",
+}
 # Details of a case shown on its page, in this order, with their Chinese names.
 DETAILS = (
     ("resource_name", "数据资源"),

@@ -146,6 +146,9 @@ def prepare(
     if track_plan is None:
         raise Invalid(f"《{law.title}》未规定此类数据的共享程序。")
     stages = list(track_plan.stages) + [s for s in (plan.refused, plan.coordination) if s]
+    if plan.dispute is not None:  # 809 第二十八条's ladder: each step's actor must be here
+        dispute = plan.dispute
+        stages += [dispute.negotiation, dispute.negotiation_failed, dispute.government_decision]
     jurisdiction = jurisdiction_of(session, caller, request)
     parties = parties_for(session, caller, provider, stages, jurisdiction)
 
