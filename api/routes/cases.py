@@ -108,6 +108,11 @@ async def act_on_case(
                 {"reason": "申请用途与所需数据不相符"},
                 # negative_listing: the government's approval, its document number and date.
                 {"note": "鄂政函〔2026〕88号", "decision": "2026-12-08"},
+                # sharing_application, 809 第二十八条: a negotiation that failed; a coordination
+                # referred to the government; the government's decision, as an approval above.
+                {"decision": "failed", "reason": "提供部门坚持不予共享，双方未能达成一致"},
+                {"decision": "unresolved", "reason": "经协调双方仍未达成一致意见"},
+                {"note": "鄂政函〔2026〕95号", "decision": "2026-12-15"},
             ]
         ),
     ] = None,
