@@ -220,7 +220,7 @@ SHARING_APPLICATION = Process(
             actor=Party.APPLICANT,
             reason="申请协商，须说明对不予共享意见的异议。",
         ),
-        # Either party records; `agreed` only the provider (`_validate_action`).
+        # Either party records (`_refusal`); `agreed` only the provider (`_validate_action`).
         Action(
             "record_negotiation",
             "登记协商结果",
@@ -708,15 +708,15 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
     def _refusal(self, action: str, actor: Actor) -> tuple[str, str] | None:
         refusal = super()._refusal(action, actor)
         ladder = self.request.plan.dispute
-        if (
-            refusal is not None
-            and refusal[0] == FORBIDDEN
-            and action == "record_negotiation"
-            and actor.role is Role.CASEWORKER
-            and actor.department_id == self.state.parties.provider
-        ):
-            return None  # the negotiation's other party (the stage waits for the applicant)
         if refusal is not None and refusal[0] == FORBIDDEN and action == "record_negotiation":
+            # Both parties negotiate: the stage waits for the provider's answer, and the
+            # applicant may record the talks' failure too.
+            parties = self.state.parties
+            if actor.role is Role.CASEWORKER and actor.department_id in (
+                parties.applicant,
+                parties.provider,
+            ):
+                return None
             return FORBIDDEN, "“登记协商结果”只能由本案的申请部门或数据提供部门经办人办理。"
         if (
             refusal is not None

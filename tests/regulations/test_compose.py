@@ -226,7 +226,7 @@ def test_a_cross_region_dispute_goes_to_the_common_superior_authority():
     assert plan.dispute is not None and same.dispute is not None
     assert plan.dispute.government_decision.actor is Party.SUPERIOR_AUTHORITY
     assert same.dispute.government_decision.actor is Party.AUTHORITY
-    assert plan.dispute.negotiation.actor is Party.APPLICANT
+    assert plan.dispute.negotiation.actor is Party.PROVIDER  # the applicant records too
 
 
 def disputes(jurisdiction: str, received: datetime) -> SharingApplicationPlan:

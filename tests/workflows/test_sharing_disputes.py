@@ -143,6 +143,10 @@ async def test_a_negotiation_whose_target_passes_is_deemed_failed(api, clock, se
     await clock.advance_to(at("2026-12-07T23:59:00+08:00"))
     state = await settled(clock, api, "hubei-applicant", case)
     assert state["stage"] == "negotiation"
+    # The stage waits for the provider's answer: it is reminded when the last day begins.
+    [reminder] = notices(session, case["case_id"], "reminder")
+    assert reminder.recipient_department_id == "hubei-police"
+    assert "视为协商不成" in reminder.body
     await clock.advance(timedelta(minutes=2))
     state = await settled(clock, api, "hubei-applicant", case)
     assert state["stage"] == "negotiation_failed"
