@@ -49,6 +49,8 @@ DETAILS = (
     ("consulted", "已征求意见的使用部门"),
     ("filed_with", "备案主管部门"),
     ("filing_cite", "备案依据"),
+    ("government_document", "本级人民政府决定文号"),
+    ("government_decided_on", "本级人民政府决定日期"),
 )
 GROUNDS = {
     "accuracy": "数据有误",

@@ -499,21 +499,27 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
             return await self._close_case(Outcome.REFUSED, reason=rejection.input.reason)
         if plan.dispute is not None:
             return await self._dispute(rejection, result, plan.dispute, plan.coordination)
-        parties = self.request.parties
-        coordinator = parties.department_of(plan.coordination.actor)
-        await self._notify(
-            "coordination_requested",
-            [coordinator, parties.authority, parties.provider],
-            cite=plan.coordination.cite,
-            reason=result.input.reason,
-        )
-        if coordinator is None:
-            await self._await_superior_authority(plan.coordination)
-        ruling = await self.await_action(plan.coordination)
-        await self._tell_applicant("coordination_decided", ruling)
+        ruling = await self._coordinate(plan.coordination, result)
         if ruling.input.decision == "grant":
             return await self._grant(GrantedBy.AUTHORITY, plan.coordination.cite)
         return await self._close_case(Outcome.REFUSED, reason=ruling.input.reason)
+
+    async def _coordinate(self, coordination: StagePlan, asked: Decision) -> Decision:
+        """The applicant asked for coordination: the coordinator (and the provider) are told,
+        and its decision, once taken, is told the applicant and the provider."""
+        parties = self.request.parties
+        coordinator = parties.department_of(coordination.actor)
+        await self._notify(
+            "coordination_requested",
+            [coordinator, parties.authority, parties.provider],
+            cite=coordination.cite,
+            reason=asked.input.reason,
+        )
+        if coordinator is None:
+            await self._await_superior_authority(coordination)
+        ruling = await self.await_action(coordination)
+        await self._tell_applicant("coordination_decided", ruling)
+        return ruling
 
     async def _await_superior_authority(self, coordination: StagePlan) -> None:
         """The common superior authority has no department here: the case says so, tells the
@@ -582,17 +588,7 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
         result = await self.await_decision(failed)
         if isinstance(result, PlannedDeadline) or result.action == "withdraw":
             return await self._close_case(Outcome.REFUSED, reason=refused)
-        coordinator = parties.department_of(coordination.actor)
-        await self._notify(
-            "coordination_requested",
-            [coordinator, parties.authority, parties.provider],
-            cite=coordination.cite,
-            reason=result.input.reason,
-        )
-        if coordinator is None:
-            await self._await_superior_authority(coordination)
-        ruling = await self.await_action(coordination)
-        await self._tell_applicant("coordination_decided", ruling)
+        ruling = await self._coordinate(coordination, result)
         match ruling.input.decision:
             case "grant":
                 return await self._grant(GrantedBy.AUTHORITY, coordination.cite)
