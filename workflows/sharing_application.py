@@ -724,6 +724,13 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
                 f"争议应当先协商解决，协商不成的方可申请协调（{ladder.negotiation.cite}）："
                 "请先申请协商。"
             )
+        if (
+            refusal is not None
+            and not ladder
+            and action == "request_negotiation"
+            and self.state.stage == "refused"
+        ):
+            return WRONG_STAGE, "本案适用的规定未设协商程序：对不予共享有异议的，请办理“申请协调”。"
         if refusal is None and action == "request_extension" and self._deadlines:
             first = self._deadlines[0]
             if first.due <= self.now():

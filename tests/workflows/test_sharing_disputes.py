@@ -284,9 +284,11 @@ async def test_a_case_received_before_809_keeps_the_single_coordination_step(
         "request_coordination",
         "withdraw",
     ]
-    assert (
-        await act(api, "hubei-applicant", case, "request_negotiation", reason="x")
-    ).status_code == 409
+    negotiate = await act(api, "hubei-applicant", case, "request_negotiation", reason="x")
+    assert negotiate.status_code == 409
+    assert negotiate.json()["message"] == (
+        "本案适用的规定未设协商程序：对不予共享有异议的，请办理“申请协调”。"
+    )
     state = await done(api, "hubei-applicant", case, "request_coordination", reason="履职必需")
     assert state["stage"] == "coordination"
     assert state["deadline"] is None  # hubei 第二十条 sets no period, and no ladder target
