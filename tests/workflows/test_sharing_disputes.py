@@ -328,3 +328,33 @@ async def test_a_dispute_across_levels_goes_to_the_common_superior_authority(api
     )
     assert state["details"]["granted_by"] == "government"
     await keep_history(env.client, case, "lichuan-hubei-government-decided")
+
+
+async def test_lichuans_service_centre_takes_part_in_the_negotiation_and_the_authority_coordinates(
+    api, session, env
+):
+    """lichuan 第二十五条: the provider, the service centre and the applicant negotiate; under
+    809 the coordination is the authority's (here the nearest one, Hubei's), not the centre's."""
+    case = await submit(api, "lichuan-applicant", resource_id="lichuan-hukou", fields=["姓名"])
+    await done(api, "lichuan-centre", case, "accept")
+    await done(api, "lichuan-provider", case, "reject", reason="涉及个人隐私")
+    state = await done(api, "lichuan-applicant", case, "request_negotiation", reason="履职必需")
+    assert state["stage"] == "negotiation"
+    asked = notices(session, case["case_id"], "negotiation_requested")
+    assert {n.recipient_department_id for n in asked} == {
+        "lichuan-civil",
+        "lichuan-police",
+        "lichuan-centre",
+    }
+    await done(
+        api, "lichuan-provider", case, "record_negotiation", decision="failed", reason="不同意"
+    )
+    state = await done(api, "lichuan-applicant", case, "request_coordination")
+    assert (state["stage"], state["parties"]["authority"]) == ("coordination", "hubei-bigdata")
+    centre = await act(api, "lichuan-centre", case, "decide", decision="grant")
+    assert centre.status_code == 403
+    state = await done(api, "hubei-supervisor", case, "decide", decision="grant")
+    assert (state["outcome"], state["details"]["granted_by"]) == ("granted", "authority")
+    [grant] = grants(session, case["case_id"])
+    assert grant.cite == "《政务数据共享条例》第二十八条"
+    await keep_history(env.client, case, "lichuan-negotiated-authority-coordinated")
