@@ -572,6 +572,8 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
                 due=talk.due.isoformat(),
             )
         elif talk.action == "withdraw":
+            # The provider (and the centre) were in the talks: they are told they ended.
+            await self._notify("dispute_withdrawn", negotiators, reason=talk.input.reason)
             return await self._close_case(Outcome.REFUSED, reason=refused)
         else:
             await self._notify(

@@ -358,3 +358,17 @@ async def test_lichuans_service_centre_takes_part_in_the_negotiation_and_the_aut
     [grant] = grants(session, case["case_id"])
     assert grant.cite == "《政务数据共享条例》第二十八条"
     await keep_history(env.client, case, "lichuan-negotiated-authority-coordinated")
+
+
+async def test_an_applicant_who_withdraws_during_the_negotiation_ends_it_and_the_provider_is_told(
+    api, session
+):
+    case = await refused(api, "hubei", "hubei-hukou")
+    await done(api, "hubei-applicant", case, "request_negotiation", reason="履职必需")
+    assert (await act(api, "hubei-provider", case, "withdraw")).status_code == 403
+    state = await done(api, "hubei-applicant", case, "withdraw", reason="已通过其他途径解决")
+    assert (state["status"], state["outcome"]) == ("closed", "refused")
+    told = notices(session, case["case_id"], "dispute_withdrawn")
+    assert {n.recipient_department_id for n in told} == {"hubei-civil", "hubei-police"}
+    assert "已通过其他途径解决" in told[0].body
+    assert grants(session, case["case_id"]) == []
