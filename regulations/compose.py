@@ -382,8 +382,15 @@ def _sharing(
     # Supplement (补正) where an instrument of the chain in force provides it: 809 第二十一条第二款
     # for cases received from 2025-08-01. A local instrument's own form check gives way to it.
     supplement = next((p.supplement for p in plans if p.supplement is not None), None)
-    plan = replace(
-        base, tracks=tracks, delivery=delivery, confirmation=confirmation, supplement=supplement
+    plan = _dispute_ladder(
+        replace(
+            base,
+            tracks=tracks,
+            delivery=delivery,
+            confirmation=confirmation,
+            supplement=supplement,
+        ),
+        plans,
     )
     national = next((p for r, p in zip(defining, plans, strict=True) if r.national), None)
     if (
@@ -402,6 +409,17 @@ def _sharing(
             if not common
             else f"{common}的政务数据共享主管部门",
         )
+        if plan.dispute is not None:
+            # That authority's government decides what its coordination did not resolve.
+            plan = replace(
+                plan,
+                dispute=replace(
+                    plan.dispute,
+                    government_decision=replace(
+                        plan.dispute.government_decision, actor=Party.SUPERIOR_AUTHORITY
+                    ),
+                ),
+            )
     return plan
 
 
@@ -416,6 +434,34 @@ def _delivery(
         return None, None
     confirmation = next((p.confirmation for p in plans if p.confirmation is not None), None)
     return _stage(own, [p.delivery for p in plans]), confirmation
+
+
+def _dispute_ladder(
+    plan: SharingApplicationPlan, plans: Sequence[SharingApplicationPlan]
+) -> SharingApplicationPlan:
+    """809 第二十八条's ladder around the most local instrument's route after a refusal.
+
+    The local route (hubei 第二十条, dongying 第二十三条, hebei 第十五条: the same-level
+    authority coordinates) is the ladder's coordination step, under its own article; where a
+    local instrument has no limit for it, the ladder's target fills it. Lichuan 第二十五条's
+    talks of the provider, the service centre and the applicant are the ladder's negotiation
+    (the centre is told and reads the case); the coordination then goes to the same-level
+    authority, as 809 and lichuan 第二十五条 (同级政府相关职能部门) both say. A local instrument
+    that makes a refusal final cannot take the route away: the ladder's own stages run."""
+    holder = next((p for p in plans if p.dispute is not None), None)
+    if holder is None or holder.dispute is None or holder.coordination is None:
+        return plan
+    coordination = plan.coordination or holder.coordination
+    if coordination.actor is not holder.coordination.actor:
+        coordination = holder.coordination
+    if not coordination.time_limits:
+        coordination = replace(coordination, time_limits=holder.coordination.time_limits)
+    return replace(
+        plan,
+        refused=plan.refused or holder.refused,
+        coordination=coordination,
+        dispute=holder.dispute,
+    )
 
 
 def _same(stages: Sequence[StagePlan], stage: StagePlan) -> StagePlan | None:

@@ -28,6 +28,7 @@ from workflows.service_change import SERVICE_CHANGE, ServiceChangePlan
 from workflows.sharing_application import (
     SHARING_APPLICATION,
     TRACK_STAGES,
+    DisputePlan,
     SharingApplicationPlan,
     SupplementPlan,
     Track,
@@ -103,6 +104,14 @@ class SupplementSpec(_Spec):
     wait: StageSpec  # the applicant's supplement stage, its operator target
 
 
+class DisputeSpec(_Spec):
+    """The steps a dispute ladder adds around the coordination (809 第二十八条)."""
+
+    negotiation: StageSpec
+    negotiation_failed: StageSpec
+    government_decision: StageSpec
+
+
 class SharingApplicationSpec(_Spec):
     not_shared: ArticleSpec
     refusal: ArticleSpec
@@ -114,6 +123,7 @@ class SharingApplicationSpec(_Spec):
     delivery: StageSpec | None = None
     confirmation: StageSpec | None = None
     supplement: SupplementSpec | None = None
+    dispute: DisputeSpec | None = None
 
 
 class OpenDataObjectionSpec(_Spec):
@@ -524,6 +534,7 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
             )
             if s.supplement
             else None,
+            dispute=_dispute(s, stage, fail),
         )
         if sharing.confirmation is not None and sharing.delivery is None:
             raise fail(f"{base}.confirmation", "a confirmation follows a delivery: add delivery")
@@ -643,6 +654,24 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
         emergency_reclassification=reclassification,
         quality_verification=verification,
         negative_listing=negative,
+    )
+
+
+def _dispute(
+    s: SharingApplicationSpec,
+    stage: Callable[..., StagePlan],
+    fail: Callable[[str, str], RulesetError],
+) -> DisputePlan | None:
+    if s.dispute is None:
+        return None
+    base = "processes.sharing_application.dispute"
+    if s.refused is None or s.coordination is None:
+        raise fail(base, "a dispute ladder needs the refused and coordination stages")
+    return DisputePlan(
+        *(
+            stage(getattr(s.dispute, name), f"{base}.{name}", SHARING_APPLICATION, name)
+            for name in ("negotiation", "negotiation_failed", "government_decision")
+        )
     )
 
 

@@ -35,6 +35,7 @@ HANDOVER_KINDS = frozenset(
         "extension_requested",
         "extension_decided",
         "coordination_requested",
+        "negotiation_requested",
         "dispute_raised",
         "joint_verification",
         "objection_received",

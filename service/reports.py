@@ -129,6 +129,14 @@ SUPPLEMENT_COUNTS = [
     ("supplement_requested", "要求补正"),
     ("unsupplemented", "未补正终止"),
 ]
+# Disputes of a refusal (809 第二十八条): raised, settled by negotiation, taken to the
+# authority's coordination, and referred by it to the people's government.
+DISPUTE_COUNTS = [
+    ("sharing_disputed", "对不予共享提出争议"),
+    ("negotiation_agreed", "协商一致同意共享"),
+    ("coordination_requested", "申请协调"),
+    ("government_referred", "报本级人民政府决定"),
+]
 LABELS = dict(
     COUNTS
     + VERIFICATION_COUNTS
@@ -140,6 +148,7 @@ LABELS = dict(
     + NEGATIVE_LISTING_COUNTS
     + DELIVERY_COUNTS
     + SUPPLEMENT_COUNTS
+    + DISPUTE_COUNTS
 )
 KEY_PROCESS = {
     **{key: PROCESS for key, _ in COUNTS},
@@ -152,6 +161,7 @@ KEY_PROCESS = {
     **{key: NEGATIVE_LISTING for key, _ in NEGATIVE_LISTING_COUNTS},
     **{key: PROCESS for key, _ in DELIVERY_COUNTS},
     **{key: PROCESS for key, _ in SUPPLEMENT_COUNTS},
+    **{key: PROCESS for key, _ in DISPUTE_COUNTS},
 }
 
 
@@ -174,6 +184,7 @@ SECTIONS = [
     Section("不予共享负面清单", NEGATIVE_LISTING_COUNTS),
     Section("同意共享后的数据交付（《政务数据共享条例》第二十二条）", DELIVERY_COUNTS),
     Section("共享申请补正（材料不全的一次性告知）", SUPPLEMENT_COUNTS),
+    Section("共享争议（协商、协调、本级人民政府决定）", DISPUTE_COUNTS),
 ]
 
 MAINTENANCE_STATUS = {"done": "已完成", "open": "办理中", "overdue": "已逾期", "none": "未启动"}
@@ -188,7 +199,7 @@ PROVIDER_STAGES = frozenset({"feedback", "delivery"})  # green channel
 # The table of the jurisdiction's departments applying to another jurisdiction.
 OUTGOING = Section(
     "本辖区部门向辖区外提出的共享申请与数据质量校核（按申请部门）",
-    COUNTS + VERIFICATION_COUNTS,
+    COUNTS + VERIFICATION_COUNTS + DISPUTE_COUNTS,
     column="申请部门",
 )
 APPLICANT_SIDE = "（申请方）"
@@ -299,7 +310,24 @@ def counts_of(record: CaseRecord, late: bool) -> frozenset[str]:
         counts.add("supplement_requested")
     if record.outcome == "unsupplemented":
         counts.add("unsupplemented")
-    return frozenset(counts)
+    return frozenset(counts | dispute_counts_of(state))
+
+
+def dispute_counts_of(state: CaseState) -> set[str]:
+    """Where a refused application's dispute went (809 第二十八条); before 809 a refusal was
+    disputed by asking for coordination at once."""
+    counts: set[str] = set()
+    for event in state.events:
+        match event.kind, event.detail.get("decision"):
+            case ("request_negotiation", _):
+                counts.add("sharing_disputed")
+            case ("request_coordination", _):
+                counts |= {"sharing_disputed", "coordination_requested"}
+            case ("record_negotiation", "agreed"):
+                counts.add("negotiation_agreed")
+            case ("decide", "unresolved"):
+                counts.add("government_referred")
+    return counts
 
 
 def delivery_counts_of(record: CaseRecord, delivery: Delivery, late: bool) -> set[str]:

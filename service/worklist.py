@@ -8,9 +8,10 @@ answer is the one the workflow itself runs by, without asking Temporal case by c
 Stages in which the actor may act but owes nothing are not to-dos: a service change waiting
 for its effective day (`announced`, which the provider may withdraw), a temporary share type
 in force (`reclassified`), a quality verification's dispute period (`dispute_period`) and a
-refused application's wait for a request for coordination (`refused`) and the applicant's
-confirmation of a delivery (`confirmation`, closed by its target). Their cases show the
-actions on the case page all the same.
+refused application's wait for a request for coordination (`refused`, and after a failed
+negotiation `negotiation_failed`) and the applicant's confirmation of a delivery
+(`confirmation`, closed by its target). Their cases show the actions on the case page all the
+same.
 """
 
 from __future__ import annotations
@@ -31,12 +32,19 @@ from service.platform import Platform
 from service.views import CaseSummary, Page
 
 OPTIONAL_STAGES = frozenset(
-    {"announced", "reclassified", "dispute_period", "refused", "confirmation"}
+    {"announced", "reclassified", "dispute_period", "refused", "confirmation", "negotiation_failed"}
 )
 # Stages a workflow builds at run time rather than reading from its plan, and their actor.
 BUILT_STAGES = {"extension_review": "authority"}
 # The parties a stage actor names, as the case state records them.
-PARTIES = ("applicant", "provider", "authority", "service_centre", "second_provider")
+PARTIES = (
+    "applicant",
+    "provider",
+    "authority",
+    "service_centre",
+    "second_provider",
+    "superior_authority",  # a dispute across regions or levels (809 第二十八条)
+)
 
 
 def stage_actor(plan: Any, stage: str) -> str | None:

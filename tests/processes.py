@@ -99,9 +99,38 @@ WALKS = [
             "valid_until": "2100-12-31",
         },
         steps=[
+            # Data not in the catalog: 809 defines no such track, so Hubei's single
+            # coordination step (hubei 第二十条).
             Step("hubei-provider", "reject", lambda fill: said(fill)),
             Step("hubei-applicant", "request_coordination", lambda fill: said(fill)),
             Step("hubei-supervisor", "decide", lambda fill: said(fill, "grant")),
+        ],
+        outcome="granted",
+    ),
+    Walk(
+        process="sharing_application",
+        submitter="hubei-applicant",
+        received=None,
+        body=lambda fill, _: {
+            "process": "sharing_application",
+            "resource_id": "hubei-hukou",
+            "fields": HUKOU_FIELDS,
+            "purpose": fill(PURPOSE, "用途"),
+            "scenario": fill(PURPOSE, "场景"),
+        },
+        steps=[
+            Step("hubei-provider", "reject", lambda fill: said(fill)),
+            # 809 第二十八条's ladder, every step: negotiation, coordination, the government.
+            Step("hubei-applicant", "request_negotiation", lambda fill: said(fill)),
+            Step("hubei-provider", "record_negotiation", lambda fill: said(fill, "failed")),
+            Step("hubei-applicant", "request_coordination", lambda fill: said(fill)),
+            Step("hubei-supervisor", "decide", lambda fill: said(fill, "unresolved")),
+            # The government's decision's date is its decision: the day of receipt.
+            Step(
+                "hubei-supervisor",
+                "record_government_grant",
+                lambda fill: said(fill, "2026-11-23"),
+            ),
         ],
         outcome="granted",
     ),

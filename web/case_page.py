@@ -20,7 +20,12 @@ from web.forms import REFUSALS, Field, FormState, action_fields
 from web.session import INBOX_ROLES
 from workflows.common import DELIVERY_METHOD_LABELS, OPEN_STATUS_LABELS, ROLE_LABELS, Role
 
-LAPSES = {"deemed_consent": "期满视为同意", "overdue": "期满记为逾期并通报", "close": "期满办结"}
+LAPSES = {
+    "deemed_consent": "期满视为同意",
+    "overdue": "期满记为逾期并通报",
+    "close": "期满办结",
+    "deemed_failed": "期满视为协商不成",
+}
 # Details of a case shown on its page, in this order, with their Chinese names.
 DETAILS = (
     ("resource_name", "数据资源"),
@@ -44,6 +49,8 @@ DETAILS = (
     ("consulted", "已征求意见的使用部门"),
     ("filed_with", "备案主管部门"),
     ("filing_cite", "备案依据"),
+    ("government_document", "本级人民政府决定文号"),
+    ("government_decided_on", "本级人民政府决定日期"),
 )
 GROUNDS = {
     "accuracy": "数据有误",

@@ -84,8 +84,8 @@ ACTION_FIELDS: dict[str, dict[str, list[Field]]] = {
         ],
         "request_coordination": [reason(False, "申请协调的理由")],
         "decide": [
-            decision("sharing_application", ("grant", "uphold"), "协调决定"),
-            reason(False, "理由（维持不予共享时必填）"),
+            decision("sharing_application", ("grant", "uphold", "unresolved"), "协调决定"),
+            reason(False, "理由（维持不予共享、协调不成时必填）"),
         ],
         "withdraw": [reason(False, "撤回原因")],
         "deliver": [
@@ -93,6 +93,22 @@ ACTION_FIELDS: dict[str, dict[str, list[Field]]] = {
             note(True, "交付凭据", "接口地址、交换批次号或文件编号。"),
         ],
         "confirm_receipt": [note(False, "收到情况说明")],
+        # 809 第二十八条's ladder.
+        "request_negotiation": [reason(text="对不予共享意见的异议")],
+        "record_negotiation": [
+            decision("sharing_application", ("agreed", "failed"), "协商结果"),
+            reason(False, "理由（协商不成时必填）"),
+            note(False, "协商情况"),
+        ],
+        "record_government_grant": [
+            Field("note", "决定文件文号", required=True, placeholder="如：鄂政函〔2026〕95号"),
+            Field("decision", "决定日期", "date", True),
+        ],
+        "record_government_uphold": [
+            Field("note", "决定文件文号", required=True, placeholder="如：鄂政函〔2026〕95号"),
+            Field("decision", "决定日期", "date", True),
+            reason(text="决定理由"),
+        ],
     },
     "quality_verification": {
         "explain": [reason(text="释明内容")],
@@ -170,6 +186,7 @@ REFUSALS = frozenset(
         "withdraw",
         "return_for_rework",
         "record_refusal",
+        "record_government_uphold",
     }
 )
 

@@ -57,6 +57,9 @@ class Lapse(StrEnum):
     DEEMED_CONSENT = "deemed_consent"  # 视为同意: the platform authorizes automatically
     OVERDUE = "overdue"  # marked late, the supervisor is told, the case keeps waiting
     CLOSE = "close"  # the case closes as it stands (operator targets only)
+    # The negotiation of a dispute (协商, 809 第二十八条) ends as failed (协商不成): the applicant
+    # may then ask for coordination (operator targets only: 809 sets no period).
+    DEEMED_FAILED = "deemed_failed"
 
 
 class Basis(StrEnum):
@@ -69,6 +72,9 @@ class GrantedBy(StrEnum):
     DEEMED_CONSENT = "deemed_consent"
     AUTHORITY = "authority"
     PLATFORM = "platform"
+    # The people's government of the coordinating authority's level decided the dispute
+    # (809 第二十八条): the authority records its decision.
+    GOVERNMENT = "government"
 
 
 class DeliveryMethod(StrEnum):
@@ -139,12 +145,14 @@ LAPSE_LABELS = {
     Lapse.DEEMED_CONSENT: "视为同意",
     Lapse.OVERDUE: "逾期并通报",
     Lapse.CLOSE: "办结",
+    Lapse.DEEMED_FAILED: "视为协商不成",
 }
 GRANTED_BY_LABELS = {
     GrantedBy.PROVIDER: "提供部门同意",
     GrantedBy.DEEMED_CONSENT: "视为同意",
     GrantedBy.AUTHORITY: "主管部门决定",
     GrantedBy.PLATFORM: "共享平台直接授权",
+    GrantedBy.GOVERNMENT: "本级人民政府决定",
 }
 DELIVERY_METHOD_LABELS = {
     DeliveryMethod.INTERFACE: "接口",

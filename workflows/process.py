@@ -45,6 +45,7 @@ class Action:
     decisions: tuple[Choice, ...] = ()
     decision_label: str = ""  # what the decision is called, on the timeline and in messages
     decision_optional: bool = False  # the decision may be left empty
+    note_label: str = ""  # what the note is called, on the timeline, where not 备注
     # The workflow class writes this update itself, with its own payload (not `ActionInput`);
     # the API does not offer it as an action.
     own_update: bool = False
@@ -181,6 +182,8 @@ class Process:
         action = self.action(kind)
         if key == "decision" and action and action.decision_label:
             return action.decision_label
+        if key == "note" and action and action.note_label:
+            return action.note_label
         return self.details.get(key) or CASE_DETAILS.get(key)
 
     def detail_value(self, key: str, value: str) -> str:

@@ -33,6 +33,22 @@ The workflow knows what each kind of stage means:
 - `confirmation`: the applicant may `confirm_receipt`; the operator's target closes the case
   on its own, delivered all the same.
 
+Where 809 governs (the plan has `negotiation`: cases received from 2025-08-01), a refusal is
+disputed on its ladder (第二十八条, `_dispute`):
+
+- `refused`: the applicant asks to negotiate (`request_negotiation`, with its objection), or
+  accepts the refusal (`withdraw`); `request_coordination` is refused there: negotiation first.
+- `negotiation` (协商): the applicant or the provider records the result (`record_negotiation`):
+  `agreed` only by the provider (its consent: the platform grants), `failed` (协商不成, with
+  reasons) by either. The negotiation's target passing is deemed a failure (视为协商不成).
+- `negotiation_failed`: the applicant asks for coordination (`request_coordination`) or lets
+  the refusal stand.
+- `coordination`: as above, and `decide` may also be `unresolved` (协调不成, with reasons):
+- `government_decision`: the coordinating authority records the decision of the people's
+  government of its level (`record_government_grant` or `record_government_uphold`: the
+  document's number in `note`, its date in `decision`, as a negative listing records an
+  approval).
+
 The applicant may `withdraw` at any stage before a decision is final.
 """
 
@@ -43,10 +59,12 @@ from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 from workflows.case import CaseWorkflow, Decision, effect
 from workflows.common import (
     DELIVERY_METHOD_LABELS,
+    FORBIDDEN,
     SUPPLEMENT_ALREADY_REQUESTED,
     WRONG_STAGE,
     ActionInput,
@@ -64,6 +82,7 @@ from workflows.common import (
     Party,
     PlannedDeadline,
     ReplanInput,
+    Role,
     StagePlan,
     SupplementItem,
 )
@@ -122,6 +141,17 @@ class SupplementPlan:
 
 
 @dataclass(frozen=True)
+class DisputePlan:
+    """The steps 809 第二十八条 adds around the authority's coordination: the parties'
+    negotiation (协商), the applicant's time to ask for coordination once it failed, and the
+    decision of the people's government of the coordinating authority's level."""
+
+    negotiation: StagePlan
+    negotiation_failed: StagePlan
+    government_decision: StagePlan
+
+
+@dataclass(frozen=True)
 class SharingApplicationPlan:
     """The sharing-application part of a ruleset, as data recorded in the case's history."""
 
@@ -141,6 +171,10 @@ class SharingApplicationPlan:
     confirmation: StagePlan | None = None
     # Where 809 governs, an incomplete application is supplemented, not declined or refused.
     supplement: SupplementPlan | None = None
+    # The dispute ladder of 809 第二十八条 around `coordination`, for cases it governs; None:
+    # the single coordination step (cases received before 2025-08-01, and plans recorded
+    # before the ladder existed).
+    dispute: DisputePlan | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -212,6 +246,10 @@ class SharingApplicationDetails(CaseDetails):
     extension: Extension | None = None
     delivery: Delivery | None = None
     supplement: Supplement | None = None
+    # The people's government's decision of a dispute (809 第二十八条): its document number
+    # and date, as the authorization cites them.
+    government_document: str = ""
+    government_decided_on: date | None = None
 
 
 SHARING_APPLICATION = Process(
@@ -250,6 +288,12 @@ SHARING_APPLICATION = Process(
             decisions=(
                 Choice("grant", "同意共享"),
                 Choice("uphold", "维持不予共享", reason="维持不予共享的协调决定必须说明理由。"),
+                # Only on the ladder of 809 第二十八条 (`_payload_problem`).
+                Choice(
+                    "unresolved",
+                    "协调不成，报请本级人民政府决定",
+                    reason="协调不成报请本级人民政府决定，必须说明未能达成一致的理由。",
+                ),
             ),
         ),
         Action("withdraw", "撤回申请", actor=Party.APPLICANT),
@@ -269,6 +313,40 @@ SHARING_APPLICATION = Process(
             "补正材料",
             actor=Party.APPLICANT,
             note="补正须说明所补充的材料（补正说明）。",
+        ),
+        # The dispute ladder of 809 第二十八条 (`_dispute`).
+        Action(
+            "request_negotiation",
+            "申请协商",
+            actor=Party.APPLICANT,
+            reason="申请协商，须说明对不予共享意见的异议。",
+        ),
+        # Either party records (`_refusal`); `agreed` only the provider (`_validate_action`).
+        Action(
+            "record_negotiation",
+            "登记协商结果",
+            decision_label="协商结果",
+            decisions=(
+                Choice("agreed", "协商一致，同意共享"),
+                Choice("failed", "协商不成", reason="协商不成，必须说明理由。"),
+            ),
+        ),
+        # As a negative listing records the government's approval: the document's number in
+        # `note`, its date in `decision` (`_payload_problem`).
+        Action(
+            "record_government_grant",
+            "登记本级人民政府决定（同意共享）",
+            note="登记本级人民政府决定，须填写决定文件文号（note）。",
+            decision_label="决定日期",
+            note_label="决定文件文号",
+        ),
+        Action(
+            "record_government_uphold",
+            "登记本级人民政府决定（维持不予共享）",
+            reason="本级人民政府决定维持不予共享的，须填写决定理由。",
+            note="登记本级人民政府决定，须填写决定文件文号（note）。",
+            decision_label="决定日期",
+            note_label="决定文件文号",
         ),
     ),
     stages=(
@@ -300,10 +378,11 @@ SHARING_APPLICATION = Process(
             lapses=(Lapse.OVERDUE, Lapse.CLOSE),
         ),
         # The applicant owes nothing here: its time only runs out, and the refusal stands.
+        # Under 809's ladder `request_negotiation` is open here instead of `request_coordination`.
         Stage(
             "refused",
             "不予共享后待申请协调",
-            ("request_coordination", "withdraw"),
+            ("request_coordination", "withdraw", "request_negotiation"),
             lapses=(Lapse.CLOSE,),
         ),
         Stage("coordination", "协调", ("decide",), lapses=(Lapse.OVERDUE,)),
@@ -313,6 +392,25 @@ SHARING_APPLICATION = Process(
         Stage("confirmation", "确认收到数据", ("confirm_receipt",), lapses=(Lapse.CLOSE,)),
         # The application is incomplete: the stage's limits do not run, the target does.
         Stage("supplement", "待申请部门补正", ("supplement", "withdraw"), lapses=(Lapse.CLOSE,)),
+        Stage(
+            "negotiation",
+            "协商",
+            ("record_negotiation", "withdraw"),
+            lapses=(Lapse.DEEMED_FAILED,),
+        ),
+        # As `refused`: the applicant owes nothing, its time only runs out.
+        Stage(
+            "negotiation_failed",
+            "协商不成后待申请协调",
+            ("request_coordination", "withdraw"),
+            lapses=(Lapse.CLOSE,),
+        ),
+        Stage(
+            "government_decision",
+            "报请本级人民政府决定",
+            ("record_government_grant", "record_government_uphold"),
+            lapses=(Lapse.OVERDUE,),
+        ),
     ),
     outcomes={
         Outcome.GRANTED: "同意共享（已授权）",
@@ -329,6 +427,7 @@ SHARING_APPLICATION = Process(
         "awaiting_superior_authority": "待共同上级主管部门协调",
         "delivery_unconfirmed": "未确认收到数据，按已交付办结",
         "supplement_restarted": "补正后重新计算办理期限",
+        "negotiation_deemed_failed": "协商期满，视为协商不成",
     },
     details={
         "working_days": "申请延长工作日数",
@@ -337,6 +436,7 @@ SHARING_APPLICATION = Process(
         "items": "需补正材料",
         "attachments": "补正附件",
         "counted_from": "期限起算时间",
+        "document": "本级人民政府决定文号",
     },
     detail_values={"delivery_method": DELIVERY_METHOD_LABELS},
     details_type=SharingApplicationDetails,
@@ -352,7 +452,8 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
     Query: `view`. Signal: `replan_deadlines`. Updates: `accept`, `decline`, `approve`,
     `reject`, `provide`, `request_extension`, `grant_extension`, `refuse_extension`,
     `request_coordination`, `decide`, `withdraw`, `deliver`, `confirm_receipt`,
-    `request_supplement`, `supplement`, `settle`.
+    `request_supplement`, `supplement`, `request_negotiation`, `record_negotiation`,
+    `record_government_grant`, `record_government_uphold`, `settle`.
     """
 
     process = SHARING_APPLICATION
@@ -370,6 +471,8 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
             fields=list(request.fields),
             reclassified_by_case=request.reclassified_by_case,
         )
+        # When the authority referred a dispute to the government (`decide` `unresolved`).
+        self._referred_at: datetime | None = None
 
     @workflow.run
     async def run(self, request: SharingApplicationInput) -> CaseState:
@@ -596,28 +699,39 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
         return await self._close_case(Outcome.LAPSED, cite=deadline.cite)
 
     async def _refuse(self, rejection: Decision) -> CaseState:
-        await self._tell_applicant("rejected", rejection)
         plan = self.request.plan
+        # Its text names the first step after a refusal: negotiation where 809 governs.
+        await self._tell_applicant("rejected", rejection, dispute=plan.dispute is not None)
         if plan.refused is None or plan.coordination is None:
             return await self._close_case(Outcome.REFUSED, reason=rejection.input.reason)
-        result = await self.await_decision(plan.refused)
+        # Plans without the ladder open the stage's actions as they always did.
+        withheld = {"request_coordination"} if plan.dispute else {"request_negotiation"}
+        result = await self.await_decision(plan.refused, withheld=withheld)
         if isinstance(result, PlannedDeadline) or result.action == "withdraw":
             return await self._close_case(Outcome.REFUSED, reason=rejection.input.reason)
-        parties = self.request.parties
-        coordinator = parties.department_of(plan.coordination.actor)
-        await self._notify(
-            "coordination_requested",
-            [coordinator, parties.authority, parties.provider],
-            cite=plan.coordination.cite,
-            reason=result.input.reason,
-        )
-        if coordinator is None:
-            await self._await_superior_authority(plan.coordination)
-        ruling = await self.await_action(plan.coordination)
-        await self._tell_applicant("coordination_decided", ruling)
+        if plan.dispute is not None:
+            return await self._dispute(rejection, result, plan.dispute, plan.coordination)
+        ruling = await self._coordinate(plan.coordination, result)
         if ruling.input.decision == "grant":
             return await self._grant(GrantedBy.AUTHORITY, plan.coordination.cite)
         return await self._close_case(Outcome.REFUSED, reason=ruling.input.reason)
+
+    async def _coordinate(self, coordination: StagePlan, asked: Decision) -> Decision:
+        """The applicant asked for coordination: the coordinator (and the provider) are told,
+        and its decision, once taken, is told the applicant and the provider."""
+        parties = self.request.parties
+        coordinator = parties.department_of(coordination.actor)
+        await self._notify(
+            "coordination_requested",
+            [coordinator, parties.authority, parties.provider],
+            cite=coordination.cite,
+            reason=asked.input.reason,
+        )
+        if coordinator is None:
+            await self._await_superior_authority(coordination)
+        ruling = await self.await_action(coordination)
+        await self._tell_applicant("coordination_decided", ruling)
+        return ruling
 
     async def _await_superior_authority(self, coordination: StagePlan) -> None:
         """The common superior authority has no department here: the case says so, tells the
@@ -633,6 +747,90 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
             ],
             authority=authority,
             cite=coordination.cite,
+        )
+
+    async def _dispute(
+        self, rejection: Decision, asked: Decision, ladder: DisputePlan, coordination: StagePlan
+    ) -> CaseState:
+        """809 第二十八条's ladder, once the applicant disputes the refusal: the parties
+        negotiate; failing that, the applicant asks the authority (across regions or levels
+        the common superior authority) to coordinate; failing that, the people's government
+        of that authority's level decides, and the authority records its decision."""
+        negotiation, failed = ladder.negotiation, ladder.negotiation_failed
+        government = ladder.government_decision
+        parties = self.request.parties
+        refused = rejection.input.reason
+        # The service centre takes part where its instrument says so (lichuan 第二十五条).
+        negotiators = [parties.applicant, parties.provider, parties.service_centre]
+        await self._notify(
+            "negotiation_requested",
+            negotiators,
+            cite=negotiation.cite,
+            reason=asked.input.reason,
+            resource=self.request.resource_name,
+        )
+        talk = await self.await_decision(negotiation)
+        if isinstance(talk, PlannedDeadline):
+            self._limit_event(
+                "negotiation_deemed_failed", LimitCheck(talk.due, talk.cite, on_time=False)
+            )
+            await self._notify(
+                "negotiation_recorded",
+                negotiators,
+                decision="failed",
+                lapsed=True,
+                reason="",
+                cite=talk.cite,
+                due=talk.due.isoformat(),
+            )
+        elif talk.action == "withdraw":
+            # The provider (and the centre) were in the talks: they are told they ended.
+            await self._notify("dispute_withdrawn", negotiators, reason=talk.input.reason)
+            return await self._close_case(Outcome.REFUSED, reason=refused)
+        else:
+            await self._notify(
+                "negotiation_recorded",
+                negotiators,
+                decision=talk.input.decision,
+                lapsed=False,
+                reason=talk.input.reason,
+                cite=negotiation.cite,
+                due=None,
+            )
+            if talk.input.decision == "agreed":
+                return await self._grant(GrantedBy.PROVIDER, negotiation.cite)
+        result = await self.await_decision(failed)
+        if isinstance(result, PlannedDeadline) or result.action == "withdraw":
+            return await self._close_case(Outcome.REFUSED, reason=refused)
+        ruling = await self._coordinate(coordination, result)
+        match ruling.input.decision:
+            case "grant":
+                return await self._grant(GrantedBy.AUTHORITY, coordination.cite)
+            case "uphold":
+                return await self._close_case(Outcome.REFUSED, reason=ruling.input.reason)
+        self._referred_at = ruling.at
+        answer = await self.await_action(government)
+        document = answer.input.note.strip()
+        decided_on = date.fromisoformat(answer.input.decision.strip())
+        self.details.government_document = document
+        self.details.government_decided_on = decided_on
+        granted = answer.action == "record_government_grant"
+        await self._notify(
+            "government_decided",
+            [parties.applicant, parties.provider, parties.department_of(government.actor)],
+            granted=granted,
+            document=document,
+            decided_on=decided_on.isoformat(),
+            reason=answer.input.reason,
+            cite=government.cite,
+        )
+        if granted:
+            return await self._grant(
+                GrantedBy.GOVERNMENT,
+                f"{government.cite}（本级人民政府决定，{document}，{_chinese(decided_on)}）",
+            )
+        return await self._close_case(
+            Outcome.REFUSED, reason=answer.input.reason, document=document
         )
 
     async def _grant(self, granted_by: GrantedBy, cite: str) -> CaseState:
@@ -772,6 +970,20 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
             **extra,
         )
 
+    def _validate_action(self, action: str, request: ActionInput) -> None:
+        super()._validate_action(action, request)
+        if (
+            action == "record_negotiation"
+            and request.decision == "agreed"
+            and request.actor.department_id != self.state.parties.provider
+        ):
+            # An agreement is the provider's consent: the applicant cannot give it.
+            raise ApplicationError(
+                "“协商一致，同意共享”只能由本案的数据提供部门经办人登记。",
+                type=FORBIDDEN,
+                non_retryable=True,
+            )
+
     def _party_for(self, action: str) -> Party:
         # While the authority considers an extension, the provider may still answer.
         if action in ("approve", "reject") and self.state.stage == "extension_review":
@@ -782,6 +994,34 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
         refusal = super()._refusal(action, actor)
         if refusal is None and action == "request_supplement":
             return self._supplement_refusal()
+        ladder = self.request.plan.dispute
+        if refusal is not None and refusal[0] == FORBIDDEN and action == "record_negotiation":
+            # Both parties negotiate: the stage waits for the provider's answer, and the
+            # applicant may record the talks' failure too.
+            parties = self.state.parties
+            if actor.role is Role.CASEWORKER and actor.department_id in (
+                parties.applicant,
+                parties.provider,
+            ):
+                return None
+            return FORBIDDEN, "“登记协商结果”只能由本案的申请部门或数据提供部门经办人办理。"
+        if (
+            refusal is not None
+            and ladder
+            and action == "request_coordination"
+            and self.state.stage == "refused"
+        ):
+            return WRONG_STAGE, (
+                f"争议应当先协商解决，协商不成的方可申请协调（{ladder.negotiation.cite}）："
+                "请先申请协商。"
+            )
+        if (
+            refusal is not None
+            and not ladder
+            and action == "request_negotiation"
+            and self.state.stage == "refused"
+        ):
+            return WRONG_STAGE, "本案适用的规定未设协商程序：对不予共享有异议的，请办理“申请协调”。"
         if refusal is None and action == "request_extension" and self._deadlines:
             first = self._deadlines[0]
             if first.due <= self.now():
@@ -818,6 +1058,17 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
             for number, item in enumerate(request.items, 1):
                 if not item.item.strip() or not item.reason.strip():
                     return f"第{number}项补正材料须写明材料名称和需要补充的理由。"
+        if (
+            action == "decide"
+            and request.decision == "unresolved"
+            and not self.request.plan.dispute
+        ):
+            return (
+                "本案适用的规定未设报请本级人民政府决定的程序："
+                "协调决定须为 grant（同意共享）或 uphold（维持不予共享）。"
+            )
+        if action in ("record_government_grant", "record_government_uphold"):
+            return _government_decision_problem(request.decision, self._referred_at, self.now())
         if action == "request_extension":
             extension = self.request.plan.tracks[self.request.track].extension
             if extension is None:  # withheld then (`_await_stage`)
@@ -843,6 +1094,26 @@ def _listing(items: list[SupplementItem]) -> str:
 def _flag(**flags: bool) -> dict[str, bool]:
     """Notice flags that are set: a notice of a case without them reads as it always did."""
     return {name: True for name, value in flags.items() if value}
+
+
+def _government_decision_problem(
+    decision: str, referred: datetime | None, now: datetime
+) -> str | None:
+    """A government decision's date (`decision`), as a negative listing's approval date: a
+    date, not before the authority referred the dispute, not after today (Beijing)."""
+    try:
+        decided_on = date.fromisoformat(decision.strip())
+    except ValueError:
+        return "决定日期（decision）须为日期，格式如 2026-12-01。"
+    if referred is not None and decided_on < referred.astimezone(BEIJING).date():
+        return "决定日期不能早于主管部门报请本级人民政府决定之日。"
+    if decided_on > now.astimezone(BEIJING).date():
+        return "决定日期不能晚于今天。"
+    return None
+
+
+def _chinese(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _end_of_day(due: datetime) -> str:

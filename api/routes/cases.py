@@ -119,6 +119,11 @@ async def act_on_case(
                 },
                 # supplement: what was supplemented, and one's own uploads (POST /attachments).
                 {"note": "已补交安全承诺书和依据文件", "attachment_ids": [12]},
+                # sharing_application, 809 第二十八条: a negotiation that failed; a coordination
+                # referred to the government; the government's decision, as an approval above.
+                {"decision": "failed", "reason": "提供部门坚持不予共享，双方未能达成一致"},
+                {"decision": "unresolved", "reason": "经协调双方仍未达成一致意见"},
+                {"note": "鄂政函〔2026〕95号", "decision": "2026-12-15"},
             ]
         ),
     ] = None,

@@ -152,6 +152,9 @@ def prepare(
     if delivery is not DeliveryMethod.INTERFACE:
         after += [plan.delivery, plan.confirmation]
     stages = list(track_plan.stages) + [s for s in after if s]
+    if plan.dispute is not None:  # 809 第二十八条's ladder: each step's actor must be here
+        dispute = plan.dispute
+        stages += [dispute.negotiation, dispute.negotiation_failed, dispute.government_decision]
     jurisdiction = jurisdiction_of(session, caller, request)
     parties = parties_for(session, caller, provider, stages, jurisdiction)
 

@@ -131,3 +131,28 @@ def test_the_objecting_organisation_is_told_it_is_received_not_the_providers_dut
     public = body("objection_received", "public", **context)
     assert public.startswith("LC20-2026-000001 开放数据异议已登记")
     assert "您对利川市公安局开放的数据资源" in public
+
+
+def test_a_refusal_under_809_names_negotiation_as_the_first_step_of_a_dispute():
+    rejected = body("rejected", "applicant", resource="", reason="x", legal_basis="", dispute=True)
+    assert "“申请协商”" in rejected and "第二十八条" in rejected and "“申请协调”" not in rejected
+    lapsed = body(
+        "negotiation_recorded",
+        "applicant",
+        decision="failed",
+        lapsed=True,
+        reason="",
+        cite="运营目标",
+        due="2026-12-08T00:00:00+08:00",
+    )
+    assert "2026年12月7日24时" in lapsed and "视为协商不成" in lapsed and "“申请协调”" in lapsed
+    upheld = body(
+        "government_decided",
+        "applicant",
+        granted=False,
+        document="鄂政函〔2026〕95号",
+        decided_on="2026-12-15",
+        reason="法律禁止",
+        cite="《政务数据共享条例》第二十八条",
+    )
+    assert "维持不予共享" in upheld and "鄂政函〔2026〕95号（2026年12月15日）" in upheld

@@ -22,7 +22,7 @@ def pdf(number: int) -> bytes:
 
 @both_databases
 async def test_the_largest_inputs_at_every_field_walk_each_process_to_its_end(api, clock, env):
-    # One test for every walk: each would otherwise start its own test server.
+    # One test for all the walks: each would otherwise start its own test server.
     for walk in WALKS:
         await walk_with_the_largest_inputs(api, clock, env, walk)
 

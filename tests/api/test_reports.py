@@ -31,8 +31,10 @@ COLUMNS += ["共享告知", "未按时提前告知", "临时调整共享类型"]
 COLUMNS += ["开放数据异议", "中止开放", "撤回开放", "恢复或处理后重新开放"]
 COLUMNS += ["负面清单申请", "经批准列入负面清单"]
 DELIVERY = ["同意后须交付数据", "按期交付数据", "交付逾期"]
+DISPUTES = ["对不予共享提出争议", "协商一致同意共享", "申请协调", "报本级人民政府决定"]
 COLUMNS += DELIVERY
 COLUMNS += ["要求补正", "未补正终止"]
+COLUMNS += DISPUTES
 MAINTENANCE = "2026年度目录全面维护"
 # Hubei's and Lichuan's ordinary departments owe the yearly maintenance (hubei 第十一条).
 MAINTAINED = ("hubei-civil", "hubei-police", "lichuan-civil", "lichuan-police")
@@ -443,11 +445,13 @@ async def test_statistics_count_green_channel_demands_and_service_change_notices
     }
 
     html = (await report(api, "dongying-supervisor", **period)).text
-    sharing, catalog, green, objections, _listing, _delivery, _supplement = html.split("<h2>")[1:]
+    sharing, catalog, green, objections, _listing, _delivery, _supplement, disputes = html.split(
+        "<h2>"
+    )[1:]
     assert "东营市公安局" not in sharing and "东营市公安局" not in catalog
     assert green.startswith("绿色通道、动态调度、共享告知与临时调整</h2>")
     assert "东营市公安局" in green
-    assert "东营市公安局" not in objections
+    assert "东营市公安局" not in objections and "东营市公安局" not in disputes
     assert "process=green_channel&amp;department=dongying-police" in green
     assert "process=service_change&amp;department=dongying-police" in green
 
@@ -511,7 +515,7 @@ async def test_statistics_count_deliveries_after_consent_on_time_and_overdue(api
         interface["case_id"]: set(),
     }
     html = (await report(api, "hubei-supervisor")).text
-    delivery = html.split("<h2>")[-2]
+    delivery = html.split("<h2>")[-3]
     assert delivery.startswith("同意共享后的数据交付（《政务数据共享条例》第二十二条）</h2>")
     assert "湖北省公安厅" in delivery
 
@@ -547,3 +551,36 @@ async def test_statistics_count_supplement_requests_and_applications_lapsed_unsu
     assert not {"要求补正", "未补正终止"} & falls_in[plain["case_id"]]
     page = (await report(api, "hubei-supervisor")).text
     assert "共享申请补正" in page and "未补正终止" in page
+
+
+async def test_statistics_count_where_disputes_of_refusals_went(api, clock, session):
+    """809 第二十八条: raised, agreed in negotiation, coordinated, referred to the government."""
+    hukou = {"resource_id": "hubei-hukou", "fields": ["姓名"]}
+    agreed, referred, accepted = [await submit(api, "hubei-applicant", **hukou) for _ in range(3)]
+    for case in (agreed, referred, accepted):
+        await done(api, "hubei-provider", case, "reject", reason="不符合共享条件")
+    await done(api, "hubei-applicant", accepted, "withdraw")  # the refusal is not disputed
+    for case in (agreed, referred):
+        await done(api, "hubei-applicant", case, "request_negotiation", reason="履职必需")
+    await done(api, "hubei-provider", agreed, "record_negotiation", decision="agreed")
+    await done(
+        api, "hubei-applicant", referred, "record_negotiation", decision="failed", reason="x"
+    )
+    await done(api, "hubei-applicant", referred, "request_coordination")
+    await done(api, "hubei-supervisor", referred, "decide", decision="unresolved", reason="分歧")
+    await settle_all(clock, session)
+
+    response = await report(api, "hubei-supervisor", format="csv")
+    police = numbers(response.text)["hubei-police"]
+    assert (police["收到申请"], police["同意共享"], police["不予共享（附理由）"]) == (3, 1, 1)
+    assert [police[c] for c in DISPUTES] == [2, 1, 1, 1]
+    detail = await report(api, "hubei-supervisor", format="csv", detail="1")
+    header, *rows = table(detail.text)
+    falls_in = {
+        row[0]: {c for c, v in zip(header[5:], row[5:], strict=True) if v == "1"} for row in rows
+    }
+    assert falls_in[referred["case_id"]] >= {"对不予共享提出争议", "申请协调", "报本级人民政府决定"}
+    assert "协商一致同意共享" in falls_in[agreed["case_id"]]
+    assert not falls_in[accepted["case_id"]] & set(DISPUTES)
+    page = await report(api, "hubei-supervisor")
+    assert "共享争议（协商、协调、本级人民政府决定）" in page.text

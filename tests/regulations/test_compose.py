@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from regulations import RulesetNotInForce, load_rulesets
 from regulations.compose import chain, compose, compose_limits
-from regulations.loader import PACKAGED, Ruleset, Rulesets, parse_ruleset_text
+from regulations.loader import PACKAGED, Ruleset, RulesetError, Rulesets, parse_ruleset_text
 from workflows.catalog_update import CatalogUpdatePlan, Trigger
 from workflows.common import Basis, Lapse, Party, StagePlan, TimeLimit
 from workflows.quality_verification import QualityVerificationPlan
@@ -320,6 +320,59 @@ def test_a_cross_region_dispute_goes_to_the_common_superior_authority():
         counterpart="hebei",
     ).plan_of(SharingApplicationPlan)
     assert same.coordination is not None and same.coordination.actor is Party.AUTHORITY
+    # 809 第二十八条: that authority's government decides what its coordination left open.
+    assert plan.dispute is not None and same.dispute is not None
+    assert plan.dispute.government_decision.actor is Party.SUPERIOR_AUTHORITY
+    assert same.dispute.government_decision.actor is Party.AUTHORITY
+    assert plan.dispute.negotiation.actor is Party.PROVIDER  # the applicant records too
+
+
+def disputes(jurisdiction: str, received: datetime) -> SharingApplicationPlan:
+    return compose(
+        RULESETS,
+        process="sharing_application",
+        jurisdiction=jurisdiction,
+        received=received,
+        track="conditional",
+    ).plan_of(SharingApplicationPlan)
+
+
+def test_the_dispute_ladder_runs_from_the_first_second_of_809():
+    before = disputes("hubei", at("2025-07-31T23:59:59+08:00"))
+    assert before.dispute is None
+    assert before.coordination is not None and before.coordination.time_limits == ()
+    after = disputes("hubei", at("2025-08-01T00:00:00+08:00"))
+    assert after.dispute is not None
+    negotiation = after.dispute.negotiation
+    assert [(x.working_days, x.on_timeout, x.basis) for x in negotiation.time_limits] == [
+        (10, Lapse.DEEMED_FAILED, Basis.TARGET)
+    ]
+    assert negotiation.cite == "《政务数据共享条例》第二十八条"
+    # Hubei's own route is the coordination step, under its article, with the ladder's target.
+    assert after.coordination is not None and after.coordination.cite == HUBEI_20
+    assert [x.working_days for x in after.coordination.time_limits] == [20]
+    assert after.coordination.time_limits[0].basis is Basis.TARGET
+    assert after.dispute.government_decision.time_limits[0].working_days == 30
+
+
+def test_lichuans_talks_are_the_negotiation_and_the_authority_coordinates():
+    before = disputes("hubei.lichuan", at("2025-07-31T12:00:00+08:00"))
+    assert before.dispute is None
+    assert before.coordination is not None
+    assert before.coordination.actor is Party.SERVICE_CENTRE
+    after = disputes("hubei.lichuan", at("2026-11-23T09:00:00+08:00"))
+    assert after.dispute is not None and after.coordination is not None
+    assert after.coordination.actor is Party.AUTHORITY
+    assert after.refused is not None
+    assert after.refused.cite == "《利川市政务信息资源共享管理办法》第二十五条"
+
+
+def test_a_ruleset_whose_ladder_lacks_its_coordination_is_refused():
+    text = (PACKAGED / "national-809.yaml").read_text(encoding="utf-8")
+    start, end = text.index("    coordination:\n"), text.index("    dispute:\n")
+    broken = text[:start] + text[end:]
+    with pytest.raises(RulesetError, match="dispute: a dispute ladder needs"):
+        parse_ruleset_text(broken, "x.yaml", RULESETS)
 
 
 LIMIT = st.builds(

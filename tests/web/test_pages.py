@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from calendars import BEIJING
 from models import ApiToken, Notice, User
 from service.accounts import hash_password
-from tests.cases import PDF, submit
+from tests.cases import PDF, done, submit
 from tests.conftest import auth
 from tests.web.conftest import Browser, ManualClock, give_passwords, password_of
 from tests.workflows.test_open_data_objection import object_to, suspended
@@ -303,6 +303,51 @@ async def test_a_provider_files_a_service_stop_with_reason_and_consultation_in_t
     [case] = (await api.get("/api/v1/cases", headers=auth("dongying-provider"))).json()["items"]
     page = await staff.page(f"/cases/{case['case_number']}")
     for words in ("已征求使用部门意见", "已报主管部门备案", "已与使用部门召开协调会", "第二十七条"):
+        assert words in page.text, words
+
+
+async def test_the_dispute_ladder_is_worked_from_the_case_page(
+    api: httpx.AsyncClient, staff: Browser, session: Session
+):
+    """809 第二十八条 in the workbench: the provider records a failed negotiation (without
+    reasons said beside the field), and the authority records the government's decision with
+    its document number and date, which the case page then shows."""
+    give_passwords(session, "hubei-provider", "hubei-supervisor")
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    number = case["case_number"]
+    await done(api, "hubei-provider", case, "reject", reason="涉及个人隐私")
+    await done(api, "hubei-applicant", case, "request_negotiation", reason="履职必需")
+    await staff.log_in("hubei-provider", password_of("hubei-provider"))
+    page = await staff.page(f"/cases/{number}")
+    for words in ("登记协商结果", "协商一致，同意共享", "协商不成", "协商情况"):
+        assert words in page.text, words
+    bare = await staff.submit(
+        f"/cases/{number}/actions/record_negotiation",
+        {"decision": "failed", "reason": ""},
+        form_page=f"/cases/{number}",
+    )
+    assert bare.status_code == 422 and "协商不成，必须说明理由。" in bare.text
+    failed = await staff.submit(
+        f"/cases/{number}/actions/record_negotiation",
+        {"decision": "failed", "reason": "法律禁止"},
+        form_page=f"/cases/{number}",
+    )
+    assert failed.status_code in (200, 303), failed.text
+    await done(api, "hubei-applicant", case, "request_coordination")
+    await done(api, "hubei-supervisor", case, "decide", decision="unresolved", reason="未能一致")
+
+    staff.client.cookies.clear()  # another person at the same desk
+    await staff.log_in("hubei-supervisor", password_of("hubei-supervisor"))
+    page = await staff.page(f"/cases/{number}")
+    assert "登记本级人民政府决定（同意共享）" in page.text and "决定文件文号" in page.text
+    recorded = await staff.submit(
+        f"/cases/{number}/actions/record_government_grant",
+        {"note": "鄂政函〔2026〕95号", "decision": "2026-11-23"},
+        form_page=f"/cases/{number}",
+    )
+    assert recorded.status_code in (200, 303), recorded.text
+    page = await staff.page(f"/cases/{number}")
+    for words in ("本级人民政府决定文号", "鄂政函〔2026〕95号", "2026年11月23日"):
         assert words in page.text, words
 
 

@@ -147,3 +147,38 @@ def test_unread_counts_are_per_person(settings: Settings, session: Session, worl
     assert inbox.mark_read(platform, provider, None) == 1
     assert inbox.unread_count(platform, provider) == 0
     assert inbox.unread_count(platform, caller(session, "hubei-supervisor")) == 0
+
+
+def test_a_negotiation_waits_on_the_provider_and_a_dispute_across_levels_on_the_superior():
+    """809 第二十八条's ladder: the provider owes the negotiation's answer; the applicant owes
+    nothing after it failed; across regions or levels the common superior authority owes the
+    coordination and the government's decision's record."""
+    parties = {**PARTIES, "superior_authority": "hubei-bigdata", "authority": "lichuan-x"}
+    plan = {
+        **PLAN,
+        "coordination": stage("coordination", "superior_authority"),
+        "dispute": {
+            "negotiation": stage("negotiation", "provider"),
+            "negotiation_failed": stage("negotiation_failed", "applicant"),
+            "government_decision": stage("government_decision", "superior_authority"),
+        },
+    }
+
+    def waits(name: str) -> str | None:
+        record = CaseRecord(
+            case_id="sharing-application/HB419-2026-000001",
+            case_number="HB419-2026-000001",
+            process="sharing_application",
+            ruleset="hubei-419",
+            jurisdiction="hubei",
+            status="open",
+            stage=name,
+            received_at=NOW,
+            state={"parties": parties},
+        )
+        return worklist.waiting_department(record, {"plan": plan, "parties": parties})
+
+    assert waits("negotiation") == "hubei-police"
+    assert waits("negotiation_failed") is None
+    assert waits("coordination") == "hubei-bigdata"
+    assert waits("government_decision") == "hubei-bigdata"

@@ -371,6 +371,11 @@ async def test_a_hubei_department_asking_the_hebei_police_is_governed_by_hebei_a
         legal_basis="《个人信息保护法》",
     )
     assert state["stage"] == "refused"
+    # Negotiation between the two departments first (809 第二十八条), then the coordination.
+    await done(api, "hubei-applicant", case, "request_negotiation", reason="履职必需")
+    await done(
+        api, "hebei-provider", case, "record_negotiation", decision="failed", reason="不同意"
+    )
     state = await done(api, "hubei-applicant", case, "request_coordination", reason="履职必需")
     assert state["stage"] == "coordination"
     assert state["parties"]["superior_authority"] is None
@@ -391,7 +396,8 @@ async def test_a_hubei_department_asking_the_hebei_police_is_governed_by_hebei_a
     await clock.advance(timedelta(days=40))
     state = await settled(clock, api, "hubei-supervisor", case)
     assert (state["status"], state["stage"], state["overdue"]) == ("open", "coordination", True)
-    await keep_history(env.client, case, "cross-jurisdiction-hubei-hebei")
+    # cross-jurisdiction-hubei-hebei.json keeps the single step recorded before 809's ladder.
+    await keep_history(env.client, case, "cross-jurisdiction-hubei-hebei-negotiated")
 
 
 async def test_a_cross_jurisdiction_case_is_counted_in_both_reports_each_under_its_own_side(

@@ -74,8 +74,16 @@ async def test_refusal_must_rest_on_law_and_an_objection_is_decided_by_the_autho
         legal_basis="《中华人民共和国保守国家秘密法》第二十八条",
     )
     assert state["stage"] == "refused"
+    # 809 第二十八条: negotiation first; the provider may record that it failed.
+    state = await done(api, "hebei-applicant", case, "request_negotiation", reason="有异议")
+    assert state["stage"] == "negotiation"
+    state = await done(
+        api, "hebei-provider", case, "record_negotiation", decision="failed", reason="法律禁止"
+    )
+    assert state["stage"] == "negotiation_failed"
     state = await done(api, "hebei-applicant", case, "request_coordination", reason="有异议")
     assert state["stage"] == "coordination"
+    assert state["deadline"]["cite"] == "运营目标（第二十八条未规定时限）：主管部门协调处理"
     uphold_without_reason = await act(api, "hebei-supervisor", case, "decide", decision="uphold")
     assert uphold_without_reason.status_code == 422
     state = await done(
@@ -85,7 +93,8 @@ async def test_refusal_must_rest_on_law_and_an_objection_is_decided_by_the_autho
     assert grants(session, case["case_id"]) == []
     decided = notices(session, case["case_id"], "coordination_decided")
     assert {n.recipient_department_id for n in decided} == {"hebei-hrss", "hebei-police"}
-    await keep_history(env.client, case, "hebei-refusal-upheld")
+    # hebei-refusal-upheld.json keeps the single step recorded before 809's ladder.
+    await keep_history(env.client, case, "hebei-negotiation-failed-upheld")
 
 
 async def test_review_that_declines_closes_the_case_with_its_reasons(api, session):

@@ -141,6 +141,11 @@ async def test_refusal_needs_reasons_and_may_go_to_coordination(api, session, en
         if n.recipient_department_id == "hubei-civil"
     ]
     assert "涉及个人隐私" in told.body
+    # 809 第二十八条 (received 2026): negotiation first (tests/workflows/test_sharing_disputes.py).
+    await done(api, "hubei-applicant", case, "request_negotiation", reason="履职必需")
+    await done(
+        api, "hubei-applicant", case, "record_negotiation", decision="failed", reason="未谈拢"
+    )
     state = await done(api, "hubei-applicant", case, "request_coordination", reason="履职必需")
     assert state["stage"] == "coordination"
     assert (await view(api, "hubei-supervisor", case))["actions"] == ["decide"]
@@ -150,7 +155,8 @@ async def test_refusal_needs_reasons_and_may_go_to_coordination(api, session, en
     assert state["outcome"] == "granted"
     [grant] = grants(session, case["case_id"])
     assert grant.granted_by == "authority"
-    await keep_history(env.client, case, "hubei-coordinated")
+    # hubei-coordinated.json keeps the single step recorded before 809's ladder.
+    await keep_history(env.client, case, "hubei-negotiation-failed-coordinated")
 
 
 async def test_a_refused_action_is_told_by_its_chinese_name_and_the_stages(api):

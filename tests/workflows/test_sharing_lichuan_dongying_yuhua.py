@@ -101,10 +101,15 @@ async def test_dongying_silence_is_overdue_not_consent(api, clock, session, env)
     assert [c["case_id"] for c in listed.json()["items"]] == [case["case_id"]]
 
     await done(api, "dongying-provider", case, "reject", reason="数据尚未归集")
+    await done(api, "dongying-applicant", case, "request_negotiation", reason="履职必需")
+    await done(
+        api, "dongying-applicant", case, "record_negotiation", decision="failed", reason="未谈拢"
+    )
     await done(api, "dongying-applicant", case, "request_coordination")
     state = await done(api, "dongying-supervisor", case, "decide", decision="grant")
     assert state["details"]["granted_by"] == "authority"
-    await keep_history(env.client, case, "dongying-overdue-coordinated")
+    # dongying-overdue-coordinated.json keeps the single step recorded before 809's ladder.
+    await keep_history(env.client, case, "dongying-overdue-negotiated-coordinated")
 
 
 async def test_dongying_cases_received_after_its_last_day_run_under_809(api, clock):
