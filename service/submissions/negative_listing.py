@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
-from sqlmodel import Session
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
 
+from models import CaseRecord, CaseSubmission
 from regulations.compose import Composed
 from service.access import Caller
 from service.errors import Conflict, Invalid
@@ -67,6 +69,13 @@ def prepare(
             f"数据资源“{resource.name}”已经{resource.negative_list_approval}列入不予共享负面清单。",
             "already_listed",
         )
+    pending = open_proposal(session, resource.id, resource.provider_id)
+    if pending is not None:
+        raise Conflict(
+            f"数据资源“{resource.name}”已有正在办理的列入负面清单申请（{pending}），"
+            "请待其办结后再提出。",
+            "listing_pending",
+        )
     parties = parties_for(session, caller, resource.provider_id, [plan.review, plan.approval])
     return Draft(
         parties=parties,
@@ -78,6 +87,29 @@ def prepare(
             "legal_basis": request.legal_basis,
             "reasons": request.reasons,
         },
+    )
+
+
+def open_proposal(session: Session, resource_id: str, provider_id: str) -> str | None:
+    """The number of a proposal for the resource still open (or not yet projected), if any:
+    one proposal at a time, so that two cases never decide the same listing."""
+    rows = session.exec(
+        select(CaseSubmission.case_id, CaseSubmission.start)
+        .outerjoin(CaseRecord, col(CaseRecord.case_id) == CaseSubmission.case_id)
+        .where(
+            CaseSubmission.process == "negative_listing",
+            CaseSubmission.provider_department_id == provider_id,
+            col(CaseSubmission.voided_at).is_(None),
+            or_(col(CaseRecord.status).is_(None), CaseRecord.status != "closed"),
+        )
+    ).all()
+    return next(
+        (
+            case_id.split("/", 1)[-1]
+            for case_id, start in rows
+            if start.get("resource_id") == resource_id
+        ),
+        None,
     )
 
 

@@ -285,3 +285,22 @@ async def test_in_hebei_the_review_and_approval_are_hebeis_under_809s_rank(api, 
     )
     state = await done(api, "hebei-supervisor", case, "forward")
     assert state["stage"] == "approval" and state["deadline"] is None
+
+
+@both_databases
+async def test_a_second_proposal_for_a_resource_waits_until_the_first_is_closed(
+    api, clock, session
+):
+    first = await propose(api, clock)
+    second = await api.post("/api/v1/cases", json=proposal(), headers=auth("hubei-provider"))
+    assert (second.status_code, second.json()["code"]) == (409, "listing_pending"), second.text
+    assert first["case_number"] in second.json()["message"]
+    assert case_count(session) == 1
+    # Another resource of the same department is not held up.
+    other = await submit(api, "hubei-provider", **proposal(resource_id="hubei-org"))
+    assert other["stage"] == first["stage"]
+
+    await done(api, "hubei-supervisor", first, "reject", reason="依据不属于法律明确规定")
+    again = await submit(api, "hubei-provider", **proposal())
+    assert again["case_number"] != first["case_number"]
+    assert case_count(session) == 3
