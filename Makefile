@@ -12,12 +12,14 @@ run: $(STAMP)
 	$(BIN)/python -m shixian.run
 
 # All three run even if one fails, so that one run shows every problem; the status is theirs.
-# pytest runs on every core (pytest-xdist); a test waits on its own servers much of its time.
+# pytest runs on every core (pytest-xdist); a test waits on its own servers much of its time,
+# so mypy checks beside it (its report printed after pytest's) instead of before it.
 test: $(STAMP)
-	@status=0; \
+	@status=0; typed=$$(mktemp); \
 	echo "== ruff check ."; $(BIN)/ruff check . || status=1; \
-	echo "== mypy"; $(BIN)/mypy || status=1; \
+	$(BIN)/mypy > $$typed 2>&1 & mypy=$$!; \
 	echo "== pytest -q -rfEs -n auto"; $(BIN)/pytest -q -rfEs -n auto --dist worksteal --durations=15 || status=1; \
+	wait $$mypy || status=1; echo "== mypy"; cat $$typed; rm -f $$typed; \
 	exit $$status
 
 lint: $(STAMP)
