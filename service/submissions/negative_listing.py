@@ -100,7 +100,7 @@ def open_proposal(session: Session, resource_id: str, provider_id: str) -> str |
             CaseSubmission.process == "negative_listing",
             CaseSubmission.provider_department_id == provider_id,
             col(CaseSubmission.voided_at).is_(None),
-            or_(col(CaseRecord.status).is_(None), CaseRecord.status != "closed"),
+            or_(col(CaseRecord.status).is_(None), col(CaseRecord.status) != "closed"),
         )
     ).all()
     return next(
