@@ -12,6 +12,7 @@ import asyncio
 from datetime import datetime
 
 import pytest
+from temporalio.client import WorkflowUpdateStage
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
@@ -72,7 +73,8 @@ async def test_a_refusal_sent_around_the_api_with_nul_stops_the_case_for_an_oper
         settings, case["case_id"], "reject", ActionInput(provider, reason=NUL), clock()
     )
     reject = SharingApplicationWorkflow.actions()["reject"]
-    update = asyncio.create_task(handle.execute_update(reject, refusal))
+    # Accepted before anything waits on the case: a settle sent first could find it idle.
+    update = await handle.start_update(reject, refusal, wait_for_stage=WorkflowUpdateStage.ACCEPTED)
     if database_url.startswith("postgresql"):
         # The refusal notice cannot be stored: the case stops at that effect, listed for an
         # operator, instead of retrying the notice for ever in provider_review or failing.
@@ -85,7 +87,6 @@ async def test_a_refusal_sent_around_the_api_with_nul_stops_the_case_for_an_oper
             "send_notice",
         )
         assert UNSTORABLE in stuck["error"] or "NUL" in stuck["error"]
-        update.cancel()
         # The API still answers about it: no 500.
         shown = await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("hubei-provider"))
         assert (shown.status_code, shown.json()["status"]) == (200, "open"), shown.text
@@ -96,7 +97,7 @@ async def test_a_refusal_sent_around_the_api_with_nul_stops_the_case_for_an_oper
         )
         assert again.status_code < 500, again.text
     else:
-        state = await asyncio.wait_for(update, timeout=60)
+        state = await asyncio.wait_for(update.result(), timeout=60)
         assert state.stage == "refused"
         assert (await view(api, "hubei-applicant", case))["stage"] == "refused"
         assert [n.body for n in notices(session, case["case_id"], "rejected") if "\x00" in n.body]
