@@ -12,10 +12,11 @@ run: $(STAMP)
 	$(BIN)/python -m shixian.run
 
 # All three run even if one fails, so that one run shows every problem; the status is theirs.
-# pytest runs one and a half workers per core (pytest-xdist): a test waits on its own servers
-# much of its time (on 2 cores, 3 workers took 4:02 where 2 took 4:56), and mypy checks beside
-# it (its report printed after pytest's) instead of before it.
-WORKERS ?= $(shell echo $$(( $$(nproc) * 3 / 2 )))
+# pytest runs on every core (pytest-xdist); a test waits on its own servers much of its time,
+# so mypy checks beside it (its report printed after pytest's) instead of before it. Three
+# workers on two cores were faster (4:02 against 4:56) but once left a test's teardown hanging
+# with a second suite beside them: WORKERS=3 to try it.
+WORKERS ?= auto
 test: $(STAMP)
 	@status=0; typed=$$(mktemp); \
 	echo "== ruff check ."; $(BIN)/ruff check . || status=1; \
