@@ -17,12 +17,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlmodel import Session, col, or_, select
 from temporalio.client import Client, WorkflowHistory
@@ -363,5 +365,17 @@ def main(argv: list[str] | None = None) -> int:
         return fail(error.message)
 
 
+def command() -> NoReturn:
+    """The `shixian` command: `main`, then out at once. The Temporal client's and replayer's
+    native threads can outlive the interpreter's finalization and abort it (PyGILState_Release,
+    seen under load), turning a finished replay into exit status 134: what was to be written
+    is flushed, and the process ends without finalizing."""
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    command()
