@@ -57,7 +57,9 @@ async def test_an_effect_that_fails_for_good_stops_the_case_lists_it_and_goes_on
 
     from api.app import create_app
 
-    settings.action_wait = 3
+    # The case takes an action up within 3 s of its receipt (half of 6): a loaded machine's
+    # worker needs them; the stuck effect then holds the answer for the rest.
+    settings.action_wait = 6
     activities = [unstorable_send_notice if a is send_notice else a for a in ACTIVITIES]
 
     async def temporal() -> Any:
