@@ -62,7 +62,9 @@ async def live(
 ) -> AsyncIterator[Live]:
     """The API on the real server, its clock running from a Monday morning; its Temporal
     client passes through `interceptors`."""
-    client = Client(**{**env.client.config(), "interceptors": interceptors})
+    config = env.client.config()
+    config["interceptors"] = interceptors
+    client = Client(**config)
 
     async def temporal() -> Client:
         return client
@@ -237,15 +239,25 @@ class _Dropping(OutboundInterceptor):
         raise RPCError("Connection reset by peer", RPCStatusCode.UNAVAILABLE, b"")
 
 
-async def test_an_action_whose_acceptance_is_lost_with_the_connection_is_answered_as_applied(
-    settings, dev_server, world
-):
-    lost = ConnectionLost(after=True)
-    async with live(settings, dev_server, lost) as case_api, case_api.worker():
+@asynccontextmanager
+async def connection_lost(
+    settings: Settings, env: WorkflowEnvironment, *, after: bool
+) -> AsyncIterator[tuple[Live, dict[str, Any], ConnectionLost]]:
+    """A case in provider review, its API's connection to Temporal dropping at the next
+    update (disarm the `ConnectionLost` to reconnect)."""
+    lost = ConnectionLost(after=after)
+    async with live(settings, env, lost) as case_api, case_api.worker():
         case = await submit(
             case_api.api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"]
         )
         lost.armed = True
+        yield case_api, case, lost
+
+
+async def test_an_action_whose_acceptance_is_lost_with_the_connection_is_answered_as_applied(
+    settings, dev_server, world
+):
+    async with connection_lost(settings, dev_server, after=True) as (case_api, case, _):
         # Temporal asked by the update's id: the case had it, and has applied it.
         response = await _approve(case_api, case, "approve-lost")
         assert response.status_code == 200, response.text
@@ -260,12 +272,7 @@ async def test_an_action_whose_acceptance_is_lost_with_the_connection_is_answere
 async def test_an_action_lost_before_it_reached_temporal_is_answered_not_recorded(
     settings, dev_server, world
 ):
-    lost = ConnectionLost(after=False)
-    async with live(settings, dev_server, lost) as case_api, case_api.worker():
-        case = await submit(
-            case_api.api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"]
-        )
-        lost.armed = True
+    async with connection_lost(settings, dev_server, after=False) as (case_api, case, lost):
         response = await _approve(case_api, case, "approve-unsent")
         assert response.status_code == 503
         assert (response.json()["code"], response.json()["recorded"]) == (
