@@ -5,8 +5,6 @@ Revises:
 Create Date: 2026-11-21 11:58:25.271487
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
@@ -15,8 +13,6 @@ import models.db
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
