@@ -7,12 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.catalog import catalog_resource
+from activities.catalog import add_entry_once, catalog_resource
 from activities.database import session
 from models import Authorization, CatalogResource
 from models.reference import utcnow
@@ -48,23 +47,19 @@ def deliver_resource(request: DeliverResourceInput) -> str:
                 db.commit()
             return resource.id
         resource_id = f"R-{request.case_number}"
-        if db.get(CatalogResource, resource_id) is None:
-            db.add(
-                CatalogResource(
-                    id=resource_id,
-                    name=request.name,
-                    provider_id=request.provider_id,
-                    share_type=ShareType(request.share_type),
-                    legal_basis=request.legal_basis,
-                    fields=list(request.fields),
-                    created_by_case=request.case_id,
-                    status_reason=reason,
-                )
-            )
-            try:
-                db.commit()
-            except IntegrityError:
-                db.rollback()
+        add_entry_once(
+            db,
+            CatalogResource(
+                id=resource_id,
+                name=request.name,
+                provider_id=request.provider_id,
+                share_type=ShareType(request.share_type),
+                legal_basis=request.legal_basis,
+                fields=list(request.fields),
+                created_by_case=request.case_id,
+                status_reason=reason,
+            ),
+        )
         return resource_id
 
 
