@@ -43,6 +43,17 @@ class Draft:
     parties: Parties
     fields: dict[str, Any]
 
+    @classmethod
+    def about(
+        cls, resource: CatalogResource, parties: Parties, plan: object, **values: Any
+    ) -> Draft:
+        """The draft of a case about one catalog resource, which its input names by id and
+        name."""
+        return cls(
+            parties,
+            {"plan": plan, "resource_id": resource.id, "resource_name": resource.name, **values},
+        )
+
 
 @dataclass(frozen=True)
 class Process:

@@ -75,16 +75,13 @@ def prepare(
             "listing_pending",
         )
     parties = parties_for(session, caller, resource.provider_id, [plan.review, plan.approval])
-    return Draft(
-        parties=parties,
-        fields={
-            "plan": plan,
-            "resource_id": resource.id,
-            "resource_name": resource.name,
-            "basis_rank": request.basis_rank,
-            "legal_basis": request.legal_basis,
-            "reasons": request.reasons,
-        },
+    return Draft.about(
+        resource,
+        parties,
+        plan,
+        basis_rank=request.basis_rank,
+        legal_basis=request.legal_basis,
+        reasons=request.reasons,
     )
 
 

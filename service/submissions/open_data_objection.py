@@ -95,18 +95,15 @@ def prepare(
         authority=find_department(session, jurisdiction, DepartmentKind.COMPETENT_AUTHORITY),
     )
 
-    return Draft(
-        parties=parties,
-        fields={
-            "plan": plan,
-            "resource_id": resource.id,
-            "resource_name": resource.name,
-            "grounds": request.grounds,
-            "description": request.description,
-            "contact": request.contact,
-            "evidence": evidence,
-            "attachment_ids": [a.id for a in attachments if a.id is not None],
-        },
+    return Draft.about(
+        resource,
+        parties,
+        plan,
+        grounds=request.grounds,
+        description=request.description,
+        contact=request.contact,
+        evidence=evidence,
+        attachment_ids=[a.id for a in attachments if a.id is not None],
     )
 
 

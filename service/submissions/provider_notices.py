@@ -116,19 +116,16 @@ def prepare_service_change(
             "reason_required",
         )
 
-    return Draft(
-        parties=parties,
-        fields={
-            "plan": plan,
-            "resource_id": resource.id,
-            "resource_name": resource.name,
-            "kind": request.kind,
-            "effective_on": request.effective_on,
-            "effective_at": datetime.combine(request.effective_on, time(0), tzinfo=BEIJING),
-            "description": request.description,
-            "reason": request.reason,
-            "consultation": request.consultation,
-        },
+    return Draft.about(
+        resource,
+        parties,
+        plan,
+        kind=request.kind,
+        effective_on=request.effective_on,
+        effective_at=datetime.combine(request.effective_on, time(0), tzinfo=BEIJING),
+        description=request.description,
+        reason=request.reason,
+        consultation=request.consultation,
     )
 
 
@@ -200,17 +197,14 @@ def prepare_reclassification(
             "突发公共事件持续的，期满后可再次登记。",
             "until_too_far",
         )
-    return Draft(
-        parties=parties,
-        fields={
-            "plan": plan,
-            "resource_id": resource.id,
-            "resource_name": resource.name,
-            "share_type": request.share_type,
-            "reason": request.reason,
-            "until": request.until,
-            "ends_at": end_of_day(request.until),
-        },
+    return Draft.about(
+        resource,
+        parties,
+        plan,
+        share_type=request.share_type,
+        reason=request.reason,
+        until=request.until,
+        ends_at=end_of_day(request.until),
     )
 
 

@@ -106,20 +106,17 @@ def prepare(
         parties, stages, lambda stage: label("stages", "quality_verification", stage)
     )
 
-    return Draft(
-        parties=parties,
-        fields={
-            "plan": plan,
-            "resource_id": resource.id,
-            "resource_name": resource.name,
-            "description": request.description,
-            "fields": list(request.fields),
-            "records": list(request.records),
-            "attachment_ids": [a.id for a in attachments if a.id is not None],
-            "conflicting_resource_id": other.id if other else "",
-            "conflicting_resource_name": other.name if other else "",
-            "second_provider": other.provider_id if other else "",
-        },
+    return Draft.about(
+        resource,
+        parties,
+        plan,
+        description=request.description,
+        fields=list(request.fields),
+        records=list(request.records),
+        attachment_ids=[a.id for a in attachments if a.id is not None],
+        conflicting_resource_id=other.id if other else "",
+        conflicting_resource_name=other.name if other else "",
+        second_provider=other.provider_id if other else "",
     )
 
 
