@@ -74,7 +74,7 @@ def set_resource_status(request: SetResourceStatusInput) -> int:
             return resource.version
         resource.status = request.status
         resource.status_reason = request.reason
-        return _save_new_version(db, resource)
+        return save_new_version(db, resource)
 
 
 @dataclass(frozen=True)
@@ -103,10 +103,11 @@ def set_open_status(request: SetOpenStatusInput) -> int:
         resource.open_status = request.open_status.value
         resource.suspended_by_case = held_by
         resource.open_status_reason = request.reason
-        return _save_new_version(db, resource)
+        return save_new_version(db, resource)
 
 
-def _save_new_version(db: Session, resource: CatalogResource) -> int:
+def save_new_version(db: Session, resource: CatalogResource) -> int:
+    """Commit the resource's changes as its next version, and return that version."""
     resource.version += 1
     resource.updated_at = utcnow()
     db.add(resource)

@@ -11,10 +11,9 @@ from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.catalog import add_entry_once, catalog_resource
+from activities.catalog import add_entry_once, catalog_resource, save_new_version
 from activities.database import session
 from models import Authorization, CatalogResource
-from models.reference import utcnow
 from workflows.common import ShareType
 
 
@@ -41,10 +40,7 @@ def deliver_resource(request: DeliverResourceInput) -> str:
             if resource.status_reason != reason:
                 resource.status = "active"
                 resource.status_reason = reason
-                resource.version += 1
-                resource.updated_at = utcnow()
-                db.add(resource)
-                db.commit()
+                save_new_version(db, resource)
             return resource.id
         resource_id = f"R-{request.case_number}"
         add_entry_once(
@@ -92,10 +88,7 @@ def reclassify_resource(request: ReclassifyInput) -> ShareType:
         resource.reclassified_by_case = request.case_number
         resource.reclassified_until = request.until
         resource.share_type_reason = request.reason
-        resource.version += 1
-        resource.updated_at = utcnow()
-        db.add(resource)
-        db.commit()
+        save_new_version(db, resource)
         return before
 
 
@@ -119,11 +112,7 @@ def restore_share_type(request: RestoreShareTypeInput) -> int:
         resource.reclassified_by_case = None
         resource.reclassified_until = None
         resource.share_type_reason = request.reason
-        resource.version += 1
-        resource.updated_at = utcnow()
-        db.add(resource)
-        db.commit()
-        return resource.version
+        return save_new_version(db, resource)
 
 
 @activity.defn
