@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from service.bounds import ATTACHMENT_COUNT
 from service.text import (
     DECISION,
@@ -28,6 +30,8 @@ from service.text import (
     UPDATE_CYCLE,
 )
 from shixian.demo import HUKOU_FIELDS
+from tests.cases import at, done
+from tests.conftest import TestClock, auth
 
 Fill = Callable[[int, str], str]
 
@@ -334,3 +338,27 @@ WALKS = [
         catalog={"hubei-hukou": {"delivery_method": "file"}},
     ),
 ]
+
+
+async def prepare(api: httpx.AsyncClient, clock: TestClock, walk: Walk) -> None:
+    """Set the platform's time and the catalog as the walk's submission needs them."""
+    if walk.received:
+        await clock.set(at(walk.received))
+    for resource_id, change in walk.catalog.items():
+        changed = await api.patch(
+            f"/api/v1/catalog/{resource_id}", json=change, headers=auth("admin")
+        )
+        assert changed.status_code == 200, changed.text
+
+
+async def take_the_steps(
+    api: httpx.AsyncClient, walk: Walk, case: dict[str, Any], fill: Fill
+) -> None:
+    """Every step of the walk, each acting with `fill`'s texts; the case ends as it should."""
+    for step in walk.steps:
+        state = await done(api, step.actor, case, step.action, **step.body(fill))
+    assert (walk.process, state["status"], state["outcome"]) == (
+        walk.process,
+        "closed",
+        walk.outcome,
+    )

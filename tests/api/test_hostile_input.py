@@ -22,9 +22,9 @@ from service.submissions import PROCESSES
 from service.submissions.catalog_update import DraftEdit
 from service.views import ActionBody
 from tests.api.test_rulesets_calendars import YEAR_2027 as YEAR
-from tests.cases import at, done, notices, uploaded
+from tests.cases import done, notices, uploaded
 from tests.conftest import auth, both_databases
-from tests.processes import WALKS, Walk, ordinary
+from tests.processes import WALKS, Walk, ordinary, prepare, take_the_steps
 
 CHARACTERS = {"NUL": "\x00", "surrogate": "\ud800", "RLO": "\u202e"}
 HOSTILE = {kind: f"不符合{char}条件" for kind, char in CHARACTERS.items()}
@@ -86,13 +86,7 @@ async def test_hostile_text_in_any_field_is_refused_and_the_case_then_walks_to_i
 
 
 async def refuse_then_walk(api, clock, session, walk: Walk) -> None:
-    if walk.received:
-        await clock.set(at(walk.received))
-    for resource_id, change in walk.catalog.items():
-        changed = await api.patch(
-            f"/api/v1/catalog/{resource_id}", json=change, headers=auth("admin")
-        )
-        assert changed.status_code == 200, changed.text
+    await prepare(api, clock, walk)
     attachments = [await uploaded(api, walk.submitter) for _ in range(min(walk.attachments, 1))]
     valid = walk.body(ordinary, attachments)
     model = PROCESSES[walk.process].request
@@ -126,13 +120,7 @@ async def refuse_then_walk(api, clock, session, walk: Walk) -> None:
             refused(response, name, title, kind, is_list)
     assert (await api.get(path, headers=auth(walk.submitter))).json()["events"] == before
 
-    for step in walk.steps:
-        state = await done(api, step.actor, case, step.action, **step.body(ordinary))
-    assert (walk.process, state["status"], state["outcome"]) == (
-        walk.process,
-        "closed",
-        walk.outcome,
-    )
+    await take_the_steps(api, walk, case, ordinary)
 
 
 @both_databases
