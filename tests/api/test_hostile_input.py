@@ -22,7 +22,7 @@ from service.submissions import PROCESSES
 from service.submissions.catalog_update import DraftEdit
 from service.views import ActionBody
 from tests.api.test_rulesets_calendars import YEAR_2027 as YEAR
-from tests.cases import done, notices, uploaded
+from tests.cases import done, notices, post_case, uploaded
 from tests.conftest import auth, both_databases
 from tests.processes import WALKS, Walk, ordinary, prepare, take_the_steps
 
@@ -127,16 +127,14 @@ async def refuse_then_walk(api, clock, session, walk: Walk) -> None:
 async def test_a_refusal_reason_with_nul_is_refused_and_the_refusal_then_notified(api, session):
     """Issue 18's case: on PostgreSQL the NUL used to freeze the case in its notice."""
     case = (
-        await api.post(
-            "/api/v1/cases",
-            json={
-                "process": "sharing_application",
-                "resource_id": "hubei-hukou",
-                "purpose": "核验救助对象户籍信息",
-                "scenario": "最低生活保障审核",
-                "fields": ["姓名"],
-            },
-            headers=auth("hubei-applicant"),
+        await post_case(
+            api,
+            "hubei-applicant",
+            process="sharing_application",
+            resource_id="hubei-hukou",
+            purpose="核验救助对象户籍信息",
+            scenario="最低生活保障审核",
+            fields=["姓名"],
         )
     ).json()
     action = f"/api/v1/cases/{case['case_id']}/actions/reject"

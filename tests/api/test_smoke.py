@@ -1,17 +1,16 @@
+from tests.cases import post_case
 from tests.conftest import auth
 
 
 async def test_hubei_conditional_application_can_be_submitted_and_approved(api):
-    response = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "sharing_application",
-            "resource_id": "hubei-hukou",
-            "purpose": "核验",
-            "scenario": "低保审核",
-            "fields": ["姓名"],
-        },
-        headers=auth("hubei-applicant"),
+    response = await post_case(
+        api,
+        "hubei-applicant",
+        process="sharing_application",
+        resource_id="hubei-hukou",
+        purpose="核验",
+        scenario="低保审核",
+        fields=["姓名"],
     )
     assert response.status_code == 201, response.text
     case = response.json()

@@ -15,7 +15,7 @@ import httpx
 from sqlmodel import Session, select
 
 from models import CatalogChange, CatalogVersion
-from tests.cases import act, done, keep_history, kinds, notices, resource, settled, view
+from tests.cases import act, done, keep_history, kinds, notices, resource, settled, submit, view
 from tests.conftest import auth
 from workflows.yearly_maintenance import YearlyMaintenanceInput, YearlyMaintenanceWorkflow
 
@@ -26,19 +26,17 @@ N809_17 = "《政务数据共享条例》第十七条"
 async def open_update(
     api: httpx.AsyncClient, key: str, trigger_date: str = "2026-11-20", **body: Any
 ) -> dict[str, Any]:
-    response = await api.post(
-        "/api/v1/cases",
-        json={
+    return await submit(
+        api,
+        key,
+        **{
             "process": "catalog_update",
             "trigger": "law_changed",
             "trigger_date": trigger_date,
             "description": "《户口登记条例》修订，户籍信息增加数据项",
             **body,
         },
-        headers=auth(key),
     )
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
 
 
 async def edit(api: httpx.AsyncClient, key: str, case: dict[str, Any], **body: Any) -> Any:

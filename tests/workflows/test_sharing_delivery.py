@@ -12,10 +12,10 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from models import CatalogResource
 from tests.cases import (
     act,
     at,
+    change_resource,
     done,
     grants,
     keep_history,
@@ -34,11 +34,7 @@ DELIVERED = {"decision": "file", "note": "文件编号 HB-2026-118"}
 
 def delivered_by(session: Session, resource_id: str, method: str) -> None:
     """The catalog entry says how its data is shared once the provider consents."""
-    resource = session.get(CatalogResource, resource_id)
-    assert resource is not None
-    resource.delivery_method = method  # type: ignore[assignment]
-    session.add(resource)
-    session.commit()
+    change_resource(session, resource_id, delivery_method=method)
 
 
 @both_databases
