@@ -88,7 +88,7 @@ async def test_hostile_text_in_any_field_is_refused_and_the_case_then_walks_to_i
 async def refuse_then_walk(api, clock, session, walk: Walk) -> None:
     await prepare(api, clock, walk)
     attachments = [await uploaded(api, walk.submitter) for _ in range(min(walk.attachments, 1))]
-    valid = walk.body(ordinary, attachments)
+    valid = walk.submission(ordinary, attachments)
     model = PROCESSES[walk.process].request
     before_refusals = submissions(session)
     for name, title, is_list in text_fields(model):

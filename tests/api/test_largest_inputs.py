@@ -31,7 +31,7 @@ async def walk_with_the_largest_inputs(api, clock, env, walk: Walk) -> None:
     await prepare(api, clock, walk)
     attachments = [await uploaded(api, walk.submitter, pdf(n)) for n in range(walk.attachments)]
     response = await api.post(
-        "/api/v1/cases", json=walk.body(largest, attachments), headers=auth(walk.submitter)
+        "/api/v1/cases", json=walk.submission(largest, attachments), headers=auth(walk.submitter)
     )
     assert response.status_code == 201, (walk.process, response.text)
     case = response.json()
@@ -55,7 +55,9 @@ async def test_a_draft_stops_growing_before_its_case_could_wedge(api, env):
     walk = next(walk for walk in WALKS if walk.process == "catalog_update")
     assert walk.draft is not None
     case = (
-        await api.post("/api/v1/cases", json=walk.body(largest, []), headers=auth("hubei-provider"))
+        await api.post(
+            "/api/v1/cases", json=walk.submission(largest, []), headers=auth("hubei-provider")
+        )
     ).json()
     path = f"/api/v1/cases/{case['case_id']}/draft"
     accepted = 0
