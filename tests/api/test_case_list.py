@@ -125,7 +125,6 @@ async def test_a_body_field_nobody_asked_for_is_named_and_refused(api):
     extra = await post_case(
         api,
         "hubei-applicant",
-        process="sharing_application",
         resource_id="hubei-hukou",
         purpose="核验",
         scenario="低保",
@@ -142,7 +141,6 @@ async def test_a_use_period_that_has_already_ended_is_refused(api):
     response = await post_case(
         api,
         "hubei-applicant",
-        process="sharing_application",
         resource_id="hubei-hukou",
         purpose="核验",
         scenario="低保",

@@ -127,15 +127,7 @@ async def refuse_then_walk(api, clock, session, walk: Walk) -> None:
 async def test_a_refusal_reason_with_nul_is_refused_and_the_refusal_then_notified(api, session):
     """Issue 18's case: on PostgreSQL the NUL used to freeze the case in its notice."""
     case = (
-        await post_case(
-            api,
-            "hubei-applicant",
-            process="sharing_application",
-            resource_id="hubei-hukou",
-            purpose="核验救助对象户籍信息",
-            scenario="最低生活保障审核",
-            fields=["姓名"],
-        )
+        await post_case(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
     ).json()
     action = f"/api/v1/cases/{case['case_id']}/actions/reject"
     nul = await send(api, "POST", action, {"reason": "不符合\x00条件"}, "hubei-provider")
