@@ -28,6 +28,16 @@ Signable = TypeVar("Signable")
 RECORD = os.environ.get("SHIXIAN_RECORD_HISTORIES") == "1"
 
 
+# A conditional application whole, for the tests that send it as it is.
+APPLICATION = {
+    "process": "sharing_application",
+    "resource_id": "hubei-hukou",
+    "purpose": "核验",
+    "scenario": "低保审核",
+    "fields": ["姓名"],
+}
+
+
 def submission(**body: Any) -> dict[str, Any]:
     """A submission's body: a sharing application unless said, with a purpose and scenario."""
     body.setdefault("process", "sharing_application")

@@ -14,6 +14,7 @@ from shixian.cli import main
 from shixian.replay import replay
 from tests.cases import at, done, green_channel_demand, settled, submit
 from tests.conftest import auth
+from tests.replay.test_replay import tampered
 from tests.workflows.test_catalog_update import open_update
 
 HISTORIES = sorted((Path(__file__).parent.parent / "replay" / "histories").glob("*.json"))
@@ -98,15 +99,9 @@ def test_replay_command_replays_every_recorded_history_file(capsys):
 
 
 def test_replay_command_reports_a_tampered_history_and_fails(tmp_path, capsys):
-    history = json.loads(HISTORIES[0].read_text())
-    for event in history["events"]:
-        attributes = event.get("activityTaskScheduledEventAttributes")
-        if attributes:
-            attributes["activityType"]["name"] = "an_activity_that_no_longer_exists"
-            break
-    tampered = tmp_path / "tampered.json"
-    tampered.write_text(json.dumps(history))
-    assert main(["replay", "--file", str(HISTORIES[1]), str(tampered)]) == 1
+    path = tmp_path / "tampered.json"
+    path.write_text(json.dumps(tampered(HISTORIES[0])))
+    assert main(["replay", "--file", str(HISTORIES[1]), str(path)]) == 1
     lines = [
         line for line in capsys.readouterr().out.splitlines() if line.startswith(("OK", "NON"))
     ]
