@@ -21,6 +21,7 @@ from models import CaseSubmission, CatalogResource, Department, User
 from service.submissions import PROCESSES
 from service.submissions.catalog_update import DraftEdit
 from service.views import ActionBody
+from tests.api.test_catalog import import_catalog
 from tests.api.test_rulesets_calendars import YEAR_2027 as YEAR
 from tests.cases import done, notices, post_case, uploaded
 from tests.conftest import auth, both_databases
@@ -217,11 +218,7 @@ async def test_a_csv_import_refuses_each_hostile_cell_and_imports_the_other_rows
             row[column] = HOSTILE[kind] if column != "fields" else f"姓名;{HOSTILE[kind]}"
             lines.append(",".join(str(row[c]) for c in columns))
     lines.append(",".join(str({**RESOURCE, "fields": "姓名"}[c]) for c in columns))
-    response = await api.post(
-        "/api/v1/catalog/import",
-        content="\n".join(lines).encode(),
-        headers={**auth("admin"), "Content-Type": "text/csv"},
-    )
+    response = await import_catalog(api, "\n".join(lines).encode())
     assert response.status_code == 200, response.text
     report = response.json()
     assert (report["created"], report["failed"]) == (1, 2 * len(columns))
@@ -233,11 +230,7 @@ async def test_a_csv_import_refuses_each_hostile_cell_and_imports_the_other_rows
     cesu = "\n".join(lines[:1] + [lines[-1].replace("出生", "出\ud800生")]).encode(
         "utf-8", "surrogatepass"
     )
-    response = await api.post(
-        "/api/v1/catalog/import",
-        content=cesu,
-        headers={**auth("admin"), "Content-Type": "text/csv"},
-    )
+    response = await import_catalog(api, cesu)
     assert (response.status_code, response.json()["code"]) == (422, "invalid_encoding")
 
 

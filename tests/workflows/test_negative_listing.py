@@ -18,6 +18,7 @@ import httpx
 from sqlmodel import Session, select
 
 from models import CaseSubmission
+from tests.api.test_catalog import HEADER, import_catalog
 from tests.cases import (
     act,
     at,
@@ -238,19 +239,14 @@ async def test_catalog_edits_and_imports_cannot_make_a_resource_not_shared(api, 
         headers=auth("admin"),
     )
     assert (created.status_code, created.json()["code"]) == (422, "negative_listing_required")
-    header = "id,name,provider_id,share_type,open_type,legal_basis,conditions,fields,update_cycle\n"
-    csv = header + (
+    csv = HEADER + (
         "hubei-org,公安机关机构名录,hubei-police,not_shared,unconditional,,,"
         "机构名称;统一社会信用代码;地址,每月\n"
         # An old mark restated as it is stays.
         "hubei-case,刑事案件侦查信息,hubei-police,not_shared,not_open,"
         "《中华人民共和国刑事诉讼法》,,案件编号;案由,实时\n"
     )
-    imported = await api.post(
-        "/api/v1/catalog/import",
-        content=csv.encode(),
-        headers={**auth("admin"), "Content-Type": "text/csv"},
-    )
+    imported = await import_catalog(api, csv.encode())
     report = imported.json()
     assert (report["failed"], report["unchanged"]) == (1, 1), report
     assert "负面清单" in report["rows"][0]["message"]
