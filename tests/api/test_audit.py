@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from pathlib import Path
 
 from temporalio.client import WorkflowHistory
 
@@ -14,15 +13,20 @@ from shixian.cli import main
 from shixian.replay import replay
 from tests.cases import at, done, green_channel_demand, settled, submit
 from tests.conftest import auth
-from tests.replay.test_replay import tampered
+from tests.replay.test_replay import HISTORIES, tampered
 from tests.workflows.test_catalog_update import open_update
 
-HISTORIES = sorted((Path(__file__).parent.parent / "replay" / "histories").glob("*.json"))
 LICHUAN_20 = "《利川市政务信息资源共享管理办法》第二十条"
 
 
 async def _hubei_case(api):  # type: ignore[no-untyped-def]
     return await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+
+
+async def timeline_page(api, case, key: str = "auditor") -> str:  # type: ignore[no-untyped-def]
+    response = await api.get(f"/api/v1/cases/{case['case_id']}/timeline", headers=auth(key))
+    assert response.status_code == 200, response.text
+    return response.text
 
 
 # -- history -------------------------------------------------------------------------------
@@ -176,13 +180,10 @@ async def test_timeline_shows_each_step_against_its_deadline_and_a_late_one_by_w
 async def test_timeline_escapes_what_users_wrote(api):
     case = await _hubei_case(api)
     await done(api, "hubei-provider", case, "reject", reason="<script>alert('x')</script>")
-    response = await api.get(
-        f"/api/v1/cases/{case['case_id']}/timeline", headers=auth("hubei-supervisor")
-    )
-    assert response.status_code == 200, response.text
-    assert "<script>" not in response.text
-    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in response.text
-    assert "不同意共享" in response.text
+    page = await timeline_page(api, case, "hubei-supervisor")
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert "不同意共享" in page
 
 
 async def test_timeline_is_refused_to_caseworkers_and_other_jurisdictions(api):
@@ -194,12 +195,6 @@ async def test_timeline_is_refused_to_caseworkers_and_other_jurisdictions(api):
         "/api/v1/cases/sharing-application/HB419-2026-999999/timeline", headers=auth("auditor")
     )
     assert missing.status_code == 404
-
-
-async def timeline_page(api, case) -> str:  # type: ignore[no-untyped-def]
-    response = await api.get(f"/api/v1/cases/{case['case_id']}/timeline", headers=auth("auditor"))
-    assert response.status_code == 200, response.text
-    return response.text
 
 
 async def test_timeline_of_a_quality_verification_reads_in_its_own_words(api):
