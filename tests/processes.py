@@ -66,11 +66,11 @@ class Step:
 class Walk:
     process: str
     submitter: str
-    # The submission but its process: (fill, the submitter's attachments) -> body.
+    # The submission's body, its process aside: (fill, the submitter's attachments) -> body.
     body: Callable[[Fill, list[int]], dict[str, Any]]
     steps: list[Step]
     outcome: str
-    received: str | None = None  # the platform's time at submission, when the default won't do
+    received: str | None = None  # the platform's time at submission, if not the default
     attachments: int = 0  # how many the submission cites (uploaded by the submitter first)
     draft: Callable[[Fill], dict[str, Any]] | None = None  # a catalog update's draft edit
     # Catalog entries an administrator changes first (PATCH /catalog/{id}), by resource id.
