@@ -342,8 +342,9 @@ async def prepare(api: httpx.AsyncClient, clock: TestClock, walk: Walk) -> None:
 
 async def take_the_steps(
     api: httpx.AsyncClient, walk: Walk, case: dict[str, Any], fill: Fill
-) -> None:
-    """Every step of the walk, each acting with `fill`'s texts; the case ends as it should."""
+) -> dict[str, Any]:
+    """Every step of the walk, each acting with `fill`'s texts: the case as it ends, as it
+    should."""
     for step in walk.steps:
         state = await done(api, step.actor, case, step.action, **step.body(fill))
     assert (walk.process, state["status"], state["outcome"]) == (
@@ -351,3 +352,4 @@ async def take_the_steps(
         "closed",
         walk.outcome,
     )
+    return state
