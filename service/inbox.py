@@ -21,7 +21,7 @@ from service.access import Caller, case_matches, readable_notices
 from service.cases import days_left
 from service.overdue import overdue_now
 from service.platform import Platform
-from service.validation import Listing
+from service.validation import Listing, page_of
 
 # Notices that give the recipient something to do on the case.
 HANDOVER_KINDS = frozenset(
@@ -109,13 +109,10 @@ def inbox(
         query = query.where(_unread(caller))
     if case_id:
         query = query.where(case_matches(Notice.case_id, case_id))
+    query = query.order_by(col(Notice.created_at).desc(), col(Notice.id).desc())
     with platform.session() as session:
-        total = session.exec(select(func.count()).select_from(query.subquery())).one()
-        notices = session.exec(
-            query.order_by(col(Notice.created_at).desc(), col(Notice.id).desc())
-            .limit(limit)
-            .offset(offset)
-        ).all()
+        page = page_of(session, query, limit, offset)
+        notices = page.items
         read = _read_ids(session, caller, [n.id for n in notices if n.id is not None])
         wanted = {n.case_id for n in notices}
         records = {
@@ -146,7 +143,7 @@ def inbox(
                 overdue=late,
             )
         items.append(InboxItem(notice, notice.id in read, deadline, sent_at(notice, events)))
-    return Listing(total=total, items=items)
+    return Listing(total=page.total, items=items)
 
 
 def unread_count(platform: Platform, caller: Caller) -> int:

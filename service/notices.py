@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from models import Authorization, CatalogResource, Notice
@@ -50,11 +49,7 @@ def list_authorizations(
         query = query.where(case_matches(Authorization.case_id, case_id))
     if resource_id:
         query = query.where(Authorization.resource_id == resource_id)
+    query = query.order_by(col(Authorization.granted_at).desc(), col(Authorization.id).desc())
     with platform.session() as session:
-        total = session.exec(select(func.count()).select_from(query.subquery())).one()
-        rows = session.exec(
-            query.order_by(col(Authorization.granted_at).desc(), col(Authorization.id).desc())
-            .limit(limit)
-            .offset(offset)
-        ).all()
-    return Listing(total=total, items=[(grant, resource) for grant, resource in rows])
+        found = page_of(session, query, limit, offset)
+    return Listing(total=found.total, items=[(grant, resource) for grant, resource in found.items])

@@ -9,12 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, TypeVarTuple, overload
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from service.errors import DomainError, Invalid
 from service.text import (
@@ -40,6 +40,7 @@ from workflows.common import (
 )
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 # Chinese labels accepted wherever the English value is, for catalogs kept in spreadsheets.
 ALIASES: dict[type[StrEnum], dict[str, StrEnum]] = {
@@ -158,7 +159,14 @@ def commit_or(session: Session, conflict: DomainError) -> None:
         raise conflict from error
 
 
-def page_of(session: Session, query: SelectOfScalar[T], limit: int, offset: int) -> Listing[T]:
+@overload
+def page_of(session: Session, query: SelectOfScalar[T], limit: int, offset: int) -> Listing[T]: ...
+@overload
+def page_of(
+    session: Session, query: Select[*Ts], limit: int, offset: int
+) -> Listing[tuple[*Ts]]: ...
+def page_of(session: Session, query: Any, limit: int, offset: int) -> Listing[Any]:
+    """One page of `query` (ordered by the caller), and how many rows all of it has."""
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     return Listing(total=total, items=list(session.exec(query.limit(limit).offset(offset)).all()))
 
