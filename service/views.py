@@ -3,8 +3,9 @@ working days left, a page of a listing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -20,6 +21,7 @@ from service.text import (
     Line,
     Text,
 )
+from service.validation import Listing
 
 
 def _beijing(moment: datetime) -> str:
@@ -168,6 +170,7 @@ class CaseSummary(CaseBase):
 
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 
 class Page(BaseModel, Generic[T]):
@@ -175,6 +178,13 @@ class Page(BaseModel, Generic[T]):
     limit: int
     offset: int
     items: list[T]
+
+    @classmethod
+    def of(cls, found: Listing[S], limit: int, offset: int, item: Callable[[S], T]) -> Self:
+        """A listing's page as the API answers it, each row shown by `item`."""
+        return cls(
+            total=found.total, limit=limit, offset=offset, items=[item(row) for row in found.items]
+        )
 
 
 class RequestBody(BaseModel):

@@ -198,12 +198,7 @@ def list_catalog(
         limit=limit,
         offset=offset,
     )
-    return Page[ResourceOut](
-        total=found.total,
-        limit=limit,
-        offset=offset,
-        items=[ResourceOut.of(r) for r in found.items],
-    )
+    return Page[ResourceOut].of(found, limit, offset, ResourceOut.of)
 
 
 @router.get("/not-shared-unapproved", response_model=Page[ResourceOut], responses=ERRORS)
@@ -217,12 +212,7 @@ def list_unapproved_not_shared(
     supervisors): marks made before the negative-listing process, for their providers to
     regularize through it (`process: negative_listing`)."""
     found = catalog.list_unapproved_not_shared(platform, caller, limit=limit, offset=offset)
-    return Page[ResourceOut](
-        total=found.total,
-        limit=limit,
-        offset=offset,
-        items=[ResourceOut.of(r) for r in found.items],
-    )
+    return Page[ResourceOut].of(found, limit, offset, ResourceOut.of)
 
 
 @router.post("", status_code=201, response_model=ResourceOut, responses=ERRORS)

@@ -87,11 +87,8 @@ def list_notices(
     """Notices, newest first: caseworkers and supervisors those addressed to their
     department; members of the public those addressed to them; auditors all."""
     found = notices.list_notices(platform, caller, case_id=case_id, limit=limit, offset=offset)
-    return Page[NoticeOut](
-        total=found.total,
-        limit=limit,
-        offset=offset,
-        items=[NoticeOut.model_validate(n, from_attributes=True) for n in found.items],
+    return Page[NoticeOut].of(
+        found, limit, offset, lambda n: NoticeOut.model_validate(n, from_attributes=True)
     )
 
 

@@ -84,12 +84,7 @@ def list_departments(
     found = reference.list_departments(
         platform, caller, jurisdiction=jurisdiction, kind=kind, limit=limit, offset=offset
     )
-    return Page[DepartmentOut](
-        total=found.total,
-        limit=limit,
-        offset=offset,
-        items=[DepartmentOut.of(d) for d in found.items],
-    )
+    return Page[DepartmentOut].of(found, limit, offset, DepartmentOut.of)
 
 
 @router.post("/departments", status_code=201, response_model=DepartmentOut, responses=ERRORS)
@@ -189,12 +184,7 @@ def list_users(
     found = reference.list_users(
         platform, admin, role=role, department_id=department, limit=limit, offset=offset
     )
-    return Page[UserOut](
-        total=found.total,
-        limit=limit,
-        offset=offset,
-        items=[UserOut.of(account) for account in found.items],
-    )
+    return Page[UserOut].of(found, limit, offset, UserOut.of)
 
 
 @router.post("/users", status_code=201, response_model=NewUserOut, responses=ERRORS)
