@@ -137,32 +137,22 @@ DISPUTE_COUNTS = [
     ("coordination_requested", "申请协调"),
     ("government_referred", "报本级人民政府决定"),
 ]
-LABELS = dict(
-    COUNTS
-    + VERIFICATION_COUNTS
-    + CATALOG_COUNTS
-    + GREEN_COUNTS
-    + SERVICE_CHANGE_COUNTS
-    + RECLASSIFICATION_COUNTS
-    + OBJECTION_COUNTS
-    + NEGATIVE_LISTING_COUNTS
-    + DELIVERY_COUNTS
-    + SUPPLEMENT_COUNTS
-    + DISPUTE_COUNTS
-)
-KEY_PROCESS = {
-    **{key: PROCESS for key, _ in COUNTS},
-    **{key: VERIFICATION for key, _ in VERIFICATION_COUNTS},
-    **{key: CATALOG for key, _ in CATALOG_COUNTS},
-    **{key: GREEN for key, _ in GREEN_COUNTS},
-    **{key: SERVICE_CHANGE for key, _ in SERVICE_CHANGE_COUNTS},
-    **{key: RECLASSIFICATION for key, _ in RECLASSIFICATION_COUNTS},
-    **{key: OBJECTION for key, _ in OBJECTION_COUNTS},
-    **{key: NEGATIVE_LISTING for key, _ in NEGATIVE_LISTING_COUNTS},
-    **{key: PROCESS for key, _ in DELIVERY_COUNTS},
-    **{key: PROCESS for key, _ in SUPPLEMENT_COUNTS},
-    **{key: PROCESS for key, _ in DISPUTE_COUNTS},
-}
+# Each group of counts, and the process its cases run.
+COUNTED = [
+    (COUNTS, PROCESS),
+    (VERIFICATION_COUNTS, VERIFICATION),
+    (CATALOG_COUNTS, CATALOG),
+    (GREEN_COUNTS, GREEN),
+    (SERVICE_CHANGE_COUNTS, SERVICE_CHANGE),
+    (RECLASSIFICATION_COUNTS, RECLASSIFICATION),
+    (OBJECTION_COUNTS, OBJECTION),
+    (NEGATIVE_LISTING_COUNTS, NEGATIVE_LISTING),
+    (DELIVERY_COUNTS, PROCESS),
+    (SUPPLEMENT_COUNTS, PROCESS),
+    (DISPUTE_COUNTS, PROCESS),
+]
+LABELS = {key: label for counts, _ in COUNTED for key, label in counts}
+KEY_PROCESS = {key: process for counts, process in COUNTED for key, _ in counts}
 
 
 @dataclass(frozen=True)
