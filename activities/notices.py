@@ -133,6 +133,41 @@ def render_notice(
     return title.strip(), body.strip() + "\n"
 
 
+def _store_once(
+    db: Session,
+    request: SendNoticeInput | SendUserNoticeInput,
+    reader: Reader,
+    *,
+    department_id: str | None = None,
+    user_id: int | None = None,
+) -> bool:
+    """The request's notice for one recipient, a department or else a user, written for
+    `reader`, unless the recipient has it already: whether it is new."""
+    recipient = (
+        Notice.recipient_department_id == department_id
+        if department_id is not None
+        else Notice.recipient_user_id == user_id
+    )
+    exists = select(Notice.id).where(
+        Notice.case_id == request.case_id, Notice.key == request.key, recipient
+    )
+    if db.exec(exists).first() is not None:
+        return False
+    title, body = render_notice(request.kind, request.context, reader)
+    db.add(
+        Notice(
+            case_id=request.case_id,
+            key=request.key,
+            kind=request.kind,
+            recipient_department_id=department_id,
+            recipient_user_id=user_id,
+            title=title,
+            body=body,
+        )
+    )
+    return commit_once(db)
+
+
 @activity.defn
 def send_notice(request: SendNoticeInput) -> int:
     """Store the notice once per recipient, written for it; returns how many were new."""
@@ -140,31 +175,9 @@ def send_notice(request: SendNoticeInput) -> int:
     with session() as db:
         names = party_names(db, request.parties)
         for recipient in request.recipients:
-            if db.get(Department, recipient) is None:
-                continue
-            exists = db.exec(
-                select(Notice.id).where(
-                    Notice.case_id == request.case_id,
-                    Notice.key == request.key,
-                    Notice.recipient_department_id == recipient,
-                )
-            ).first()
-            if exists is not None:
-                continue
-            reader = reader_of(recipient, request.parties, names)
-            title, body = render_notice(request.kind, request.context, reader)
-            db.add(
-                Notice(
-                    case_id=request.case_id,
-                    key=request.key,
-                    kind=request.kind,
-                    recipient_department_id=recipient,
-                    title=title,
-                    body=body,
-                )
-            )
-            if commit_once(db):
-                created += 1
+            if db.get(Department, recipient) is not None:
+                reader = reader_of(recipient, request.parties, names)
+                created += _store_once(db, request, reader, department_id=recipient)
     return created
 
 
@@ -181,24 +194,8 @@ class SendUserNoticeInput:
 @activity.defn
 def send_user_notice(request: SendUserNoticeInput) -> int:
     """Store the notice for one user once; returns 1 if it is new."""
-    query = select(Notice.id).where(
-        Notice.case_id == request.case_id,
-        Notice.key == request.key,
-        Notice.recipient_user_id == request.user_id,
-    )
     with session() as db:
-        if db.get(User, request.user_id) is None or db.exec(query).first() is not None:
+        if db.get(User, request.user_id) is None:
             return 0
         reader = Reader(PUBLIC, party_names(db, request.parties))
-        title, body = render_notice(request.kind, request.context, reader)
-        db.add(
-            Notice(
-                case_id=request.case_id,
-                key=request.key,
-                kind=request.kind,
-                recipient_user_id=request.user_id,
-                title=title,
-                body=body,
-            )
-        )
-        return int(commit_once(db))
+        return int(_store_once(db, request, reader, user_id=request.user_id))
