@@ -45,6 +45,17 @@ def body_limit(size: int) -> dict[str, Any]:
     return {MAX_BODY: size}
 
 
+def yaml_file_body(size: int, example: str | None = None) -> dict[str, Any]:
+    """A route whose body is the YAML text of a file, at most `size` bytes."""
+    content: dict[str, Any] = {"schema": {"type": "string"}}
+    if example is not None:
+        content["example"] = example
+    return {
+        **body_limit(size),
+        "requestBody": {"required": True, "content": {"application/yaml": content}},
+    }
+
+
 def enum_schema(values: list[str], **extra: Any) -> dict[str, Any]:
     """Documents the allowed values in OpenAPI; the operation checks them with a Chinese
     message (pydantic's own would be English)."""

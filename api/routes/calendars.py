@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import AdminDep, CallerDep, PlatformDep
-from api.schemas import ERRORS, body_limit
+from api.schemas import ERRORS, yaml_file_body
 from service import calendars
 from service.calendars import PreviewOut, UploadOut, YearDetailOut, YearOut
 from service.validation import decode_text
@@ -60,15 +60,7 @@ def get_year(
         200: {"description": "Replaced an uploaded file for this year; or a dry run."},
         413: ERRORS[422],
     },
-    openapi_extra={
-        **body_limit(MAX_UPLOAD),
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/yaml": {"schema": {"type": "string"}, "example": EXAMPLE_YEAR}
-            },
-        },
-    },
+    openapi_extra=yaml_file_body(MAX_UPLOAD, EXAMPLE_YEAR),
 )
 async def upload_year(
     request: Request,

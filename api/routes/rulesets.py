@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import AdminDep, CallerDep, PlatformDep
-from api.schemas import ERRORS, body_limit
+from api.schemas import ERRORS, yaml_file_body
 from service import rulesets
 from service.rulesets import RulesetDetailOut, RulesetOut
 from service.validation import decode_text
@@ -42,13 +42,7 @@ def get_ruleset(ruleset_id: str, platform: PlatformDep, caller: CallerDep) -> Ru
         200: {"description": "Replaced the ruleset with the same id."},
         413: ERRORS[422],
     },
-    openapi_extra={
-        **body_limit(MAX_UPLOAD),
-        "requestBody": {
-            "required": True,
-            "content": {"application/yaml": {"schema": {"type": "string"}}},
-        },
-    },
+    openapi_extra=yaml_file_body(MAX_UPLOAD),
 )
 async def upload_ruleset(
     request: Request, response: Response, platform: PlatformDep, admin: AdminDep
