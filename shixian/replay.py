@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
+from shixian.temporal import DATA_CONVERTER
 from worker import PASSED_THROUGH, WORKFLOWS
 
 
@@ -26,7 +26,7 @@ def replayer() -> Replayer:
     replay tests hold that runner to every recorded history."""
     return Replayer(
         workflows=WORKFLOWS,
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         workflow_runner=SandboxedWorkflowRunner(restrictions=PASSED_THROUGH),
     )
 
