@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from temporalio import activity
 
-from activities.database import session
+from activities.database import commit_once, session
 from models import AttachmentCitation
 
 
@@ -33,8 +32,4 @@ def cite_attachments(request: CiteAttachmentsInput) -> None:
         for attachment_id in dict.fromkeys(request.attachment_ids):
             if attachment_id not in known:
                 db.add(AttachmentCitation(attachment_id=attachment_id, case_id=request.case_id))
-        try:
-            db.commit()
-        except IntegrityError:
-            # A concurrent attempt recorded them first.
-            db.rollback()
+        commit_once(db)

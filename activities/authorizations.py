@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio import activity
 
-from activities.database import session
+from activities.catalog import add_entry_once
+from activities.database import commit_once, session
 from models import Authorization, CatalogResource
 from workflows.common import GrantedBy, ShareType
 
@@ -82,10 +82,7 @@ def grant_authorization(request: GrantAuthorizationInput) -> int:
                 "临时调整期间受理的申请不再授权。"
             )
         db.add(grant)
-        try:
-            db.commit()
-        except IntegrityError:
-            db.rollback()
+        if not commit_once(db):
             return db.exec(query).one().id or 0
         return grant.id or 0
 
@@ -95,22 +92,18 @@ def add_catalog_entry(request: AddCatalogEntryInput) -> str:
     """Data agreed under hubei 第二十二条 enters the catalog; the case number names it."""
     resource_id = f"R-{request.case_number}"
     with session() as db:
-        if db.get(CatalogResource, resource_id) is None:
-            db.add(
-                CatalogResource(
-                    id=resource_id,
-                    name=request.name,
-                    provider_id=request.provider_id,
-                    share_type=ShareType.CONDITIONAL,
-                    legal_basis=request.legal_basis,
-                    fields=list(request.fields),
-                    created_by_case=request.case_id,
-                )
-            )
-            try:
-                db.commit()
-            except IntegrityError:
-                db.rollback()
+        add_entry_once(
+            db,
+            CatalogResource(
+                id=resource_id,
+                name=request.name,
+                provider_id=request.provider_id,
+                share_type=ShareType.CONDITIONAL,
+                legal_basis=request.legal_basis,
+                fields=list(request.fields),
+                created_by_case=request.case_id,
+            ),
+        )
     return resource_id
 
 

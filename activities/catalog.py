@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.database import session
+from activities.database import commit_once, session
 from models import CatalogResource, DataCorrection
 from models.reference import utcnow
 from workflows.common import OpenStatus
@@ -24,6 +24,14 @@ def catalog_resource(db: Session, resource_id: str) -> CatalogResource:
             f"目录中没有数据资源“{resource_id}”。", type="resource_not_found", non_retryable=True
         )
     return resource
+
+
+def add_entry_once(db: Session, entry: CatalogResource) -> None:
+    """A catalog entry a case names (R-<case number>): a retry, or a concurrent attempt,
+    finds it made and adds nothing."""
+    if db.get(CatalogResource, entry.id) is None:
+        db.add(entry)
+        commit_once(db)
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,7 @@ def set_resource_status(request: SetResourceStatusInput) -> int:
             return resource.version
         resource.status = request.status
         resource.status_reason = request.reason
-        return _save_new_version(db, resource)
+        return save_new_version(db, resource)
 
 
 @dataclass(frozen=True)
@@ -95,10 +103,11 @@ def set_open_status(request: SetOpenStatusInput) -> int:
         resource.open_status = request.open_status.value
         resource.suspended_by_case = held_by
         resource.open_status_reason = request.reason
-        return _save_new_version(db, resource)
+        return save_new_version(db, resource)
 
 
-def _save_new_version(db: Session, resource: CatalogResource) -> int:
+def save_new_version(db: Session, resource: CatalogResource) -> int:
+    """Commit the resource's changes as its next version, and return that version."""
     resource.version += 1
     resource.updated_at = utcnow()
     db.add(resource)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.exc import DataError, StatementError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlmodel import Session
 from temporalio.exceptions import ApplicationError
 
@@ -38,6 +38,17 @@ def session() -> Iterator[Session]:
             type=UNSTORABLE,
             non_retryable=True,
         ) from error
+
+
+def commit_once(db: Session) -> bool:
+    """Commit rows a retry may be writing at the same time; False, rolled back, where a
+    concurrent attempt committed them first (a unique key refused ours)."""
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        return False
+    return True
 
 
 def unstorable(error: BaseException) -> bool:

@@ -7,15 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.catalog import catalog_resource
+from activities.catalog import add_entry_once, catalog_resource, save_new_version
 from activities.database import session
 from models import Authorization, CatalogResource
-from models.reference import utcnow
 from workflows.common import ShareType
 
 
@@ -42,29 +40,22 @@ def deliver_resource(request: DeliverResourceInput) -> str:
             if resource.status_reason != reason:
                 resource.status = "active"
                 resource.status_reason = reason
-                resource.version += 1
-                resource.updated_at = utcnow()
-                db.add(resource)
-                db.commit()
+                save_new_version(db, resource)
             return resource.id
         resource_id = f"R-{request.case_number}"
-        if db.get(CatalogResource, resource_id) is None:
-            db.add(
-                CatalogResource(
-                    id=resource_id,
-                    name=request.name,
-                    provider_id=request.provider_id,
-                    share_type=ShareType(request.share_type),
-                    legal_basis=request.legal_basis,
-                    fields=list(request.fields),
-                    created_by_case=request.case_id,
-                    status_reason=reason,
-                )
-            )
-            try:
-                db.commit()
-            except IntegrityError:
-                db.rollback()
+        add_entry_once(
+            db,
+            CatalogResource(
+                id=resource_id,
+                name=request.name,
+                provider_id=request.provider_id,
+                share_type=ShareType(request.share_type),
+                legal_basis=request.legal_basis,
+                fields=list(request.fields),
+                created_by_case=request.case_id,
+                status_reason=reason,
+            ),
+        )
         return resource_id
 
 
@@ -97,10 +88,7 @@ def reclassify_resource(request: ReclassifyInput) -> ShareType:
         resource.reclassified_by_case = request.case_number
         resource.reclassified_until = request.until
         resource.share_type_reason = request.reason
-        resource.version += 1
-        resource.updated_at = utcnow()
-        db.add(resource)
-        db.commit()
+        save_new_version(db, resource)
         return before
 
 
@@ -124,11 +112,7 @@ def restore_share_type(request: RestoreShareTypeInput) -> int:
         resource.reclassified_by_case = None
         resource.reclassified_until = None
         resource.share_type_reason = request.reason
-        resource.version += 1
-        resource.updated_at = utcnow()
-        db.add(resource)
-        db.commit()
-        return resource.version
+        return save_new_version(db, resource)
 
 
 @activity.defn

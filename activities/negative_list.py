@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 from temporalio import activity
 
-from activities.catalog import catalog_resource
+from activities.catalog import catalog_resource, save_new_version
 from activities.database import session
-from models.reference import utcnow
 from workflows.common import ShareType
 
 
@@ -39,8 +38,4 @@ def list_not_shared(request: ListNotSharedInput) -> int:
         resource.negative_list_case = request.case_number
         resource.negative_list_approval = request.approval
         resource.share_type_reason = f"列入不予共享负面清单：{request.approval}。{request.reason}"
-        resource.version += 1
-        resource.updated_at = utcnow()
-        db.add(resource)
-        db.commit()
-        return resource.version
+        return save_new_version(db, resource)

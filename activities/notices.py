@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from temporalio import activity
 
-from activities.database import session
+from activities.database import commit_once, session
 from calendars import formatting
 from models import Department, Notice, User
 from workflows.common import PARTY_LABELS, Parties, Party
@@ -164,11 +163,8 @@ def send_notice(request: SendNoticeInput) -> int:
                     body=body,
                 )
             )
-            try:
-                db.commit()
+            if commit_once(db):
                 created += 1
-            except IntegrityError:
-                db.rollback()
     return created
 
 
@@ -205,9 +201,4 @@ def send_user_notice(request: SendUserNoticeInput) -> int:
                 body=body,
             )
         )
-        try:
-            db.commit()
-        except IntegrityError:
-            db.rollback()
-            return 0
-    return 1
+        return int(commit_once(db))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from pydantic import TypeAdapter
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.database import session
 from models import CaseRecord
@@ -16,13 +18,26 @@ STATE = TypeAdapter(CaseState)
 
 @activity.defn
 def record_case(state: CaseState) -> None:
-    """Upsert the case's row; a late retry of an older revision changes nothing."""
+    """Upsert the case's row; a late retry of an older revision changes nothing.
+
+    `state` carries the events from `state.events_from` on; the row holds the earlier ones
+    (a case records every step, and its events, once recorded, do not change)."""
     with session() as db:
         row = db.get(CaseRecord, state.case_id, with_for_update=True)
         if row is not None and row.revision >= state.revision:
             return
         deadline = state.deadline if state.status == "open" else None
-        snapshot = STATE.dump_python(state, mode="json")
+        snapshot = STATE.dump_python(replace(state, events_from=0), mode="json")
+        if state.events_from:
+            held = row.state["events"] if row is not None else []
+            if len(held) < state.events_from:
+                raise ApplicationError(
+                    f"案件列表中本案仅存 {len(held)} 个步骤，少于已记录的 {state.events_from} 个，"
+                    "无法续记。",
+                    type="projection_behind",
+                    non_retryable=True,
+                )
+            snapshot["events"] = held[: state.events_from] + snapshot["events"]
         closing = next((e for e in reversed(state.events) if e.kind == "closed"), None)
         fields = {
             "case_number": state.case_number,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -48,6 +48,15 @@ def require_admin(caller: CallerDep) -> Caller:
 
 
 AdminDep = Annotated[Caller, Depends(require_admin)]
+
+# Which jurisdiction a supervising view (dashboard, statistics) covers.
+JurisdictionQuery = Annotated[
+    str | None,
+    Query(
+        description="Auditors: one jurisdiction (and those inside it); default all. "
+        "Supervisors: their own, or one inside it."
+    ),
+]
 
 
 def known_parameters(request: Request) -> None:

@@ -17,7 +17,10 @@ class Error(BaseModel):
         None,
         description="An action that got no answer in time (503): whether its case accepted "
         "it. True: it is applied, as of when the platform received it, once the case can go "
-        "on; do not send it again. False: nothing happened; send it again later.",
+        "on; do not send it again. False: nothing happened; send it again later. Absent on "
+        "an action's 503: Temporal could not say (its answer was lost with the connection); "
+        "look at the case, or send it again with the same Idempotency-Key, which is applied "
+        "at most once.",
     )
 
 

@@ -61,12 +61,8 @@ def day_text(value: Moment) -> str:
 
 def day_end_text(value: Moment) -> str:
     """2026年11月16日24时: the end of a last day (a date), said as the law says it."""
-    found = _read(value)
-    if found is None:
-        return ""
-    if isinstance(found, datetime):
-        found = _beijing(found).date()
-    return f"{_day(found)}24时"
+    day = day_text(value)
+    return f"{day}24时" if day else ""
 
 
 def due_text(value: Moment) -> str:

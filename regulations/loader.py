@@ -480,6 +480,12 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
             raise fail(f"{field}.time_limits", "escalating limits must be in increasing order")
         return StagePlan(name, item.actor, cite(item.article, item.instrument, field), limits)
 
+    def optional_stage(
+        item: StageSpec | None, base: str, process: Process, name: str
+    ) -> StagePlan | None:
+        """The stage `name` at `base`.`name`, where the ruleset has one."""
+        return stage(item, f"{base}.{name}", process, name) if item else None
+
     sharing = None
     if (s := spec.processes.sharing_application) is not None:
         base = "processes.sharing_application"
@@ -509,22 +515,10 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
             not_shared_cite=cite(s.not_shared.article, None, f"{base}.not_shared"),
             refusal_cite=cite(s.refusal.article, None, f"{base}.refusal"),
             refusal_needs_legal_basis=s.refusal.needs_legal_basis,
-            refused=stage(s.refused, f"{base}.refused", SHARING_APPLICATION, "refused")
-            if s.refused
-            else None,
-            coordination=stage(
-                s.coordination, f"{base}.coordination", SHARING_APPLICATION, "coordination"
-            )
-            if s.coordination
-            else None,
-            delivery=stage(s.delivery, f"{base}.delivery", SHARING_APPLICATION, "delivery")
-            if s.delivery
-            else None,
-            confirmation=stage(
-                s.confirmation, f"{base}.confirmation", SHARING_APPLICATION, "confirmation"
-            )
-            if s.confirmation
-            else None,
+            refused=optional_stage(s.refused, base, SHARING_APPLICATION, "refused"),
+            coordination=optional_stage(s.coordination, base, SHARING_APPLICATION, "coordination"),
+            delivery=optional_stage(s.delivery, base, SHARING_APPLICATION, "delivery"),
+            confirmation=optional_stage(s.confirmation, base, SHARING_APPLICATION, "confirmation"),
             supplement=SupplementPlan(
                 cite(s.supplement.article, None, f"{base}.supplement"),
                 stage(
@@ -619,11 +613,11 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
             dispute_period=verification_stage(q.dispute_period, "dispute_period"),
             dispute_review=verification_stage(q.dispute_review, "dispute_review"),
             cite=cite(q.article, q.instrument, base),
-            forwarding=verification_stage(q.forwarding, "forwarding") if q.forwarding else None,
+            forwarding=optional_stage(q.forwarding, base, QUALITY_VERIFICATION, "forwarding"),
             extension=extension,
-            joint_verification=verification_stage(q.joint_verification, "joint_verification")
-            if q.joint_verification
-            else None,
+            joint_verification=optional_stage(
+                q.joint_verification, base, QUALITY_VERIFICATION, "joint_verification"
+            ),
             serve_with_proof_cite=cite(q.serve_with_proof.article, None, f"{base}.serve_with_proof")
             if q.serve_with_proof
             else "",
@@ -634,12 +628,8 @@ def _build(spec: RulesetSpec, path: Path, by_id: dict[str, RulesetSpec]) -> Rule
         if (x.review is None) != (x.approval is None):
             raise fail(base, "review and approval come together: both or neither")
         negative = NegativeListingRules(
-            review=stage(x.review, f"{base}.review", NEGATIVE_LISTING, "review")
-            if x.review
-            else None,
-            approval=stage(x.approval, f"{base}.approval", NEGATIVE_LISTING, "approval")
-            if x.approval
-            else None,
+            review=optional_stage(x.review, base, NEGATIVE_LISTING, "review"),
+            approval=optional_stage(x.approval, base, NEGATIVE_LISTING, "approval"),
             rank_cite=cite(x.rank.article, x.rank.instrument, f"{base}.rank") if x.rank else "",
             cite=cite(x.article, None, base),
         )

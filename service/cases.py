@@ -29,6 +29,7 @@ from temporalio.client import (
     WithStartWorkflowOperation,
     WorkflowHandle,
     WorkflowUpdateFailedError,
+    WorkflowUpdateHandle,
     WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
 )
@@ -71,6 +72,7 @@ from workflows.common import (
     Actor,
     Assertion,
     CaseDetails,
+    CaseEvent,
     CaseState,
     Parties,
     PlannedDeadline,
@@ -83,6 +85,7 @@ from workflows.registry import PROCESSES as DECLARED
 
 T = TypeVar("T")
 STATE = TypeAdapter(CaseState)
+EVENTS = TypeAdapter(list[CaseEvent])
 DEADLINE = TypeAdapter(PlannedDeadline)
 QUERY_TIMEOUT = timedelta(seconds=5)
 NUMBER_ATTEMPTS = 50
@@ -418,7 +421,7 @@ async def _open(
             start_workflow_operation=start,
             rpc_timeout=timedelta(seconds=platform.settings.first_stage_wait),
         )
-        return state
+        return await whole(platform, state)
     except WorkflowUpdateRPCTimeoutOrCancelledError as error:
         # No answer in time: no worker has taken the case up yet, or Temporal itself did not
         # answer. `submit` asks Temporal whether the case started: one that did is received.
@@ -718,7 +721,7 @@ async def _act_once(
             case = await _act(platform, case_id, action, update, request, receipt.update_id)
     except DomainError as error:
         if error.status == 503:
-            await platform.run(partial(_unanswered, receipt=receipt, recorded=bool(error.recorded)))
+            await platform.run(partial(_unanswered, receipt=receipt, recorded=error.recorded))
         else:
             answer = {"code": error.code, "message": error.message}
             await platform.run(
@@ -767,10 +770,13 @@ def _answered(session: Session, *, receipt: ActionReceipt, status: int, body: An
     session.commit()
 
 
-def _unanswered(session: Session, *, receipt: ActionReceipt, recorded: bool) -> None:
-    """After a 503: a recorded action is waited for again; one not recorded is sent afresh."""
+def _unanswered(session: Session, *, receipt: ActionReceipt, recorded: bool | None) -> None:
+    """After a 503: a recorded action is waited for again; one not recorded is sent afresh.
+    Where nobody could tell, a retry sends the same update again: Temporal runs it once."""
     row = session.get(ActionReceipt, receipt.id, with_for_update=True)
     if row is None or row.status_code is not None or row.update_id != receipt.update_id:
+        return
+    if recorded is None:
         return
     if recorded:
         row.recorded = True
@@ -822,7 +828,9 @@ async def execute(
     session is held meanwhile."""
     temporal = await platform.temporal()
     handle: WorkflowHandle[Any, Any] = temporal.get_workflow_handle(case_id)
-    received_at = getattr(getattr(request, "assertion", None), "received_at", None)
+    update_id = update_id or str(uuid.uuid4())
+    signed: Assertion = request.assertion
+    received_at = signed.received_at
     # The last second is left for asking Temporal why, if no answer comes.
     wait = max(platform.settings.action_wait - diagnosis.ASK.total_seconds(), 1.0)
     loop = asyncio.get_running_loop()
@@ -832,16 +840,18 @@ async def execute(
             taken = await handle.start_update(
                 update,
                 request,
-                id=update_id or str(uuid.uuid4()),
+                id=update_id,
                 wait_for_stage=WorkflowUpdateStage.ACCEPTED,
                 rpc_timeout=timedelta(seconds=wait),
             )
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-        raise await diagnosis.unanswered(
-            platform, temporal, case_id, recorded=False, received_at=received_at
-        ) from None
+        taken = await _if_accepted(platform, temporal, handle, update, update_id, signed, until)
     except RPCError as error:
-        raise await _refused_by_temporal(platform, temporal, case_id, error) from error
+        if error.status not in LOST:
+            raise await _refused_by_temporal(platform, temporal, case_id, error) from error
+        taken = await _if_accepted(
+            platform, temporal, handle, update, update_id, signed, until, dropped=True
+        )
     left = max(until - loop.time(), 0.1)
     try:
         async with asyncio.timeout(left):
@@ -854,7 +864,7 @@ async def execute(
         ) from None
     except RPCError as error:
         raise await _refused_by_temporal(platform, temporal, case_id, error) from error
-    return state
+    return await whole(platform, state)
 
 
 async def outcome_of(platform: Platform, case_id: str, update: Any, update_id: str) -> CaseState:
@@ -873,7 +883,68 @@ async def outcome_of(platform: Platform, case_id: str, update: Any, update_id: s
         raise await diagnosis.unanswered(platform, temporal, case_id, recorded=True) from None
     except RPCError as error:
         raise await _refused_by_temporal(platform, temporal, case_id, error) from error
-    return state
+    return await whole(platform, state)
+
+
+async def whole(platform: Platform, answer: CaseState) -> CaseState:
+    """An update's answer with the events it left out (`CaseState.events_from`): those the
+    case had recorded in its projection by then, read there."""
+    if not answer.events_from:
+        return answer
+
+    def recorded(session: Session) -> list[CaseEvent]:
+        row = session.get(CaseRecord, answer.case_id)
+        held = row.state["events"][: answer.events_from] if row is not None else []
+        if len(held) < answer.events_from:
+            raise Unavailable(
+                "本次操作已办理，但案件记录尚未写全，请稍后刷新查看。",
+                "case_record_behind",
+                recorded=True,
+            )
+        return EVENTS.validate_python(held)
+
+    earlier = await platform.run(recorded)
+    return replace(answer, events=earlier + answer.events, events_from=0)
+
+
+async def _if_accepted(
+    platform: Platform,
+    temporal: Client,
+    handle: WorkflowHandle[Any, Any],
+    update: Any,
+    update_id: str,
+    signed: Assertion,
+    until: float,
+    *,
+    dropped: bool = False,
+) -> WorkflowUpdateHandle[Any]:
+    """An action Temporal did not confirm in time, or whose confirmation was lost with the
+    connection (`dropped`): the case may have accepted it all the same, so Temporal is asked
+    by the update's id. Its handle if accepted; else the 503 that says it was not recorded,
+    or that nobody can tell yet."""
+    wait = max(until - asyncio.get_running_loop().time(), diagnosis.ASK.total_seconds() / 2)
+    found = await diagnosis.accepted(
+        platform, temporal, handle.id, update_id, signed.accept_by, wait
+    )
+    if found is None:
+        raise diagnosis.unconfirmed(signed.received_at)
+    if not found and dropped:
+        raise diagnosis.temporal_down(False, signed.received_at)
+    if not found:
+        raise await diagnosis.unanswered(
+            platform, temporal, handle.id, recorded=False, received_at=signed.received_at
+        )
+    return handle.get_update_handle_for(update, update_id)
+
+
+# Temporal's answer to an update was lost on the way (the connection dropped, or timed out):
+# the update may have reached the case all the same.
+LOST = (
+    RPCStatusCode.UNAVAILABLE,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+    RPCStatusCode.CANCELLED,
+    RPCStatusCode.UNKNOWN,
+)
 
 
 async def _refused_by_temporal(

@@ -156,7 +156,7 @@ def create_resource(
     return resource
 
 
-def _resource(session: Session, resource_id: str) -> CatalogResource:
+def catalog_resource(session: Session, resource_id: str) -> CatalogResource:
     resource = session.get(CatalogResource, resource_id)
     if resource is None:
         raise NotFound(f"目录中没有数据资源“{resource_id}”。", "resource_not_found")
@@ -178,7 +178,7 @@ def open_to_the_public() -> ColumnElement[bool]:
 def get_resource(platform: Platform, caller: Caller, resource_id: str) -> CatalogResource:
     """One resource. The public read those of the open catalog only (`open_to_the_public`)."""
     with platform.session() as session:
-        resource = _resource(session, resource_id)
+        resource = catalog_resource(session, resource_id)
         if caller.role is Role.PUBLIC:
             opened = session.exec(
                 select(CatalogResource.id).where(
@@ -196,7 +196,7 @@ def update_resource(
     """Apply `changes`; the version goes up by one if anything actually changed."""
     caller.require(Role.ADMIN)
     with platform.session() as session:
-        resource = _resource(session, resource_id)
+        resource = catalog_resource(session, resource_id)
         if "id" in changes and changes["id"] != resource_id:
             raise Invalid("资源编码不能修改。", "invalid_id")
         clean = _resource_values(session, {k: v for k, v in changes.items() if k != "id"})

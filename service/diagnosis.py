@@ -16,8 +16,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import select
-from temporalio.api.enums.v1 import EventType, PendingWorkflowTaskState
-from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryReverseRequest
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import (
+    EventType,
+    PendingWorkflowTaskState,
+    UpdateWorkflowExecutionLifecycleStage,
+)
+from temporalio.api.update.v1 import UpdateRef, WaitPolicy
+from temporalio.api.workflowservice.v1 import (
+    GetWorkflowExecutionHistoryReverseRequest,
+    PollWorkflowExecutionUpdateRequest,
+)
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -30,6 +39,12 @@ log = logging.getLogger(__name__)
 
 # How long the diagnosis itself may take: it runs after a wait has already run out.
 ASK = timedelta(seconds=1)
+
+# The stages of an update, as far as an answer depends on them.
+Stage = UpdateWorkflowExecutionLifecycleStage
+ADMITTED = Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED
+ACCEPTED = Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED
+REFUSED = Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_UNSPECIFIED
 
 
 def outcome(recorded: bool | None, received_at: datetime | None) -> str:
@@ -77,7 +92,75 @@ def temporal_down(recorded: bool | None, received_at: datetime | None = None) ->
     )
 
 
+def unconfirmed(received_at: datetime | None) -> Unavailable:
+    when = ""
+    if received_at is not None:
+        when = f"（平台收到时间：{received_at.astimezone(BEIJING):%Y-%m-%d %H:%M:%S}）"
+    return Unavailable(
+        f"工作流服务暂不可用，无法确认本次操作{when}是否已记录；"
+        "请稍后刷新案件查看，已记录的无需重复提交。",
+        "temporal_unavailable",
+    )
+
+
 CLOSED = "案件已办结，不能再办理。"
+
+
+async def accepted(
+    platform: Platform,
+    temporal: Client,
+    case_id: str,
+    update_id: str,
+    accept_by: datetime,
+    wait: float,
+) -> bool | None:
+    """Whether the case accepted the action sent as update `update_id`, asked when its answer
+    was lost or late; waits up to `wait` seconds, until `accept_by`, for the case to take it
+    up. An action the case has not accepted by `accept_by` never is (its validator refuses
+    it then). None: Temporal cannot say now."""
+    ahead = min(wait, (accept_by - platform.now()).total_seconds())
+    if ahead > 0:
+        try:
+            stage = await _update_stage(temporal, case_id, update_id, ACCEPTED, ahead)
+        except RPCError:
+            stage = ADMITTED
+        if stage != ADMITTED:
+            return stage == ACCEPTED
+        if platform.now() <= accept_by:
+            return None  # the case may still take it up
+    try:
+        # Past `accept_by` the stage the update has reached is final: asked without waiting.
+        stage = await _update_stage(temporal, case_id, update_id, ADMITTED, ASK.total_seconds() / 2)
+    except RPCError:
+        return None
+    return stage == ACCEPTED
+
+
+async def _update_stage(
+    temporal: Client, case_id: str, update_id: str, wait_for: int, timeout: float
+) -> int:
+    """The update's stage once it has reached `wait_for` or `timeout` has passed: ADMITTED
+    (with the case, not yet taken up), ACCEPTED (or completed), or REFUSED (by its validator,
+    or unknown to Temporal: refusals are not kept)."""
+    request = PollWorkflowExecutionUpdateRequest(
+        namespace=temporal.namespace,
+        update_ref=UpdateRef(
+            workflow_execution=WorkflowExecution(workflow_id=case_id), update_id=update_id
+        ),
+        identity=temporal.identity,
+        wait_policy=WaitPolicy(lifecycle_stage=wait_for),  # type: ignore[arg-type]
+    )
+    try:
+        response = await temporal.workflow_service.poll_workflow_execution_update(
+            request, timeout=timedelta(seconds=timeout)
+        )
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            return REFUSED
+        raise
+    if response.outcome.HasField("failure"):
+        return REFUSED
+    return ACCEPTED if response.stage >= ACCEPTED else ADMITTED
 
 
 async def unanswered(

@@ -117,7 +117,9 @@ class PartiesOut(BaseModel):
     )
 
 
-class CaseOut(BaseModel):
+class CaseBase(BaseModel):
+    """What a case and its row in a list both show."""
+
     case_id: str
     case_number: str
     process: str
@@ -126,6 +128,9 @@ class CaseOut(BaseModel):
     status: str
     stage: str
     outcome: str | None
+
+
+class CaseOut(CaseBase):
     received_at: BeijingTime
     parties: PartiesOut
     deadline: DeadlineOut | None = Field(description="The limit that runs now.")
@@ -149,15 +154,7 @@ class CaseOut(BaseModel):
     )
 
 
-class CaseSummary(BaseModel):
-    case_id: str
-    case_number: str
-    process: str
-    ruleset: str
-    jurisdiction: str
-    status: str
-    stage: str
-    outcome: str | None
+class CaseSummary(CaseBase):
     applicant_department_id: str | None
     applicant_name: str | None = Field(None, description="The requesting department's name.")
     provider_department_id: str | None

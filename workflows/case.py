@@ -226,6 +226,8 @@ class CaseWorkflow(Generic[InputT]):
         self._stage_entered_at = self.now()
         self._limits_end_stage = False
         self._retries_asked = 0
+        # How many of the case's events its projection holds (`_record`).
+        self._events_recorded = 0
 
     def _open_case(self, details: CaseDetails) -> None:
         """Record the receipt, with what the case is about."""
@@ -279,7 +281,7 @@ class CaseWorkflow(Generic[InputT]):
         A timer that has fired may reach the workflow with this update or after it: the main
         loop counts as idle only while its wake-up time is still ahead."""
         await workflow.wait_condition(lambda: self._settled(request.at))
-        return self.view(StateQuery(request.viewer))
+        return self._answer(request.viewer)
 
     def _settled(self, at: datetime | None) -> bool:
         idle = self._idle
@@ -428,7 +430,14 @@ class CaseWorkflow(Generic[InputT]):
             seq = self._decisions_taken
             self._decision = Decision(action, request, self._decision_time(request.assertion), seq)
             await workflow.wait_condition(lambda: self._decisions_applied >= seq)
-            return self.view(StateQuery(request.actor))
+            return self._answer(request.actor)
+
+    def _answer(self, viewer: Actor | None) -> CaseState:
+        """An update's answer: the case as `viewer` sees it, but for the events its projection
+        already holds, which the API reads there (an answer is kept in the case's history)."""
+        seen = self.view(StateQuery(viewer))
+        held = self._events_recorded
+        return replace(seen, events=seen.events[held:], events_from=held)
 
     # -- stages ---------------------------------------------------------------------------------
 
@@ -688,10 +697,19 @@ class CaseWorkflow(Generic[InputT]):
         self.state.events.append(CaseEvent(self.now(), kind, self.state.stage, None, detail, limit))
 
     async def _record(self) -> None:
-        """Keep the supervisors' projection current; the revision orders concurrent retries."""
+        """Keep the supervisors' projection current: the state with the events added since
+        the last record. The revision orders concurrent retries."""
         self.state.revision += 1
-        snapshot = replace(self.state, deadline=self._current_deadline(), actions=[])
-        await effect(record_case, snapshot)
+        held = self._events_recorded
+        change = replace(
+            self.state,
+            deadline=self._current_deadline(),
+            actions=[],
+            events=self.state.events[held:],
+            events_from=held,
+        )
+        await effect(record_case, change)
+        self._events_recorded = held + len(change.events)
 
     async def _notify(
         self, kind: str, departments: list[str | None], **context: NoticeValue

@@ -379,6 +379,10 @@ class CaseState:
     governed_by: list[str] = field(default_factory=list)
     # Every limit of the current stage, in order (Lichuan's 2 working days, then Hubei's 10).
     deadlines: list[PlannedDeadline] = field(default_factory=list)
+    # Where `events` begins in the case's whole list. A projection record and an update's
+    # answer carry only the events the projection does not hold yet: a case's history would
+    # otherwise hold every event's text again at every step (activities/projection.py).
+    events_from: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -77,6 +77,25 @@ class Action:
         return None
 
 
+def extension_actions(term: str) -> tuple[Action, Action, Action]:
+    """The provider's request to extend `term` (a 期限), and the authority's two answers."""
+    return (
+        Action(
+            "request_extension",
+            f"申请延长{term}",
+            actor=Party.PROVIDER,
+            reason=f"申请延长{term}须说明特殊原因。",
+        ),
+        Action("grant_extension", f"同意延长{term}", actor=Party.AUTHORITY),
+        Action(
+            "refuse_extension",
+            f"不同意延长{term}",
+            actor=Party.AUTHORITY,
+            reason=f"不同意延长{term}，必须说明理由。",
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class Stage:
     """A stage a case of the process may be in."""

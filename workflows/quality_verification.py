@@ -44,7 +44,7 @@ from workflows.common import (
     StagePlan,
     TimeLimit,
 )
-from workflows.process import Action, Choice, Process, Stage
+from workflows.process import Action, Choice, Process, Stage, extension_actions
 
 with workflow.unsafe.imports_passed_through():
     from activities.attachments import CiteAttachmentsInput, cite_attachments
@@ -132,19 +132,7 @@ QUALITY_VERIFICATION = Process(
         ),
         Action("reject", "疑义不成立", reason="认定疑义不成立，必须说明理由。"),
         # At most the ruleset's days (`_payload_problem`), once (`_refusal`).
-        Action(
-            "request_extension",
-            "申请延长校核期限",
-            actor=Party.PROVIDER,
-            reason="申请延长校核期限须说明特殊原因。",
-        ),
-        Action("grant_extension", "同意延长校核期限", actor=Party.AUTHORITY),
-        Action(
-            "refuse_extension",
-            "不同意延长校核期限",
-            actor=Party.AUTHORITY,
-            reason="不同意延长校核期限，必须说明理由。",
-        ),
+        *extension_actions("校核期限"),
         Action(
             "dispute",
             "对校核结果提出异议",

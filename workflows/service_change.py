@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.catalog import SetResourceStatusInput, set_resource_status
     from activities.deadlines import PlanDeadlineInput, plan_deadline
     from activities.green_channel import list_authorization_holders
+    from activities.notices import NoticeValue
 
 
 class ChangeKind(StrEnum):
@@ -188,12 +189,9 @@ class ServiceChangeWorkflow(CaseWorkflow[ServiceChangeInput]):
         self._event("holders_notified", None, departments="、".join(holders) or "（无）")
         if plan.filing_cite:
             self._consult_and_file(holders)
-        await self._notify(
+        await self._tell_holders(
             "service_change",
-            [*holders, request.parties.authority],
-            resource=request.resource_name,
-            change=request.kind.value,
-            effective_on=request.effective_on.isoformat(),
+            holders,
             description=request.description,
             late=late,
             earliest=earliest.isoformat(),
@@ -264,12 +262,19 @@ class ServiceChangeWorkflow(CaseWorkflow[ServiceChangeInput]):
     ) -> CaseState:
         self._close_stage()
         self._event(withdrawal.action, withdrawal.input.actor, reason=withdrawal.input.reason)
+        await self._tell_holders(
+            "service_change_withdrawn", holders, reason=withdrawal.input.reason
+        )
+        return await self._close_case(Outcome.WITHDRAWN, reason=withdrawal.input.reason)
+
+    async def _tell_holders(self, kind: str, holders: list[str], **context: NoticeValue) -> None:
+        """A notice about the change to the departments holding the data, and the authority."""
+        request = self.request
         await self._notify(
-            "service_change_withdrawn",
+            kind,
             [*holders, request.parties.authority],
             resource=request.resource_name,
             change=request.kind.value,
             effective_on=request.effective_on.isoformat(),
-            reason=withdrawal.input.reason,
+            **context,
         )
-        return await self._close_case(Outcome.WITHDRAWN, reason=withdrawal.input.reason)

@@ -86,7 +86,7 @@ from workflows.common import (
     StagePlan,
     SupplementItem,
 )
-from workflows.process import Action, Choice, Process, Stage
+from workflows.process import Action, Choice, Process, Stage, extension_actions
 
 with workflow.unsafe.imports_passed_through():
     from activities.attachments import CiteAttachmentsInput, cite_attachments
@@ -267,19 +267,7 @@ SHARING_APPLICATION = Process(
         Action("provide", "主管部门提供数据"),
         # At most the plan's days (`_payload_problem`), once, before the first deadline
         # (`_refusal`).
-        Action(
-            "request_extension",
-            "申请延长答复期限",
-            actor=Party.PROVIDER,
-            reason="申请延长答复期限须说明特殊原因。",
-        ),
-        Action("grant_extension", "同意延长答复期限", actor=Party.AUTHORITY),
-        Action(
-            "refuse_extension",
-            "不同意延长答复期限",
-            actor=Party.AUTHORITY,
-            reason="不同意延长答复期限，必须说明理由。",
-        ),
+        *extension_actions("答复期限"),
         Action("request_coordination", "申请协调", actor=Party.APPLICANT),
         Action(
             "decide",

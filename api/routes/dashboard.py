@@ -6,11 +6,9 @@ or past its due instant (a timer that fired while no worker ran counts all the s
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query
-
-from api.deps import CallerDep, PlatformDep
+from api.deps import CallerDep, JurisdictionQuery, PlatformDep
 from api.schemas import ERRORS
 from service import dashboard as dashboards
 from service.dashboard import Dashboard
@@ -22,13 +20,7 @@ router = APIRouter(prefix="/api/v1", tags=["dashboard"])
 def dashboard(
     platform: PlatformDep,
     caller: CallerDep,
-    jurisdiction: Annotated[
-        str | None,
-        Query(
-            description="Auditors: one jurisdiction (and those inside it); default all. "
-            "Supervisors: their own, or one inside it."
-        ),
-    ] = None,
+    jurisdiction: JurisdictionQuery = None,
 ) -> Dashboard:
     """A jurisdiction at a glance: open cases by stage, due today and within 1 and 3 working
     days, overdue (per providing and per requesting department), deemed consents this month,

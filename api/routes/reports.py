@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import CallerDep, PlatformDep
+from api.deps import CallerDep, JurisdictionQuery, PlatformDep
 from api.schemas import ERRORS
 from service import reports
 from service.bounds import Day
@@ -30,13 +30,7 @@ def statistics_report(
     detail: Annotated[
         bool, Query(description="CSV only: one line per case and the counts it falls in.")
     ] = False,
-    jurisdiction: Annotated[
-        str | None,
-        Query(
-            description="Auditors: one jurisdiction (and those inside it); default all. "
-            "Supervisors: their own, or one inside it."
-        ),
-    ] = None,
+    jurisdiction: JurisdictionQuery = None,
 ) -> Response:
     """Sharing applications received in the period (Beijing dates, inclusive), per providing
     department and in total: received, closed, answered on time and late, deemed consent

@@ -5,8 +5,6 @@ Revises: 0002
 Create Date: 2026-11-21 13:51:12.613515
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
@@ -15,8 +13,6 @@ import models.db
 
 revision: str = "0003"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -35,11 +31,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("attachment", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_attachment_sha256"), ["sha256"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_attachment_uploaded_by"), ["uploaded_by"], unique=False
-        )
+    _create_indexes("attachment", "sha256", "uploaded_by")
 
     op.create_table(
         "datacorrection",
@@ -56,11 +48,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("case_id", "resource_id"),
     )
-    with op.batch_alter_table("datacorrection", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_datacorrection_case_id"), ["case_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_datacorrection_resource_id"), ["resource_id"], unique=False
-        )
+    _create_indexes("datacorrection", "case_id", "resource_id")
 
     op.create_table(
         "attachmentcitation",
@@ -74,28 +62,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("attachment_id", "case_id"),
     )
-    with op.batch_alter_table("attachmentcitation", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_attachmentcitation_attachment_id"), ["attachment_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_attachmentcitation_case_id"), ["case_id"], unique=False
-        )
+    _create_indexes("attachmentcitation", "attachment_id", "case_id")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("attachmentcitation", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_attachmentcitation_case_id"))
-        batch_op.drop_index(batch_op.f("ix_attachmentcitation_attachment_id"))
-
+    _drop_indexes("attachmentcitation", "case_id", "attachment_id")
     op.drop_table("attachmentcitation")
-    with op.batch_alter_table("datacorrection", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_datacorrection_resource_id"))
-        batch_op.drop_index(batch_op.f("ix_datacorrection_case_id"))
-
+    _drop_indexes("datacorrection", "resource_id", "case_id")
     op.drop_table("datacorrection")
-    with op.batch_alter_table("attachment", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_attachment_uploaded_by"))
-        batch_op.drop_index(batch_op.f("ix_attachment_sha256"))
-
+    _drop_indexes("attachment", "uploaded_by", "sha256")
     op.drop_table("attachment")
+
+
+def _create_indexes(table: str, *columns: str) -> None:
+    """One non-unique index per column, named ix_<table>_<column>."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for column in columns:
+            batch_op.create_index(batch_op.f(f"ix_{table}_{column}"), [column], unique=False)
+
+
+def _drop_indexes(table: str, *columns: str) -> None:
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for column in columns:
+            batch_op.drop_index(batch_op.f(f"ix_{table}_{column}"))

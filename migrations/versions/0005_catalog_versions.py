@@ -5,8 +5,6 @@ Revises: 0004
 Create Date: 2026-11-21 14:30:00.000000
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
@@ -15,8 +13,6 @@ import models.db
 
 revision: str = "0005"
 down_revision: str | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -11,7 +11,6 @@ Create Date: 2026-12-02 05:00:00.000000
 """
 
 import re
-from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,8 +18,6 @@ from alembic import op
 
 revision: str = "0007"
 down_revision: str | None = "0006"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 records = sa.table("caserecord", sa.column("case_id", sa.String), sa.column("state", sa.JSON))
 MISSED = re.compile(r"(.+?)（([^（）]+)）")

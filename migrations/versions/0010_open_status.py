@@ -14,16 +14,12 @@ Revises: 0009
 Create Date: 2026-12-03 09:00:00.000000
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "0010"
 down_revision: str | None = "0009"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 resources = sa.table(
     "catalogresource",

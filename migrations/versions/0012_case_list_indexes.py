@@ -11,7 +11,6 @@ Revises: 0011
 Create Date: 2026-12-02 06:00:00.000000
 """
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,8 +21,6 @@ import models.db
 
 revision: str = "0012"
 down_revision: str | None = "0011"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 records = sa.table(
     "caserecord",

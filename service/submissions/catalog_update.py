@@ -23,7 +23,7 @@ from service.bounds import CountedDay
 from service.catalog import refuse_direct_not_shared
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.labels import TRIGGERS, listing
-from service.submissions.common import Draft, Process, find_department
+from service.submissions.common import Draft, Process, Ruleset, find_department
 from service.text import (
     CONDITIONS,
     DESCRIPTION,
@@ -58,9 +58,7 @@ class CatalogUpdateRequest(RequestBody):
     """A catalog update after a trigger, counted from the trigger's date."""
 
     process: Literal["catalog_update"]
-    ruleset: Identifier | None = Field(
-        None, title="规则集", description="Omit to use the instrument in force."
-    )
+    ruleset: Ruleset = None
     department_id: Identifier | None = Field(
         None,
         title="部门",

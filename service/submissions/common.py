@@ -6,16 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
-from models import Department
+from models import CatalogResource, Department
 from regulations.compose import Composed, common_jurisdiction
 from service.access import Caller
 from service.errors import Invalid
 from service.labels import any_stage_label
+from service.text import Identifier
 from workflows.case import CaseWorkflow
 from workflows.common import (
     PARTY_LABELS,
@@ -28,6 +29,11 @@ from workflows.common import (
     StagePlan,
 )
 
+# Every request may name the ruleset its case runs under.
+Ruleset = Annotated[
+    Identifier | None, Field(title="规则集", description="Omit to use the instrument in force.")
+]
+
 
 @dataclass(frozen=True)
 class Draft:
@@ -36,6 +42,17 @@ class Draft:
 
     parties: Parties
     fields: dict[str, Any]
+
+    @classmethod
+    def about(
+        cls, resource: CatalogResource, parties: Parties, plan: object, **values: Any
+    ) -> Draft:
+        """The draft of a case about one catalog resource, which its input names by id and
+        name."""
+        return cls(
+            parties,
+            {"plan": plan, "resource_id": resource.id, "resource_name": resource.name, **values},
+        )
 
 
 @dataclass(frozen=True)
@@ -156,14 +173,27 @@ def parties_for(
         service_centre=find_department(session, jurisdiction, DepartmentKind.SERVICE_CENTRE),
         superior_authority=superior,
     )
-    # A stage whose actor has no department would wait for nobody: refuse now instead. The
-    # common superior authority is the exception: the case says so and waits for it.
+    # The common superior authority may be missing: the case says so and waits for it.
+    require_departments(
+        parties, [stage for stage in stages if stage.actor is not Party.SUPERIOR_AUTHORITY]
+    )
+    return parties
+
+
+def require_departments(
+    parties: Parties, stages: list[StagePlan], stage_label: Callable[[str], str] = any_stage_label
+) -> None:
+    """Refuse a case with a stage whose actor has no department: it would wait for nobody."""
     for stage in stages:
-        if stage.actor is Party.SUPERIOR_AUTHORITY:
-            continue
         if parties.department_of(stage.actor) is None:
             raise Invalid(
-                f"本辖区未配置{PARTY_LABELS[stage.actor]}，无法办理“{any_stage_label(stage.stage)}”环节。",
+                f"本辖区未配置{PARTY_LABELS[stage.actor]}，无法办理“{stage_label(stage.stage)}”环节。",
                 "party_missing",
             )
-    return parties
+
+
+def provider_jurisdiction(session: Session, resource: CatalogResource) -> str:
+    """Where the resource's data is held: its provider's jurisdiction."""
+    provider = session.get(Department, resource.provider_id)
+    assert provider is not None
+    return provider.jurisdiction

@@ -13,7 +13,7 @@ from models import CatalogResource, Department
 from regulations.compose import Composed
 from service.access import Caller
 from service.errors import Invalid, NotFound
-from service.submissions.common import Draft, Process, parties_for
+from service.submissions.common import Draft, Process, Ruleset, parties_for
 from service.text import DESCRIPTION, NAME, PURPOSE, FieldNames, Identifier, Line, Text
 from service.views import RequestBody
 from workflows.common import Role
@@ -30,9 +30,7 @@ class GreenChannelRequest(RequestBody):
     """A using department's demand for data that is not yet on the platform."""
 
     process: Literal["green_channel"]
-    ruleset: Identifier | None = Field(
-        None, title="规则集", description="Omit to use the instrument in force."
-    )
+    ruleset: Ruleset = None
     track: Track = Field(
         Track.GREEN, title="渠道", description="green 绿色通道 / ordinary 动态调度"
     )

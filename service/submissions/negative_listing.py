@@ -14,7 +14,7 @@ from models import CaseRecord, CaseSubmission
 from regulations.compose import Composed
 from service.access import Caller
 from service.errors import Conflict, Invalid
-from service.submissions.common import Draft, Process, parties_for
+from service.submissions.common import Draft, Process, Ruleset, parties_for
 from service.submissions.provider_notices import own_resource
 from service.text import DESCRIPTION, LEGAL_BASIS, Identifier, Text
 from service.views import RequestBody
@@ -33,9 +33,7 @@ class NegativeListingRequest(RequestBody):
     """A provider's proposal that its resource be not shared, with the legal basis and reasons."""
 
     process: Literal["negative_listing"]
-    ruleset: Identifier | None = Field(
-        None, title="规则集", description="Omit to use the instrument in force."
-    )
+    ruleset: Ruleset = None
     resource_id: Identifier = Field(title="数据资源")
     basis_rank: BasisRank = Field(
         title="依据位阶",
@@ -77,16 +75,13 @@ def prepare(
             "listing_pending",
         )
     parties = parties_for(session, caller, resource.provider_id, [plan.review, plan.approval])
-    return Draft(
-        parties=parties,
-        fields={
-            "plan": plan,
-            "resource_id": resource.id,
-            "resource_name": resource.name,
-            "basis_rank": request.basis_rank,
-            "legal_basis": request.legal_basis,
-            "reasons": request.reasons,
-        },
+    return Draft.about(
+        resource,
+        parties,
+        plan,
+        basis_rank=request.basis_rank,
+        legal_basis=request.legal_basis,
+        reasons=request.reasons,
     )
 
 

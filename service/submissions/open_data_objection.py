@@ -9,13 +9,20 @@ from typing import Literal
 from pydantic import Field
 from sqlmodel import Session
 
-from models import CatalogResource, Department
+from models import CatalogResource
 from regulations.compose import Composed
 from service.access import Caller
 from service.attachments import cited_by_caller
 from service.bounds import AttachmentIds
-from service.errors import Conflict, Invalid, NotFound
-from service.submissions.common import Draft, Process, find_department
+from service.catalog import catalog_resource
+from service.errors import Conflict, Invalid
+from service.submissions.common import (
+    Draft,
+    Process,
+    Ruleset,
+    find_department,
+    provider_jurisdiction,
+)
 from service.text import DESCRIPTION, NAME, Identifier, Line, Text
 from service.views import RequestBody
 from workflows.common import DepartmentKind, OpenStatus, OpenType, Parties, Role
@@ -32,9 +39,7 @@ class OpenDataObjectionRequest(RequestBody):
     """An objection to a resource opened to the public (hubei 第二十八条)."""
 
     process: Literal["open_data_objection"]
-    ruleset: Identifier | None = Field(
-        None, title="规则集", description="Omit to use the instrument in force."
-    )
+    ruleset: Ruleset = None
     resource_id: Identifier = Field(title="数据资源")
     grounds: Grounds = Field(
         title="异议事由", description="accuracy 数据有误 / trade_secret / privacy"
@@ -47,9 +52,7 @@ class OpenDataObjectionRequest(RequestBody):
 
 
 def opened_resource(session: Session, resource_id: str) -> CatalogResource:
-    resource = session.get(CatalogResource, resource_id)
-    if resource is None:
-        raise NotFound(f"目录中没有数据资源“{resource_id}”。", "resource_not_found")
+    resource = catalog_resource(session, resource_id)
     if resource.open_type == OpenType.NOT_OPEN:
         raise Invalid(f"数据资源“{resource.name}”属于不予开放类，未向社会开放。", "not_opened")
     if resource.open_status == OpenStatus.SUSPENDED:
@@ -67,10 +70,7 @@ def opened_resource(session: Session, resource_id: str) -> CatalogResource:
 
 def jurisdiction_of(session: Session, caller: Caller, request: OpenDataObjectionRequest) -> str:
     """The case belongs where the data is held: the provider's jurisdiction."""
-    resource = opened_resource(session, request.resource_id)
-    provider = session.get(Department, resource.provider_id)
-    assert provider is not None
-    return provider.jurisdiction
+    return provider_jurisdiction(session, opened_resource(session, request.resource_id))
 
 
 def prepare(
@@ -95,18 +95,15 @@ def prepare(
         authority=find_department(session, jurisdiction, DepartmentKind.COMPETENT_AUTHORITY),
     )
 
-    return Draft(
-        parties=parties,
-        fields={
-            "plan": plan,
-            "resource_id": resource.id,
-            "resource_name": resource.name,
-            "grounds": request.grounds,
-            "description": request.description,
-            "contact": request.contact,
-            "evidence": evidence,
-            "attachment_ids": [a.id for a in attachments if a.id is not None],
-        },
+    return Draft.about(
+        resource,
+        parties,
+        plan,
+        grounds=request.grounds,
+        description=request.description,
+        contact=request.contact,
+        evidence=evidence,
+        attachment_ids=[a.id for a in attachments if a.id is not None],
     )
 
 

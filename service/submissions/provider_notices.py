@@ -14,8 +14,9 @@ from models import CatalogResource
 from regulations.compose import Composed
 from service.access import Caller
 from service.bounds import Day
-from service.errors import Conflict, Forbidden, Invalid, NotFound
-from service.submissions.common import Draft, Process, parties_for
+from service.catalog import catalog_resource
+from service.errors import Conflict, Forbidden, Invalid
+from service.submissions.common import Draft, Process, Ruleset, parties_for
 from service.text import DESCRIPTION, Identifier, Text
 from service.views import RequestBody
 from workflows.common import Role, ShareType
@@ -33,9 +34,7 @@ from workflows.service_change import (
 
 
 def own_resource(session: Session, caller: Caller, resource_id: str) -> CatalogResource:
-    resource = session.get(CatalogResource, resource_id)
-    if resource is None:
-        raise NotFound(f"目录中没有数据资源“{resource_id}”。", "resource_not_found")
+    resource = catalog_resource(session, resource_id)
     if resource.provider_id != caller.user.department_id:
         raise Forbidden(
             f"数据资源“{resource.name}”不由本部门提供，只有数据提供部门可以办理。",
@@ -69,9 +68,7 @@ class ServiceChangeRequest(RequestBody):
     )
 
     process: Literal["service_change"]
-    ruleset: Identifier | None = Field(
-        None, title="规则集", description="Omit to use the instrument in force."
-    )
+    ruleset: Ruleset = None
     resource_id: Identifier = Field(title="数据资源")
     kind: ChangeKind = Field(title="告知类型", description="upgrade 升级 / change 变更 / stop 停用")
     effective_on: Day = Field(
@@ -119,19 +116,16 @@ def prepare_service_change(
             "reason_required",
         )
 
-    return Draft(
-        parties=parties,
-        fields={
-            "plan": plan,
-            "resource_id": resource.id,
-            "resource_name": resource.name,
-            "kind": request.kind,
-            "effective_on": request.effective_on,
-            "effective_at": datetime.combine(request.effective_on, time(0), tzinfo=BEIJING),
-            "description": request.description,
-            "reason": request.reason,
-            "consultation": request.consultation,
-        },
+    return Draft.about(
+        resource,
+        parties,
+        plan,
+        kind=request.kind,
+        effective_on=request.effective_on,
+        effective_at=datetime.combine(request.effective_on, time(0), tzinfo=BEIJING),
+        description=request.description,
+        reason=request.reason,
+        consultation=request.consultation,
     )
 
 
@@ -158,9 +152,7 @@ class EmergencyReclassificationRequest(RequestBody):
     """A provider's temporary, more open share type for a sudden public event."""
 
     process: Literal["emergency_reclassification"]
-    ruleset: Identifier | None = Field(
-        None, title="规则集", description="Omit to use the instrument in force."
-    )
+    ruleset: Ruleset = None
     resource_id: Identifier = Field(title="数据资源")
     share_type: ShareType = Field(
         title="临时共享类型", description="The temporary type: conditional or unconditional."
@@ -205,17 +197,14 @@ def prepare_reclassification(
             "突发公共事件持续的，期满后可再次登记。",
             "until_too_far",
         )
-    return Draft(
-        parties=parties,
-        fields={
-            "plan": plan,
-            "resource_id": resource.id,
-            "resource_name": resource.name,
-            "share_type": request.share_type,
-            "reason": request.reason,
-            "until": request.until,
-            "ends_at": end_of_day(request.until),
-        },
+    return Draft.about(
+        resource,
+        parties,
+        plan,
+        share_type=request.share_type,
+        reason=request.reason,
+        until=request.until,
+        ends_at=end_of_day(request.until),
     )
 
 

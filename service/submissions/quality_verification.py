@@ -11,14 +11,22 @@ from typing import Literal
 from pydantic import Field
 from sqlmodel import Session
 
-from models import CatalogResource, Department
+from models import CatalogResource
 from regulations.compose import Composed
 from service.access import Caller
 from service.attachments import cited_by_caller
 from service.bounds import AttachmentIds
-from service.errors import Invalid, NotFound
+from service.catalog import catalog_resource
+from service.errors import Invalid
 from service.labels import label
-from service.submissions.common import PARTY_LABELS, Draft, Process, find_department
+from service.submissions.common import (
+    Draft,
+    Process,
+    Ruleset,
+    find_department,
+    provider_jurisdiction,
+    require_departments,
+)
 from service.text import DESCRIPTION, FieldNames, Identifier, RecordIds, Text
 from service.views import RequestBody
 from workflows.common import DepartmentKind, Parties, Role
@@ -33,9 +41,7 @@ class QualityVerificationRequest(RequestBody):
     """Doubtful or erroneous data of a catalog resource, with evidence."""
 
     process: Literal["quality_verification"]
-    ruleset: Identifier | None = Field(
-        None, title="规则集", description="Omit to use the instrument in force."
-    )
+    ruleset: Ruleset = None
     resource_id: Identifier = Field(title="数据资源")
     description: Text = Field(min_length=1, max_length=DESCRIPTION, title="疑义或错误的说明")
     fields: FieldNames = Field(
@@ -55,17 +61,8 @@ class QualityVerificationRequest(RequestBody):
     )
 
 
-def _resource(session: Session, resource_id: str) -> CatalogResource:
-    resource = session.get(CatalogResource, resource_id)
-    if resource is None:
-        raise NotFound(f"目录中没有数据资源“{resource_id}”。", "resource_not_found")
-    return resource
-
-
 def jurisdiction_of(session: Session, caller: Caller, request: QualityVerificationRequest) -> str:
-    provider = session.get(Department, _resource(session, request.resource_id).provider_id)
-    assert provider is not None
-    return provider.jurisdiction
+    return provider_jurisdiction(session, catalog_resource(session, request.resource_id))
 
 
 def prepare(
@@ -76,7 +73,7 @@ def prepare(
     received_at: datetime,
 ) -> Draft:
     plan = law.plan_of(QualityVerificationPlan)
-    resource = _resource(session, request.resource_id)
+    resource = catalog_resource(session, request.resource_id)
     if resource.provider_id == caller.user.department_id:
         raise Invalid("数据提供部门不能对本部门的数据提出校核申请，请直接更正。", "own_data")
     unknown = sorted(set(request.fields) - set(resource.fields))
@@ -89,7 +86,7 @@ def prepare(
                 f"《{law.title}》未规定多部门数据不一致的联合核实程序。",
                 "joint_verification_not_provided",
             )
-        other = _resource(session, request.conflicting_resource_id)
+        other = catalog_resource(session, request.conflicting_resource_id)
         if other.provider_id == resource.provider_id:
             raise Invalid(
                 "数据不一致的另一数据资源须由另一部门提供。", "conflicting_resource_same_provider"
@@ -105,28 +102,21 @@ def prepare(
     )
     stages = [plan.verification, plan.dispute_period, plan.dispute_review]
     stages += [s for s in (plan.forwarding, plan.joint_verification if other else None) if s]
-    for stage in stages:
-        if parties.department_of(stage.actor) is None:
-            raise Invalid(
-                f"本辖区未配置{PARTY_LABELS[stage.actor]}，无法办理"
-                f"“{label('stages', 'quality_verification', stage.stage)}”环节。",
-                "party_missing",
-            )
+    require_departments(
+        parties, stages, lambda stage: label("stages", "quality_verification", stage)
+    )
 
-    return Draft(
-        parties=parties,
-        fields={
-            "plan": plan,
-            "resource_id": resource.id,
-            "resource_name": resource.name,
-            "description": request.description,
-            "fields": list(request.fields),
-            "records": list(request.records),
-            "attachment_ids": [a.id for a in attachments if a.id is not None],
-            "conflicting_resource_id": other.id if other else "",
-            "conflicting_resource_name": other.name if other else "",
-            "second_provider": other.provider_id if other else "",
-        },
+    return Draft.about(
+        resource,
+        parties,
+        plan,
+        description=request.description,
+        fields=list(request.fields),
+        records=list(request.records),
+        attachment_ids=[a.id for a in attachments if a.id is not None],
+        conflicting_resource_id=other.id if other else "",
+        conflicting_resource_name=other.name if other else "",
+        second_provider=other.provider_id if other else "",
     )
 
 

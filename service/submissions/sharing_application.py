@@ -13,8 +13,9 @@ from models import CatalogResource, Department
 from regulations.compose import Composed
 from service.access import Caller
 from service.bounds import Day
+from service.catalog import catalog_resource
 from service.errors import Conflict, Invalid, NotFound
-from service.submissions.common import Draft, Process, parties_for
+from service.submissions.common import Draft, Process, Ruleset, parties_for
 from service.text import NAME, PURPOSE, FieldNames, Identifier, Line, Text
 from service.views import RequestBody
 from workflows.common import RESOURCE_STATUS_LABELS, DeliveryMethod, Role, ShareType
@@ -30,9 +31,7 @@ class SharingApplicationRequest(RequestBody):
     """A caseworker's application for another department's data."""
 
     process: Literal["sharing_application"]
-    ruleset: Identifier | None = Field(
-        None, title="规则集", description="Omit to use the instrument in force."
-    )
+    ruleset: Ruleset = None
     resource_id: Identifier | None = Field(
         None,
         title="数据资源",
@@ -59,9 +58,7 @@ class SharingApplicationRequest(RequestBody):
 
 def _provider_department(session: Session, request: SharingApplicationRequest) -> Department | None:
     if request.resource_id is not None:
-        resource = session.get(CatalogResource, request.resource_id)
-        if resource is None:
-            raise NotFound(f"目录中没有数据资源“{request.resource_id}”。", "resource_not_found")
+        resource = catalog_resource(session, request.resource_id)
         return session.get(Department, resource.provider_id)
     return session.get(Department, request.provider_id) if request.provider_id else None
 
@@ -104,9 +101,7 @@ def prepare(
 ) -> Draft:
     plan = law.plan_of(SharingApplicationPlan)
     if request.resource_id is not None:
-        resource = session.get(CatalogResource, request.resource_id)
-        if resource is None:
-            raise NotFound(f"目录中没有数据资源“{request.resource_id}”。", "resource_not_found")
+        resource = catalog_resource(session, request.resource_id)
         # An objection suspends or withdraws the opening only (open_status): sharing between
         # departments runs on (hubei 第三条).
         if resource.status != "active":

@@ -9,9 +9,15 @@ largest today is about 200 KB.
 
 from __future__ import annotations
 
+from typing import Any
+
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+
 from tests.cases import at, done, uploaded
 from tests.conftest import auth, both_databases
 from tests.processes import WALKS, Walk, largest
+from workflows.common import CaseState
 
 TEMPORAL_PAYLOAD_LIMIT = 2 * 1024 * 1024
 
@@ -60,6 +66,34 @@ async def walk_with_the_largest_inputs(api, clock, env, walk: Walk) -> None:
     biggest = max(event.ByteSize() for event in history.events)
     # Below the server's warning level too (a quarter of the limit): room for longer cases.
     assert biggest < TEMPORAL_PAYLOAD_LIMIT / 4, f"{walk.process}: an event of {biggest} bytes"
+    # No step's text is copied into the history again at every later step: each event goes to
+    # the projection once, and the answers carry only what the projection did not hold yet.
+    recorded, answers = carried_states(history)
+    kinds = [event["kind"] for event in state["events"]]
+    assert [event.kind for change in recorded for event in change.events] == kinds
+    assert sum(len(answer.events) for answer in answers) <= len(kinds), walk.process
+
+
+def carried_states(history: WorkflowHistory) -> tuple[list[CaseState], list[CaseState]]:
+    """The states the case sent its projection (`record_case`), and its updates' answers."""
+
+    def decoded(payloads: Any) -> CaseState:
+        [state] = pydantic_data_converter.payload_converter.from_payloads(
+            list(payloads), [CaseState]
+        )
+        return state  # type: ignore[no-any-return]
+
+    recorded, answers = [], []
+    for event in history.events:
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            scheduled = event.activity_task_scheduled_event_attributes
+            if scheduled.activity_type.name == "record_case":
+                recorded.append(decoded(scheduled.input.payloads))
+        if event.HasField("workflow_execution_update_completed_event_attributes"):
+            outcome = event.workflow_execution_update_completed_event_attributes.outcome
+            if outcome.HasField("success"):
+                answers.append(decoded(outcome.success.payloads))
+    return recorded, answers
 
 
 async def test_a_draft_stops_growing_before_its_case_could_wedge(api, env):

@@ -16,6 +16,14 @@ from typing import Any
 
 import httpx
 from temporalio import activity
+from temporalio.client import (
+    Client,
+    Interceptor,
+    OutboundInterceptor,
+    StartWorkflowUpdateInput,
+    WorkflowUpdateHandle,
+)
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from activities.notices import SendNoticeInput, send_notice
@@ -49,18 +57,24 @@ class Live:
 
 
 @asynccontextmanager
-async def live(settings: Settings, env: WorkflowEnvironment) -> AsyncIterator[Live]:
-    """The API on the real server, its clock running from a Monday morning."""
-    app = create_app(settings, temporal=lambda: _client(env), clock=RunningClock(MONDAY))
+async def live(
+    settings: Settings, env: WorkflowEnvironment, *interceptors: Interceptor
+) -> AsyncIterator[Live]:
+    """The API on the real server, its clock running from a Monday morning; its Temporal
+    client passes through `interceptors`."""
+    config = env.client.config()
+    config["interceptors"] = interceptors
+    client = Client(**config)
+
+    async def temporal() -> Client:
+        return client
+
+    app = create_app(settings, temporal=temporal, clock=RunningClock(MONDAY))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as api:
             yield Live(api, env, settings)
     await terminate_cases(env, settings)
-
-
-async def _client(env: WorkflowEnvironment) -> Any:
-    return env.client
 
 
 async def _approve(case_api: Live, case: dict[str, Any], key: str) -> httpx.Response:
@@ -196,6 +210,84 @@ async def test_actions_waiting_on_temporal_hold_no_database_connection(settings,
 
         answers = await asyncio.gather(*actions)
         assert {(a.status_code, a.json()["recorded"]) for a in answers} == {(503, False)}
+
+
+class ConnectionLost(Interceptor):
+    """Once `armed`, the connection to Temporal drops while an update is sent: `after` the
+    case accepted it, or before it reached Temporal."""
+
+    def __init__(self, *, after: bool) -> None:
+        self.after = after
+        self.armed = False
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        return _Dropping(next, self)
+
+
+class _Dropping(OutboundInterceptor):
+    def __init__(self, next: OutboundInterceptor, lost: ConnectionLost) -> None:
+        super().__init__(next)
+        self.lost = lost
+
+    async def start_workflow_update(
+        self, input: StartWorkflowUpdateInput
+    ) -> WorkflowUpdateHandle[Any]:
+        if not self.lost.armed:
+            return await super().start_workflow_update(input)
+        if self.lost.after:
+            await super().start_workflow_update(input)
+        raise RPCError("Connection reset by peer", RPCStatusCode.UNAVAILABLE, b"")
+
+
+@asynccontextmanager
+async def connection_lost(
+    settings: Settings, env: WorkflowEnvironment, *, after: bool
+) -> AsyncIterator[tuple[Live, dict[str, Any], ConnectionLost]]:
+    """A case in provider review, its API's connection to Temporal dropping at the next
+    update (disarm the `ConnectionLost` to reconnect)."""
+    lost = ConnectionLost(after=after)
+    async with live(settings, env, lost) as case_api, case_api.worker():
+        case = await submit(
+            case_api.api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"]
+        )
+        lost.armed = True
+        yield case_api, case, lost
+
+
+async def test_an_action_whose_acceptance_is_lost_with_the_connection_is_answered_as_applied(
+    settings, dev_server, world
+):
+    async with connection_lost(settings, dev_server, after=True) as (case_api, case, _):
+        # Temporal asked by the update's id: the case had it, and has applied it.
+        response = await _approve(case_api, case, "approve-lost")
+        assert response.status_code == 200, response.text
+        state = response.json()
+        assert (state["outcome"], state["details"]["granted_by"]) == ("granted", "provider")
+        assert kinds(state).count("approve") == 1
+        again = await _approve(case_api, case, "approve-lost")
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert again.json() == state
+
+
+async def test_an_action_lost_before_it_reached_temporal_is_answered_not_recorded(
+    settings, dev_server, world
+):
+    async with connection_lost(settings, dev_server, after=False) as (case_api, case, lost):
+        response = await _approve(case_api, case, "approve-unsent")
+        assert response.status_code == 503
+        assert (response.json()["code"], response.json()["recorded"]) == (
+            "temporal_unavailable",
+            False,
+        )
+        assert "本次操作未记录" in response.json()["message"]
+        lost.armed = False
+        state = await case_api.settled(case, "hubei-provider")
+        assert state["stage"] == "provider_review"
+        assert "approve" not in kinds(state)
+        # Sent again with its key: sent afresh, and applied once.
+        again = await _approve(case_api, case, "approve-unsent")
+        assert again.status_code == 200, again.text
+        assert kinds(again.json()).count("approve") == 1
 
 
 async def test_an_action_on_a_closed_case_is_refused_as_closed(api):

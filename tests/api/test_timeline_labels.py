@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -47,16 +48,20 @@ TRANSLATED_DETAILS = (
 
 
 def last_recorded_state(history: WorkflowHistory) -> CaseState:
-    """The case as the workflow last wrote it to the projection (`record_case`'s input)."""
-    payloads = None
+    """The case as the workflow last wrote it to the projection: `record_case`'s inputs, each
+    with the events since the one before (a whole state in histories recorded before)."""
+    state: CaseState | None = None
     for event in history.events:
         if event.HasField("activity_task_scheduled_event_attributes"):
             scheduled = event.activity_task_scheduled_event_attributes
             if scheduled.activity_type.name == "record_case":
-                payloads = list(scheduled.input.payloads)
-    assert payloads is not None
-    [state] = pydantic_data_converter.payload_converter.from_payloads(payloads, [CaseState])
-    return state  # type: ignore[no-any-return]
+                [change] = pydantic_data_converter.payload_converter.from_payloads(
+                    list(scheduled.input.payloads), [CaseState]
+                )
+                held = state.events[: change.events_from] if state else []
+                state = replace(change, events=held + change.events, events_from=0)
+    assert state is not None
+    return state
 
 
 class Cells(HTMLParser):
