@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from anyio import to_thread
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
 from calendars import (
@@ -17,7 +17,6 @@ from calendars import (
     CalendarFileError,
     ChinaCalendar,
     HolidayRange,
-    Notice,
     YearSchedule,
     covered_years,
     deadline,
@@ -47,6 +46,9 @@ class YearOut(BaseModel):
 
 
 class NoticeOut(BaseModel):
+    # `get_year` gives it the calendar's own `Notice`: the fields are the same by name.
+    model_config = ConfigDict(from_attributes=True)
+
     title: str
     number: str
     signed: date
@@ -100,18 +102,6 @@ def _years(calendar: ChinaCalendar, operator_dir: str) -> list[YearOut]:
     ]
 
 
-def _notice(notice: Notice) -> NoticeOut:
-    return NoticeOut(
-        title=notice.title,
-        number=notice.number,
-        signed=notice.signed,
-        published=notice.published,
-        url=notice.url,
-        effect=notice.effect,
-        affects=list(notice.affects) if notice.affects else None,
-    )
-
-
 def _holiday(holiday: HolidayRange) -> HolidayOut:
     days = (holiday.end - holiday.start).days + 1
     return HolidayOut(name=holiday.name, start=holiday.start, end=holiday.end, days=days)
@@ -140,8 +130,8 @@ def get_year(platform: Platform, caller: Caller, year: int) -> YearDetailOut:
         )
     else:
         detail.update(
-            notice=_notice(schedule.notice),
-            amendments=[_notice(a) for a in schedule.amendments],
+            notice=schedule.notice,
+            amendments=list(schedule.amendments),
             holidays=[_holiday(h) for h in schedule.holidays],
             makeup_workdays=list(schedule.makeup_workdays),
         )

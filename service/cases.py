@@ -149,7 +149,7 @@ async def submit(
     temporal = await platform.temporal()
 
     def register(session: Session) -> tuple[CaseSubmission, bool]:
-        if (earlier := _previous(session, caller, idempotency_key)) is not None:
+        if (earlier := _previous(session, caller.id, idempotency_key)) is not None:
             return earlier, False
         # A retry above replays even if the resource has changed since.
         try:
@@ -238,12 +238,12 @@ async def _unopened(
     )
 
 
-def _previous(session: Session, caller: Caller, key: str | None) -> CaseSubmission | None:
+def _previous(session: Session, user_id: int, key: str | None) -> CaseSubmission | None:
     if not key:
         return None
     return session.exec(
         select(CaseSubmission).where(
-            CaseSubmission.user_id == caller.id, CaseSubmission.idempotency_key == key
+            CaseSubmission.user_id == user_id, CaseSubmission.idempotency_key == key
         )
     ).first()
 
@@ -277,23 +277,50 @@ def _register(
             f"本案依法由《{law.title}》（{law.id}）管辖，不能指定规则集“{requested[:60]}”。"
         )
     draft = process.prepare(session, caller, request, law, received_at)
-    ruleset = law.ruleset
+    return _number(
+        session,
+        process,
+        draft,
+        law,
+        jurisdiction=jurisdiction,
+        applicant_jurisdiction=caller.jurisdiction,
+        received_at=received_at,
+        submitted_by=caller.actor(),
+        key=key or None,
+        digest=digest,
+    )
+
+
+def _number(
+    session: Session,
+    process: Process,
+    draft: Draft,
+    law: Composed,
+    *,
+    jurisdiction: str,
+    applicant_jurisdiction: str | None,
+    received_at: datetime,
+    submitted_by: Actor,
+    key: str | None,
+    digest: str,
+) -> tuple[CaseSubmission, bool]:
+    """Number a case under `law` (`allocate`), a submitter's `key` taken at most once."""
     return allocate(
         session,
-        taken=lambda: _previous(session, caller, key),
-        ruleset=ruleset,
+        taken=lambda: _previous(session, submitted_by.user_id, key),
+        ruleset=law.ruleset,
         year=received_at.astimezone(BEIJING).year,
         make=lambda number: _submission(
             process,
             draft,
             number,
-            ruleset=ruleset.id,
+            ruleset=law.id,
             jurisdiction=jurisdiction,
             governed_by=list(law.governed_by),
-            applicant_jurisdiction=caller.jurisdiction,
+            applicant_jurisdiction=applicant_jurisdiction,
             received_at=received_at,
-            submitted_by=caller.actor(),
-            key=key or None,
+            submitted_by=submitted_by,
+            key=key,
             digest=digest,
         ),
     )
@@ -1136,33 +1163,18 @@ def open_platform_case(
     """Number a case the platform opens on its own (a schedule), once per `key`: a retry
     finds the submission made the first time. Returns it with the workflow input to start."""
 
-    def taken() -> CaseSubmission | None:
-        return session.exec(
-            select(CaseSubmission).where(
-                CaseSubmission.user_id == submitted_by.user_id,
-                CaseSubmission.idempotency_key == key,
-            )
-        ).first()
-
-    if (earlier := taken()) is not None:
+    if (earlier := _previous(session, submitted_by.user_id, key)) is not None:
         return earlier, adapter(process.input).validate_python(earlier.start)
-    submission, _ = allocate(
+    submission, _ = _number(
         session,
-        taken=taken,
-        ruleset=law.ruleset,
-        year=received_at.astimezone(BEIJING).year,
-        make=lambda number: _submission(
-            process,
-            draft,
-            number,
-            ruleset=law.id,
-            jurisdiction=jurisdiction,
-            governed_by=list(law.governed_by),
-            applicant_jurisdiction=None,
-            received_at=received_at,
-            submitted_by=submitted_by,
-            key=key,
-            digest=hashlib.sha256(key.encode()).hexdigest(),
-        ),
+        process,
+        draft,
+        law,
+        jurisdiction=jurisdiction,
+        applicant_jurisdiction=None,
+        received_at=received_at,
+        submitted_by=submitted_by,
+        key=key,
+        digest=hashlib.sha256(key.encode()).hexdigest(),
     )
     return submission, adapter(process.input).validate_python(submission.start)

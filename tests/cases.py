@@ -28,6 +28,16 @@ Signable = TypeVar("Signable")
 RECORD = os.environ.get("SHIXIAN_RECORD_HISTORIES") == "1"
 
 
+# A conditional application whole, for the tests that send it as it is.
+APPLICATION = {
+    "process": "sharing_application",
+    "resource_id": "hubei-hukou",
+    "purpose": "核验",
+    "scenario": "低保审核",
+    "fields": ["姓名"],
+}
+
+
 def submission(**body: Any) -> dict[str, Any]:
     """A submission's body: a sharing application unless said, with a purpose and scenario."""
     body.setdefault("process", "sharing_application")
@@ -37,10 +47,30 @@ def submission(**body: Any) -> dict[str, Any]:
     return body
 
 
+async def post_case(api: httpx.AsyncClient, key: str, **body: Any) -> httpx.Response:
+    """A submission, however the API answers it."""
+    return await api.post("/api/v1/cases", json=submission(**body), headers=auth(key))
+
+
 async def submit(api: httpx.AsyncClient, key: str, **body: Any) -> dict[str, Any]:
-    response = await api.post("/api/v1/cases", json=submission(**body), headers=auth(key))
+    response = await post_case(api, key, **body)
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
+
+
+def green_channel_demand(**body: Any) -> dict[str, Any]:
+    """Dongying's green-channel demand (dongying 第二十三条) for contact-tracing data in an
+    outbreak, as the applicant files it unless `body` says otherwise."""
+    return {
+        "process": "green_channel",
+        "provider_id": "dongying-police",
+        "data_name": "密切接触者行程数据",
+        "purpose": "突发疫情流行病学调查",
+        "scenario": "密接人员排查",
+        "grounds": "public_emergency",
+        "justification": "本市发生聚集性疫情，须当日完成密接排查。",
+        **body,
+    }
 
 
 async def act(
@@ -119,9 +149,26 @@ def notices(session: Session, case_id: str, kind: str | None = None) -> list[Not
     return list(session.exec(query.order_by(Notice.id)))  # type: ignore[arg-type]
 
 
+def notices_to(session: Session, case_id: str, kind: str, department_id: str) -> list[Notice]:
+    """The notices of `kind` the case sent to the department."""
+    return [
+        n for n in notices(session, case_id, kind) if n.recipient_department_id == department_id
+    ]
+
+
 def resource(session: Session, resource_id: str) -> CatalogResource | None:
     session.expire_all()
     return session.get(CatalogResource, resource_id)
+
+
+def change_resource(session: Session, resource_id: str, **values: Any) -> None:
+    """Change a catalog entry in the database, behind the API's back."""
+    entry = resource(session, resource_id)
+    assert entry is not None
+    for name, value in values.items():
+        setattr(entry, name, value)
+    session.add(entry)
+    session.commit()
 
 
 async def keep_history(client: Client, case: dict[str, Any], name: str) -> None:

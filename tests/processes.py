@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from service.bounds import ATTACHMENT_COUNT
 from service.text import (
     DECISION,
@@ -28,6 +30,8 @@ from service.text import (
     UPDATE_CYCLE,
 )
 from shixian.demo import HUKOU_FIELDS
+from tests.cases import at, done
+from tests.conftest import TestClock, auth
 
 Fill = Callable[[int, str], str]
 
@@ -50,21 +54,30 @@ def names(fill: Fill, size: int, count: int) -> list[str]:
 class Step:
     actor: str
     action: str
-    body: Callable[[Fill], dict[str, Any]]
+    decision: str | None = None  # the code word the action needs, if any
+    # What the action carries, where it is not every text an action may carry (`said`).
+    carries: Callable[[Fill], dict[str, Any]] | None = None
+
+    def body(self, fill: Fill) -> dict[str, Any]:
+        return self.carries(fill) if self.carries else said(fill, self.decision)
 
 
 @dataclass
 class Walk:
     process: str
     submitter: str
-    received: str | None  # the platform's time at submission, when the default will not do
-    body: Callable[[Fill, list[int]], dict[str, Any]]  # (fill, the submitter's attachments)
+    # The submission's body, its process aside: (fill, the submitter's attachments) -> body.
+    body: Callable[[Fill, list[int]], dict[str, Any]]
     steps: list[Step]
     outcome: str
+    received: str | None = None  # the platform's time at submission, if not the default
     attachments: int = 0  # how many the submission cites (uploaded by the submitter first)
     draft: Callable[[Fill], dict[str, Any]] | None = None  # a catalog update's draft edit
     # Catalog entries an administrator changes first (PATCH /catalog/{id}), by resource id.
     catalog: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def submission(self, fill: Fill, attachments: list[int]) -> dict[str, Any]:
+        return {"process": self.process, **self.body(fill, attachments)}
 
 
 def said(fill: Fill, decision: str | None = None) -> dict[str, Any]:
@@ -86,10 +99,8 @@ WALKS = [
     Walk(
         process="sharing_application",
         submitter="hubei-applicant",
-        received=None,
         # Data not yet in the catalog: the track with a requested name and free field names.
         body=lambda fill, _: {
-            "process": "sharing_application",
             "ruleset": "hubei-419",
             "requested_name": fill(NAME, "数据"),
             "provider_id": "hubei-police",
@@ -101,45 +112,37 @@ WALKS = [
         steps=[
             # Data not in the catalog: 809 defines no such track, so Hubei's single
             # coordination step (hubei 第二十条).
-            Step("hubei-provider", "reject", lambda fill: said(fill)),
-            Step("hubei-applicant", "request_coordination", lambda fill: said(fill)),
-            Step("hubei-supervisor", "decide", lambda fill: said(fill, "grant")),
+            Step("hubei-provider", "reject"),
+            Step("hubei-applicant", "request_coordination"),
+            Step("hubei-supervisor", "decide", "grant"),
         ],
         outcome="granted",
     ),
     Walk(
         process="sharing_application",
         submitter="hubei-applicant",
-        received=None,
         body=lambda fill, _: {
-            "process": "sharing_application",
             "resource_id": "hubei-hukou",
             "fields": HUKOU_FIELDS,
             "purpose": fill(PURPOSE, "用途"),
             "scenario": fill(PURPOSE, "场景"),
         },
         steps=[
-            Step("hubei-provider", "reject", lambda fill: said(fill)),
+            Step("hubei-provider", "reject"),
             # 809 第二十八条's ladder, every step: negotiation, coordination, the government.
-            Step("hubei-applicant", "request_negotiation", lambda fill: said(fill)),
-            Step("hubei-provider", "record_negotiation", lambda fill: said(fill, "failed")),
-            Step("hubei-applicant", "request_coordination", lambda fill: said(fill)),
-            Step("hubei-supervisor", "decide", lambda fill: said(fill, "unresolved")),
+            Step("hubei-applicant", "request_negotiation"),
+            Step("hubei-provider", "record_negotiation", "failed"),
+            Step("hubei-applicant", "request_coordination"),
+            Step("hubei-supervisor", "decide", "unresolved"),
             # The government's decision's date is its decision: the day of receipt.
-            Step(
-                "hubei-supervisor",
-                "record_government_grant",
-                lambda fill: said(fill, "2026-11-23"),
-            ),
+            Step("hubei-supervisor", "record_government_grant", "2026-11-23"),
         ],
         outcome="granted",
     ),
     Walk(
         process="quality_verification",
         submitter="hubei-applicant",
-        received=None,
         body=lambda fill, attachments: {
-            "process": "quality_verification",
             "ruleset": "hubei-419",
             "resource_id": "hubei-hukou",
             "description": fill(DESCRIPTION, "疑义"),
@@ -148,9 +151,9 @@ WALKS = [
             "attachments": attachments,
         },
         steps=[
-            Step("hubei-provider", "explain", lambda fill: said(fill)),
-            Step("hubei-applicant", "dispute", lambda fill: said(fill)),
-            Step("hubei-supervisor", "decide", lambda fill: said(fill, "uphold")),
+            Step("hubei-provider", "explain"),
+            Step("hubei-applicant", "dispute"),
+            Step("hubei-supervisor", "decide", "uphold"),
         ],
         outcome="explained",
         attachments=ATTACHMENT_COUNT,
@@ -158,9 +161,7 @@ WALKS = [
     Walk(
         process="catalog_update",
         submitter="hubei-provider",
-        received=None,
         body=lambda fill, _: {
-            "process": "catalog_update",
             "ruleset": "hubei-419",
             "department_id": "hubei-police",
             "trigger": "law_changed",
@@ -181,17 +182,15 @@ WALKS = [
         },
         # 809 第十七条 (a change of law, since 2025-08-01): the authority reviews and publishes.
         steps=[
-            Step("hubei-provider", "submit", lambda fill: said(fill)),
-            Step("hubei-supervisor", "publish", lambda fill: said(fill)),
+            Step("hubei-provider", "submit"),
+            Step("hubei-supervisor", "publish"),
         ],
         outcome="published",
     ),
     Walk(
         process="open_data_objection",
         submitter="public",
-        received=None,
         body=lambda fill, attachments: {
-            "process": "open_data_objection",
             "ruleset": "hubei-419",
             "resource_id": "hubei-org",
             "grounds": "accuracy",
@@ -200,8 +199,8 @@ WALKS = [
             "attachments": attachments,
         },
         steps=[
-            Step("hubei-provider", "suspend", lambda fill: said(fill)),
-            Step("hubei-provider", "close", lambda fill: said(fill, "reopen_processed")),
+            Step("hubei-provider", "suspend"),
+            Step("hubei-provider", "close", "reopen_processed"),
         ],
         outcome="reopened_processed",
         attachments=ATTACHMENT_COUNT,
@@ -211,7 +210,6 @@ WALKS = [
         submitter="dongying-applicant",
         received=DONGYING_OPEN,
         body=lambda fill, _: {
-            "process": "green_channel",
             "ruleset": "dongying-2021-26",
             "track": "green",
             "provider_id": "dongying-police",
@@ -223,9 +221,9 @@ WALKS = [
             "fields": names(fill, FIELD_NAME, FIELD_COUNT),
         },
         steps=[
-            Step("dongying-supervisor", "approve", lambda fill: said(fill)),
-            Step("dongying-provider", "confirm", lambda fill: said(fill)),
-            Step("dongying-provider", "deliver", lambda fill: said(fill, "conditional")),
+            Step("dongying-supervisor", "approve"),
+            Step("dongying-provider", "confirm"),
+            Step("dongying-provider", "deliver", "conditional"),
         ],
         outcome="delivered",
     ),
@@ -234,7 +232,6 @@ WALKS = [
         submitter="dongying-provider",
         received=DONGYING_OPEN,
         body=lambda fill, _: {
-            "process": "service_change",
             "ruleset": "dongying-2021-26",
             "resource_id": "dongying-hukou",
             "kind": "stop",
@@ -242,7 +239,7 @@ WALKS = [
             "description": fill(DESCRIPTION, "变更"),
             "reason": fill(DESCRIPTION, "理由"),
         },
-        steps=[Step("dongying-provider", "withdraw", lambda fill: said(fill))],
+        steps=[Step("dongying-provider", "withdraw")],
         outcome="withdrawn",
     ),
     Walk(
@@ -250,14 +247,13 @@ WALKS = [
         submitter="dongying-provider",
         received=DONGYING_OPEN,
         body=lambda fill, _: {
-            "process": "emergency_reclassification",
             "ruleset": "dongying-2021-26",
             "resource_id": "dongying-hukou",
             "share_type": "unconditional",
             "reason": fill(DESCRIPTION, "事件"),
             "until": "2026-12-29",  # the furthest allowed: 90 days after filing
         },
-        steps=[Step("dongying-provider", "restore", lambda fill: said(fill))],
+        steps=[Step("dongying-provider", "restore")],
         outcome="restored_early",
     ),
     Walk(
@@ -265,7 +261,6 @@ WALKS = [
         submitter="hubei-provider",
         received=LISTING_FILED,
         body=lambda fill, _: {
-            "process": "negative_listing",
             "ruleset": "hubei-419",
             "resource_id": "hubei-org",
             "basis_rank": "law",
@@ -273,9 +268,9 @@ WALKS = [
             "reasons": fill(DESCRIPTION, "理由"),
         },
         steps=[
-            Step("hubei-supervisor", "forward", lambda fill: said(fill)),
+            Step("hubei-supervisor", "forward"),
             # The approval's date is its decision: the day it was filed.
-            Step("hubei-supervisor", "record_approval", lambda fill: said(fill, "2026-12-01")),
+            Step("hubei-supervisor", "record_approval", "2026-12-01"),
         ],
         outcome="listed",
     ),
@@ -286,7 +281,6 @@ WALKS = [
         submitter="hebei-applicant",
         received=SUPPLEMENT_ASKED,
         body=lambda fill, _: {
-            "process": "sharing_application",
             "ruleset": "hebei-2022",
             "resource_id": "hebei-hukou",
             "purpose": fill(PURPOSE, "用途"),
@@ -297,7 +291,7 @@ WALKS = [
             Step(
                 "hebei-supervisor",
                 "request_supplement",
-                lambda fill: {
+                carries=lambda fill: {
                     "items": [
                         {
                             "item": fill(SUPPLEMENT_ITEM, f"{n:02d}"),
@@ -307,8 +301,8 @@ WALKS = [
                     ]
                 },
             ),
-            Step("hebei-applicant", "supplement", lambda fill: said(fill)),
-            Step("hebei-supervisor", "decline", lambda fill: said(fill)),
+            Step("hebei-applicant", "supplement"),
+            Step("hebei-supervisor", "decline"),
         ],
         outcome="declined",
     ),
@@ -319,18 +313,43 @@ WALKS = [
         submitter="hubei-applicant",
         received=DELIVERY_FILED,
         body=lambda fill, _: {
-            "process": "sharing_application",
             "resource_id": "hubei-hukou",
             "purpose": fill(PURPOSE, "用途"),
             "scenario": fill(PURPOSE, "场景"),
             "fields": HUKOU_FIELDS,
         },
         steps=[
-            Step("hubei-provider", "approve", lambda fill: said(fill)),
-            Step("hubei-provider", "deliver", lambda fill: said(fill, "file")),
-            Step("hubei-applicant", "confirm_receipt", lambda fill: said(fill)),
+            Step("hubei-provider", "approve"),
+            Step("hubei-provider", "deliver", "file"),
+            Step("hubei-applicant", "confirm_receipt"),
         ],
         outcome="granted",
         catalog={"hubei-hukou": {"delivery_method": "file"}},
     ),
 ]
+
+
+async def prepare(api: httpx.AsyncClient, clock: TestClock, walk: Walk) -> None:
+    """Set the platform's time and the catalog as the walk's submission needs them."""
+    if walk.received:
+        await clock.set(at(walk.received))
+    for resource_id, change in walk.catalog.items():
+        changed = await api.patch(
+            f"/api/v1/catalog/{resource_id}", json=change, headers=auth("admin")
+        )
+        assert changed.status_code == 200, changed.text
+
+
+async def take_the_steps(
+    api: httpx.AsyncClient, walk: Walk, case: dict[str, Any], fill: Fill
+) -> dict[str, Any]:
+    """Every step of the walk, each acting with `fill`'s texts: the case as it ends, as it
+    should."""
+    for step in walk.steps:
+        state = await done(api, step.actor, case, step.action, **step.body(fill))
+    assert (walk.process, state["status"], state["outcome"]) == (
+        walk.process,
+        "closed",
+        walk.outcome,
+    )
+    return state

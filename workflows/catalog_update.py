@@ -210,12 +210,9 @@ class CatalogUpdateWorkflow(CaseWorkflow[CatalogUpdateInput]):
         # original last day), not from its stage's start.
         self._counted_from = datetime.combine(request.trigger_date, time(12), BEIJING)
         self._year_end = False
-        self.details = CatalogUpdateDetails(
-            submitted_by=request.submitted_by.user_id,
-            trigger=request.trigger,
-            trigger_date=request.trigger_date,
+        self.details = CatalogUpdateDetails.from_input(
+            request,
             trigger_cite=request.plan.triggers.get(request.trigger.value, ""),
-            description=request.description,
             max_rounds=request.plan.rework_rounds,
         )
 

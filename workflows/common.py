@@ -7,10 +7,10 @@ Everything here crosses the Temporal boundary, so it is plain dataclasses and st
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 
 class Role(StrEnum):
@@ -350,6 +350,18 @@ class CaseDetails:
     workflow module) add their own typed fields to these."""
 
     submitted_by: int  # the user id of the submitter
+
+    @classmethod
+    def from_input(cls, request: CaseInput, **values: Any) -> Self:
+        """The details of the case `request` opens: each field the input has by the same name
+        (a list copied, since the details change as the case goes on), the submitter, and
+        `values` for the rest or for what the details hold otherwise than the input."""
+        given = {f.name for f in fields(request)}
+        for name in (f.name for f in fields(cls) if f.init):
+            if name in given and name not in values and name != "submitted_by":
+                value = getattr(request, name)
+                values[name] = list(value) if isinstance(value, list | tuple) else value
+        return cls(submitted_by=request.submitted_by.user_id, **values)
 
 
 @dataclass

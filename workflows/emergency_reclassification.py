@@ -132,14 +132,7 @@ class EmergencyReclassificationWorkflow(CaseWorkflow[EmergencyReclassificationIn
     @workflow.init
     def __init__(self, request: EmergencyReclassificationInput) -> None:
         super().__init__(request)
-        self.details = EmergencyReclassificationDetails(
-            submitted_by=request.submitted_by.user_id,
-            resource_id=request.resource_id,
-            resource_name=request.resource_name,
-            share_type=request.share_type,
-            reason=request.reason,
-            until=request.until,
-        )
+        self.details = EmergencyReclassificationDetails.from_input(request)
 
     @workflow.run
     async def run(self, request: EmergencyReclassificationInput) -> CaseState:

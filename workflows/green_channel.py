@@ -183,18 +183,7 @@ class GreenChannelWorkflow(CaseWorkflow[GreenChannelInput]):
     @workflow.init
     def __init__(self, request: GreenChannelInput) -> None:
         super().__init__(request)
-        self.details = GreenChannelDetails(
-            submitted_by=request.submitted_by.user_id,
-            track=request.track,
-            filed_on=request.track,
-            data_name=request.data_name,
-            resource_id=request.resource_id,
-            purpose=request.purpose,
-            scenario=request.scenario,
-            grounds=request.grounds,
-            justification=request.justification,
-            fields=list(request.fields),
-        )
+        self.details = GreenChannelDetails.from_input(request, filed_on=request.track)
 
     @workflow.run
     async def run(self, request: GreenChannelInput) -> CaseState:

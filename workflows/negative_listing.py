@@ -155,14 +155,7 @@ class NegativeListingWorkflow(CaseWorkflow[NegativeListingInput]):
     @workflow.init
     def __init__(self, request: NegativeListingInput) -> None:
         super().__init__(request)
-        self.details = NegativeListingDetails(
-            submitted_by=request.submitted_by.user_id,
-            resource_id=request.resource_id,
-            resource_name=request.resource_name,
-            basis_rank=request.basis_rank,
-            legal_basis=request.legal_basis,
-            reasons=request.reasons,
-        )
+        self.details = NegativeListingDetails.from_input(request)
 
     @workflow.run
     async def run(self, request: NegativeListingInput) -> CaseState:

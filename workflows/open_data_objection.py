@@ -205,15 +205,7 @@ class OpenDataObjectionWorkflow(CaseWorkflow[OpenDataObjectionInput]):
     @workflow.init
     def __init__(self, request: OpenDataObjectionInput) -> None:
         super().__init__(request)
-        self.details = OpenDataObjectionDetails(
-            submitted_by=request.submitted_by.user_id,
-            resource_id=request.resource_id,
-            resource_name=request.resource_name,
-            grounds=request.grounds,
-            description=request.description,
-            contact=request.contact,
-            evidence=list(request.evidence),
-        )
+        self.details = OpenDataObjectionDetails.from_input(request)
 
     @workflow.run
     async def run(self, request: OpenDataObjectionInput) -> CaseState:

@@ -196,13 +196,8 @@ class QualityVerificationWorkflow(CaseWorkflow[QualityVerificationInput]):
     @workflow.init
     def __init__(self, request: QualityVerificationInput) -> None:
         super().__init__(request)
-        self.details = QualityVerificationDetails(
-            submitted_by=request.submitted_by.user_id,
-            resource_id=request.resource_id,
-            resource_name=request.resource_name,
-            description=request.description,
-            fields=list(request.fields),
-            records=list(request.records),
+        self.details = QualityVerificationDetails.from_input(
+            request,
             attachments=list(request.attachment_ids),
             conflicting_resource_id=request.conflicting_resource_id or None,
             second_provider=request.second_provider or None,

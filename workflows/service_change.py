@@ -155,16 +155,7 @@ class ServiceChangeWorkflow(CaseWorkflow[ServiceChangeInput]):
     @workflow.init
     def __init__(self, request: ServiceChangeInput) -> None:
         super().__init__(request)
-        self.details = ServiceChangeDetails(
-            submitted_by=request.submitted_by.user_id,
-            resource_id=request.resource_id,
-            resource_name=request.resource_name,
-            kind=request.kind,
-            effective_on=request.effective_on,
-            description=request.description,
-            reason=request.reason,
-            consultation=request.consultation,
-        )
+        self.details = ServiceChangeDetails.from_input(request)
 
     @workflow.run
     async def run(self, request: ServiceChangeInput) -> CaseState:

@@ -449,16 +449,7 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
     @workflow.init
     def __init__(self, request: SharingApplicationInput) -> None:
         super().__init__(request)
-        self.details = SharingApplicationDetails(
-            submitted_by=request.submitted_by.user_id,
-            track=request.track,
-            resource_id=request.resource_id,
-            resource_name=request.resource_name,
-            purpose=request.purpose,
-            scenario=request.scenario,
-            fields=list(request.fields),
-            reclassified_by_case=request.reclassified_by_case,
-        )
+        self.details = SharingApplicationDetails.from_input(request)
         # When the authority referred a dispute to the government (`decide` `unresolved`).
         self._referred_at: datetime | None = None
 

@@ -6,21 +6,27 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from pathlib import Path
 
 from temporalio.client import WorkflowHistory
 
 from shixian.cli import main
 from shixian.replay import replay
-from tests.cases import at, done, settled, submit
+from tests.cases import at, done, green_channel_demand, settled, submit
 from tests.conftest import auth
+from tests.replay.test_replay import HISTORIES, tampered
+from tests.workflows.test_catalog_update import open_update
 
-HISTORIES = sorted((Path(__file__).parent.parent / "replay" / "histories").glob("*.json"))
 LICHUAN_20 = "《利川市政务信息资源共享管理办法》第二十条"
 
 
 async def _hubei_case(api):  # type: ignore[no-untyped-def]
     return await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+
+
+async def timeline_page(api, case, key: str = "auditor") -> str:  # type: ignore[no-untyped-def]
+    response = await api.get(f"/api/v1/cases/{case['case_id']}/timeline", headers=auth(key))
+    assert response.status_code == 200, response.text
+    return response.text
 
 
 # -- history -------------------------------------------------------------------------------
@@ -97,15 +103,9 @@ def test_replay_command_replays_every_recorded_history_file(capsys):
 
 
 def test_replay_command_reports_a_tampered_history_and_fails(tmp_path, capsys):
-    history = json.loads(HISTORIES[0].read_text())
-    for event in history["events"]:
-        attributes = event.get("activityTaskScheduledEventAttributes")
-        if attributes:
-            attributes["activityType"]["name"] = "an_activity_that_no_longer_exists"
-            break
-    tampered = tmp_path / "tampered.json"
-    tampered.write_text(json.dumps(history))
-    assert main(["replay", "--file", str(HISTORIES[1]), str(tampered)]) == 1
+    path = tmp_path / "tampered.json"
+    path.write_text(json.dumps(tampered(HISTORIES[0])))
+    assert main(["replay", "--file", str(HISTORIES[1]), str(path)]) == 1
     lines = [
         line for line in capsys.readouterr().out.splitlines() if line.startswith(("OK", "NON"))
     ]
@@ -180,13 +180,10 @@ async def test_timeline_shows_each_step_against_its_deadline_and_a_late_one_by_w
 async def test_timeline_escapes_what_users_wrote(api):
     case = await _hubei_case(api)
     await done(api, "hubei-provider", case, "reject", reason="<script>alert('x')</script>")
-    response = await api.get(
-        f"/api/v1/cases/{case['case_id']}/timeline", headers=auth("hubei-supervisor")
-    )
-    assert response.status_code == 200, response.text
-    assert "<script>" not in response.text
-    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in response.text
-    assert "不同意共享" in response.text
+    page = await timeline_page(api, case, "hubei-supervisor")
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert "不同意共享" in page
 
 
 async def test_timeline_is_refused_to_caseworkers_and_other_jurisdictions(api):
@@ -200,24 +197,14 @@ async def test_timeline_is_refused_to_caseworkers_and_other_jurisdictions(api):
     assert missing.status_code == 404
 
 
-async def timeline_page(api, case) -> str:  # type: ignore[no-untyped-def]
-    response = await api.get(f"/api/v1/cases/{case['case_id']}/timeline", headers=auth("auditor"))
-    assert response.status_code == 200, response.text
-    return response.text
-
-
 async def test_timeline_of_a_quality_verification_reads_in_its_own_words(api):
-    response = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "quality_verification",
-            "resource_id": "hubei-hukou",
-            "description": "户籍地址与不动产登记不一致。",
-        },
-        headers=auth("hubei-applicant"),
+    case = await submit(
+        api,
+        "hubei-applicant",
+        process="quality_verification",
+        resource_id="hubei-hukou",
+        description="户籍地址与不动产登记不一致。",
     )
-    assert response.status_code == 201, response.text
-    case = response.json()
     await done(api, "hubei-provider", case, "reject", reason="与源系统一致")
     await done(api, "hubei-applicant", case, "dispute", reason="源系统本身有误")
     await done(api, "hubei-supervisor", case, "decide", decision="uphold", reason="核查无误")
@@ -239,21 +226,11 @@ async def test_timeline_of_a_quality_verification_reads_in_its_own_words(api):
 
 async def test_timeline_of_green_channel_catalog_update_and_service_change(api, clock):
     await clock.set(at("2026-09-30T10:00:00+08:00"))
-    response = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "green_channel",
-            "provider_id": "dongying-police",
-            "data_name": "密切接触者行程数据",
-            "purpose": "突发疫情流行病学调查",
-            "scenario": "密接人员排查",
-            "grounds": "special_business",
-            "justification": "专项行动需要",
-        },
-        headers=auth("dongying-applicant"),
+    demand = await submit(
+        api,
+        "dongying-applicant",
+        **green_channel_demand(grounds="special_business", justification="专项行动需要"),
     )
-    assert response.status_code == 201, response.text
-    demand = response.json()
     await done(
         api, "dongying-supervisor", demand, "refuse", reason="非紧急事项", decision="ordinary"
     )
@@ -262,36 +239,25 @@ async def test_timeline_of_green_channel_catalog_update_and_service_change(api, 
         assert words in page, words
     assert "办理中，当前环节：提供部门答复" in page
 
-    response = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "service_change",
-            "resource_id": "dongying-hukou",
-            "kind": "stop",
-            "effective_on": "2026-10-20",  # the 10 working days end on 20 October: late
-            "description": "旧接口停用",
-            "reason": "旧接口停止维护",
-        },
-        headers=auth("dongying-provider"),
+    change = await submit(
+        api,
+        "dongying-provider",
+        process="service_change",
+        resource_id="dongying-hukou",
+        kind="stop",
+        effective_on="2026-10-20",  # the 10 working days end on 20 October: late
+        description="旧接口停用",
+        reason="旧接口停止维护",
     )
-    assert response.status_code == 201, response.text
-    page = await timeline_page(api, response.json())
+    page = await timeline_page(api, change)
     for words in ("收到共享告知", "未按规定提前告知", "已告知使用部门", "已告知，待生效"):
         assert words in page, words
 
     await clock.set(at("2026-11-23T09:00:00+08:00"))
-    response = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "catalog_update",
-            "trigger": "law_changed",
-            "trigger_date": "2026-11-02",  # Hebei's 10 working days ended on 16 November
-            "description": "《户口登记条例》修订",
-        },
-        headers=auth("hebei-provider"),
+    # Hebei's 10 working days ended on 16 November.
+    update = await open_update(
+        api, "hebei-provider", "2026-11-02", description="《户口登记条例》修订"
     )
-    assert response.status_code == 201, response.text
-    update = response.json()
     assert (await settled(clock, api, "auditor", update))["overdue"]
     page = await timeline_page(api, update)
     for words in ("登记目录更新事由", "部门更新目录", "逾期情形：登记时已逾期"):

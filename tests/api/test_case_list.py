@@ -1,6 +1,6 @@
 """Filters of the case list that take times and bodies users type by hand."""
 
-from tests.cases import act, done, resource, settle, submit
+from tests.cases import act, change_resource, done, post_case, settle, submit
 from tests.conftest import auth
 
 
@@ -122,16 +122,13 @@ async def test_a_body_field_nobody_asked_for_is_named_and_refused(api):
     )
     assert (misspelt.status_code, misspelt.json()["code"]) == (422, "invalid_request")
     assert "reson" in misspelt.json()["message"]
-    extra = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "sharing_application",
-            "resource_id": "hubei-hukou",
-            "purpose": "核验",
-            "scenario": "低保",
-            "priority": "urgent",
-        },
-        headers=auth("hubei-applicant"),
+    extra = await post_case(
+        api,
+        "hubei-applicant",
+        resource_id="hubei-hukou",
+        purpose="核验",
+        scenario="低保",
+        priority="urgent",
     )
     assert extra.status_code == 422 and "priority" in extra.json()["message"]
     patch = await api.patch(
@@ -141,16 +138,13 @@ async def test_a_body_field_nobody_asked_for_is_named_and_refused(api):
 
 
 async def test_a_use_period_that_has_already_ended_is_refused(api):
-    response = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "sharing_application",
-            "resource_id": "hubei-hukou",
-            "purpose": "核验",
-            "scenario": "低保",
-            "valid_until": "2001-01-01",
-        },
-        headers=auth("hubei-applicant"),
+    response = await post_case(
+        api,
+        "hubei-applicant",
+        resource_id="hubei-hukou",
+        purpose="核验",
+        scenario="低保",
+        valid_until="2001-01-01",
     )
     assert (response.status_code, response.json()["code"]) == (422, "valid_until_in_past")
     listed = await api.get("/api/v1/cases", headers=auth("auditor"))
@@ -171,11 +165,7 @@ async def test_an_action_the_process_lacks_is_refused_listing_the_actions_with_t
 
 
 async def test_a_retired_resource_is_refused_by_its_state_in_chinese(api, session):
-    retired = resource(session, "hubei-hukou")
-    assert retired is not None
-    retired.status = "retired"
-    session.add(retired)
-    session.commit()
+    change_resource(session, "hubei-hukou", status="retired")
     response = await api.post(
         "/api/v1/cases",
         headers={**auth("hubei-applicant"), "Idempotency-Key": "retired-1"},

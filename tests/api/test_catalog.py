@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import httpx
 from sqlmodel import select
 
 from models import CatalogResource
 from tests.conftest import auth, both_databases
 
 HEADER = "id,name,provider_id,share_type,open_type,legal_basis,conditions,fields,update_cycle\n"
+
+
+async def import_catalog(api: httpx.AsyncClient, rows: bytes, key: str = "admin") -> httpx.Response:
+    """A catalog CSV sent as the request body."""
+    return await api.post(
+        "/api/v1/catalog/import", content=rows, headers={**auth(key), "Content-Type": "text/csv"}
+    )
+
+
 NEW = {
     "id": "hubei-police-vehicle",
     "name": "机动车登记信息",
@@ -157,11 +167,7 @@ async def test_a_csv_import_writes_valid_rows_and_reports_the_others(api, sessio
         "hubei-orphan,无主数据,nowhere,conditional,not_open,,,甲,每日\n"
         "hubei-police-vehicle,重复,hubei-police,conditional,not_open,,,甲,每日\n"
     )
-    response = await api.post(
-        "/api/v1/catalog/import",
-        content=csv.encode(),
-        headers={**auth("admin"), "Content-Type": "text/csv"},
-    )
+    response = await import_catalog(api, csv.encode())
     assert response.status_code == 200, response.text
     report = response.json()
     assert {k: report[k] for k in ("total", "created", "updated", "unchanged", "failed")} == {
@@ -203,11 +209,7 @@ async def test_a_csv_file_uploaded_as_a_form_in_gb18030_is_imported(api):
 
 async def test_a_csv_with_a_wrong_header_is_refused_whole(api, session):
     csv = "id,name,provider\nhubei-x,某数据,hubei-police\n"
-    response = await api.post(
-        "/api/v1/catalog/import",
-        content=csv.encode("utf-8-sig"),
-        headers={**auth("admin"), "Content-Type": "text/csv"},
-    )
+    response = await import_catalog(api, csv.encode("utf-8-sig"))
     assert response.status_code == 422
     assert response.json()["code"] == "csv_header_invalid"
     assert "provider_id" in response.json()["message"]
@@ -216,30 +218,18 @@ async def test_a_csv_with_a_wrong_header_is_refused_whole(api, session):
 
 async def test_empty_trailing_columns_of_a_spreadsheet_are_ignored(api):
     csv = HEADER.rstrip("\n") + ",,\n" + "hubei-x,某数据,hubei-police,conditional,,,,甲,每日,,\n"
-    response = await api.post(
-        "/api/v1/catalog/import",
-        content=csv.encode(),
-        headers={**auth("admin"), "Content-Type": "text/csv"},
-    )
+    response = await import_catalog(api, csv.encode())
     assert response.status_code == 200, response.text
     assert response.json()["created"] == 1
 
 
 async def test_a_row_with_too_many_values_is_reported(api):
     csv = HEADER + "hubei-x,某数据,hubei-police,conditional,not_open,,,甲,每日,多余\n"
-    response = await api.post(
-        "/api/v1/catalog/import",
-        content=csv.encode(),
-        headers={**auth("admin"), "Content-Type": "text/csv"},
-    )
+    response = await import_catalog(api, csv.encode())
     assert response.status_code == 200
     assert response.json()["rows"][0]["message"] == "列数多于表头。"
 
 
 async def test_a_caseworker_may_not_import(api):
-    response = await api.post(
-        "/api/v1/catalog/import",
-        content=HEADER.encode(),
-        headers={**auth("hubei-provider"), "Content-Type": "text/csv"},
-    )
+    response = await import_catalog(api, HEADER.encode(), "hubei-provider")
     assert response.status_code == 403

@@ -16,7 +16,7 @@ import uvicorn
 
 from service.bounds import MAX_INTEGER, MAX_ROW_ID
 from shixian.settings import Settings
-from tests.cases import done, submit
+from tests.cases import done, post_case, submit
 from tests.conftest import auth, both_databases
 
 TOO_BIG = MAX_INTEGER + 1
@@ -52,15 +52,13 @@ async def test_integers_past_the_database_range_are_refused_not_a_server_error(a
     assert await status(api, f"/api/v1/users/{MAX_ROW_ID}") == 404
     assert await status(api, f"/api/v1/attachments/{MAX_ROW_ID}") == 404
     assert await status(api, f"/api/v1/catalog/versions/{MAX_ROW_ID}") == 404
-    cited = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "quality_verification",
-            "resource_id": "hubei-hukou",
-            "description": "户籍地址有误",
-            "attachments": [NO_SUCH_ROW],
-        },
-        headers=auth("hubei-applicant"),
+    cited = await post_case(
+        api,
+        "hubei-applicant",
+        process="quality_verification",
+        resource_id="hubei-hukou",
+        description="户籍地址有误",
+        attachments=[NO_SUCH_ROW],
     )
     assert cited.status_code == 422
     assert "证据材料（attachments）第1项：应不大于 2147483647" in cited.json()["message"]

@@ -21,10 +21,11 @@ from models import CaseSubmission, CatalogResource, Department, User
 from service.submissions import PROCESSES
 from service.submissions.catalog_update import DraftEdit
 from service.views import ActionBody
+from tests.api.test_catalog import import_catalog
 from tests.api.test_rulesets_calendars import YEAR_2027 as YEAR
-from tests.cases import at, done, notices, uploaded
+from tests.cases import done, notices, post_case, uploaded
 from tests.conftest import auth, both_databases
-from tests.processes import WALKS, Walk, ordinary
+from tests.processes import WALKS, Walk, ordinary, prepare, take_the_steps
 
 CHARACTERS = {"NUL": "\x00", "surrogate": "\ud800", "RLO": "\u202e"}
 HOSTILE = {kind: f"不符合{char}条件" for kind, char in CHARACTERS.items()}
@@ -86,15 +87,9 @@ async def test_hostile_text_in_any_field_is_refused_and_the_case_then_walks_to_i
 
 
 async def refuse_then_walk(api, clock, session, walk: Walk) -> None:
-    if walk.received:
-        await clock.set(at(walk.received))
-    for resource_id, change in walk.catalog.items():
-        changed = await api.patch(
-            f"/api/v1/catalog/{resource_id}", json=change, headers=auth("admin")
-        )
-        assert changed.status_code == 200, changed.text
+    await prepare(api, clock, walk)
     attachments = [await uploaded(api, walk.submitter) for _ in range(min(walk.attachments, 1))]
-    valid = walk.body(ordinary, attachments)
+    valid = walk.submission(ordinary, attachments)
     model = PROCESSES[walk.process].request
     before_refusals = submissions(session)
     for name, title, is_list in text_fields(model):
@@ -126,30 +121,14 @@ async def refuse_then_walk(api, clock, session, walk: Walk) -> None:
             refused(response, name, title, kind, is_list)
     assert (await api.get(path, headers=auth(walk.submitter))).json()["events"] == before
 
-    for step in walk.steps:
-        state = await done(api, step.actor, case, step.action, **step.body(ordinary))
-    assert (walk.process, state["status"], state["outcome"]) == (
-        walk.process,
-        "closed",
-        walk.outcome,
-    )
+    await take_the_steps(api, walk, case, ordinary)
 
 
 @both_databases
 async def test_a_refusal_reason_with_nul_is_refused_and_the_refusal_then_notified(api, session):
     """Issue 18's case: on PostgreSQL the NUL used to freeze the case in its notice."""
     case = (
-        await api.post(
-            "/api/v1/cases",
-            json={
-                "process": "sharing_application",
-                "resource_id": "hubei-hukou",
-                "purpose": "核验救助对象户籍信息",
-                "scenario": "最低生活保障审核",
-                "fields": ["姓名"],
-            },
-            headers=auth("hubei-applicant"),
-        )
+        await post_case(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
     ).json()
     action = f"/api/v1/cases/{case['case_id']}/actions/reject"
     nul = await send(api, "POST", action, {"reason": "不符合\x00条件"}, "hubei-provider")
@@ -239,11 +218,7 @@ async def test_a_csv_import_refuses_each_hostile_cell_and_imports_the_other_rows
             row[column] = HOSTILE[kind] if column != "fields" else f"姓名;{HOSTILE[kind]}"
             lines.append(",".join(str(row[c]) for c in columns))
     lines.append(",".join(str({**RESOURCE, "fields": "姓名"}[c]) for c in columns))
-    response = await api.post(
-        "/api/v1/catalog/import",
-        content="\n".join(lines).encode(),
-        headers={**auth("admin"), "Content-Type": "text/csv"},
-    )
+    response = await import_catalog(api, "\n".join(lines).encode())
     assert response.status_code == 200, response.text
     report = response.json()
     assert (report["created"], report["failed"]) == (1, 2 * len(columns))
@@ -255,11 +230,7 @@ async def test_a_csv_import_refuses_each_hostile_cell_and_imports_the_other_rows
     cesu = "\n".join(lines[:1] + [lines[-1].replace("出生", "出\ud800生")]).encode(
         "utf-8", "surrogatepass"
     )
-    response = await api.post(
-        "/api/v1/catalog/import",
-        content=cesu,
-        headers={**auth("admin"), "Content-Type": "text/csv"},
-    )
+    response = await import_catalog(api, cesu)
     assert (response.status_code, response.json()["code"]) == (422, "invalid_encoding")
 
 

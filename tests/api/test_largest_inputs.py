@@ -14,9 +14,9 @@ from typing import Any
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from tests.cases import at, done, uploaded
+from tests.cases import done, uploaded
 from tests.conftest import auth, both_databases
-from tests.processes import WALKS, Walk, largest
+from tests.processes import WALKS, Walk, largest, prepare, take_the_steps
 from workflows.common import CaseState
 
 TEMPORAL_PAYLOAD_LIMIT = 2 * 1024 * 1024
@@ -34,16 +34,10 @@ async def test_the_largest_inputs_at_every_field_walk_each_process_to_its_end(ap
 
 
 async def walk_with_the_largest_inputs(api, clock, env, walk: Walk) -> None:
-    if walk.received:
-        await clock.set(at(walk.received))
-    for resource_id, change in walk.catalog.items():
-        changed = await api.patch(
-            f"/api/v1/catalog/{resource_id}", json=change, headers=auth("admin")
-        )
-        assert changed.status_code == 200, changed.text
+    await prepare(api, clock, walk)
     attachments = [await uploaded(api, walk.submitter, pdf(n)) for n in range(walk.attachments)]
     response = await api.post(
-        "/api/v1/cases", json=walk.body(largest, attachments), headers=auth(walk.submitter)
+        "/api/v1/cases", json=walk.submission(largest, attachments), headers=auth(walk.submitter)
     )
     assert response.status_code == 201, (walk.process, response.text)
     case = response.json()
@@ -54,13 +48,7 @@ async def walk_with_the_largest_inputs(api, clock, env, walk: Walk) -> None:
             headers=auth(walk.submitter),
         )
         assert edited.status_code == 200, (walk.process, edited.text)
-    for step in walk.steps:
-        state = await done(api, step.actor, case, step.action, **step.body(largest))
-    assert (walk.process, state["status"], state["outcome"]) == (
-        walk.process,
-        "closed",
-        walk.outcome,
-    )
+    state = await take_the_steps(api, walk, case, largest)
 
     history = await env.client.get_workflow_handle(case["case_id"]).fetch_history()
     biggest = max(event.ByteSize() for event in history.events)
@@ -101,7 +89,9 @@ async def test_a_draft_stops_growing_before_its_case_could_wedge(api, env):
     walk = next(walk for walk in WALKS if walk.process == "catalog_update")
     assert walk.draft is not None
     case = (
-        await api.post("/api/v1/cases", json=walk.body(largest, []), headers=auth("hubei-provider"))
+        await api.post(
+            "/api/v1/cases", json=walk.submission(largest, []), headers=auth("hubei-provider")
+        )
     ).json()
     path = f"/api/v1/cases/{case['case_id']}/draft"
     accepted = 0

@@ -15,16 +15,8 @@ from models import CaseRecord, CaseSubmission
 from service import register
 from service.cases import restart
 from service.platform import Platform
-from tests.cases import settled, submit
+from tests.cases import APPLICATION, settled, submit
 from tests.conftest import auth, terminate_cases
-
-BODY = {
-    "process": "sharing_application",
-    "resource_id": "hubei-hukou",
-    "purpose": "核验",
-    "scenario": "低保审核",
-    "fields": ["姓名"],
-}
 
 
 def _unavailable() -> RPCError:
@@ -71,13 +63,15 @@ def _api_on(settings, clock, temporal: Any) -> httpx.AsyncClient:  # type: ignor
 async def test_a_submission_temporal_refuses_is_voided_with_its_reason_and_shown_to_operators(
     api, env, settings, clock, session
 ):
-    first = await submit(api, "hubei-applicant", **BODY)
+    first = await submit(api, "hubei-applicant", **APPLICATION)
     async with _api_on(settings, clock, Refusing(env.client)) as refusing:
-        refused = await refusing.post("/api/v1/cases", json=BODY, headers=auth("hubei-applicant"))
+        refused = await refusing.post(
+            "/api/v1/cases", json=APPLICATION, headers=auth("hubei-applicant")
+        )
     assert refused.status_code == 503
     assert refused.json()["recorded"] is False
     assert "申请未受理" in refused.json()["message"]
-    after = await submit(api, "hubei-applicant", **BODY)
+    after = await submit(api, "hubei-applicant", **APPLICATION)
 
     number = int(first["case_number"].rsplit("-", 1)[1])
     voided_id = f"sharing-application/HB419-2026-{number + 1:06d}"
@@ -105,7 +99,7 @@ async def test_a_registered_submission_is_started_by_its_retry_as_of_its_first_r
 ):
     headers = {**auth("hubei-applicant"), "Idempotency-Key": "form-42"}
     async with _api_on(settings, clock, Refusing(env.client)) as refusing:
-        refused = await refusing.post("/api/v1/cases", json=BODY, headers=headers)
+        refused = await refusing.post("/api/v1/cases", json=APPLICATION, headers=headers)
     assert refused.status_code == 503
     assert refused.json()["recorded"] is True
     assert "申请已登记" in refused.json()["message"]
@@ -113,7 +107,7 @@ async def test_a_registered_submission_is_started_by_its_retry_as_of_its_first_r
     assert (submission.started_at, submission.voided_at) == (None, None)
 
     await clock.advance(timedelta(hours=2))
-    again = await api.post("/api/v1/cases", json=BODY, headers=headers)
+    again = await api.post("/api/v1/cases", json=APPLICATION, headers=headers)
     assert again.status_code == 201, again.text
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json()["case_id"] == submission.case_id
@@ -141,9 +135,13 @@ async def test_the_sweeper_starts_or_voids_what_an_interrupted_submission_left(
     (it has an Idempotency-Key) and voids the other, saying why."""
     async with _api_on(settings, clock, Refusing(env.client, blind=True)) as refusing:
         keyed = await refusing.post(
-            "/api/v1/cases", json=BODY, headers={**auth("hubei-applicant"), "Idempotency-Key": "k"}
+            "/api/v1/cases",
+            json=APPLICATION,
+            headers={**auth("hubei-applicant"), "Idempotency-Key": "k"},
         )
-        unkeyed = await refusing.post("/api/v1/cases", json=BODY, headers=auth("hubei-applicant"))
+        unkeyed = await refusing.post(
+            "/api/v1/cases", json=APPLICATION, headers=auth("hubei-applicant")
+        )
     assert (keyed.status_code, unkeyed.status_code) == (503, 503)
     assert "未能确认" in unkeyed.json()["message"]
     assert "recorded" not in unkeyed.json()

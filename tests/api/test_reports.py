@@ -17,8 +17,9 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.yearly_maintenance import OpenYearlyMaintenanceInput, open_yearly_maintenance
 from models import Department
-from tests.cases import at, done, settle, settle_all, settled, submit
+from tests.cases import at, done, green_channel_demand, settle, settle_all, settled, submit
 from tests.conftest import auth, both_databases
+from tests.workflows.test_catalog_update import open_update
 from tests.workflows.test_open_data_objection import object_to, suspended
 from tests.workflows.test_sharing_delivery import delivered_by
 
@@ -66,6 +67,15 @@ def numbers(body: str, maintenance: str = MAINTENANCE) -> dict[str, dict[str, An
             "maintenance": values[maintenance],
         }
     return out
+
+
+async def counted_in(api, key: str, **params: str) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
+    """case id -> the columns of the detail CSV that count the case."""
+    detail = await report(api, key, format="csv", detail="1", **params)
+    header, *rows = table(detail.text)
+    return {
+        row[0]: {c for c, v in zip(header[5:], row[5:], strict=True) if v == "1"} for row in rows
+    }
 
 
 def nothing(name: str, maintenance: str = "未启动") -> dict[str, Any]:
@@ -226,11 +236,7 @@ async def test_statistics_count_quality_verification_cases_beside_sharing(api, c
     police = summary["hubei-police"]
     assert (police["收到校核"], police["校核按时反馈"], police["校核逾期"]) == (3, 1, 2)
     assert (police["收到申请"], police["按时答复"]) == (1, 1)
-    detail = await report(api, "hubei-supervisor", format="csv", detail="1")
-    header, *rows = table(detail.text)
-    falls_in = {
-        row[0]: {c for c, v in zip(header[5:], row[5:], strict=True) if v == "1"} for row in rows
-    }
+    falls_in = await counted_in(api, "hubei-supervisor")
     assert falls_in[answered["case_id"]] == {"收到校核", "校核按时反馈"}
     assert falls_in[late["case_id"]] == {"收到校核", "校核逾期"}
     page = (await report(api, "hubei-supervisor")).text
@@ -263,18 +269,7 @@ async def test_statistics_are_for_supervisors_and_auditors_of_a_valid_period(api
 
 
 async def catalog_update(api, key: str, trigger_date: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    response = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "catalog_update",
-            "trigger": "law_changed",
-            "trigger_date": trigger_date,
-            "description": "《户口登记条例》修订",
-        },
-        headers=auth(key),
-    )
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return await open_update(api, key, trigger_date, description="《户口登记条例》修订")
 
 
 async def test_statistics_count_catalog_updates_and_each_departments_yearly_maintenance(
@@ -317,11 +312,7 @@ async def test_statistics_count_catalog_updates_and_each_departments_yearly_main
         "lichuan-police": (1, 0, 0, "办理中"),
         "": (6, 2, 1, "已完成1/4"),
     }
-    detail = await report(api, "hubei-supervisor", format="csv", detail="1")
-    header, *lines = table(detail.text)
-    falls_in = {
-        row[0]: {c for c, v in zip(header[5:], row[5:], strict=True) if v == "1"} for row in lines
-    }
+    falls_in = await counted_in(api, "hubei-supervisor")
     assert falls_in[timely["case_id"]] == {"收到目录更新", "目录按时更新"}
     assert falls_in[late["case_id"]] == {"收到目录更新", "目录更新逾期"}
     hebei = catalog_of(numbers((await report(api, "hebei-supervisor", format="csv")).text))
@@ -358,56 +349,35 @@ async def test_statistics_count_catalog_updates_and_each_departments_yearly_main
     }
 
 
-def demand(**body: Any) -> dict[str, Any]:
-    return {
-        "process": "green_channel",
-        "provider_id": "dongying-police",
-        "data_name": "密切接触者行程数据",
-        "purpose": "突发疫情流行病学调查",
-        "scenario": "密接人员排查",
-        "grounds": "public_emergency",
-        "justification": "本市发生聚集性疫情，须当日完成密接排查。",
-        **body,
-    }
-
-
-async def filed(api, key: str, body: dict[str, Any]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    response = await api.post("/api/v1/cases", json=body, headers=auth(key))
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
 async def test_statistics_count_green_channel_demands_and_service_change_notices(
     api, clock, session
 ):
     # Wednesday 2026-09-30, Dongying's instrument in force: the green channel's 1 working day
     # ends at 24:00 on 8 October (National Day in between); the ordinary 3 on 10 October.
     await clock.set(at("2026-09-30T10:00:00+08:00"))
-    delivered = await filed(api, "dongying-applicant", demand())
+    delivered = await submit(api, "dongying-applicant", **green_channel_demand())
     await done(api, "dongying-supervisor", delivered, "approve")
     await done(api, "dongying-provider", delivered, "deliver")
-    silent = await filed(api, "dongying-applicant", demand())
+    silent = await submit(api, "dongying-applicant", **green_channel_demand())
     await done(api, "dongying-supervisor", silent, "approve")
-    ordinary = await filed(api, "dongying-applicant", demand(track="ordinary"))
+    ordinary = await submit(api, "dongying-applicant", **green_channel_demand(track="ordinary"))
     await done(api, "dongying-provider", ordinary, "confirm")
-    routed = await filed(api, "dongying-applicant", demand())
+    routed = await submit(api, "dongying-applicant", **green_channel_demand())
     await done(
         api, "dongying-supervisor", routed, "refuse", reason="不属于突发事件", decision="ordinary"
     )
     change = {"process": "service_change", "resource_id": "dongying-hukou", "kind": "upgrade"}
     change["description"] = "户籍核验接口升级"
-    timely = await filed(api, "dongying-provider", {**change, "effective_on": "2026-10-21"})
-    hasty = await filed(api, "dongying-provider", {**change, "effective_on": "2026-10-20"})
-    reclassified = await filed(
+    timely = await submit(api, "dongying-provider", **change, effective_on="2026-10-21")
+    hasty = await submit(api, "dongying-provider", **change, effective_on="2026-10-20")
+    reclassified = await submit(
         api,
         "dongying-provider",
-        {
-            "process": "emergency_reclassification",
-            "resource_id": "dongying-hukou",
-            "share_type": "unconditional",
-            "reason": "突发洪涝灾害，救援需要核验受灾人员身份",
-            "until": "2026-10-08",
-        },
+        process="emergency_reclassification",
+        resource_id="dongying-hukou",
+        share_type="unconditional",
+        reason="突发洪涝灾害，救援需要核验受灾人员身份",
+        until="2026-10-08",
     )
     await clock.advance_to(at("2026-10-09T00:00:05+08:00"))
     await settle_all(clock, session)  # the reclassification ended at midnight too
@@ -429,11 +399,7 @@ async def test_statistics_count_green_channel_demands_and_service_change_notices
     assert police["收到申请"] == 0 and police["maintenance"] == "不适用"
     assert summary[""]["maintenance"] == "不适用"
 
-    detail = await report(api, "dongying-supervisor", format="csv", detail="1", **period)
-    header, *lines = table(detail.text)
-    falls_in = {
-        row[0]: {c for c, v in zip(header[5:], row[5:], strict=True) if v == "1"} for row in lines
-    }
+    falls_in = await counted_in(api, "dongying-supervisor", **period)
     assert falls_in == {
         delivered["case_id"]: {"绿色通道需求", "按时提供数据"},
         silent["case_id"]: {"绿色通道需求", "数据需求逾期"},
@@ -541,11 +507,7 @@ async def test_statistics_count_supplement_requests_and_applications_lapsed_unsu
     assert (police["收到申请"], police["要求补正"], police["未补正终止"]) == (3, 2, 1)
     # Neither refused nor declined: the lapse is a count of its own.
     assert (police["不予共享（附理由）"], police["同意共享"]) == (0, 2)  # one by deemed consent
-    detail = await report(api, "hubei-supervisor", format="csv", detail="1")
-    header, *rows = table(detail.text)
-    falls_in = {
-        row[0]: {c for c, v in zip(header[5:], row[5:], strict=True) if v == "1"} for row in rows
-    }
+    falls_in = await counted_in(api, "hubei-supervisor")
     assert {"要求补正", "未补正终止"} <= falls_in[lapsed["case_id"]]
     assert "未补正终止" not in falls_in[supplied["case_id"]]
     assert not {"要求补正", "未补正终止"} & falls_in[plain["case_id"]]
@@ -574,11 +536,7 @@ async def test_statistics_count_where_disputes_of_refusals_went(api, clock, sess
     police = numbers(response.text)["hubei-police"]
     assert (police["收到申请"], police["同意共享"], police["不予共享（附理由）"]) == (3, 1, 1)
     assert [police[c] for c in DISPUTES] == [2, 1, 1, 1]
-    detail = await report(api, "hubei-supervisor", format="csv", detail="1")
-    header, *rows = table(detail.text)
-    falls_in = {
-        row[0]: {c for c, v in zip(header[5:], row[5:], strict=True) if v == "1"} for row in rows
-    }
+    falls_in = await counted_in(api, "hubei-supervisor")
     assert falls_in[referred["case_id"]] >= {"对不予共享提出争议", "申请协调", "报本级人民政府决定"}
     assert "协商一致同意共享" in falls_in[agreed["case_id"]]
     assert not falls_in[accepted["case_id"]] & set(DISPUTES)

@@ -16,7 +16,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from calendars import ChinaCalendar, load_calendar
 from regulations import Rulesets, load_rulesets
-from service.audit import compose_timeline, planned_deadlines, render_timeline
+from service.audit import Timeline, compose_timeline, planned_deadlines, render_timeline
 from service.labels import label
 from service.submissions import PROCESSES
 from workflows import (
@@ -29,7 +29,8 @@ from workflows import (
 )
 from workflows.common import CaseState
 
-HISTORIES = sorted((Path(__file__).parent.parent / "replay" / "histories").glob("*.json"))
+HISTORIES_DIR = Path(__file__).parent.parent / "replay" / "histories"
+HISTORIES = sorted(HISTORIES_DIR.glob("*.json"))
 IDENTIFIER = re.compile(r"[A-Za-z_]{2,}")
 # Details whose values are identifiers the timeline must translate.
 TRANSLATED_DETAILS = (
@@ -62,6 +63,28 @@ def last_recorded_state(history: WorkflowHistory) -> CaseState:
                 state = replace(change, events=held + change.events, events_from=0)
     assert state is not None
     return state
+
+
+def recorded(path: Path) -> WorkflowHistory:
+    return WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
+
+
+def recorded_timeline(
+    history: WorkflowHistory,
+    rulesets: Rulesets,
+    calendar: ChinaCalendar,
+    names: dict[str | None, str] | None = None,
+) -> Timeline:
+    """The auditors' timeline of a recorded case, as read from its history alone."""
+    return compose_timeline(
+        last_recorded_state(history),
+        planned_deadlines(history),
+        names=names or {},
+        notices=[],
+        rulesets=rulesets,
+        calendar=calendar,
+        from_history=True,
+    )
 
 
 class Cells(HTMLParser):
@@ -99,6 +122,16 @@ class Cells(HTMLParser):
             self._cell.append(data)
 
 
+def recorded_page(
+    path: Path, rulesets: Rulesets, calendar: ChinaCalendar
+) -> tuple[CaseState, Cells]:
+    """A recorded case's last state and the cells of its rendered timeline."""
+    history = recorded(path)
+    page = Cells()
+    page.feed(render_timeline(recorded_timeline(history, rulesets, calendar)))
+    return last_recorded_state(history), page
+
+
 @pytest.fixture(scope="module")
 def rulesets() -> Rulesets:
     return load_rulesets()
@@ -113,19 +146,7 @@ def calendar() -> ChinaCalendar:
 def test_every_recorded_step_is_named_in_chinese(
     path: Path, rulesets: Rulesets, calendar: ChinaCalendar
 ):
-    history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
-    state = last_recorded_state(history)
-    timeline = compose_timeline(
-        state,
-        planned_deadlines(history),
-        names={},
-        notices=[],
-        rulesets=rulesets,
-        calendar=calendar,
-        from_history=True,
-    )
-    page = Cells()
-    page.feed(render_timeline(timeline))
+    state, page = recorded_page(path, rulesets, calendar)
     steps = [row for row in page.rows if row]
     assert len(steps) == len(state.events)
     raw = []
@@ -179,19 +200,7 @@ CHINESE_DAY = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 def test_every_recorded_timeline_writes_days_and_instants_one_way(
     path: Path, rulesets: Rulesets, calendar: ChinaCalendar
 ):
-    history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
-    state = last_recorded_state(history)
-    timeline = compose_timeline(
-        state,
-        planned_deadlines(history),
-        names={},
-        notices=[],
-        rulesets=rulesets,
-        calendar=calendar,
-        from_history=True,
-    )
-    page = Cells()
-    page.feed(render_timeline(timeline))
+    _, page = recorded_page(path, rulesets, calendar)
     texts = [*page.header, *(cell for row in page.rows for cell in row)]
     assert not [text for text in texts if ISO.search(text)]
     assert all(CHINESE_DAY.search(row[0]) for row in page.rows if row)
@@ -200,23 +209,14 @@ def test_every_recorded_timeline_writes_days_and_instants_one_way(
 def test_a_catalog_update_timeline_lists_its_department_once_and_the_day_of_the_change(
     rulesets: Rulesets, calendar: ChinaCalendar
 ):
-    path = Path(__file__).parent.parent / "replay" / "histories" / "hubei-catalog-published.json"
-    history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
+    history = recorded(HISTORIES_DIR / "hubei-catalog-published.json")
     state = last_recorded_state(history)
     assert state.parties.applicant == state.parties.provider
     names = {
         state.parties.provider: "湖北省公安厅",
         state.parties.authority: "湖北省政务服务和大数据管理局",
     }
-    timeline = compose_timeline(
-        state,
-        planned_deadlines(history),
-        names=names,
-        notices=[],
-        rulesets=rulesets,
-        calendar=calendar,
-        from_history=True,
-    )
+    timeline = recorded_timeline(history, rulesets, calendar, names)
     page = render_timeline(timeline)
     assert [label for label, _ in timeline.parties] == ["数据提供部门", "政务数据主管部门"]
     assert "申请部门" not in page

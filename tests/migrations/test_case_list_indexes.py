@@ -10,42 +10,32 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from models.db import UTCDateTime, engine_for
-from tests.migrations.test_typed_case_details import final_state, migrate_to
+from tests.migrations.test_typed_case_details import (
+    final_state,
+    migrate_to,
+    projection_row,
+    projection_table,
+)
 
 
 def test_closed_cases_get_their_closing_instant_and_how_they_were_granted(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
     migrate_to(url, "0008")
-    records = sa.table(
-        "caserecord",
-        *(sa.column(c) for c in ("case_id", "case_number", "process", "ruleset", "jurisdiction")),
-        *(sa.column(c) for c in ("status", "stage", "provisional", "overdue", "revision")),
-        sa.column("received_at", UTCDateTime()),
-        sa.column("updated_at", UTCDateTime()),
-        sa.column("state", sa.JSON),
-    )
+    records = projection_table(UTCDateTime())
     states = {
         name: final_state(name) for name in ("hubei-deemed-consent", "hubei-approved-last-second")
     }
     with engine_for(url).begin() as connection:
         for name, state in states.items():
-            connection.execute(
-                records.insert().values(
-                    case_id=name,
-                    case_number=name,
-                    process=state["process"],
-                    ruleset=state["ruleset"],
-                    jurisdiction=state["jurisdiction"],
-                    status=state["status"],
-                    stage=state["stage"],
-                    provisional=False,
-                    overdue=False,
-                    revision=state["revision"],
-                    received_at=datetime.fromisoformat(state["received_at"]),
-                    updated_at=datetime.fromisoformat(state["received_at"]),
-                    state=state,
-                )
+            row = projection_row(
+                state,
+                case_id=name,
+                case_number=name,
+                overdue=False,
+                received_at=datetime.fromisoformat(state["received_at"]),
+                updated_at=datetime.fromisoformat(state["received_at"]),
             )
+            connection.execute(records.insert().values(**row))
     migrate_to(url, "head")
     migrated = sa.table(
         "caserecord",

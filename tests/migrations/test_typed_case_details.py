@@ -47,6 +47,33 @@ def migrate_to(url: str, revision: str) -> None:
         command.upgrade(config, revision)
 
 
+def projection_table(instant: Any) -> sa.TableClause:
+    """The projection's table as it was before 0012, its instants of type `instant`."""
+    return sa.table(
+        "caserecord",
+        *(sa.column(c) for c in ("case_id", "case_number", "process", "ruleset", "jurisdiction")),
+        *(sa.column(c) for c in ("status", "stage", "provisional", "overdue", "revision")),
+        sa.column("received_at", instant),
+        sa.column("updated_at", instant),
+        sa.column("state", sa.JSON),
+    )
+
+
+def projection_row(state: dict[str, Any], **columns: Any) -> dict[str, Any]:
+    """The projection's row of a stored snapshot; `columns` the ones it does not give."""
+    return {
+        "process": state["process"],
+        "ruleset": state["ruleset"],
+        "jurisdiction": state["jurisdiction"],
+        "status": state["status"],
+        "stage": state["stage"],
+        "provisional": False,
+        "revision": state["revision"],
+        "state": state,
+        **columns,
+    }
+
+
 @pytest.fixture
 def migrated(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Store recorded cases' final states at 0006, migrate, and read them back by name."""
@@ -60,35 +87,20 @@ def migrated(tmp_path: Path):  # type: ignore[no-untyped-def]
         "hubei-coordinated",
     ]
     states = {name: final_state(name) for name in names}
-    records = sa.table(
-        "caserecord",
-        *(sa.column(c) for c in ("case_id", "case_number", "process", "ruleset", "jurisdiction")),
-        *(sa.column(c) for c in ("status", "stage", "provisional", "overdue", "revision")),
-        sa.column("received_at", sa.DateTime(timezone=True)),
-        sa.column("updated_at", sa.DateTime(timezone=True)),
-        sa.column("state", sa.JSON),
-    )
+    records = projection_table(sa.DateTime(timezone=True))
     with engine_for(url).begin() as connection:
         for name, state in states.items():
             # Each recorded case was its test's first: numbers repeat across histories.
             state["case_id"] = f"{state['case_id'].split('/')[0]}/{name}"
-            connection.execute(
-                records.insert().values(
-                    case_id=state["case_id"],
-                    case_number=name,
-                    process=state["process"],
-                    ruleset=state["ruleset"],
-                    jurisdiction=state["jurisdiction"],
-                    status=state["status"],
-                    stage=state["stage"],
-                    provisional=False,
-                    overdue=state["overdue"],
-                    revision=state["revision"],
-                    received_at=sa.func.current_timestamp(),
-                    updated_at=sa.func.current_timestamp(),
-                    state=state,
-                )
+            row = projection_row(
+                state,
+                case_id=state["case_id"],
+                case_number=name,
+                overdue=state["overdue"],
+                received_at=sa.func.current_timestamp(),
+                updated_at=sa.func.current_timestamp(),
             )
+            connection.execute(records.insert().values(**row))
     migrate_to(url, "head")
     with engine_for(url).begin() as connection:
         rows = connection.execute(sa.select(records.c.case_id, records.c.state)).all()

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regulations import RulesetNotInForce, load_rulesets
-from regulations.compose import chain, compose, compose_limits
+from regulations.compose import Composed, chain, compose, compose_limits
 from regulations.loader import PACKAGED, Ruleset, RulesetError, Rulesets, parse_ruleset_text
 from workflows.catalog_update import CatalogUpdatePlan, Trigger
 from workflows.common import Basis, Lapse, Party, StagePlan, TimeLimit
@@ -45,6 +45,11 @@ LICHUAN_20 = "《利川市政务信息资源共享管理办法》第二十条"
 N809_21 = "《政务数据共享条例》第二十一条"
 
 
+def in_force(process: str, jurisdiction: str, received: datetime | date, **more: Any) -> Composed:
+    """The packaged instruments composed over a case (`more`: its track or counterpart)."""
+    return compose(RULESETS, process=process, jurisdiction=jurisdiction, received=received, **more)
+
+
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
@@ -52,13 +57,7 @@ def at(text: str) -> datetime:
 def reply(
     jurisdiction: str, received: datetime | date, track: str = "conditional"
 ) -> tuple[tuple[str, ...], StagePlan, Any]:
-    law = compose(
-        RULESETS,
-        process="sharing_application",
-        jurisdiction=jurisdiction,
-        received=received,
-        track=track,
-    )
+    law = in_force("sharing_application", jurisdiction, received, track=track)
     plan = law.plan_of(SharingApplicationPlan).tracks[Track(track)]
     stage = next(s for s in plan.stages if s.stage == "provider_review")
     return law.governed_by, stage, plan.extension
@@ -161,13 +160,7 @@ def test_a_shorter_local_delivery_period_governs_and_names_809_beside_it():
 def test_a_supplement_is_composed_only_where_809_is_in_the_chain(
     jurisdiction: str, received: str, track: str, supplemented: bool
 ):
-    law = compose(
-        RULESETS,
-        process="sharing_application",
-        jurisdiction=jurisdiction,
-        received=at(received),
-        track=track,
-    )
+    law = in_force("sharing_application", jurisdiction, at(received), track=track)
     assert ("national-809" in law.governed_by) is supplemented
     supplement = law.plan_of(SharingApplicationPlan).supplement
     if not supplemented:
@@ -213,12 +206,7 @@ def test_dongying_gives_way_to_809_after_its_last_day():
 
 def test_only_dongying_defines_the_green_channel_so_it_is_refused_after_the_end_naming_the_gap():
     with pytest.raises(RulesetNotInForce) as refused:
-        compose(
-            RULESETS,
-            process="green_channel",
-            jurisdiction="shandong.dongying",
-            received=at("2026-11-21T00:00:00+08:00"),
-        )
+        in_force("green_channel", "shandong.dongying", at("2026-11-21T00:00:00+08:00"))
     message = str(refused.value)
     assert "2026年11月20日" in message and "东营市公共数据管理办法" in message
     assert "《政务数据共享条例》（国务院令第809号）未作规定" in message
@@ -227,54 +215,33 @@ def test_only_dongying_defines_the_green_channel_so_it_is_refused_after_the_end_
 
 def test_nothing_in_force_is_refused_naming_the_window():
     with pytest.raises(RulesetNotInForce, match="2021年4月1日"):
-        compose(
-            RULESETS,
-            process="open_data_objection",
-            jurisdiction="hubei.lichuan",
-            received=date(2021, 3, 31),
-        )
+        in_force("open_data_objection", "hubei.lichuan", date(2021, 3, 31))
 
 
 # -- composing one duty --------------------------------------------------------------------------
 
 
 def test_hebei_loses_its_verification_extension_and_keeps_catalog_plus_five():
-    law = compose(
-        RULESETS, process="quality_verification", jurisdiction="hebei", received=date(2025, 8, 1)
-    )
+    law = in_force("quality_verification", "hebei", date(2025, 8, 1))
     assert law.plan_of(QualityVerificationPlan).extension is None
-    earlier = compose(
-        RULESETS, process="quality_verification", jurisdiction="hebei", received=date(2025, 7, 31)
-    )
+    earlier = in_force("quality_verification", "hebei", date(2025, 7, 31))
     assert earlier.plan_of(QualityVerificationPlan).extension.max_working_days == 10  # type: ignore[union-attr]
-    catalog = compose(
-        RULESETS,
-        process="catalog_update",
-        jurisdiction="hebei",
-        received=date(2025, 8, 1),
-        track="law_changed",
-    ).plan_of(CatalogUpdatePlan)
+    catalog = in_force("catalog_update", "hebei", date(2025, 8, 1), track="law_changed").plan_of(
+        CatalogUpdatePlan
+    )
     assert catalog.extension is not None and catalog.extension.working_days == 5
     assert catalog.extension.instrument == "national-809"
     assert catalog.review is not None and catalog.review.time_limits[0].working_days == 2
 
 
 def test_a_local_rule_change_stays_under_the_local_instrument_alone():
-    law = compose(
-        RULESETS,
-        process="catalog_update",
-        jurisdiction="shandong.dongying",
-        received=date(2026, 11, 16),
-        track="local_rule_changed",
+    law = in_force(
+        "catalog_update", "shandong.dongying", date(2026, 11, 16), track="local_rule_changed"
     )
     assert law.governed_by == ("dongying-2021-26",)
     assert law.plan_of(CatalogUpdatePlan).update.time_limits[0].working_days == 15
-    national = compose(
-        RULESETS,
-        process="catalog_update",
-        jurisdiction="shandong.dongying",
-        received=date(2026, 11, 16),
-        track="law_changed",
+    national = in_force(
+        "catalog_update", "shandong.dongying", date(2026, 11, 16), track="law_changed"
     ).plan_of(CatalogUpdatePlan)
     [limit] = national.update.time_limits
     assert (limit.working_days, limit.instrument) == (10, "national-809")
@@ -284,12 +251,7 @@ def test_a_local_rule_change_stays_under_the_local_instrument_alone():
 
 
 def test_a_statutory_period_displaces_an_operator_target():
-    law = compose(
-        RULESETS,
-        process="quality_verification",
-        jurisdiction="shandong.dongying",
-        received=date(2026, 11, 16),
-    )
+    law = in_force("quality_verification", "shandong.dongying", date(2026, 11, 16))
     [limit] = law.plan_of(QualityVerificationPlan).verification.time_limits
     assert (limit.working_days, limit.basis, limit.instrument) == (
         10,
@@ -299,25 +261,15 @@ def test_a_statutory_period_displaces_an_operator_target():
 
 
 def test_a_cross_region_dispute_goes_to_the_common_superior_authority():
-    law = compose(
-        RULESETS,
-        process="sharing_application",
-        jurisdiction="hebei",
-        received=date(2026, 11, 23),
-        track="conditional",
-        counterpart="hubei",
+    law = in_force(
+        "sharing_application", "hebei", date(2026, 11, 23), track="conditional", counterpart="hubei"
     )
     plan = law.plan_of(SharingApplicationPlan)
     assert plan.coordination is not None
     assert plan.coordination.actor is Party.SUPERIOR_AUTHORITY
     assert plan.superior_authority == "国务院政务数据共享主管部门"
-    same = compose(
-        RULESETS,
-        process="sharing_application",
-        jurisdiction="hebei",
-        received=date(2026, 11, 23),
-        track="conditional",
-        counterpart="hebei",
+    same = in_force(
+        "sharing_application", "hebei", date(2026, 11, 23), track="conditional", counterpart="hebei"
     ).plan_of(SharingApplicationPlan)
     assert same.coordination is not None and same.coordination.actor is Party.AUTHORITY
     # 809 第二十八条: that authority's government decides what its coordination left open.
@@ -328,13 +280,9 @@ def test_a_cross_region_dispute_goes_to_the_common_superior_authority():
 
 
 def disputes(jurisdiction: str, received: datetime) -> SharingApplicationPlan:
-    return compose(
-        RULESETS,
-        process="sharing_application",
-        jurisdiction=jurisdiction,
-        received=received,
-        track="conditional",
-    ).plan_of(SharingApplicationPlan)
+    return in_force("sharing_application", jurisdiction, received, track="conditional").plan_of(
+        SharingApplicationPlan
+    )
 
 
 def test_the_dispute_ladder_runs_from_the_first_second_of_809():

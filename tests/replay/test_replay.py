@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHistory
@@ -21,6 +22,18 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 def load(path: Path) -> WorkflowHistory:
     return WorkflowHistory.from_json(f"recorded/{path.stem}", json.loads(path.read_text()))
+
+
+def tampered(path: Path) -> dict[str, Any]:
+    """The recorded history as JSON, as though the case once ran an activity the current code
+    never schedules first."""
+    history = json.loads(path.read_text())
+    for event in history["events"]:
+        attributes = event.get("activityTaskScheduledEventAttributes")
+        if attributes:
+            attributes["activityType"]["name"] = "an_activity_that_no_longer_exists"
+            break
+    return history  # type: ignore[no-any-return]
 
 
 def test_there_is_a_recorded_history_for_every_instrument():
@@ -44,13 +57,7 @@ def test_recorded_history_replays_with_the_current_code(
 
 
 async def test_a_changed_workflow_is_reported_as_nondeterministic():
-    history = json.loads(HISTORIES[0].read_text())
-    # Pretend the case once ran an activity the current code never schedules first.
-    for event in history["events"]:
-        attributes = event.get("activityTaskScheduledEventAttributes")
-        if attributes:
-            attributes["activityType"]["name"] = "an_activity_that_no_longer_exists"
-            break
+    history = tampered(HISTORIES[0])
     [outcome] = await replay([WorkflowHistory.from_json("tampered", history)])
     assert not outcome.ok
     assert "nondetermin" in outcome.problem.lower() or "activity" in outcome.problem.lower()

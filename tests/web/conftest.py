@@ -107,10 +107,18 @@ class Browser:
         token = await self.token(form_page)
         return await self.client.post(path, data={**data, "csrf_token": token})
 
-    async def log_in(self, username: str, password: str) -> httpx.Response:
-        return await self.submit(
-            "/login", {"username": username, "password": password}, form_page="/login"
-        )
+    async def act(self, case_page: str, action: str, data: dict[str, str]) -> httpx.Response:
+        """An action sent from the case's page, as its form sends it."""
+        return await self.submit(f"{case_page}/actions/{action}", data, form_page=case_page)
+
+    async def log_in(
+        self, username: str, password: str, *, then: str | None = None, form_page: str = "/login"
+    ) -> httpx.Response:
+        """Log in from `form_page`, asking to go on to `then` after."""
+        data = {"username": username, "password": password}
+        if then is not None:
+            data["next"] = then
+        return await self.submit("/login", data, form_page=form_page)
 
 
 @pytest.fixture

@@ -108,9 +108,7 @@ async def test_no_route_takes_a_database_connection_on_the_event_loop(
     assert made.status_code == 303, made.text
     provider = await staff("hubei-provider")
     assert (await provider.page(f"/cases/{number}")).status_code == 200
-    approved = await provider.submit(
-        f"/cases/{number}/actions/approve", {"note": "同意"}, form_page=f"/cases/{number}"
-    )
+    approved = await provider.act(f"/cases/{number}", "approve", {"note": "同意"})
     assert approved.status_code == 303, approved.text
     assert (await act(api, "hubei-provider", case, "approve")).status_code == 409
     supervisor = await staff("hubei-supervisor")

@@ -142,28 +142,17 @@ async def test_after_logging_in_the_page_asked_for_opens(browser: Browser, login
     logins("hubei-supervisor")
     first = await browser.page("/dashboard")
     assert first.headers["location"] == "/login?next=/dashboard"
-    token = await browser.token("/login?next=/dashboard")
-    response = await browser.client.post(
-        "/login",
-        data={
-            "username": "hubei-supervisor",
-            "password": password_of("hubei-supervisor"),
-            "next": "/dashboard",
-            "csrf_token": token,
-        },
+    response = await browser.log_in(
+        "hubei-supervisor",
+        password_of("hubei-supervisor"),
+        then="/dashboard",
+        form_page="/login?next=/dashboard",
     )
     assert response.headers["location"] == "/dashboard"
     # Never to another site.
     browser.client.cookies.delete("shixian_session")
-    token = await browser.token("/login")
-    elsewhere = await browser.client.post(
-        "/login",
-        data={
-            "username": "hubei-supervisor",
-            "password": password_of("hubei-supervisor"),
-            "next": "//evil.example/",
-            "csrf_token": token,
-        },
+    elsewhere = await browser.log_in(
+        "hubei-supervisor", password_of("hubei-supervisor"), then="//evil.example/"
     )
     assert elsewhere.headers["location"] == "/todo"
 

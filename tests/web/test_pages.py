@@ -165,17 +165,13 @@ async def test_a_refusal_without_reasons_is_said_beside_the_field_and_changes_no
     case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
     number = case["case_number"]
     await staff.log_in("hubei-provider", password_of("hubei-provider"))
-    refused = await staff.submit(
-        f"/cases/{number}/actions/reject", {"reason": ""}, form_page=f"/cases/{number}"
-    )
+    refused = await staff.act(f"/cases/{number}", "reject", {"reason": ""})
     assert refused.status_code == 422
     assert re.search(r'id="e-reason" role="alert">请填写不同意共享的理由。', refused.text)
     state = (await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("auditor"))).json()
     assert state["stage"] == "provider_review"
     # An action of another party's is refused with the workflow's own words.
-    foreign = await staff.submit(
-        f"/cases/{number}/actions/withdraw", {}, form_page=f"/cases/{number}"
-    )
+    foreign = await staff.act(f"/cases/{number}", "withdraw", {})
     assert foreign.status_code == 403 and "“撤回申请”只能由本案的申请部门经办人办理" in foreign.text
 
 
@@ -188,26 +184,20 @@ async def test_the_supplement_forms_take_items_one_a_line_and_the_supplement_tex
     await staff.log_in("hubei-provider", password_of("hubei-provider"))
     page = await staff.page(f"/cases/{number}")
     assert 'id="form-request_supplement"' in page.text and "每行一项" in page.text
-    unfit = await staff.submit(
-        f"/cases/{number}/actions/request_supplement",
-        {"items": "数据安全承诺书"},
-        form_page=f"/cases/{number}",
-    )
+    unfit = await staff.act(f"/cases/{number}", "request_supplement", {"items": "数据安全承诺书"})
     assert unfit.status_code == 422
     assert re.search(r'id="e-items" role="alert">第1行须写明材料名称和需要补充的理由', unfit.text)
-    too_long = await staff.submit(
-        f"/cases/{number}/actions/request_supplement",
-        {"items": "承诺书：" + "理" * 501},
-        form_page=f"/cases/{number}",
+    too_long = await staff.act(
+        f"/cases/{number}", "request_supplement", {"items": "承诺书：" + "理" * 501}
     )
     assert too_long.status_code == 422 and 'id="e-items" role="alert">' in too_long.text
     state = (await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("auditor"))).json()
     assert (state["stage"], state["details"]["supplement"]) == ("provider_review", None)
 
-    asked = await staff.submit(
-        f"/cases/{number}/actions/request_supplement",
+    asked = await staff.act(
+        f"/cases/{number}",
+        "request_supplement",
         {"items": "数据安全承诺书：有条件共享须提交\n依据文件: 未附审核依据"},
-        form_page=f"/cases/{number}",
     )
     assert asked.status_code == 303, asked.text
     state = (await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("auditor"))).json()
@@ -321,16 +311,12 @@ async def test_the_dispute_ladder_is_worked_from_the_case_page(
     page = await staff.page(f"/cases/{number}")
     for words in ("登记协商结果", "协商一致，同意共享", "协商不成", "协商情况"):
         assert words in page.text, words
-    bare = await staff.submit(
-        f"/cases/{number}/actions/record_negotiation",
-        {"decision": "failed", "reason": ""},
-        form_page=f"/cases/{number}",
+    bare = await staff.act(
+        f"/cases/{number}", "record_negotiation", {"decision": "failed", "reason": ""}
     )
     assert bare.status_code == 422 and "协商不成，必须说明理由。" in bare.text
-    failed = await staff.submit(
-        f"/cases/{number}/actions/record_negotiation",
-        {"decision": "failed", "reason": "法律禁止"},
-        form_page=f"/cases/{number}",
+    failed = await staff.act(
+        f"/cases/{number}", "record_negotiation", {"decision": "failed", "reason": "法律禁止"}
     )
     assert failed.status_code in (200, 303), failed.text
     await done(api, "hubei-applicant", case, "request_coordination")
@@ -340,10 +326,10 @@ async def test_the_dispute_ladder_is_worked_from_the_case_page(
     await staff.log_in("hubei-supervisor", password_of("hubei-supervisor"))
     page = await staff.page(f"/cases/{number}")
     assert "登记本级人民政府决定（同意共享）" in page.text and "决定文件文号" in page.text
-    recorded = await staff.submit(
-        f"/cases/{number}/actions/record_government_grant",
+    recorded = await staff.act(
+        f"/cases/{number}",
+        "record_government_grant",
         {"note": "鄂政函〔2026〕95号", "decision": "2026-11-23"},
-        form_page=f"/cases/{number}",
     )
     assert recorded.status_code in (200, 303), recorded.text
     page = await staff.page(f"/cases/{number}")
@@ -437,18 +423,14 @@ async def test_a_provider_proposes_a_negative_listing_and_the_authority_records_
     staff.client.cookies.clear()
     await staff.log_in("hubei-supervisor", password_of("hubei-supervisor"))
     case_page = f"/cases/{number}"
-    forwarded = await staff.submit(f"{case_page}/actions/forward", {}, form_page=case_page)
+    forwarded = await staff.act(case_page, "forward", {})
     assert forwarded.status_code == 303, forwarded.text
     shown = await staff.page(case_page)
     assert "批准文件文号" in shown.text and "批准日期" in shown.text
-    missing = await staff.submit(
-        f"{case_page}/actions/record_approval", {"decision": "2026-12-01"}, form_page=case_page
-    )
+    missing = await staff.act(case_page, "record_approval", {"decision": "2026-12-01"})
     assert missing.status_code == 422 and "请填写批准文件文号" in missing.text
-    approved = await staff.submit(
-        f"{case_page}/actions/record_approval",
-        {"note": "鄂政函〔2026〕88号", "decision": "2026-12-01"},
-        form_page=case_page,
+    approved = await staff.act(
+        case_page, "record_approval", {"note": "鄂政函〔2026〕88号", "decision": "2026-12-01"}
     )
     assert approved.status_code == 303, approved.text
     state = (await api.get(f"/api/v1/cases/{number}", headers=auth("auditor"))).json()
@@ -489,15 +471,9 @@ async def test_a_provider_delivers_after_consent_choosing_the_method_in_the_work
     assert re.search(
         r"<dt>数据交付</dt><dd>待数据提供部门交付，期限至2026年12月21日24时", shown.text
     )
-    missing = await staff.submit(
-        f"{case_page}/actions/deliver", {"decision": "file"}, form_page=case_page
-    )
+    missing = await staff.act(case_page, "deliver", {"decision": "file"})
     assert missing.status_code == 422 and "请填写交付凭据" in missing.text
-    delivered = await staff.submit(
-        f"{case_page}/actions/deliver",
-        {"decision": "file", "note": "文件编号 HB-7"},
-        form_page=case_page,
-    )
+    delivered = await staff.act(case_page, "deliver", {"decision": "file", "note": "文件编号 HB-7"})
     assert delivered.status_code == 303, delivered.text
     state = (await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("auditor"))).json()
     assert state["stage"] == "confirmation"

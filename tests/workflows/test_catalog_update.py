@@ -15,7 +15,7 @@ import httpx
 from sqlmodel import Session, select
 
 from models import CatalogChange, CatalogVersion
-from tests.cases import act, done, keep_history, kinds, notices, resource, settled, view
+from tests.cases import act, done, keep_history, kinds, notices, resource, settled, submit, view
 from tests.conftest import auth
 from workflows.yearly_maintenance import YearlyMaintenanceInput, YearlyMaintenanceWorkflow
 
@@ -23,22 +23,21 @@ HEBEI_9 = "《河北省政务数据共享应用管理办法》第九条"
 N809_17 = "《政务数据共享条例》第十七条"
 
 
+def update_filing(trigger_date: str = "2026-11-20", **body: Any) -> dict[str, Any]:
+    """A catalog update's filing: for a change of law on `trigger_date` unless `body` says."""
+    return {
+        "process": "catalog_update",
+        "trigger": "law_changed",
+        "trigger_date": trigger_date,
+        "description": "《户口登记条例》修订，户籍信息增加数据项",
+        **body,
+    }
+
+
 async def open_update(
     api: httpx.AsyncClient, key: str, trigger_date: str = "2026-11-20", **body: Any
 ) -> dict[str, Any]:
-    response = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "catalog_update",
-            "trigger": "law_changed",
-            "trigger_date": trigger_date,
-            "description": "《户口登记条例》修订，户籍信息增加数据项",
-            **body,
-        },
-        headers=auth(key),
-    )
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return await submit(api, key, **update_filing(trigger_date, **body))
 
 
 async def edit(api: httpx.AsyncClient, key: str, case: dict[str, Any], **body: Any) -> Any:
@@ -136,30 +135,14 @@ async def test_hubei_draft_is_published_as_a_version_with_a_readable_diff(
 
 
 async def test_trigger_in_the_future_is_refused(api, clock, session):
-    response = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "catalog_update",
-            "trigger": "law_changed",
-            "trigger_date": "2026-11-24",
-            "description": "x",
-        },
-        headers=auth("hubei-provider"),
-    )
+    future = update_filing("2026-11-24", description="x")
+    response = await api.post("/api/v1/cases", json=future, headers=auth("hubei-provider"))
     assert (response.status_code, response.json()["code"]) == (422, "trigger_date_in_future")
 
 
 async def test_a_trigger_the_rules_do_not_name_is_refused_by_its_name(api):
-    response = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "catalog_update",
-            "trigger": "data_purchased",
-            "trigger_date": "2026-11-20",
-            "description": "购买企业信用数据",
-        },
-        headers=auth("hebei-provider"),
-    )
+    purchased = update_filing(trigger="data_purchased", description="购买企业信用数据")
+    response = await api.post("/api/v1/cases", json=purchased, headers=auth("hebei-provider"))
     assert response.status_code == 422
     message = response.json()["message"]
     assert "未规定因“购买数据资源”更新目录" in message

@@ -14,7 +14,22 @@ from typing import Any
 
 import httpx
 
-from tests.cases import act, at, done, grants, keep_history, kinds, notices, resource, settled, view
+from tests.cases import (
+    act,
+    at,
+    done,
+    grants,
+    green_channel_demand,
+    keep_history,
+    kinds,
+    notices,
+    notices_to,
+    post_case,
+    resource,
+    settled,
+    submit,
+    view,
+)
 from tests.conftest import auth
 
 DY23 = "《东营市公共数据管理办法》第二十三条"
@@ -22,25 +37,11 @@ SUCCESSOR = Path(__file__).parent.parent / "fixtures" / "dongying-successor.yaml
 
 
 def demand(**body: Any) -> dict[str, Any]:
-    return {
-        "process": "green_channel",
-        "provider_id": "dongying-police",
-        "data_name": "密切接触者行程数据",
-        "purpose": "突发疫情流行病学调查",
-        "scenario": "密接人员排查",
-        "grounds": "public_emergency",
-        "justification": "本市发生聚集性疫情，须当日完成密接排查。",
-        "fields": ["姓名", "身份证号", "行程"],
-        **body,
-    }
+    return green_channel_demand(fields=["姓名", "身份证号", "行程"], **body)
 
 
 async def file(api: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
-    response = await api.post(
-        "/api/v1/cases", json=demand(**body), headers=auth("dongying-applicant")
-    )
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return await submit(api, "dongying-applicant", **demand(**body))
 
 
 async def approved(api, clock) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -136,11 +137,7 @@ async def test_provider_that_cannot_deliver_gives_reasons_and_the_case_closes(
     assert (await act(api, "dongying-provider", case, "decline")).status_code == 422
     state = await done(api, "dongying-provider", case, "decline", reason="该数据由省级系统管理")
     assert (state["status"], state["outcome"]) == ("closed", "unavailable")
-    [told] = [
-        n
-        for n in notices(session, case["case_id"], "provider_answered")
-        if n.recipient_department_id == "dongying-civil"
-    ]
+    [told] = notices_to(session, case["case_id"], "provider_answered", "dongying-civil")
     assert "该数据由省级系统管理" in told.body
     assert grants(session, case["case_id"]) == []
     await keep_history(env.client, case, "dongying-green-unavailable")
@@ -154,11 +151,7 @@ async def test_the_demanding_department_withdraws_before_delivery(api, clock, se
     assert (await act(api, "dongying-applicant", case, "withdraw")).status_code == 422
     state = await done(api, "dongying-applicant", case, "withdraw", reason="疫情已解除，不再需要")
     assert (state["status"], state["outcome"]) == ("closed", "withdrawn")
-    [told] = [
-        n
-        for n in notices(session, case["case_id"], "demand_withdrawn")
-        if n.recipient_department_id == "dongying-police"
-    ]
+    [told] = notices_to(session, case["case_id"], "demand_withdrawn", "dongying-police")
     assert "疫情已解除" in told.body
     assert grants(session, case["case_id"]) == []
     await keep_history(env.client, case, "dongying-green-withdrawn")
@@ -176,11 +169,7 @@ async def test_refused_green_channel_closes_with_reasons(api, clock, session, en
         api, "dongying-supervisor", case, "refuse", reason="不属于紧急事项", decision="close"
     )
     assert (state["status"], state["outcome"]) == ("closed", "refused")
-    [told] = [
-        n
-        for n in notices(session, case["case_id"], "green_channel_decided")
-        if n.recipient_department_id == "dongying-civil"
-    ]
+    [told] = notices_to(session, case["case_id"], "green_channel_decided", "dongying-civil")
     assert "未批准" in told.title and "不属于紧急事项" in told.body
     await keep_history(env.client, case, "dongying-green-refused")
 
@@ -204,7 +193,7 @@ async def test_refused_demand_goes_ordinary_from_the_decision_and_runs_past_the_
 
     # The instrument has ended: the running case goes on, a new demand is refused.
     await clock.advance_to(at("2026-11-24T10:00:00+08:00"))
-    late = await api.post("/api/v1/cases", json=demand(), headers=auth("dongying-applicant"))
+    late = await post_case(api, "dongying-applicant", **demand())
     assert late.status_code == 422 and late.json()["code"] == "ruleset_not_in_force"
     assert "2026年11月20日" in late.json()["message"]
     state = await done(api, "dongying-provider", case, "deliver")
@@ -218,15 +207,9 @@ async def test_refused_demand_goes_ordinary_from_the_decision_and_runs_past_the_
 
 async def test_ordinary_demand_counts_from_receipt_and_green_needs_grounds(api, clock):
     await clock.set(at("2026-11-16T10:00:00+08:00"))
-    no_grounds = await api.post(
-        "/api/v1/cases", json=demand(justification=""), headers=auth("dongying-applicant")
-    )
+    no_grounds = await post_case(api, "dongying-applicant", **demand(justification=""))
     assert no_grounds.status_code == 422 and no_grounds.json()["code"] == "green_channel_grounds"
-    own = await api.post(
-        "/api/v1/cases",
-        json=demand(provider_id="dongying-civil"),
-        headers=auth("dongying-applicant"),
-    )
+    own = await post_case(api, "dongying-applicant", **demand(provider_id="dongying-civil"))
     assert own.status_code == 422
     case = await file(api, track="ordinary", grounds=None, justification="")
     assert case["stage"] == "feedback"
@@ -236,7 +219,7 @@ async def test_ordinary_demand_counts_from_receipt_and_green_needs_grounds(api, 
 async def test_a_successor_ruleset_uploaded_by_the_operator_enables_the_green_channel(
     api, clock, session
 ):
-    refused = await api.post("/api/v1/cases", json=demand(), headers=auth("dongying-applicant"))
+    refused = await post_case(api, "dongying-applicant", **demand())
     assert refused.status_code == 422 and refused.json()["code"] == "ruleset_not_in_force"
 
     uploaded = await api.post(

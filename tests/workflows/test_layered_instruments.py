@@ -17,7 +17,20 @@ from typing import Any
 
 import httpx
 
-from tests.cases import act, at, done, grants, keep_history, kinds, notices, settled, submit, view
+from tests.cases import (
+    act,
+    at,
+    done,
+    grants,
+    green_channel_demand,
+    keep_history,
+    kinds,
+    notices,
+    post_case,
+    settled,
+    submit,
+    view,
+)
 from tests.conftest import auth
 
 HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"
@@ -30,6 +43,17 @@ N809_28 = "《政务数据共享条例》第二十八条"
 
 async def get(api: httpx.AsyncClient, key: str, case: dict[str, Any]) -> httpx.Response:
     return await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth(key))
+
+
+async def address_doubt(api: httpx.AsyncClient, key: str, resource_id: str) -> dict[str, Any]:
+    """A quality verification of an organisation's address."""
+    return await submit(
+        api,
+        key,
+        process="quality_verification",
+        resource_id=resource_id,
+        description="机构地址有误",
+    )
 
 
 # -- Lichuan before Hubei's order (hubei 第四十二条: from 2021-04-01) ------------------------------
@@ -75,23 +99,11 @@ async def test_a_lichuan_verification_of_march_2021_has_lichuans_target_not_hube
     api, clock
 ):
     await clock.set(at("2021-03-01T09:00:00+08:00"))
-    case = await submit(
-        api,
-        "lichuan-applicant",
-        process="quality_verification",
-        resource_id="lichuan-org",
-        description="机构地址有误",
-    )
+    case = await address_doubt(api, "lichuan-applicant", "lichuan-org")
     assert case["governed_by"] == ["lichuan-2020"]
     assert (case["deadline"]["basis"], case["deadline"]["instrument"]) == ("target", "lichuan-2020")
     await clock.set(at("2026-11-23T09:00:00+08:00"))
-    later = await submit(
-        api,
-        "lichuan-applicant",
-        process="quality_verification",
-        resource_id="lichuan-org",
-        description="机构地址有误",
-    )
+    later = await address_doubt(api, "lichuan-applicant", "lichuan-org")
     deadline = later["deadline"]
     assert (deadline["basis"], deadline["working_days"], deadline["instrument"]) == (
         "statute",
@@ -147,47 +159,29 @@ async def test_after_dongyings_end_its_own_processes_wait_for_a_successor_and_80
     api, clock
 ):
     await clock.set(at("2026-11-23T09:00:00+08:00"))
-    green = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "green_channel",
-            "provider_id": "dongying-police",
-            "data_name": "密切接触者行程数据",
-            "purpose": "突发疫情流行病学调查",
-            "scenario": "密接人员排查",
-            "grounds": "public_emergency",
-            "justification": "本市发生聚集性疫情。",
-        },
-        headers=auth("dongying-applicant"),
+    green = await post_case(
+        api, "dongying-applicant", **green_channel_demand(justification="本市发生聚集性疫情。")
     )
     assert (green.status_code, green.json()["code"]) == (422, "ruleset_not_in_force")
     message = green.json()["message"]
     assert "《东营市公共数据管理办法》的接续文件" in message
     assert "山东省人民政府令第329号" in message and "政务数据共享条例" in message
 
-    reclassified = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "emergency_reclassification",
-            "resource_id": "dongying-case",
-            "share_type": "conditional",
-            "reason": "突发公共事件",
-            "until": "2026-12-31",
-        },
-        headers=auth("dongying-provider"),
+    reclassified = await post_case(
+        api,
+        "dongying-provider",
+        process="emergency_reclassification",
+        resource_id="dongying-case",
+        share_type="conditional",
+        reason="突发公共事件",
+        until="2026-12-31",
     )
     assert (reclassified.status_code, reclassified.json()["code"]) == (
         422,
         "ruleset_not_in_force",
     )
 
-    verification = await submit(
-        api,
-        "dongying-applicant",
-        process="quality_verification",
-        resource_id="dongying-org",
-        description="机构地址有误",
-    )
+    verification = await address_doubt(api, "dongying-applicant", "dongying-org")
     assert verification["governed_by"] == ["national-809"]
     assert (verification["deadline"]["cite"], verification["deadline"]["working_days"]) == (
         N809_26,

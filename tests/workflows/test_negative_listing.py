@@ -18,6 +18,7 @@ import httpx
 from sqlmodel import Session, select
 
 from models import CaseSubmission
+from tests.api.test_catalog import HEADER, import_catalog
 from tests.cases import (
     act,
     at,
@@ -25,6 +26,7 @@ from tests.cases import (
     keep_history,
     kinds,
     notices,
+    post_case,
     resource,
     settle_all,
     settled,
@@ -60,28 +62,20 @@ def case_count(session: Session) -> int:
 @both_databases
 async def test_a_basis_below_national_rank_is_refused_and_nothing_is_written(api, clock, session):
     await clock.set(at("2026-12-01T10:00:00+08:00"))
-    response = await api.post(
-        "/api/v1/cases",
-        json=proposal(basis_rank="local_regulation", legal_basis="《湖北省某某条例》第八条"),
-        headers=auth("hubei-provider"),
+    response = await post_case(
+        api,
+        "hubei-provider",
+        **proposal(basis_rank="local_regulation", legal_basis="《湖北省某某条例》第八条"),
     )
     assert (response.status_code, response.json()["code"]) == (422, "basis_rank_insufficient")
     assert N809_14 in response.json()["message"] and "地方性法规" in response.json()["message"]
-    unknown = await api.post(
-        "/api/v1/cases", json=proposal(basis_rank="memo"), headers=auth("hubei-provider")
-    )
+    unknown = await post_case(api, "hubei-provider", **proposal(basis_rank="memo"))
     assert unknown.status_code == 422
-    foreign = await api.post(
-        "/api/v1/cases", json=proposal(resource_id="hebei-hukou"), headers=auth("hubei-provider")
-    )
+    foreign = await post_case(api, "hubei-provider", **proposal(resource_id="hebei-hukou"))
     assert (foreign.status_code, foreign.json()["code"]) == (403, "not_provider")
     # 809 sets the rank, not a procedure: where no local instrument defines the review and
     # the approval, the platform cannot run it.
-    dongying = await api.post(
-        "/api/v1/cases",
-        json=proposal(resource_id="dongying-hukou"),
-        headers=auth("dongying-provider"),
-    )
+    dongying = await post_case(api, "dongying-provider", **proposal(resource_id="dongying-hukou"))
     assert dongying.status_code == 422, dongying.text
     assert "未规定不予共享负面清单的审核、批准程序" in dongying.json()["message"]
     assert case_count(session) == 0
@@ -148,20 +142,18 @@ async def test_approved_listing_makes_the_resource_not_shared_and_refusals_cite_
     assert {n.recipient_department_id for n in told} == {"hubei-police", "hubei-bigdata"}
     assert any("鄂政函〔2026〕88号" in n.body for n in told)
 
-    refusal = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "sharing_application",
-            "resource_id": "hubei-hukou",
-            "purpose": "x",
-            "scenario": "y",
-        },
-        headers=auth("hubei-applicant"),
+    refusal = await post_case(
+        api,
+        "hubei-applicant",
+        process="sharing_application",
+        resource_id="hubei-hukou",
+        purpose="x",
+        scenario="y",
     )
     assert (refusal.status_code, refusal.json()["code"]) == (422, "not_shared")
     assert "鄂政函〔2026〕88号" in refusal.json()["message"]
     assert HB23 in refusal.json()["message"]
-    again = await api.post("/api/v1/cases", json=proposal(), headers=auth("hubei-provider"))
+    again = await post_case(api, "hubei-provider", **proposal())
     assert (again.status_code, again.json()["code"]) == (409, "already_listed")
 
     await settle_all(clock, session)
@@ -247,19 +239,14 @@ async def test_catalog_edits_and_imports_cannot_make_a_resource_not_shared(api, 
         headers=auth("admin"),
     )
     assert (created.status_code, created.json()["code"]) == (422, "negative_listing_required")
-    header = "id,name,provider_id,share_type,open_type,legal_basis,conditions,fields,update_cycle\n"
-    csv = header + (
+    csv = HEADER + (
         "hubei-org,公安机关机构名录,hubei-police,not_shared,unconditional,,,"
         "机构名称;统一社会信用代码;地址,每月\n"
         # An old mark restated as it is stays.
         "hubei-case,刑事案件侦查信息,hubei-police,not_shared,not_open,"
         "《中华人民共和国刑事诉讼法》,,案件编号;案由,实时\n"
     )
-    imported = await api.post(
-        "/api/v1/catalog/import",
-        content=csv.encode(),
-        headers={**auth("admin"), "Content-Type": "text/csv"},
-    )
+    imported = await import_catalog(api, csv.encode())
     report = imported.json()
     assert (report["failed"], report["unchanged"]) == (1, 1), report
     assert "负面清单" in report["rows"][0]["message"]
@@ -270,10 +257,8 @@ async def test_catalog_edits_and_imports_cannot_make_a_resource_not_shared(api, 
 
 async def test_in_hebei_the_review_and_approval_are_hebeis_under_809s_rank(api, clock):
     await clock.set(at("2026-12-01T10:00:00+08:00"))
-    low = await api.post(
-        "/api/v1/cases",
-        json=proposal(resource_id="hebei-hukou", basis_rank="other"),
-        headers=auth("hebei-provider"),
+    low = await post_case(
+        api, "hebei-provider", **proposal(resource_id="hebei-hukou", basis_rank="other")
     )
     assert (low.status_code, low.json()["code"]) == (422, "basis_rank_insufficient")
     case = await submit(api, "hebei-provider", **proposal(resource_id="hebei-hukou"))
@@ -292,7 +277,7 @@ async def test_a_second_proposal_for_a_resource_waits_until_the_first_is_closed(
     api, clock, session
 ):
     first = await propose(api, clock)
-    second = await api.post("/api/v1/cases", json=proposal(), headers=auth("hubei-provider"))
+    second = await post_case(api, "hubei-provider", **proposal())
     assert (second.status_code, second.json()["code"]) == (409, "listing_pending"), second.text
     assert first["case_number"] in second.json()["message"]
     assert case_count(session) == 1

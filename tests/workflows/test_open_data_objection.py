@@ -21,11 +21,13 @@ from tests.cases import (
     PNG,
     act,
     at,
+    change_resource,
     done,
     grants,
     keep_history,
     kinds,
     notices,
+    post_case,
     resource,
     settle,
     settled,
@@ -55,9 +57,7 @@ async def object_to(api: httpx.AsyncClient, key: str = "public", **body: Any) ->
     """Upload the objector's evidence first, unless the test cites its own, then object."""
     if "attachments" not in body:
         body["attachments"] = [await uploaded(api, key, name="出生证明.pdf")]
-    response = await api.post("/api/v1/cases", json=objection(**body), headers=auth(key))
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return await submit(api, key, **objection(**body))
 
 
 async def suspended(api: httpx.AsyncClient, case: dict[str, Any]) -> dict[str, Any]:
@@ -126,20 +126,16 @@ async def test_provider_suspends_the_opening_at_once_and_the_time_is_measured(
 
     # While suspended: no new objection, naming the case; sharing applications run on.
     cited = [e["attachment_id"] for e in case["details"]["evidence"]]
-    again = await api.post(
-        "/api/v1/cases", json=objection(attachments=cited), headers=auth("public")
-    )
+    again = await post_case(api, "public", **objection(attachments=cited))
     assert (again.status_code, again.json()["code"]) == (409, "resource_suspended")
     assert case["case_number"] in again.json()["message"]
-    sharing = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "sharing_application",
-            "resource_id": "hubei-org",
-            "purpose": "核验机构",
-            "scenario": "登记",
-        },
-        headers=auth("hubei-applicant"),
+    sharing = await post_case(
+        api,
+        "hubei-applicant",
+        process="sharing_application",
+        resource_id="hubei-org",
+        purpose="核验机构",
+        scenario="登记",
     )
     assert sharing.status_code == 201, sharing.text
     assert sharing.json()["outcome"] == "granted"
@@ -248,7 +244,7 @@ async def test_only_opened_active_data_with_own_uploaded_evidence_can_be_objecte
 
     async def refused(**body: Any) -> httpx.Response:
         body.setdefault("attachments", [mine])
-        return await api.post("/api/v1/cases", json=objection(**body), headers=auth("public"))
+        return await post_case(api, "public", **objection(**body))
 
     not_opened = await refused(resource_id="hubei-hukou")
     assert not_opened.status_code == 422
@@ -258,9 +254,7 @@ async def test_only_opened_active_data_with_own_uploaded_evidence_can_be_objecte
     assert (await refused(attachments=[mine] * 21)).status_code == 422
     # The descriptor form of before: evidence is uploaded now, and cited by id.
     described = {"name": "证明.pdf", "content_type": "application/pdf", "size": 1, "sha256": "a"}
-    old_form = await api.post(
-        "/api/v1/cases", json=objection(evidence=[described]), headers=auth("public")
-    )
+    old_form = await post_case(api, "public", **objection(evidence=[described]))
     assert old_form.status_code == 422, old_form.text
     theirs = await uploaded(api, "hubei-applicant")
     borrowed = await refused(attachments=[mine, theirs])
@@ -269,9 +263,7 @@ async def test_only_opened_active_data_with_own_uploaded_evidence_can_be_objecte
     unknown = await refused(attachments=[4040])
     assert (unknown.status_code, unknown.json()["code"]) == (422, "attachment_not_found")
     own_data = await uploaded(api, "hubei-provider")
-    own = await api.post(
-        "/api/v1/cases", json=objection(attachments=[own_data]), headers=auth("hubei-provider")
-    )
+    own = await post_case(api, "hubei-provider", **objection(attachments=[own_data]))
     assert (own.status_code, own.json()["code"]) == (422, "own_data")
     # Nothing was created by any refusal.
     assert (await api.get("/api/v1/cases", headers=auth("public"))).json()["items"] == []
@@ -449,11 +441,7 @@ async def test_a_withdrawn_opening_stays_shared_and_takes_no_new_objection(api, 
     assert case["case_number"] in entry.open_status_reason
     assert "hubei-org" not in await open_catalog(api)
     # No longer opened: a new objection is refused, and nothing is created.
-    again = await api.post(
-        "/api/v1/cases",
-        json=objection(attachments=[await uploaded(api, "public")]),
-        headers=auth("public"),
-    )
+    again = await post_case(api, "public", **objection(attachments=[await uploaded(api, "public")]))
     assert (again.status_code, again.json()["code"]) == (409, "opening_withdrawn")
     assert "撤回开放" in again.json()["message"]
     mine = (await api.get("/api/v1/cases", headers=auth("public"))).json()["items"]
@@ -468,15 +456,9 @@ async def test_a_withdrawn_opening_stays_shared_and_takes_no_new_objection(api, 
 
 async def test_a_retired_entry_takes_no_objection_and_leaves_the_open_catalog(api, session):
     """The sharing status still closes the opening where the entry itself is retired."""
-    entry = resource(session, "hubei-org")
-    assert entry is not None
-    entry.status = "retired"
-    session.add(entry)
-    session.commit()
-    refused = await api.post(
-        "/api/v1/cases",
-        json=objection(attachments=[await uploaded(api, "public")]),
-        headers=auth("public"),
+    change_resource(session, "hubei-org", status="retired")
+    refused = await post_case(
+        api, "public", **objection(attachments=[await uploaded(api, "public")])
     )
     assert (refused.status_code, refused.json()["code"]) == (409, "resource_retired")
     assert "hubei-org" not in await open_catalog(api)

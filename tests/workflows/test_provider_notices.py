@@ -23,6 +23,7 @@ from tests.cases import (
     keep_history,
     kinds,
     notices,
+    notices_to,
     resource,
     settled,
     submit,
@@ -42,9 +43,7 @@ async def file(
 
 
 async def filed(api: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
-    response = await file(api, **body)
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return await submit(api, "dongying-provider", **body)
 
 
 def reclassification(**body: Any) -> dict[str, Any]:
@@ -312,11 +311,7 @@ async def test_late_notice_is_flagged_on_the_case_in_the_notices_and_in_the_list
     assert state["details"]["late"] is True and state["overdue"] is True
     assert state["details"]["earliest_timely_effective_on"] == "2026-10-21"
     assert "late_filing" in kinds(state)
-    [told] = [
-        n
-        for n in notices(session, case["case_id"], "service_change")
-        if n.recipient_department_id == "dongying-civil"
-    ]
+    [told] = notices_to(session, case["case_id"], "service_change", "dongying-civil")
     assert "未按规定提前告知" in told.title and "提前10个工作日" in told.body
     listed = await api.get("/api/v1/cases?overdue=true", headers=auth("dongying-supervisor"))
     assert [c["case_id"] for c in listed.json()["items"]] == [case["case_id"]]
@@ -346,11 +341,7 @@ async def test_a_withdrawn_stop_notice_tells_the_holders_and_leaves_the_service(
     await clock.advance_to(at("2026-10-12T09:00:00+08:00"))
     state = await done(api, "dongying-provider", case, "withdraw", reason="新接口延期上线")
     assert (state["status"], state["outcome"]) == ("closed", "withdrawn")
-    [told] = [
-        n
-        for n in notices(session, case["case_id"], "service_change_withdrawn")
-        if n.recipient_department_id == "dongying-civil"
-    ]
+    [told] = notices_to(session, case["case_id"], "service_change_withdrawn", "dongying-civil")
     assert "撤回" in told.title and "新接口延期上线" in told.body
 
     await clock.advance_to(at("2026-10-21T00:00:05+08:00"))
@@ -414,11 +405,7 @@ async def test_a_stop_is_filed_with_its_reason_the_holders_consulted_and_the_aut
     assert details["reason"] == "旧接口存在安全漏洞，无法修复"
     assert details["notice_period_last_day"] == "2026-10-20"  # dongying 第二十三条 stays
     assert {"holders_consulted", "filed_with_authority"} <= set(kinds(state))
-    [filed_notice] = [
-        n
-        for n in notices(session, case["case_id"], "service_change")
-        if n.recipient_department_id == "dongying-bigdata"
-    ]
+    [filed_notice] = notices_to(session, case["case_id"], "service_change", "dongying-bigdata")
     assert "备案" in filed_notice.body and "协调会" in filed_notice.body
     assert "安全漏洞" in filed_notice.body
     # An upgrade neither stops nor changes the service: no reason is asked.

@@ -23,9 +23,11 @@ from tests.cases import (
     keep_history,
     kinds,
     notices,
+    post_case,
     resource,
     settle,
     settled,
+    submit,
     uploaded,
     view,
 )
@@ -48,9 +50,7 @@ def raising(**body: Any) -> dict[str, Any]:
 
 
 async def raise_doubt(api: httpx.AsyncClient, key: str, **body: Any) -> dict[str, Any]:
-    response = await api.post("/api/v1/cases", json=raising(**body), headers=auth(key))
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return await submit(api, key, **raising(**body))
 
 
 async def dispute_lapses(api: httpx.AsyncClient, clock: Any, key: str, case: dict[str, Any]):
@@ -511,11 +511,7 @@ async def test_dongying_cases_from_809_run_on_its_statutory_ten_days(api, clock)
     )
     assert deadline["due"] == "2026-12-01T00:00:00+08:00"
     await clock.set(at("2026-11-23T09:00:00+08:00"))
-    response = await api.post(
-        "/api/v1/cases",
-        json=raising(resource_id="dongying-hukou"),
-        headers=auth("dongying-applicant"),
-    )
+    response = await post_case(api, "dongying-applicant", **raising(resource_id="dongying-hukou"))
     assert response.status_code == 201, response.text
     assert response.json()["governed_by"] == ["national-809"]
 

@@ -9,13 +9,15 @@ delivery at 24:00 of Monday 2026-12-21: 20 working days, 24 November – 21 Dece
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import httpx
 from sqlmodel import Session
 
-from models import CatalogResource
 from tests.cases import (
     act,
     at,
+    change_resource,
     done,
     grants,
     keep_history,
@@ -34,20 +36,23 @@ DELIVERED = {"decision": "file", "note": "文件编号 HB-2026-118"}
 
 def delivered_by(session: Session, resource_id: str, method: str) -> None:
     """The catalog entry says how its data is shared once the provider consents."""
-    resource = session.get(CatalogResource, resource_id)
-    assert resource is not None
-    resource.delivery_method = method  # type: ignore[assignment]
-    session.add(resource)
-    session.commit()
+    change_resource(session, resource_id, delivery_method=method)
+
+
+async def consented(
+    api: httpx.AsyncClient, session: Session, method: str = "file"
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A Hubei hukou application and the provider's consent, its data shared by `method`."""
+    delivered_by(session, "hubei-hukou", method)
+    case = await submit(api, "hubei-applicant", **HUKOU)
+    return case, await done(api, "hubei-provider", case, "approve")
 
 
 @both_databases
 async def test_consent_to_file_data_grants_now_and_awaits_delivery_for_20_working_days(
     api, session, clock
 ):
-    delivered_by(session, "hubei-hukou", "file")
-    case = await submit(api, "hubei-applicant", **HUKOU)
-    state = await done(api, "hubei-provider", case, "approve")
+    case, state = await consented(api, session)
     assert (state["status"], state["stage"]) == ("open", "delivery")
     deadline = state["deadline"]
     assert (deadline["due"], deadline["last_day"]) == ("2026-12-22T00:00:00+08:00", "2026-12-21")
@@ -76,9 +81,7 @@ async def test_consent_to_file_data_grants_now_and_awaits_delivery_for_20_workin
 
 @both_databases
 async def test_a_delivery_at_235959_of_the_last_day_is_on_time(api, clock, session, env):
-    delivered_by(session, "hubei-hukou", "file")
-    case = await submit(api, "hubei-applicant", **HUKOU)
-    await done(api, "hubei-provider", case, "approve")
+    case, _ = await consented(api, session)
     await clock.advance_to(at("2026-12-21T23:59:59+08:00"))
     state = await done(api, "hubei-provider", case, "deliver", **DELIVERED)
     assert (state["stage"], state["overdue"]) == ("confirmation", False)
@@ -105,9 +108,7 @@ async def test_a_delivery_at_235959_of_the_last_day_is_on_time(api, clock, sessi
 async def test_a_delivery_at_midnight_after_the_last_day_is_overdue_and_listed(
     api, clock, session, env
 ):
-    delivered_by(session, "hubei-hukou", "batch_exchange")
-    case = await submit(api, "hubei-applicant", **HUKOU)
-    await done(api, "hubei-provider", case, "approve")
+    case, _ = await consented(api, session, "batch_exchange")
     await clock.advance_to(at("2026-12-21T00:00:01+08:00"))
     await settled(clock, api, "hubei-supervisor", case)
     [reminder] = notices(session, case["case_id"], "reminder")
@@ -142,10 +143,8 @@ async def test_a_delivery_at_midnight_after_the_last_day_is_overdue_and_listed(
 
 
 async def test_spring_festival_inside_the_20_working_days_moves_the_due_day(api, clock, session):
-    delivered_by(session, "hubei-hukou", "file")
     await clock.set(at("2026-02-03T10:00:00+08:00"))  # Tuesday
-    case = await submit(api, "hubei-applicant", **HUKOU)
-    state = await done(api, "hubei-provider", case, "approve")
+    case, state = await consented(api, session)
     # 4–14 Feb (Sat 14 a working day) 9, the festival off 15–23, 24 Feb – 9 Mar
     # (Sat 28 a working day) 11: the last day is Monday 9 March, not Tuesday 3 March.
     assert state["deadline"]["last_day"] == "2026-03-09"
@@ -153,9 +152,7 @@ async def test_spring_festival_inside_the_20_working_days_moves_the_due_day(api,
 
 
 async def test_only_the_provider_delivers_and_only_by_a_known_method(api, session, clock):
-    delivered_by(session, "hubei-hukou", "file")
-    case = await submit(api, "hubei-applicant", **HUKOU)
-    await done(api, "hubei-provider", case, "approve")
+    case, _ = await consented(api, session)
     before = await settled(clock, api, "hubei-provider", case)
 
     wrong_actor = await act(api, "hubei-applicant", case, "deliver", **DELIVERED)
@@ -245,10 +242,8 @@ async def test_a_dongying_case_under_809_is_delivered_by_file(api, clock, sessio
 async def test_loading_next_years_calendar_moves_a_delivery_still_owed(api, clock, session):
     from tests.api.test_rulesets_calendars import YEAR_2027, yaml_headers
 
-    delivered_by(session, "hubei-hukou", "file")
     await clock.set(at("2026-12-14T10:00:00+08:00"))  # Monday
-    case = await submit(api, "hubei-applicant", **HUKOU)
-    state = await done(api, "hubei-provider", case, "approve")
+    case, state = await consented(api, session)
     # 15–31 December 13, 2027 estimated (元旦 only): 4–12 January 7 more.
     assert (state["deadline"]["last_day"], state["deadline"]["provisional"]) == ("2027-01-12", True)
     loaded = await api.post("/api/v1/calendars", content=YEAR_2027, headers=yaml_headers("admin"))

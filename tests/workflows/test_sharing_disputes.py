@@ -22,6 +22,7 @@ from tests.cases import (
     keep_history,
     kinds,
     notices,
+    notices_to,
     settled,
     submit,
     view,
@@ -66,11 +67,7 @@ async def negotiation_failed(
 
 async def test_negotiation_comes_first_and_the_providers_agreement_grants(api, session, env):
     case = await refused(api, "hubei", "hubei-hukou")
-    told = [
-        n
-        for n in notices(session, case["case_id"], "rejected")
-        if n.recipient_department_id == "hubei-civil"
-    ]
+    told = notices_to(session, case["case_id"], "rejected", "hubei-civil")
     assert "申请协商" in told[0].body and "第二十八条" in told[0].body
     assert (await view(api, "hubei-applicant", case))["actions"] == [
         "request_negotiation",

@@ -4,7 +4,7 @@ Saturdays 2026-02-14 and 2026-02-28 are working days)."""
 
 from __future__ import annotations
 
-from tests.cases import act, at, done, grants, keep_history, notices, submit, view
+from tests.cases import act, at, done, grants, keep_history, notices, notices_to, submit, view
 
 HEBEI_15 = "《河北省政务数据共享应用管理办法》第十五条"
 
@@ -101,9 +101,5 @@ async def test_review_that_declines_closes_the_case_with_its_reasons(api, sessio
     case = await submit(api, "hebei-applicant", resource_id="hebei-hukou", fields=["姓名"])
     state = await done(api, "hebei-supervisor", case, "decline", reason="未说明应用场景依据")
     assert state["outcome"] == "declined"
-    [notice] = [
-        n
-        for n in notices(session, case["case_id"], "declined")
-        if n.recipient_department_id == "hebei-hrss"
-    ]
+    [notice] = notices_to(session, case["case_id"], "declined", "hebei-hrss")
     assert "未说明应用场景依据" in notice.body

@@ -16,6 +16,7 @@ from tests.cases import (
     keep_history,
     kinds,
     notices,
+    notices_to,
     resource,
     settled,
     submit,
@@ -135,11 +136,7 @@ async def test_refusal_needs_reasons_and_may_go_to_coordination(api, session, en
 
     state = await done(api, "hubei-provider", case, "reject", reason="涉及个人隐私")
     assert state["stage"] == "refused"
-    [told] = [
-        n
-        for n in notices(session, case["case_id"], "rejected")
-        if n.recipient_department_id == "hubei-civil"
-    ]
+    [told] = notices_to(session, case["case_id"], "rejected", "hubei-civil")
     assert "涉及个人隐私" in told.body
     # 809 第二十八条 (received 2026): negotiation first (tests/workflows/test_sharing_disputes.py).
     await done(api, "hubei-applicant", case, "request_negotiation", reason="履职必需")

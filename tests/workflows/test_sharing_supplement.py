@@ -17,6 +17,7 @@ from tests.cases import (
     grants,
     keep_history,
     notices,
+    notices_to,
     settled,
     submit,
     uploaded,
@@ -64,11 +65,7 @@ async def test_hebei_review_asks_once_for_everything_missing_and_the_supplement_
     [step] = [e for e in state["events"] if e["kind"] == "request_supplement"]
     assert "1. 应用场景的政策依据文件" in step["detail"]["items"]
     # The applicant is told once, everything missing in one notice.
-    [told] = [
-        n
-        for n in notices(session, case["case_id"], "supplement_requested")
-        if n.recipient_department_id == "hebei-hrss"
-    ]
+    [told] = notices_to(session, case["case_id"], "supplement_requested", "hebei-hrss")
     assert "共2项" in told.body and "数据安全承诺书" in told.body and "安全承诺书" in told.body
     assert "《中华人民共和国行政许可法》第三十二条" in told.body
     assert "《政务数据共享条例》第二十一条第二款" in told.body
@@ -98,11 +95,7 @@ async def test_hebei_review_asks_once_for_everything_missing_and_the_supplement_
     # Cited by the case, the attachment is the reviewer's to read.
     read = await api.get(f"/api/v1/attachments/{evidence}", headers=auth("hebei-supervisor"))
     assert read.status_code == 200
-    [restart] = [
-        n
-        for n in notices(session, case["case_id"], "supplemented")
-        if n.recipient_department_id == "hebei-data"
-    ]
+    [restart] = notices_to(session, case["case_id"], "supplemented", "hebei-data")
     assert "办理期限自平台记录的补正时间起重新计算" in restart.body
 
     # Once per case: a second request is refused and changes nothing.
@@ -254,11 +247,7 @@ async def test_a_decline_where_809_governs_says_the_application_is_outside_the_r
         api, "hebei-supervisor", case, "decline", reason="申请的是企业登记数据，不属于政务数据共享"
     )
     assert state["outcome"] == "declined"
-    [told] = [
-        n
-        for n in notices(session, case["case_id"], "declined")
-        if n.recipient_department_id == "hebei-hrss"
-    ]
+    [told] = notices_to(session, case["case_id"], "declined", "hebei-hrss")
     assert "不属于共享平台受理范围" in told.body
 
 
@@ -277,11 +266,7 @@ async def test_a_case_received_before_809_has_no_supplement_and_declines_as_befo
     assert without_reason.json()["message"] == "不予受理，必须说明理由。"
     state = await done(api, "lichuan-centre", case, "decline", reason="申请材料不全")
     assert state["outcome"] == "declined"
-    [told] = [
-        n
-        for n in notices(session, case["case_id"], "declined")
-        if n.recipient_department_id == "lichuan-civil"
-    ]
+    [told] = notices_to(session, case["case_id"], "declined", "lichuan-civil")
     assert "未通过规范性检查" in told.body
     assert "supplement" not in {e["kind"] for e in state["events"]}
 

@@ -5,13 +5,14 @@ so is one that arrives after the API stopped waiting, or after its stage's limit
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from shixian.settings import Settings
 from tests.cases import at, kinds, signed, submit, view
 from workflows import trust
 from workflows.common import ActionInput, Actor, Role
@@ -28,6 +29,19 @@ async def _refusal(env: Any, case: dict[str, Any], request: ActionInput) -> Appl
 
 def _provider(world: Any) -> Actor:
     return Actor(world.user_ids["hubei-provider"], Role.CASEWORKER, "", "hubei-police")
+
+
+def _refused_by_provider(
+    settings: Settings, world: Any, case: dict[str, Any], reason: str, received_at: datetime
+) -> ActionInput:
+    """The provider's refusal as the API sends it, received at `received_at`."""
+    return signed(
+        settings,
+        case["case_id"],
+        "reject",
+        ActionInput(actor=_provider(world), reason=reason),
+        received_at,
+    )
 
 
 async def test_whoever_reaches_temporal_cannot_act_as_someone_else(
@@ -88,11 +102,11 @@ async def test_an_update_that_arrives_after_the_api_stopped_waiting_is_refused(
     api, env, world, settings, clock
 ):
     case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
-    late = signed(
+    late = _refused_by_provider(
         settings,
-        case["case_id"],
-        "reject",
-        ActionInput(actor=_provider(world), reason="理由"),
+        world,
+        case,
+        "理由",
         clock() - timedelta(seconds=settings.action_accept_seconds + 60),
     )
     cause = await _refusal(env, case, late)
@@ -108,13 +122,7 @@ async def test_an_action_received_after_its_stage_ran_out_is_refused_however_ear
     received after that is refused, even while the case has not yet come to the timer."""
     case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
     after = at("2026-12-08T00:00:01+08:00")
-    request = signed(
-        settings,
-        case["case_id"],
-        "reject",
-        ActionInput(actor=_provider(world), reason="理由"),
-        after,
-    )
+    request = _refused_by_provider(settings, world, case, "理由", after)
     cause = await _refusal(env, case, request)
     assert cause.type == "wrong_stage"
     assert "已届满" in cause.message
@@ -132,13 +140,7 @@ async def test_a_period_after_a_decision_counts_from_its_receipt_not_from_when_i
     case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
     await clock.advance_to(at("2026-11-25T00:00:02+08:00"))
     received = at("2026-11-24T23:59:58+08:00")
-    request = signed(
-        settings,
-        case["case_id"],
-        "reject",
-        ActionInput(actor=_provider(world), reason="涉及个人隐私"),
-        received,
-    )
+    request = _refused_by_provider(settings, world, case, "涉及个人隐私", received)
     handle = env.client.get_workflow_handle(case["case_id"])
     await handle.execute_update(SharingApplicationWorkflow.actions()["reject"], request)
     state = await view(api, "hubei-applicant", case)

@@ -47,22 +47,29 @@ def safe_next(target: str) -> str | None:
     return None
 
 
+def _anonymous_page(
+    request: Request, platform: PlatformDep, template: str, status: int, **context: object
+) -> Response:
+    """A page for a visitor not logged in, with the CSRF token its form posts back."""
+    token = anonymous_token(request)
+    response = page(None, template, status=status, csrf=token, **context)
+    set_anonymous_token(response, token, platform.settings)
+    return response
+
+
 def _login_page(
     request: Request, platform: PlatformDep, *, status: int = 200, **context: object
 ) -> Response:
-    token = anonymous_token(request)
-    response = page(
-        None,
+    return _anonymous_page(
+        request,
+        platform,
         "login.html",
-        status=status,
-        csrf=token,
+        status,
         next=request.query_params.get("next", ""),
         expired=request.query_params.get("expired") == "1",
         registration=platform.settings.public_registration,
         **{"error": "", "username": "", **context},
     )
-    set_anonymous_token(response, token, platform.settings)
-    return response
 
 
 @router.get("/")
@@ -107,16 +114,13 @@ def log_out(request: Request, platform: PlatformDep, form: PostedForm) -> Respon
 def _register_page(
     request: Request, platform: PlatformDep, *, status: int = 200, **context: object
 ) -> Response:
-    token = anonymous_token(request)
-    response = page(
-        None,
+    return _anonymous_page(
+        request,
+        platform,
         "register.html",
-        status=status,
-        csrf=token,
+        status,
         **{"error": "", "username": "", "name": "", **context},
     )
-    set_anonymous_token(response, token, platform.settings)
-    return response
 
 
 @router.get("/register")
