@@ -53,6 +53,27 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("suite")
 
 
+# The modules whose tests take longest (real processes started, killed and waited for, the
+# auditor's replays, the fuzzing, waits for an action's limit to run out) are run first:
+# pytest-xdist's worksteal hands each worker a run of the tests and lets one that is done take
+# from the end of another's, so a long test is a tail only if it is left for the end. Longest
+# first.
+LONG_FIRST = (
+    "tests/test_faults.py",
+    "tests/test_docs.py",
+    "tests/api/test_fuzz.py",
+    "tests/api/test_outage.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        module = item.nodeid.split("::", 1)[0]
+        return LONG_FIRST.index(module) if module in LONG_FIRST else len(LONG_FIRST)
+
+    items.sort(key=rank)  # stable: the rest in the order found
+
+
 # -- databases -----------------------------------------------------------------------------
 
 

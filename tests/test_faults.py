@@ -229,23 +229,26 @@ def _kinds(case: dict[str, Any]) -> list[str]:
 # -- the worker, Temporal, the API -----------------------------------------------------------
 
 
-async def test_a_deployment_survives_its_worker_its_temporal_server_and_its_api_killed_in_turn(
-    deployment: Deployment,
-):
-    """One deployment, each of its processes killed in turn and started again (as `make run`
-    or systemd would): nothing is lost, no answer is false, and the rest answers meanwhile."""
+async def test_a_deployment_survives_its_worker_and_then_its_api_killed(deployment: Deployment):
+    """One deployment, its worker and then its API killed and started again (as `make run` or
+    systemd would): nothing is lost, no answer is false, and the rest answers meanwhile.
+    Temporal killed is the next test, on a deployment of its own, so that the two can run
+    side by side: each spends most of its time waiting out a refusal."""
     async with deployment.client() as api:
-        # The worker: actions meanwhile are refused, saying they were not recorded.
+        # The worker: actions meanwhile are refused, saying they were not recorded. The
+        # requests go together: the refusals each wait out `action_wait`, independently.
         case = await _submit(api)
         deployment.worker.kill()
-        refused = await _approve(api, case, key="approve-once")
+        refused, listed, shown, health = await asyncio.gather(
+            _approve(api, case, key="approve-once"),
+            api.get("/api/v1/cases", headers=auth("hubei-provider")),
+            api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("hubei-provider")),
+            api.get("/healthz"),
+        )
         assert refused.status_code == 503
         assert (refused.json()["code"], refused.json()["recorded"]) == ("no_worker", False)
-        listed = await api.get("/api/v1/cases", headers=auth("hubei-provider"))
         assert [c["case_id"] for c in listed.json()["items"]] == [case["case_id"]]
-        shown = await api.get(f"/api/v1/cases/{case['case_id']}", headers=auth("hubei-provider"))
         assert (shown.status_code, shown.json()["code"]) == (503, "no_worker"), shown.text
-        health = await api.get("/healthz")
         assert health.status_code == 200  # Temporal and the database answer: the API is ready
         deployment.start_worker()
         await _settled(deployment, case)  # the new worker has taken the case up
@@ -266,26 +269,37 @@ async def test_a_deployment_survives_its_worker_its_temporal_server_and_its_api_
         assert again.headers["Idempotent-Replayed"] == "true"
         assert again.json() == approved.json()
 
-        # Temporal: actions are refused, lists still answer, and every case comes back.
+
+async def test_a_deployment_survives_its_temporal_server_killed(deployment: Deployment):
+    """Temporal killed and started again on the same state file: actions are refused, lists
+    still answer, a submission meanwhile is registered, and every case comes back."""
+    async with deployment.client() as api:
+        case = await _submit(api)
+        approved = await _approve(api, case)
+        assert approved.status_code == 200, approved.text
+        assert approved.json()["outcome"] == "granted"
         other = await _submit(api)
         deployment.temporal.kill()
-        refused = await _approve(api, other)
-        assert refused.status_code == 503
-        # Out of reach, Temporal cannot say whether the action reached the case before it went.
-        assert refused.json()["code"] == "temporal_unavailable"
-        assert "recorded" not in refused.json()
-        assert "无法确认本次操作" in refused.json()["message"]
         health = await api.get("/healthz")
         assert health.status_code == 503
         assert (health.json()["temporal"]["ok"], health.json()["database"]["ok"]) == (False, True)
         listed = await api.get("/api/v1/cases", headers=auth("hubei-provider"))
         assert listed.status_code == 200  # lists come from the database
         assert len(listed.json()["items"]) == 2
-        shown = await api.get(f"/api/v1/cases/{other['case_id']}", headers=auth("hubei-provider"))
-        assert (shown.status_code, shown.json()["code"]) == (503, "temporal_unavailable")
-        # A submission meanwhile is registered, not started; its key starts it later.
+        # A submission meanwhile is registered, not started; its key starts it later. The
+        # requests go together: the refusals each wait out their own limit, independently.
         headers = {**auth("hubei-applicant"), "Idempotency-Key": "during-the-outage"}
-        registered = await api.post("/api/v1/cases", json=SUBMISSION, headers=headers)
+        refused, shown, registered = await asyncio.gather(
+            _approve(api, other),
+            api.get(f"/api/v1/cases/{other['case_id']}", headers=auth("hubei-provider")),
+            api.post("/api/v1/cases", json=SUBMISSION, headers=headers),
+        )
+        assert refused.status_code == 503
+        # Out of reach, Temporal cannot say whether the action reached the case before it went.
+        assert refused.json()["code"] == "temporal_unavailable"
+        assert "recorded" not in refused.json()
+        assert "无法确认本次操作" in refused.json()["message"]
+        assert (shown.status_code, shown.json()["code"]) == (503, "temporal_unavailable")
         assert registered.status_code == 503
         assert (registered.json()["code"], registered.json()["recorded"]) == (
             "temporal_unavailable",

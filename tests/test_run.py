@@ -45,6 +45,20 @@ def make_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
 CLI = Path("/venv/bin/temporal")
 
 
+@pytest.fixture
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo world hashes a password for each of its users, with argon2id's defaults: slow
+    on purpose, seconds for them all on a loaded machine. These tests look at the files and
+    the banner, not at the hashes' cost: argon2id still, at its lowest cost."""
+    from argon2 import PasswordHasher
+
+    from service import accounts
+
+    monkeypatch.setattr(
+        accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
+
+
 def test_dev_server_keeps_its_state_in_the_data_dir_on_the_configured_ports(make_settings):
     settings = make_settings(SHIXIAN_TEMPORAL_PORT="17233", SHIXIAN_TEMPORAL_UI_PORT="18233")
     command = run.dev_server_command(settings, CLI)
@@ -166,7 +180,9 @@ def test_token_table_lists_every_token(tmp_path):
     assert "tok-a" in table and "tok-b" in table and "hubei-civil" in table
 
 
-def test_demo_world_is_created_once_and_its_credentials_are_printed_only_then(make_settings):
+def test_demo_world_is_created_once_and_its_credentials_are_printed_only_then(
+    make_settings, cheap_hashes
+):
     settings = make_settings()
     first = run.prepare_database(settings)
     assert first.created_demo and first.tokens and first.stale == 0
@@ -197,7 +213,7 @@ def test_demo_world_is_created_once_and_its_credentials_are_printed_only_then(ma
     assert "no longer valid" in run.banner(settings, third)
 
 
-def test_the_data_directory_database_and_tokens_are_private(make_settings):
+def test_the_data_directory_database_and_tokens_are_private(make_settings, cheap_hashes):
     settings = make_settings()
     settings.data_dir.mkdir(mode=0o755)  # as an earlier version left it
     settings.data_dir.chmod(0o755)
@@ -262,7 +278,9 @@ class Transcript(io.StringIO):
 
 def test_a_dead_child_stops_everything_with_a_non_zero_status():
     out = Transcript()
-    supervisor = run.Supervisor(out=out)
+    # The pauses before its restarts (0.5, 1 and 2 s as make run has them) only hold up a
+    # child that dies at once, over and over, as this one does.
+    supervisor = run.Supervisor(out=out, restart_pause=0.05)
     sleeper = supervisor.start(
         "api", _python("import time; print('up', flush=True); time.sleep(60)"), os.environ
     )
