@@ -29,7 +29,7 @@ from typing import Any
 
 from bare import BareCase, Shape, nothing, shape_of
 from harness import Ratios, load
-from temporalio.contrib.pydantic import pydantic_data_converter
+from shixian.temporal import DATA_CONVERTER
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -86,7 +86,7 @@ async def main(n: int, rounds: int) -> None:
 
     temporal = Path(sys.executable).parent / "temporal"
     async with await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter, dev_server_existing_path=str(temporal)
+        data_converter=DATA_CONVERTER, dev_server_existing_path=str(temporal)
     ) as env:
         client = env.client
 
