@@ -29,9 +29,10 @@ from typing import Any
 
 from bare import BareCase, Shape, nothing, shape_of
 from harness import Ratios, load
-from shixian.temporal import DATA_CONVERTER
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
+
+from shixian.temporal import DATA_CONVERTER
 
 GOAL = 0.8
 
