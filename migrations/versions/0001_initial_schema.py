@@ -1,9 +1,4 @@
-"""initial schema
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-21 11:58:25.271487
-"""
+"""initial schema"""
 
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
@@ -11,8 +6,7 @@ from alembic import op
 
 import models.db
 
-revision: str = "0001"
-down_revision: str | None = None
+revision, down_revision = "0001", None
 
 
 def upgrade() -> None:
@@ -241,12 +235,12 @@ def downgrade() -> None:
 
 def _create_indexes(table: str, *columns: str) -> None:
     """One non-unique index per column, named ix_<table>_<column>."""
-    with op.batch_alter_table(table, schema=None) as batch_op:
+    with op.batch_alter_table(table) as batch_op:
         for column in columns:
             batch_op.create_index(batch_op.f(f"ix_{table}_{column}"), [column], unique=False)
 
 
 def _drop_indexes(table: str, *columns: str) -> None:
-    with op.batch_alter_table(table, schema=None) as batch_op:
+    with op.batch_alter_table(table) as batch_op:
         for column in columns:
             batch_op.drop_index(batch_op.f(f"ix_{table}_{column}"))

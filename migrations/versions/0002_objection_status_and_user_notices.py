@@ -1,20 +1,14 @@
-"""objection: catalog suspension by case, notices to public users
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-21 13:40:00.000000
-"""
+"""objection: catalog suspension by case, notices to public users"""
 
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision, down_revision = "0002", "0001"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
+    with op.batch_alter_table("catalogresource") as batch_op:
         batch_op.add_column(
             sa.Column(
                 "suspended_by_case", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True
@@ -28,7 +22,7 @@ def upgrade() -> None:
                 server_default="",
             )
         )
-    with op.batch_alter_table("notice", schema=None) as batch_op:
+    with op.batch_alter_table("notice") as batch_op:
         batch_op.alter_column(
             "recipient_department_id",
             existing_type=sqlmodel.sql.sqltypes.AutoString(),
@@ -45,7 +39,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("notice", schema=None) as batch_op:
+    with op.batch_alter_table("notice") as batch_op:
         batch_op.drop_constraint("uq_notice_user", type_="unique")
         batch_op.drop_constraint("fk_notice_recipient_user_id", type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_notice_recipient_user_id"))
@@ -55,6 +49,6 @@ def downgrade() -> None:
             existing_type=sqlmodel.sql.sqltypes.AutoString(),
             nullable=False,
         )
-    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
+    with op.batch_alter_table("catalogresource") as batch_op:
         batch_op.drop_column("status_reason")
         batch_op.drop_column("suspended_by_case")

@@ -1,9 +1,4 @@
-"""attachments (evidence, stored by digest, cited by cases) and data corrections
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-21 13:51:12.613515
-"""
+"""attachments (evidence, stored by digest, cited by cases) and data corrections"""
 
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
@@ -11,8 +6,7 @@ from alembic import op
 
 import models.db
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision, down_revision = "0003", "0002"
 
 
 def upgrade() -> None:
@@ -76,12 +70,12 @@ def downgrade() -> None:
 
 def _create_indexes(table: str, *columns: str) -> None:
     """One non-unique index per column, named ix_<table>_<column>."""
-    with op.batch_alter_table(table, schema=None) as batch_op:
+    with op.batch_alter_table(table) as batch_op:
         for column in columns:
             batch_op.create_index(batch_op.f(f"ix_{table}_{column}"), [column], unique=False)
 
 
 def _drop_indexes(table: str, *columns: str) -> None:
-    with op.batch_alter_table(table, schema=None) as batch_op:
+    with op.batch_alter_table(table) as batch_op:
         for column in columns:
             batch_op.drop_index(batch_op.f(f"ix_{table}_{column}"))

@@ -1,20 +1,14 @@
-"""green channel: catalog resources record a temporary share type set for an emergency
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-21 14:10:00.000000
-"""
+"""green channel: catalog resources record a temporary share type set for an emergency"""
 
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision, down_revision = "0004", "0003"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
+    with op.batch_alter_table("catalogresource") as batch_op:
         batch_op.add_column(
             sa.Column(
                 "reclassified_by_case", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True
@@ -33,7 +27,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
+    with op.batch_alter_table("catalogresource") as batch_op:
         batch_op.drop_column("share_type_reason")
         batch_op.drop_column("share_type_before")
         batch_op.drop_column("reclassified_until")

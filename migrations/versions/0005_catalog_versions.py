@@ -1,9 +1,4 @@
-"""catalog update: catalog versions and their changes
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-11-21 14:30:00.000000
-"""
+"""catalog update: catalog versions and their changes"""
 
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
@@ -11,8 +6,7 @@ from alembic import op
 
 import models.db
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision, down_revision = "0005", "0004"
 
 
 def upgrade() -> None:
@@ -29,7 +23,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("number"),
         sa.UniqueConstraint("case_id"),
     )
-    with op.batch_alter_table("catalogversion", schema=None) as batch_op:
+    with op.batch_alter_table("catalogversion") as batch_op:
         batch_op.create_index(
             batch_op.f("ix_catalogversion_department_id"), ["department_id"], unique=False
         )
@@ -48,7 +42,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["version_number"], ["catalogversion.number"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("catalogchange", schema=None) as batch_op:
+    with op.batch_alter_table("catalogchange") as batch_op:
         batch_op.create_index(
             batch_op.f("ix_catalogchange_version_number"), ["version_number"], unique=False
         )

@@ -1,23 +1,17 @@
-"""cases name a second providing department (a joint verification of conflicting data)
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-11-21 15:00:00.000000
-"""
+"""cases name a second providing department (a joint verification of conflicting data)"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision, down_revision = "0006", "0005"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("casesubmission", schema=None) as batch_op:
+    with op.batch_alter_table("casesubmission") as batch_op:
         batch_op.add_column(
             sa.Column("second_provider_department_id", sa.String(length=64), nullable=True)
         )
-    with op.batch_alter_table("caserecord", schema=None) as batch_op:
+    with op.batch_alter_table("caserecord") as batch_op:
         batch_op.add_column(
             sa.Column("second_provider_department_id", sa.String(length=64), nullable=True)
         )
@@ -29,8 +23,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("caserecord", schema=None) as batch_op:
+    with op.batch_alter_table("caserecord") as batch_op:
         batch_op.drop_index("ix_caserecord_second_provider_department_id")
         batch_op.drop_column("second_provider_department_id")
-    with op.batch_alter_table("casesubmission", schema=None) as batch_op:
+    with op.batch_alter_table("casesubmission") as batch_op:
         batch_op.drop_column("second_provider_department_id")

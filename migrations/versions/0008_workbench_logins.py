@@ -1,9 +1,5 @@
 """workbench: usernames and password hashes, login lockout, token expiry, web sessions, read
 notices
-
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-02 09:00:00.000000
 """
 
 import sqlalchemy as sa
@@ -12,12 +8,11 @@ from alembic import op
 
 import models.db
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision, down_revision = "0008", "0007"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("user", schema=None) as batch_op:
+    with op.batch_alter_table("user") as batch_op:
         batch_op.add_column(
             sa.Column("username", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True)
         )
@@ -31,7 +26,7 @@ def upgrade() -> None:
             sa.Column("locked_until", models.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.create_unique_constraint("uq_user_username", ["username"])
-    with op.batch_alter_table("apitoken", schema=None) as batch_op:
+    with op.batch_alter_table("apitoken") as batch_op:
         # Tokens issued before this revision keep no expiry; docs/operations.md says to
         # reissue them.
         batch_op.add_column(
@@ -69,9 +64,9 @@ def downgrade() -> None:
     op.drop_table("noticeread")
     op.drop_index("ix_websession_user_id", table_name="websession")
     op.drop_table("websession")
-    with op.batch_alter_table("apitoken", schema=None) as batch_op:
+    with op.batch_alter_table("apitoken") as batch_op:
         batch_op.drop_column("expires_at")
-    with op.batch_alter_table("user", schema=None) as batch_op:
+    with op.batch_alter_table("user") as batch_op:
         batch_op.drop_constraint("uq_user_username", type_="unique")
         batch_op.drop_column("locked_until")
         batch_op.drop_column("failed_logins")

@@ -4,25 +4,20 @@ A sharing application is governed by the provider's instruments (RULES.md sectio
 `jurisdiction` is the provider's. The requesting side's jurisdiction is kept beside it, so that
 the supervisors of both read the case and both reports count it, each under its own side.
 Existing rows take their applicant department's jurisdiction.
-
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-12-03 09:00:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision, down_revision = "0009", "0008"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("casesubmission", schema=None) as batch_op:
+    with op.batch_alter_table("casesubmission") as batch_op:
         batch_op.add_column(
             sa.Column("applicant_jurisdiction", sa.String(length=100), nullable=True)
         )
-    with op.batch_alter_table("caserecord", schema=None) as batch_op:
+    with op.batch_alter_table("caserecord") as batch_op:
         batch_op.add_column(
             sa.Column("applicant_jurisdiction", sa.String(length=100), nullable=True)
         )
@@ -38,8 +33,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("caserecord", schema=None) as batch_op:
+    with op.batch_alter_table("caserecord") as batch_op:
         batch_op.drop_index("ix_caserecord_applicant_jurisdiction")
         batch_op.drop_column("applicant_jurisdiction")
-    with op.batch_alter_table("casesubmission", schema=None) as batch_op:
+    with op.batch_alter_table("casesubmission") as batch_op:
         batch_op.drop_column("applicant_jurisdiction")

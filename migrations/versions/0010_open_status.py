@@ -8,18 +8,13 @@ used to be retired; that cannot be told apart from a retirement an administrator
 (both leave the same `status_reason`), so such resources keep their sharing status and only
 their opening is marked withdrawn: docs/processes/open-data-objection.md says how an
 administrator puts their sharing back.
-
-Revision ID: 0010
-Revises: 0009
-Create Date: 2026-12-03 09:00:00.000000
 """
 
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision, down_revision = "0010", "0009"
 
 resources = sa.table(
     "catalogresource",
@@ -34,7 +29,7 @@ WITHDRAWN_BY_OBJECTION = "开放数据异议 %：撤回数据。%"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
+    with op.batch_alter_table("catalogresource") as batch_op:
         batch_op.add_column(
             sa.Column(
                 "open_status",
@@ -79,6 +74,6 @@ def downgrade() -> None:
         .where(resources.c.open_status == "suspended", resources.c.suspended_by_case.is_not(None))
         .values(status="suspended", status_reason=resources.c.open_status_reason)
     )
-    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
+    with op.batch_alter_table("catalogresource") as batch_op:
         batch_op.drop_column("open_status_reason")
         batch_op.drop_column("open_status")

@@ -1,22 +1,17 @@
 """emergency grants: an authorization granted under a temporary share type (dongying 第二十条第三款)
 names the reclassification case, and records why it was revoked on the restore or which
 ordinary grant kept it
-
-Revision ID: 0011
-Revises: 0010
-Create Date: 2026-12-02 06:00:00.000000
 """
 
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision, down_revision = "0011", "0010"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("authorization", schema=None) as batch_op:
+    with op.batch_alter_table("authorization") as batch_op:
         batch_op.add_column(
             sa.Column(
                 "reclassified_by_case", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True
@@ -41,7 +36,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("authorization", schema=None) as batch_op:
+    with op.batch_alter_table("authorization") as batch_op:
         batch_op.drop_index(batch_op.f("ix_authorization_reclassified_by_case"))
         batch_op.drop_column("kept_by_case")
         batch_op.drop_column("revoked_reason")

@@ -1,9 +1,5 @@
 """faults: submissions confirmed started or voided with a reason, stuck cases, the answers to
 actions sent with an Idempotency-Key
-
-Revision ID: 0013
-Revises: 0012
-Create Date: 2026-12-03 09:00:00.000000
 """
 
 import sqlalchemy as sa
@@ -12,12 +8,11 @@ from alembic import op
 
 import models.db
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision, down_revision = "0013", "0012"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("casesubmission", schema=None) as batch_op:
+    with op.batch_alter_table("casesubmission") as batch_op:
         batch_op.add_column(
             sa.Column("started_at", models.db.UTCDateTime(timezone=True), nullable=True)
         )
@@ -74,7 +69,7 @@ def downgrade() -> None:
     op.drop_table("actionreceipt")
     op.drop_index("ix_stuckcase_case_id", table_name="stuckcase")
     op.drop_table("stuckcase")
-    with op.batch_alter_table("casesubmission", schema=None) as batch_op:
+    with op.batch_alter_table("casesubmission") as batch_op:
         batch_op.drop_column("void_reason")
         batch_op.drop_column("voided_at")
         batch_op.drop_column("started_at")
