@@ -6,25 +6,19 @@ from alembic import op
 revision, down_revision = "0006", "0005"
 
 
+COLUMN = "second_provider_department_id"
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("casesubmission") as batch_op:
-        batch_op.add_column(
-            sa.Column("second_provider_department_id", sa.String(length=64), nullable=True)
-        )
-    with op.batch_alter_table("caserecord") as batch_op:
-        batch_op.add_column(
-            sa.Column("second_provider_department_id", sa.String(length=64), nullable=True)
-        )
-        batch_op.create_index(
-            "ix_caserecord_second_provider_department_id",
-            ["second_provider_department_id"],
-            unique=False,
-        )
+    for table in ("casesubmission", "caserecord"):
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.add_column(sa.Column(COLUMN, sa.String(length=64), nullable=True))
+    op.create_index(f"ix_caserecord_{COLUMN}", "caserecord", [COLUMN])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("caserecord") as batch_op:
-        batch_op.drop_index("ix_caserecord_second_provider_department_id")
-        batch_op.drop_column("second_provider_department_id")
+        batch_op.drop_index(f"ix_caserecord_{COLUMN}")
+        batch_op.drop_column(COLUMN)
     with op.batch_alter_table("casesubmission") as batch_op:
-        batch_op.drop_column("second_provider_department_id")
+        batch_op.drop_column(COLUMN)

@@ -12,21 +12,18 @@ from alembic import op
 revision, down_revision = "0009", "0008"
 
 
+COLUMN = "applicant_jurisdiction"
+TABLES = ("casesubmission", "caserecord")
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("casesubmission") as batch_op:
-        batch_op.add_column(
-            sa.Column("applicant_jurisdiction", sa.String(length=100), nullable=True)
-        )
-    with op.batch_alter_table("caserecord") as batch_op:
-        batch_op.add_column(
-            sa.Column("applicant_jurisdiction", sa.String(length=100), nullable=True)
-        )
-        batch_op.create_index(
-            "ix_caserecord_applicant_jurisdiction", ["applicant_jurisdiction"], unique=False
-        )
-    for table in ("casesubmission", "caserecord"):
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.add_column(sa.Column(COLUMN, sa.String(length=100), nullable=True))
+    op.create_index(f"ix_caserecord_{COLUMN}", "caserecord", [COLUMN])
+    for table in TABLES:
         op.execute(
-            f"UPDATE {table} SET applicant_jurisdiction = ("
+            f"UPDATE {table} SET {COLUMN} = ("
             f"SELECT department.jurisdiction FROM department "
             f"WHERE department.id = {table}.applicant_department_id)"
         )
@@ -34,7 +31,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("caserecord") as batch_op:
-        batch_op.drop_index("ix_caserecord_applicant_jurisdiction")
-        batch_op.drop_column("applicant_jurisdiction")
+        batch_op.drop_index(f"ix_caserecord_{COLUMN}")
+        batch_op.drop_column(COLUMN)
     with op.batch_alter_table("casesubmission") as batch_op:
-        batch_op.drop_column("applicant_jurisdiction")
+        batch_op.drop_column(COLUMN)
