@@ -23,13 +23,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("number"),
         sa.UniqueConstraint("case_id"),
     )
-    with op.batch_alter_table("catalogversion") as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_catalogversion_department_id"), ["department_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_catalogversion_published_at"), ["published_at"], unique=False
-        )
+    _create_indexes("catalogversion", "department_id", "published_at")
     op.create_table(
         "catalogchange",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -42,15 +36,16 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["version_number"], ["catalogversion.number"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("catalogchange") as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_catalogchange_version_number"), ["version_number"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_catalogchange_resource_id"), ["resource_id"], unique=False
-        )
+    _create_indexes("catalogchange", "version_number", "resource_id")
 
 
 def downgrade() -> None:
     op.drop_table("catalogchange")
     op.drop_table("catalogversion")
+
+
+def _create_indexes(table: str, *columns: str) -> None:
+    """One non-unique index per column, named ix_<table>_<column>."""
+    with op.batch_alter_table(table) as batch_op:
+        for column in columns:
+            batch_op.create_index(batch_op.f(f"ix_{table}_{column}"), [column], unique=False)
