@@ -1,34 +1,27 @@
 """green channel: catalog resources record a temporary share type set for an emergency"""
 
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision, down_revision = "0004", "0003"
 
 
+COLUMNS = [  # catalogresource's
+    sa.Column("reclassified_by_case", AutoString(length=40), nullable=True),
+    sa.Column("reclassified_until", sa.Date(), nullable=True),
+    sa.Column("share_type_before", sa.String(length=40), nullable=True),
+    sa.Column("share_type_reason", AutoString(), nullable=False, server_default=""),
+]
+
+
 def upgrade() -> None:
     with op.batch_alter_table("catalogresource") as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "reclassified_by_case", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True
-            )
-        )
-        batch_op.add_column(sa.Column("reclassified_until", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("share_type_before", sa.String(length=40), nullable=True))
-        batch_op.add_column(
-            sa.Column(
-                "share_type_reason",
-                sqlmodel.sql.sqltypes.AutoString(),
-                nullable=False,
-                server_default="",
-            )
-        )
+        for column in COLUMNS:
+            batch_op.add_column(column)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("catalogresource") as batch_op:
-        batch_op.drop_column("share_type_reason")
-        batch_op.drop_column("share_type_before")
-        batch_op.drop_column("reclassified_until")
-        batch_op.drop_column("reclassified_by_case")
+        for column in reversed(COLUMNS):
+            batch_op.drop_column(column.name)

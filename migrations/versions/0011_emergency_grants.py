@@ -4,40 +4,29 @@ ordinary grant kept it
 """
 
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision, down_revision = "0011", "0010"
 
 
+COLUMNS = [  # authorization's
+    sa.Column("reclassified_by_case", AutoString(length=40), nullable=True),
+    sa.Column("revoked_reason", AutoString(), nullable=False, server_default=""),
+    sa.Column("kept_by_case", AutoString(length=120), nullable=True),
+]
+INDEX = "ix_authorization_reclassified_by_case"
+
+
 def upgrade() -> None:
     with op.batch_alter_table("authorization") as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "reclassified_by_case", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True
-            )
-        )
-        batch_op.add_column(
-            sa.Column(
-                "revoked_reason",
-                sqlmodel.sql.sqltypes.AutoString(),
-                nullable=False,
-                server_default="",
-            )
-        )
-        batch_op.add_column(
-            sa.Column("kept_by_case", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True)
-        )
-        batch_op.create_index(
-            batch_op.f("ix_authorization_reclassified_by_case"),
-            ["reclassified_by_case"],
-            unique=False,
-        )
+        for column in COLUMNS:
+            batch_op.add_column(column)
+        batch_op.create_index(batch_op.f(INDEX), ["reclassified_by_case"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("authorization") as batch_op:
-        batch_op.drop_index(batch_op.f("ix_authorization_reclassified_by_case"))
-        batch_op.drop_column("kept_by_case")
-        batch_op.drop_column("revoked_reason")
-        batch_op.drop_column("reclassified_by_case")
+        batch_op.drop_index(batch_op.f(INDEX))
+        for column in reversed(COLUMNS):
+            batch_op.drop_column(column.name)

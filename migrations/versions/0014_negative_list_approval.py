@@ -13,20 +13,19 @@ from alembic import op
 revision, down_revision = "0014", "0013"
 
 
+COLUMNS = [  # catalogresource's
+    sa.Column("negative_list_case", sa.String(length=40), nullable=True),
+    sa.Column("negative_list_approval", sa.String(), nullable=False, server_default=""),
+]
+
+
 def upgrade() -> None:
     with op.batch_alter_table("catalogresource") as batch_op:
-        batch_op.add_column(sa.Column("negative_list_case", sa.String(length=40), nullable=True))
-        batch_op.add_column(
-            sa.Column(
-                "negative_list_approval",
-                sa.String(),
-                nullable=False,
-                server_default="",
-            )
-        )
+        for column in COLUMNS:
+            batch_op.add_column(column)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("catalogresource") as batch_op:
-        batch_op.drop_column("negative_list_approval")
-        batch_op.drop_column("negative_list_case")
+        for column in reversed(COLUMNS):
+            batch_op.drop_column(column.name)
