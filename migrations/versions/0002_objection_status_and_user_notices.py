@@ -1,31 +1,26 @@
 """objection: catalog suspension by case, notices to public users"""
 
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision, down_revision = "0002", "0001"
 
 
+RESOURCE_COLUMNS = [
+    sa.Column("suspended_by_case", AutoString(length=40), nullable=True),
+    sa.Column("status_reason", AutoString(), nullable=False, server_default=""),
+]
+
+
 def upgrade() -> None:
     with op.batch_alter_table("catalogresource") as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "suspended_by_case", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True
-            )
-        )
-        batch_op.add_column(
-            sa.Column(
-                "status_reason",
-                sqlmodel.sql.sqltypes.AutoString(),
-                nullable=False,
-                server_default="",
-            )
-        )
+        for column in RESOURCE_COLUMNS:
+            batch_op.add_column(column)
     with op.batch_alter_table("notice") as batch_op:
         batch_op.alter_column(
             "recipient_department_id",
-            existing_type=sqlmodel.sql.sqltypes.AutoString(),
+            existing_type=AutoString(),
             nullable=True,
         )
         batch_op.add_column(sa.Column("recipient_user_id", sa.Integer(), nullable=True))
@@ -46,9 +41,9 @@ def downgrade() -> None:
         batch_op.drop_column("recipient_user_id")
         batch_op.alter_column(
             "recipient_department_id",
-            existing_type=sqlmodel.sql.sqltypes.AutoString(),
+            existing_type=AutoString(),
             nullable=False,
         )
     with op.batch_alter_table("catalogresource") as batch_op:
-        batch_op.drop_column("status_reason")
-        batch_op.drop_column("suspended_by_case")
+        for column in reversed(RESOURCE_COLUMNS):
+            batch_op.drop_column(column.name)

@@ -11,20 +11,18 @@ import models.db
 revision, down_revision = "0008", "0007"
 
 
+USER_COLUMNS = [
+    sa.Column("username", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("locked_until", models.db.UTCDateTime(timezone=True), nullable=True),
+]
+
+
 def upgrade() -> None:
     with op.batch_alter_table("user") as batch_op:
-        batch_op.add_column(
-            sa.Column("username", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True)
-        )
-        batch_op.add_column(
-            sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
-        )
-        batch_op.add_column(
-            sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0")
-        )
-        batch_op.add_column(
-            sa.Column("locked_until", models.db.UTCDateTime(timezone=True), nullable=True)
-        )
+        for column in USER_COLUMNS:
+            batch_op.add_column(column)
         batch_op.create_unique_constraint("uq_user_username", ["username"])
     with op.batch_alter_table("apitoken") as batch_op:
         # Tokens issued before this revision keep no expiry; docs/operations.md says to
@@ -68,7 +66,5 @@ def downgrade() -> None:
         batch_op.drop_column("expires_at")
     with op.batch_alter_table("user") as batch_op:
         batch_op.drop_constraint("uq_user_username", type_="unique")
-        batch_op.drop_column("locked_until")
-        batch_op.drop_column("failed_logins")
-        batch_op.drop_column("password_hash")
-        batch_op.drop_column("username")
+        for column in reversed(USER_COLUMNS):
+            batch_op.drop_column(column.name)

@@ -11,8 +11,8 @@ administrator puts their sharing back.
 """
 
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision, down_revision = "0010", "0009"
 
@@ -24,28 +24,18 @@ resources = sa.table(
     sa.column("open_status", sa.String),
     sa.column("open_status_reason", sa.String),
 )
+COLUMNS = [  # catalogresource's
+    sa.Column("open_status", AutoString(length=20), nullable=False, server_default="open"),
+    sa.Column("open_status_reason", AutoString(), nullable=False, server_default=""),
+]
 # The text an objection's withdrawal left on the resource (workflows/open_data_objection.py).
 WITHDRAWN_BY_OBJECTION = "开放数据异议 %：撤回数据。%"
 
 
 def upgrade() -> None:
     with op.batch_alter_table("catalogresource") as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "open_status",
-                sqlmodel.sql.sqltypes.AutoString(length=20),
-                nullable=False,
-                server_default="open",
-            )
-        )
-        batch_op.add_column(
-            sa.Column(
-                "open_status_reason",
-                sqlmodel.sql.sqltypes.AutoString(),
-                nullable=False,
-                server_default="",
-            )
-        )
+        for column in COLUMNS:
+            batch_op.add_column(column)
     bind = op.get_bind()
     bind.execute(
         resources.update()
@@ -75,5 +65,5 @@ def downgrade() -> None:
         .values(status="suspended", status_reason=resources.c.open_status_reason)
     )
     with op.batch_alter_table("catalogresource") as batch_op:
-        batch_op.drop_column("open_status_reason")
-        batch_op.drop_column("open_status")
+        for column in reversed(COLUMNS):
+            batch_op.drop_column(column.name)

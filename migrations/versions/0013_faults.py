@@ -11,17 +11,17 @@ import models.db
 revision, down_revision = "0013", "0012"
 
 
+SUBMISSION_COLUMNS = [
+    sa.Column("started_at", models.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column("voided_at", models.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column("void_reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+]
+
+
 def upgrade() -> None:
     with op.batch_alter_table("casesubmission") as batch_op:
-        batch_op.add_column(
-            sa.Column("started_at", models.db.UTCDateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(
-            sa.Column("voided_at", models.db.UTCDateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(
-            sa.Column("void_reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True)
-        )
+        for column in SUBMISSION_COLUMNS:
+            batch_op.add_column(column)
     # Submissions numbered before this revision whose case is listed with a recorded stage
     # started long ago; the others are left for the sweeper to confirm against Temporal.
     op.execute(
@@ -70,6 +70,5 @@ def downgrade() -> None:
     op.drop_index("ix_stuckcase_case_id", table_name="stuckcase")
     op.drop_table("stuckcase")
     with op.batch_alter_table("casesubmission") as batch_op:
-        batch_op.drop_column("void_reason")
-        batch_op.drop_column("voided_at")
-        batch_op.drop_column("started_at")
+        for column in reversed(SUBMISSION_COLUMNS):
+            batch_op.drop_column(column.name)
