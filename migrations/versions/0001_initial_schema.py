@@ -87,10 +87,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_by_case", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
         sa.Column("updated_at", models.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["provider_id"],
-            ["department.id"],
-        ),
+        sa.ForeignKeyConstraint(["provider_id"], ["department.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     _create_indexes("catalogresource", "provider_id")
@@ -105,10 +102,7 @@ def upgrade() -> None:
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
         sa.Column("body", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["recipient_department_id"],
-            ["department.id"],
-        ),
+        sa.ForeignKeyConstraint(["recipient_department_id"], ["department.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("case_id", "key", "recipient_department_id"),
     )
@@ -122,10 +116,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["department_id"],
-            ["department.id"],
-        ),
+        sa.ForeignKeyConstraint(["department_id"], ["department.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -136,10 +127,7 @@ def upgrade() -> None:
         sa.Column("prefix", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", models.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["user.id"],
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
     )
@@ -160,14 +148,8 @@ def upgrade() -> None:
         sa.Column("granted_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("valid_until", sa.Date(), nullable=True),
         sa.Column("revoked_at", models.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["applicant_department_id"],
-            ["department.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["resource_id"],
-            ["catalogresource.id"],
-        ),
+        sa.ForeignKeyConstraint(["applicant_department_id"], ["department.id"]),
+        sa.ForeignKeyConstraint(["resource_id"], ["catalogresource.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("case_id", "stage"),
     )
@@ -191,10 +173,7 @@ def upgrade() -> None:
         ),
         sa.Column("start", sa.JSON(), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["user.id"],
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("case_id"),
         sa.UniqueConstraint("user_id", "idempotency_key"),

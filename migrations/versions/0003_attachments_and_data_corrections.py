@@ -19,10 +19,7 @@ def upgrade() -> None:
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("uploaded_by", sa.Integer(), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["uploaded_by"],
-            ["user.id"],
-        ),
+        sa.ForeignKeyConstraint(["uploaded_by"], ["user.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     _create_indexes("attachment", "sha256", "uploaded_by")
@@ -35,10 +32,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("change", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("made_at", models.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["resource_id"],
-            ["catalogresource.id"],
-        ),
+        sa.ForeignKeyConstraint(["resource_id"], ["catalogresource.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("case_id", "resource_id"),
     )
@@ -49,10 +43,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("attachment_id", sa.Integer(), nullable=False),
         sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["attachment_id"],
-            ["attachment.id"],
-        ),
+        sa.ForeignKeyConstraint(["attachment_id"], ["attachment.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("attachment_id", "case_id"),
     )
