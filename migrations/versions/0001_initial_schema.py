@@ -1,8 +1,8 @@
 """initial schema"""
 
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import models.db
 
@@ -13,7 +13,7 @@ def upgrade() -> None:
     op.create_table(
         "casecounter",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("ruleset", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("ruleset", AutoString(length=40), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("last", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -21,20 +21,16 @@ def upgrade() -> None:
     )
     op.create_table(
         "caserecord",
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("case_number", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("process", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("ruleset", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("jurisdiction", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-        sa.Column("stage", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("outcome", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
-        sa.Column(
-            "applicant_department_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
-        ),
-        sa.Column(
-            "provider_department_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
-        ),
+        sa.Column("case_id", AutoString(length=120), nullable=False),
+        sa.Column("case_number", AutoString(length=40), nullable=False),
+        sa.Column("process", AutoString(length=40), nullable=False),
+        sa.Column("ruleset", AutoString(length=40), nullable=False),
+        sa.Column("jurisdiction", AutoString(length=100), nullable=False),
+        sa.Column("status", AutoString(length=10), nullable=False),
+        sa.Column("stage", AutoString(length=40), nullable=False),
+        sa.Column("outcome", AutoString(length=40), nullable=True),
+        sa.Column("applicant_department_id", AutoString(length=64), nullable=True),
+        sa.Column("provider_department_id", AutoString(length=64), nullable=True),
         sa.Column("received_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("due", models.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_day", sa.Date(), nullable=True),
@@ -63,9 +59,9 @@ def upgrade() -> None:
 
     op.create_table(
         "department",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("jurisdiction", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("id", AutoString(length=64), nullable=False),
+        sa.Column("name", AutoString(length=200), nullable=False),
+        sa.Column("jurisdiction", AutoString(length=100), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -74,18 +70,18 @@ def upgrade() -> None:
 
     op.create_table(
         "catalogresource",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("provider_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("id", AutoString(length=64), nullable=False),
+        sa.Column("name", AutoString(length=200), nullable=False),
+        sa.Column("provider_id", AutoString(), nullable=False),
         sa.Column("share_type", sa.String(length=40), nullable=False),
         sa.Column("open_type", sa.String(length=40), nullable=False),
-        sa.Column("legal_basis", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("conditions", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("legal_basis", AutoString(), nullable=False),
+        sa.Column("conditions", AutoString(), nullable=False),
         sa.Column("fields", sa.JSON(), nullable=False),
-        sa.Column("update_cycle", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("update_cycle", AutoString(), nullable=False),
+        sa.Column("status", AutoString(length=20), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_by_case", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+        sa.Column("created_by_case", AutoString(length=120), nullable=True),
         sa.Column("updated_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["provider_id"], ["department.id"]),
         sa.PrimaryKeyConstraint("id"),
@@ -95,12 +91,12 @@ def upgrade() -> None:
     op.create_table(
         "notice",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("recipient_department_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-        sa.Column("body", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("case_id", AutoString(length=120), nullable=False),
+        sa.Column("key", AutoString(length=80), nullable=False),
+        sa.Column("kind", AutoString(length=40), nullable=False),
+        sa.Column("recipient_department_id", AutoString(), nullable=False),
+        sa.Column("title", AutoString(length=300), nullable=False),
+        sa.Column("body", AutoString(), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["recipient_department_id"], ["department.id"]),
         sa.PrimaryKeyConstraint("id"),
@@ -110,9 +106,9 @@ def upgrade() -> None:
 
     op.create_table(
         "user",
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("name", AutoString(length=200), nullable=False),
         sa.Column("role", sa.String(length=40), nullable=False),
-        sa.Column("department_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("department_id", AutoString(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
@@ -123,8 +119,8 @@ def upgrade() -> None:
         "apitoken",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("prefix", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+        sa.Column("token_hash", AutoString(length=64), nullable=False),
+        sa.Column("prefix", AutoString(length=12), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", models.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["user.id"]),
@@ -136,15 +132,15 @@ def upgrade() -> None:
     op.create_table(
         "authorization",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("stage", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
-        sa.Column("applicant_department_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("resource_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("case_id", AutoString(length=120), nullable=False),
+        sa.Column("stage", AutoString(length=60), nullable=False),
+        sa.Column("applicant_department_id", AutoString(), nullable=False),
+        sa.Column("resource_id", AutoString(), nullable=False),
         sa.Column("granted_by", sa.String(length=40), nullable=False),
         sa.Column("fields", sa.JSON(), nullable=False),
-        sa.Column("purpose", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("scenario", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("cite", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("purpose", AutoString(), nullable=False),
+        sa.Column("scenario", AutoString(), nullable=False),
+        sa.Column("cite", AutoString(), nullable=False),
         sa.Column("granted_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("valid_until", sa.Date(), nullable=True),
         sa.Column("revoked_at", models.db.UTCDateTime(timezone=True), nullable=True),
@@ -159,18 +155,14 @@ def upgrade() -> None:
         "casesubmission",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-        sa.Column("request_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("process", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("ruleset", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("jurisdiction", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column(
-            "applicant_department_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
-        ),
-        sa.Column(
-            "provider_department_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
-        ),
+        sa.Column("idempotency_key", AutoString(length=200), nullable=True),
+        sa.Column("request_hash", AutoString(length=64), nullable=False),
+        sa.Column("case_id", AutoString(length=120), nullable=False),
+        sa.Column("process", AutoString(length=40), nullable=False),
+        sa.Column("ruleset", AutoString(length=40), nullable=False),
+        sa.Column("jurisdiction", AutoString(length=100), nullable=False),
+        sa.Column("applicant_department_id", AutoString(length=64), nullable=True),
+        sa.Column("provider_department_id", AutoString(length=64), nullable=True),
         sa.Column("start", sa.JSON(), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["user.id"]),

@@ -1,8 +1,8 @@
 """attachments (evidence, stored by digest, cited by cases) and data corrections"""
 
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import models.db
 
@@ -13,9 +13,9 @@ def upgrade() -> None:
     op.create_table(
         "attachment",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("sha256", AutoString(length=64), nullable=False),
+        sa.Column("name", AutoString(length=200), nullable=False),
+        sa.Column("content_type", AutoString(length=40), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("uploaded_by", sa.Integer(), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
@@ -27,10 +27,10 @@ def upgrade() -> None:
     op.create_table(
         "datacorrection",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("resource_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("case_id", AutoString(length=120), nullable=False),
+        sa.Column("resource_id", AutoString(length=64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("change", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("change", AutoString(), nullable=False),
         sa.Column("made_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["resource_id"], ["catalogresource.id"]),
         sa.PrimaryKeyConstraint("id"),
@@ -42,7 +42,7 @@ def upgrade() -> None:
         "attachmentcitation",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("attachment_id", sa.Integer(), nullable=False),
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("case_id", AutoString(length=120), nullable=False),
         sa.ForeignKeyConstraint(["attachment_id"], ["attachment.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("attachment_id", "case_id"),

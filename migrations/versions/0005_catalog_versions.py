@@ -1,8 +1,8 @@
 """catalog update: catalog versions and their changes"""
 
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import models.db
 
@@ -13,9 +13,9 @@ def upgrade() -> None:
     op.create_table(
         "catalogversion",
         sa.Column("number", sa.Integer(), nullable=False),
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("case_number", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("department_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("case_id", AutoString(length=120), nullable=False),
+        sa.Column("case_number", AutoString(length=40), nullable=False),
+        sa.Column("department_id", AutoString(), nullable=False),
         sa.Column("published_by", sa.Integer(), nullable=False),
         sa.Column("published_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["department_id"], ["department.id"]),
@@ -28,9 +28,9 @@ def upgrade() -> None:
         "catalogchange",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("version_number", sa.Integer(), nullable=False),
-        sa.Column("resource_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("op", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("resource_id", AutoString(length=64), nullable=False),
+        sa.Column("op", AutoString(length=10), nullable=False),
+        sa.Column("reason", AutoString(), nullable=False),
         sa.Column("before", sa.JSON(), nullable=False),
         sa.Column("after", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(["version_number"], ["catalogversion.number"]),

@@ -3,8 +3,8 @@ notices
 """
 
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import models.db
 
@@ -12,8 +12,8 @@ revision, down_revision = "0008", "0007"
 
 
 USER_COLUMNS = [
-    sa.Column("username", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
-    sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column("username", AutoString(length=120), nullable=True),
+    sa.Column("password_hash", AutoString(length=200), nullable=True),
     sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("locked_until", models.db.UTCDateTime(timezone=True), nullable=True),
 ]
@@ -32,9 +32,9 @@ def upgrade() -> None:
         )
     op.create_table(
         "websession",
-        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("token_hash", AutoString(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("csrf_token", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("csrf_token", AutoString(length=64), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["user.id"]),

@@ -3,8 +3,8 @@ actions sent with an Idempotency-Key
 """
 
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import models.db
 
@@ -14,7 +14,7 @@ revision, down_revision = "0013", "0012"
 SUBMISSION_COLUMNS = [
     sa.Column("started_at", models.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column("voided_at", models.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column("void_reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column("void_reason", AutoString(length=500), nullable=True),
 ]
 
 
@@ -31,10 +31,10 @@ def upgrade() -> None:
     op.create_table(
         "stuckcase",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("activity", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
-        sa.Column("error_type", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("case_id", AutoString(length=120), nullable=False),
+        sa.Column("kind", AutoString(length=20), nullable=False),
+        sa.Column("activity", AutoString(length=80), nullable=True),
+        sa.Column("error_type", AutoString(length=120), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("since", models.db.UTCDateTime(timezone=True), nullable=False),
@@ -47,11 +47,11 @@ def upgrade() -> None:
         "actionreceipt",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("request_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("update_id", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("idempotency_key", AutoString(length=200), nullable=False),
+        sa.Column("request_hash", AutoString(length=64), nullable=False),
+        sa.Column("case_id", AutoString(length=120), nullable=False),
+        sa.Column("action", AutoString(length=40), nullable=False),
+        sa.Column("update_id", AutoString(length=80), nullable=False),
         sa.Column("recorded", sa.Boolean(), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("response", sa.JSON(), nullable=True),
