@@ -1,5 +1,7 @@
 """objection: catalog suspension by case, notices to public users"""
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
@@ -7,7 +9,7 @@ from sqlmodel.sql.sqltypes import AutoString
 revision, down_revision = "0002", "0001"
 
 
-RESOURCE_COLUMNS = [
+RESOURCE_COLUMNS: list[sa.Column[Any]] = [
     sa.Column("suspended_by_case", AutoString(length=40), nullable=True),
     sa.Column("status_reason", AutoString(), nullable=False, server_default=""),
 ]

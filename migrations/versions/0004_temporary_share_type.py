@@ -1,5 +1,7 @@
 """green channel: catalog resources record a temporary share type set for an emergency"""
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
@@ -7,7 +9,7 @@ from sqlmodel.sql.sqltypes import AutoString
 revision, down_revision = "0004", "0003"
 
 
-COLUMNS = [  # catalogresource's
+COLUMNS: list[sa.Column[Any]] = [  # catalogresource's
     sa.Column("reclassified_by_case", AutoString(length=40), nullable=True),
     sa.Column("reclassified_until", sa.Date(), nullable=True),
     sa.Column("share_type_before", sa.String(length=40), nullable=True),

@@ -2,6 +2,8 @@
 notices
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
@@ -11,7 +13,7 @@ import models.db
 revision, down_revision = "0008", "0007"
 
 
-USER_COLUMNS = [
+USER_COLUMNS: list[sa.Column[Any]] = [
     sa.Column("username", AutoString(length=120), nullable=True),
     sa.Column("password_hash", AutoString(length=200), nullable=True),
     sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"),

@@ -10,6 +10,8 @@ their opening is marked withdrawn: docs/processes/open-data-objection.md says ho
 administrator puts their sharing back.
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
@@ -24,7 +26,7 @@ resources = sa.table(
     sa.column("open_status", sa.String),
     sa.column("open_status_reason", sa.String),
 )
-COLUMNS = [  # catalogresource's
+COLUMNS: list[sa.Column[Any]] = [  # catalogresource's
     sa.Column("open_status", AutoString(length=20), nullable=False, server_default="open"),
     sa.Column("open_status_reason", AutoString(), nullable=False, server_default=""),
 ]

@@ -3,6 +3,8 @@ names the reclassification case, and records why it was revoked on the restore o
 ordinary grant kept it
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
@@ -10,7 +12,7 @@ from sqlmodel.sql.sqltypes import AutoString
 revision, down_revision = "0011", "0010"
 
 
-COLUMNS = [  # authorization's
+COLUMNS: list[sa.Column[Any]] = [  # authorization's
     sa.Column("reclassified_by_case", AutoString(length=40), nullable=True),
     sa.Column("revoked_reason", AutoString(), nullable=False, server_default=""),
     sa.Column("kept_by_case", AutoString(length=120), nullable=True),

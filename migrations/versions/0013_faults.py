@@ -2,6 +2,8 @@
 actions sent with an Idempotency-Key
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
@@ -11,7 +13,7 @@ import models.db
 revision, down_revision = "0013", "0012"
 
 
-SUBMISSION_COLUMNS = [
+SUBMISSION_COLUMNS: list[sa.Column[Any]] = [
     sa.Column("started_at", models.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column("voided_at", models.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column("void_reason", AutoString(length=500), nullable=True),

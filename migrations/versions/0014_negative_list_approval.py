@@ -7,13 +7,15 @@ resource, and refusals cite the approval. Existing not-shared marks have neither
 list them (GET /api/v1/catalog/unapproved-not-shared) to regularize.
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
 revision, down_revision = "0014", "0013"
 
 
-COLUMNS = [  # catalogresource's
+COLUMNS: list[sa.Column[Any]] = [  # catalogresource's
     sa.Column("negative_list_case", sa.String(length=40), nullable=True),
     sa.Column("negative_list_approval", sa.String(), nullable=False, server_default=""),
 ]
