@@ -8,7 +8,6 @@ from sqlmodel.sql.sqltypes import AutoString
 
 revision, down_revision = "0002", "0001"
 
-
 RESOURCE_COLUMNS: list[sa.Column[Any]] = [
     sa.Column("suspended_by_case", AutoString(length=40), nullable=True),
     sa.Column("status_reason", AutoString(), nullable=False, server_default=""),

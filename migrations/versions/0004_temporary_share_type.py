@@ -8,7 +8,6 @@ from sqlmodel.sql.sqltypes import AutoString
 
 revision, down_revision = "0004", "0003"
 
-
 COLUMNS: list[sa.Column[Any]] = [  # catalogresource's
     sa.Column("reclassified_by_case", AutoString(length=40), nullable=True),
     sa.Column("reclassified_until", sa.Date(), nullable=True),

@@ -5,7 +5,6 @@ from alembic import op
 
 revision, down_revision = "0006", "0005"
 
-
 COLUMN = "second_provider_department_id"
 
 

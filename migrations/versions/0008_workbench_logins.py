@@ -12,7 +12,6 @@ import models.db
 
 revision, down_revision = "0008", "0007"
 
-
 USER_COLUMNS: list[sa.Column[Any]] = [
     sa.Column("username", AutoString(length=120), nullable=True),
     sa.Column("password_hash", AutoString(length=200), nullable=True),

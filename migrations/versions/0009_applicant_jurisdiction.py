@@ -11,7 +11,6 @@ from alembic import op
 
 revision, down_revision = "0009", "0008"
 
-
 COLUMN = "applicant_jurisdiction"
 TABLES = ("casesubmission", "caserecord")
 

@@ -11,7 +11,6 @@ from sqlmodel.sql.sqltypes import AutoString
 
 revision, down_revision = "0011", "0010"
 
-
 COLUMNS: list[sa.Column[Any]] = [  # authorization's
     sa.Column("reclassified_by_case", AutoString(length=40), nullable=True),
     sa.Column("revoked_reason", AutoString(), nullable=False, server_default=""),

@@ -12,7 +12,6 @@ import models.db
 
 revision, down_revision = "0013", "0012"
 
-
 SUBMISSION_COLUMNS: list[sa.Column[Any]] = [
     sa.Column("started_at", models.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column("voided_at", models.db.UTCDateTime(timezone=True), nullable=True),

@@ -14,7 +14,6 @@ from alembic import op
 
 revision, down_revision = "0014", "0013"
 
-
 COLUMNS: list[sa.Column[Any]] = [  # catalogresource's
     sa.Column("negative_list_case", sa.String(length=40), nullable=True),
     sa.Column("negative_list_approval", sa.String(), nullable=False, server_default=""),
