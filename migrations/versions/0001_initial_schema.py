@@ -1,25 +1,19 @@
-"""initial schema
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-21 11:58:25.271487
-"""
+"""initial schema"""
 
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import models.db
 
-revision: str = "0001"
-down_revision: str | None = None
+revision, down_revision = "0001", None
 
 
 def upgrade() -> None:
     op.create_table(
         "casecounter",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("ruleset", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("ruleset", AutoString(length=40), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("last", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -27,20 +21,16 @@ def upgrade() -> None:
     )
     op.create_table(
         "caserecord",
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("case_number", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("process", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("ruleset", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("jurisdiction", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-        sa.Column("stage", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("outcome", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
-        sa.Column(
-            "applicant_department_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
-        ),
-        sa.Column(
-            "provider_department_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
-        ),
+        sa.Column("case_id", AutoString(length=120), nullable=False),
+        sa.Column("case_number", AutoString(length=40), nullable=False),
+        sa.Column("process", AutoString(length=40), nullable=False),
+        sa.Column("ruleset", AutoString(length=40), nullable=False),
+        sa.Column("jurisdiction", AutoString(length=100), nullable=False),
+        sa.Column("status", AutoString(length=10), nullable=False),
+        sa.Column("stage", AutoString(length=40), nullable=False),
+        sa.Column("outcome", AutoString(length=40), nullable=True),
+        sa.Column("applicant_department_id", AutoString(length=64), nullable=True),
+        sa.Column("provider_department_id", AutoString(length=64), nullable=True),
         sa.Column("received_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("due", models.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_day", sa.Date(), nullable=True),
@@ -69,9 +59,9 @@ def upgrade() -> None:
 
     op.create_table(
         "department",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("jurisdiction", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("id", AutoString(length=64), nullable=False),
+        sa.Column("name", AutoString(length=200), nullable=False),
+        sa.Column("jurisdiction", AutoString(length=100), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -80,23 +70,20 @@ def upgrade() -> None:
 
     op.create_table(
         "catalogresource",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("provider_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("id", AutoString(length=64), nullable=False),
+        sa.Column("name", AutoString(length=200), nullable=False),
+        sa.Column("provider_id", AutoString(), nullable=False),
         sa.Column("share_type", sa.String(length=40), nullable=False),
         sa.Column("open_type", sa.String(length=40), nullable=False),
-        sa.Column("legal_basis", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("conditions", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("legal_basis", AutoString(), nullable=False),
+        sa.Column("conditions", AutoString(), nullable=False),
         sa.Column("fields", sa.JSON(), nullable=False),
-        sa.Column("update_cycle", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("update_cycle", AutoString(), nullable=False),
+        sa.Column("status", AutoString(length=20), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_by_case", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+        sa.Column("created_by_case", AutoString(length=120), nullable=True),
         sa.Column("updated_at", models.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["provider_id"],
-            ["department.id"],
-        ),
+        sa.ForeignKeyConstraint(["provider_id"], ["department.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     _create_indexes("catalogresource", "provider_id")
@@ -104,17 +91,14 @@ def upgrade() -> None:
     op.create_table(
         "notice",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("recipient_department_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-        sa.Column("body", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("case_id", AutoString(length=120), nullable=False),
+        sa.Column("key", AutoString(length=80), nullable=False),
+        sa.Column("kind", AutoString(length=40), nullable=False),
+        sa.Column("recipient_department_id", AutoString(), nullable=False),
+        sa.Column("title", AutoString(length=300), nullable=False),
+        sa.Column("body", AutoString(), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["recipient_department_id"],
-            ["department.id"],
-        ),
+        sa.ForeignKeyConstraint(["recipient_department_id"], ["department.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("case_id", "key", "recipient_department_id"),
     )
@@ -122,30 +106,24 @@ def upgrade() -> None:
 
     op.create_table(
         "user",
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("name", AutoString(length=200), nullable=False),
         sa.Column("role", sa.String(length=40), nullable=False),
-        sa.Column("department_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("department_id", AutoString(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["department_id"],
-            ["department.id"],
-        ),
+        sa.ForeignKeyConstraint(["department_id"], ["department.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
         "apitoken",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("prefix", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+        sa.Column("token_hash", AutoString(length=64), nullable=False),
+        sa.Column("prefix", AutoString(length=12), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", models.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["user.id"],
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
     )
@@ -154,26 +132,20 @@ def upgrade() -> None:
     op.create_table(
         "authorization",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("stage", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
-        sa.Column("applicant_department_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("resource_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("case_id", AutoString(length=120), nullable=False),
+        sa.Column("stage", AutoString(length=60), nullable=False),
+        sa.Column("applicant_department_id", AutoString(), nullable=False),
+        sa.Column("resource_id", AutoString(), nullable=False),
         sa.Column("granted_by", sa.String(length=40), nullable=False),
         sa.Column("fields", sa.JSON(), nullable=False),
-        sa.Column("purpose", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("scenario", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("cite", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("purpose", AutoString(), nullable=False),
+        sa.Column("scenario", AutoString(), nullable=False),
+        sa.Column("cite", AutoString(), nullable=False),
         sa.Column("granted_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("valid_until", sa.Date(), nullable=True),
         sa.Column("revoked_at", models.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["applicant_department_id"],
-            ["department.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["resource_id"],
-            ["catalogresource.id"],
-        ),
+        sa.ForeignKeyConstraint(["applicant_department_id"], ["department.id"]),
+        sa.ForeignKeyConstraint(["resource_id"], ["catalogresource.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("case_id", "stage"),
     )
@@ -183,24 +155,17 @@ def upgrade() -> None:
         "casesubmission",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-        sa.Column("request_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("process", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("ruleset", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("jurisdiction", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column(
-            "applicant_department_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
-        ),
-        sa.Column(
-            "provider_department_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
-        ),
+        sa.Column("idempotency_key", AutoString(length=200), nullable=True),
+        sa.Column("request_hash", AutoString(length=64), nullable=False),
+        sa.Column("case_id", AutoString(length=120), nullable=False),
+        sa.Column("process", AutoString(length=40), nullable=False),
+        sa.Column("ruleset", AutoString(length=40), nullable=False),
+        sa.Column("jurisdiction", AutoString(length=100), nullable=False),
+        sa.Column("applicant_department_id", AutoString(length=64), nullable=True),
+        sa.Column("provider_department_id", AutoString(length=64), nullable=True),
         sa.Column("start", sa.JSON(), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["user.id"],
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("case_id"),
         sa.UniqueConstraint("user_id", "idempotency_key"),
@@ -241,12 +206,12 @@ def downgrade() -> None:
 
 def _create_indexes(table: str, *columns: str) -> None:
     """One non-unique index per column, named ix_<table>_<column>."""
-    with op.batch_alter_table(table, schema=None) as batch_op:
+    with op.batch_alter_table(table) as batch_op:
         for column in columns:
             batch_op.create_index(batch_op.f(f"ix_{table}_{column}"), [column], unique=False)
 
 
 def _drop_indexes(table: str, *columns: str) -> None:
-    with op.batch_alter_table(table, schema=None) as batch_op:
+    with op.batch_alter_table(table) as batch_op:
         for column in columns:
             batch_op.drop_index(batch_op.f(f"ix_{table}_{column}"))

@@ -1,37 +1,27 @@
-"""objection: catalog suspension by case, notices to public users
+"""objection: catalog suspension by case, notices to public users"""
 
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-21 13:40:00.000000
-"""
+from typing import Any
 
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision, down_revision = "0002", "0001"
+
+RESOURCE_COLUMNS: list[sa.Column[Any]] = [
+    sa.Column("suspended_by_case", AutoString(length=40), nullable=True),
+    sa.Column("status_reason", AutoString(), nullable=False, server_default=""),
+]
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "suspended_by_case", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True
-            )
-        )
-        batch_op.add_column(
-            sa.Column(
-                "status_reason",
-                sqlmodel.sql.sqltypes.AutoString(),
-                nullable=False,
-                server_default="",
-            )
-        )
-    with op.batch_alter_table("notice", schema=None) as batch_op:
+    with op.batch_alter_table("catalogresource") as batch_op:
+        for column in RESOURCE_COLUMNS:
+            batch_op.add_column(column)
+    with op.batch_alter_table("notice") as batch_op:
         batch_op.alter_column(
             "recipient_department_id",
-            existing_type=sqlmodel.sql.sqltypes.AutoString(),
+            existing_type=AutoString(),
             nullable=True,
         )
         batch_op.add_column(sa.Column("recipient_user_id", sa.Integer(), nullable=True))
@@ -45,16 +35,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("notice", schema=None) as batch_op:
+    with op.batch_alter_table("notice") as batch_op:
         batch_op.drop_constraint("uq_notice_user", type_="unique")
         batch_op.drop_constraint("fk_notice_recipient_user_id", type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_notice_recipient_user_id"))
         batch_op.drop_column("recipient_user_id")
         batch_op.alter_column(
             "recipient_department_id",
-            existing_type=sqlmodel.sql.sqltypes.AutoString(),
+            existing_type=AutoString(),
             nullable=False,
         )
-    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
-        batch_op.drop_column("status_reason")
-        batch_op.drop_column("suspended_by_case")
+    with op.batch_alter_table("catalogresource") as batch_op:
+        for column in reversed(RESOURCE_COLUMNS):
+            batch_op.drop_column(column.name)

@@ -1,34 +1,25 @@
-"""attachments (evidence, stored by digest, cited by cases) and data corrections
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-21 13:51:12.613515
-"""
+"""attachments (evidence, stored by digest, cited by cases) and data corrections"""
 
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import models.db
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision, down_revision = "0003", "0002"
 
 
 def upgrade() -> None:
     op.create_table(
         "attachment",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("sha256", AutoString(length=64), nullable=False),
+        sa.Column("name", AutoString(length=200), nullable=False),
+        sa.Column("content_type", AutoString(length=40), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("uploaded_by", sa.Integer(), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["uploaded_by"],
-            ["user.id"],
-        ),
+        sa.ForeignKeyConstraint(["uploaded_by"], ["user.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     _create_indexes("attachment", "sha256", "uploaded_by")
@@ -36,15 +27,12 @@ def upgrade() -> None:
     op.create_table(
         "datacorrection",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("resource_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("case_id", AutoString(length=120), nullable=False),
+        sa.Column("resource_id", AutoString(length=64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("change", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("change", AutoString(), nullable=False),
         sa.Column("made_at", models.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["resource_id"],
-            ["catalogresource.id"],
-        ),
+        sa.ForeignKeyConstraint(["resource_id"], ["catalogresource.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("case_id", "resource_id"),
     )
@@ -54,11 +42,8 @@ def upgrade() -> None:
         "attachmentcitation",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("attachment_id", sa.Integer(), nullable=False),
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["attachment_id"],
-            ["attachment.id"],
-        ),
+        sa.Column("case_id", AutoString(length=120), nullable=False),
+        sa.ForeignKeyConstraint(["attachment_id"], ["attachment.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("attachment_id", "case_id"),
     )
@@ -76,12 +61,12 @@ def downgrade() -> None:
 
 def _create_indexes(table: str, *columns: str) -> None:
     """One non-unique index per column, named ix_<table>_<column>."""
-    with op.batch_alter_table(table, schema=None) as batch_op:
+    with op.batch_alter_table(table) as batch_op:
         for column in columns:
             batch_op.create_index(batch_op.f(f"ix_{table}_{column}"), [column], unique=False)
 
 
 def _drop_indexes(table: str, *columns: str) -> None:
-    with op.batch_alter_table(table, schema=None) as batch_op:
+    with op.batch_alter_table(table) as batch_op:
         for column in columns:
             batch_op.drop_index(batch_op.f(f"ix_{table}_{column}"))

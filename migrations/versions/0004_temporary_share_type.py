@@ -1,40 +1,28 @@
-"""green channel: catalog resources record a temporary share type set for an emergency
+"""green channel: catalog resources record a temporary share type set for an emergency"""
 
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-21 14:10:00.000000
-"""
+from typing import Any
 
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision, down_revision = "0004", "0003"
+
+COLUMNS: list[sa.Column[Any]] = [  # catalogresource's
+    sa.Column("reclassified_by_case", AutoString(length=40), nullable=True),
+    sa.Column("reclassified_until", sa.Date(), nullable=True),
+    sa.Column("share_type_before", sa.String(length=40), nullable=True),
+    sa.Column("share_type_reason", AutoString(), nullable=False, server_default=""),
+]
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "reclassified_by_case", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True
-            )
-        )
-        batch_op.add_column(sa.Column("reclassified_until", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("share_type_before", sa.String(length=40), nullable=True))
-        batch_op.add_column(
-            sa.Column(
-                "share_type_reason",
-                sqlmodel.sql.sqltypes.AutoString(),
-                nullable=False,
-                server_default="",
-            )
-        )
+    with op.batch_alter_table("catalogresource") as batch_op:
+        for column in COLUMNS:
+            batch_op.add_column(column)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
-        batch_op.drop_column("share_type_reason")
-        batch_op.drop_column("share_type_before")
-        batch_op.drop_column("reclassified_until")
-        batch_op.drop_column("reclassified_by_case")
+    with op.batch_alter_table("catalogresource") as batch_op:
+        for column in reversed(COLUMNS):
+            batch_op.drop_column(column.name)

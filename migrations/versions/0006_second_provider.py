@@ -1,36 +1,23 @@
-"""cases name a second providing department (a joint verification of conflicting data)
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-11-21 15:00:00.000000
-"""
+"""cases name a second providing department (a joint verification of conflicting data)"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision, down_revision = "0006", "0005"
+
+COLUMN = "second_provider_department_id"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("casesubmission", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("second_provider_department_id", sa.String(length=64), nullable=True)
-        )
-    with op.batch_alter_table("caserecord", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("second_provider_department_id", sa.String(length=64), nullable=True)
-        )
-        batch_op.create_index(
-            "ix_caserecord_second_provider_department_id",
-            ["second_provider_department_id"],
-            unique=False,
-        )
+    for table in ("casesubmission", "caserecord"):
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.add_column(sa.Column(COLUMN, sa.String(length=64), nullable=True))
+    op.create_index(f"ix_caserecord_{COLUMN}", "caserecord", [COLUMN])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("caserecord", schema=None) as batch_op:
-        batch_op.drop_index("ix_caserecord_second_provider_department_id")
-        batch_op.drop_column("second_provider_department_id")
-    with op.batch_alter_table("casesubmission", schema=None) as batch_op:
-        batch_op.drop_column("second_provider_department_id")
+    with op.batch_alter_table("caserecord") as batch_op:
+        batch_op.drop_index(f"ix_caserecord_{COLUMN}")
+        batch_op.drop_column(COLUMN)
+    with op.batch_alter_table("casesubmission") as batch_op:
+        batch_op.drop_column(COLUMN)

@@ -4,10 +4,6 @@ green-channel demand's filing track
 
 Cases running in Temporal rebuild their state from their history with the current code; only
 the snapshots the projection stored (lists, reports, cases past retention) are rewritten.
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-02 05:00:00.000000
 """
 
 import re
@@ -16,8 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision, down_revision = "0007", "0006"
 
 records = sa.table("caserecord", sa.column("case_id", sa.String), sa.column("state", sa.JSON))
 MISSED = re.compile(r"(.+?)（([^（）]+)）")

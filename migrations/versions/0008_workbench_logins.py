@@ -1,37 +1,31 @@
 """workbench: usernames and password hashes, login lockout, token expiry, web sessions, read
 notices
-
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-02 09:00:00.000000
 """
 
+from typing import Any
+
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import models.db
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision, down_revision = "0008", "0007"
+
+USER_COLUMNS: list[sa.Column[Any]] = [
+    sa.Column("username", AutoString(length=120), nullable=True),
+    sa.Column("password_hash", AutoString(length=200), nullable=True),
+    sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("locked_until", models.db.UTCDateTime(timezone=True), nullable=True),
+]
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("username", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True)
-        )
-        batch_op.add_column(
-            sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
-        )
-        batch_op.add_column(
-            sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0")
-        )
-        batch_op.add_column(
-            sa.Column("locked_until", models.db.UTCDateTime(timezone=True), nullable=True)
-        )
+    with op.batch_alter_table("user") as batch_op:
+        for column in USER_COLUMNS:
+            batch_op.add_column(column)
         batch_op.create_unique_constraint("uq_user_username", ["username"])
-    with op.batch_alter_table("apitoken", schema=None) as batch_op:
+    with op.batch_alter_table("apitoken") as batch_op:
         # Tokens issued before this revision keep no expiry; docs/operations.md says to
         # reissue them.
         batch_op.add_column(
@@ -39,9 +33,9 @@ def upgrade() -> None:
         )
     op.create_table(
         "websession",
-        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("token_hash", AutoString(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("csrf_token", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("csrf_token", AutoString(length=64), nullable=False),
         sa.Column("created_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", models.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["user.id"]),
@@ -69,11 +63,9 @@ def downgrade() -> None:
     op.drop_table("noticeread")
     op.drop_index("ix_websession_user_id", table_name="websession")
     op.drop_table("websession")
-    with op.batch_alter_table("apitoken", schema=None) as batch_op:
+    with op.batch_alter_table("apitoken") as batch_op:
         batch_op.drop_column("expires_at")
-    with op.batch_alter_table("user", schema=None) as batch_op:
+    with op.batch_alter_table("user") as batch_op:
         batch_op.drop_constraint("uq_user_username", type_="unique")
-        batch_op.drop_column("locked_until")
-        batch_op.drop_column("failed_logins")
-        batch_op.drop_column("password_hash")
-        batch_op.drop_column("username")
+        for column in reversed(USER_COLUMNS):
+            batch_op.drop_column(column.name)

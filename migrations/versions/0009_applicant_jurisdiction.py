@@ -4,42 +4,33 @@ A sharing application is governed by the provider's instruments (RULES.md sectio
 `jurisdiction` is the provider's. The requesting side's jurisdiction is kept beside it, so that
 the supervisors of both read the case and both reports count it, each under its own side.
 Existing rows take their applicant department's jurisdiction.
-
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-12-03 09:00:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision, down_revision = "0009", "0008"
+
+COLUMN = "applicant_jurisdiction"
+TABLES = ("casesubmission", "caserecord")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("casesubmission", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("applicant_jurisdiction", sa.String(length=100), nullable=True)
-        )
-    with op.batch_alter_table("caserecord", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("applicant_jurisdiction", sa.String(length=100), nullable=True)
-        )
-        batch_op.create_index(
-            "ix_caserecord_applicant_jurisdiction", ["applicant_jurisdiction"], unique=False
-        )
-    for table in ("casesubmission", "caserecord"):
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.add_column(sa.Column(COLUMN, sa.String(length=100), nullable=True))
+    op.create_index(f"ix_caserecord_{COLUMN}", "caserecord", [COLUMN])
+    for table in TABLES:
         op.execute(
-            f"UPDATE {table} SET applicant_jurisdiction = ("
+            f"UPDATE {table} SET {COLUMN} = ("
             f"SELECT department.jurisdiction FROM department "
             f"WHERE department.id = {table}.applicant_department_id)"
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("caserecord", schema=None) as batch_op:
-        batch_op.drop_index("ix_caserecord_applicant_jurisdiction")
-        batch_op.drop_column("applicant_jurisdiction")
-    with op.batch_alter_table("casesubmission", schema=None) as batch_op:
-        batch_op.drop_column("applicant_jurisdiction")
+    with op.batch_alter_table("caserecord") as batch_op:
+        batch_op.drop_index(f"ix_caserecord_{COLUMN}")
+        batch_op.drop_column(COLUMN)
+    with op.batch_alter_table("casesubmission") as batch_op:
+        batch_op.drop_column(COLUMN)

@@ -8,18 +8,15 @@ used to be retired; that cannot be told apart from a retirement an administrator
 (both leave the same `status_reason`), so such resources keep their sharing status and only
 their opening is marked withdrawn: docs/processes/open-data-objection.md says how an
 administrator puts their sharing back.
-
-Revision ID: 0010
-Revises: 0009
-Create Date: 2026-12-03 09:00:00.000000
 """
 
-import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
-from alembic import op
+from typing import Any
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+import sqlalchemy as sa
+from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
+
+revision, down_revision = "0010", "0009"
 
 resources = sa.table(
     "catalogresource",
@@ -29,28 +26,18 @@ resources = sa.table(
     sa.column("open_status", sa.String),
     sa.column("open_status_reason", sa.String),
 )
+COLUMNS: list[sa.Column[Any]] = [  # catalogresource's
+    sa.Column("open_status", AutoString(length=20), nullable=False, server_default="open"),
+    sa.Column("open_status_reason", AutoString(), nullable=False, server_default=""),
+]
 # The text an objection's withdrawal left on the resource (workflows/open_data_objection.py).
 WITHDRAWN_BY_OBJECTION = "开放数据异议 %：撤回数据。%"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "open_status",
-                sqlmodel.sql.sqltypes.AutoString(length=20),
-                nullable=False,
-                server_default="open",
-            )
-        )
-        batch_op.add_column(
-            sa.Column(
-                "open_status_reason",
-                sqlmodel.sql.sqltypes.AutoString(),
-                nullable=False,
-                server_default="",
-            )
-        )
+    with op.batch_alter_table("catalogresource") as batch_op:
+        for column in COLUMNS:
+            batch_op.add_column(column)
     bind = op.get_bind()
     bind.execute(
         resources.update()
@@ -79,6 +66,6 @@ def downgrade() -> None:
         .where(resources.c.open_status == "suspended", resources.c.suspended_by_case.is_not(None))
         .values(status="suspended", status_reason=resources.c.open_status_reason)
     )
-    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
-        batch_op.drop_column("open_status_reason")
-        batch_op.drop_column("open_status")
+    with op.batch_alter_table("catalogresource") as batch_op:
+        for column in reversed(COLUMNS):
+            batch_op.drop_column(column.name)

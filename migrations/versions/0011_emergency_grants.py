@@ -1,48 +1,33 @@
 """emergency grants: an authorization granted under a temporary share type (dongying 第二十条第三款)
 names the reclassification case, and records why it was revoked on the restore or which
 ordinary grant kept it
-
-Revision ID: 0011
-Revises: 0010
-Create Date: 2026-12-02 06:00:00.000000
 """
 
-import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
-from alembic import op
+from typing import Any
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+import sqlalchemy as sa
+from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
+
+revision, down_revision = "0011", "0010"
+
+COLUMNS: list[sa.Column[Any]] = [  # authorization's
+    sa.Column("reclassified_by_case", AutoString(length=40), nullable=True),
+    sa.Column("revoked_reason", AutoString(), nullable=False, server_default=""),
+    sa.Column("kept_by_case", AutoString(length=120), nullable=True),
+]
+INDEX = "ix_authorization_reclassified_by_case"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("authorization", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "reclassified_by_case", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True
-            )
-        )
-        batch_op.add_column(
-            sa.Column(
-                "revoked_reason",
-                sqlmodel.sql.sqltypes.AutoString(),
-                nullable=False,
-                server_default="",
-            )
-        )
-        batch_op.add_column(
-            sa.Column("kept_by_case", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True)
-        )
-        batch_op.create_index(
-            batch_op.f("ix_authorization_reclassified_by_case"),
-            ["reclassified_by_case"],
-            unique=False,
-        )
+    with op.batch_alter_table("authorization") as batch_op:
+        for column in COLUMNS:
+            batch_op.add_column(column)
+        batch_op.create_index(batch_op.f(INDEX), ["reclassified_by_case"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("authorization", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_authorization_reclassified_by_case"))
-        batch_op.drop_column("kept_by_case")
-        batch_op.drop_column("revoked_reason")
-        batch_op.drop_column("reclassified_by_case")
+    with op.batch_alter_table("authorization") as batch_op:
+        batch_op.drop_index(batch_op.f(INDEX))
+        for column in reversed(COLUMNS):
+            batch_op.drop_column(column.name)

@@ -5,10 +5,6 @@ of a month, one for submissions by their key
 The dashboard counted this month's deemed consents (视为同意) by reading every such case's
 state JSON and its closing event in Python: at 100,000 cases most of its time. `closed_at`
 and `granted_by` are filled from the stored state here, and by the projection from now on.
-
-Revision ID: 0012
-Revises: 0011
-Create Date: 2026-12-02 06:00:00.000000
 """
 
 from datetime import datetime
@@ -19,8 +15,7 @@ from alembic import op
 
 import models.db
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision, down_revision = "0012", "0011"
 
 records = sa.table(
     "caserecord",
@@ -57,7 +52,7 @@ INDEXES = {
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("caserecord", schema=None) as batch_op:
+    with op.batch_alter_table("caserecord") as batch_op:
         batch_op.add_column(sa.Column("closed_at", models.db.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column("granted_by", sa.String(length=40), nullable=True))
     bind = op.get_bind()
@@ -83,7 +78,7 @@ def downgrade() -> None:
         op.drop_index(name, "caserecord")
     for column in REPLACED:
         op.create_index(f"ix_caserecord_{column}", "caserecord", [column])
-    with op.batch_alter_table("caserecord", schema=None) as batch_op:
+    with op.batch_alter_table("caserecord") as batch_op:
         batch_op.drop_column("granted_by")
         batch_op.drop_column("closed_at")
 

@@ -1,32 +1,28 @@
 """faults: submissions confirmed started or voided with a reason, stuck cases, the answers to
 actions sent with an Idempotency-Key
-
-Revision ID: 0013
-Revises: 0012
-Create Date: 2026-12-03 09:00:00.000000
 """
 
+from typing import Any
+
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import models.db
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision, down_revision = "0013", "0012"
+
+SUBMISSION_COLUMNS: list[sa.Column[Any]] = [
+    sa.Column("started_at", models.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column("voided_at", models.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column("void_reason", AutoString(length=500), nullable=True),
+]
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("casesubmission", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("started_at", models.db.UTCDateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(
-            sa.Column("voided_at", models.db.UTCDateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(
-            sa.Column("void_reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True)
-        )
+    with op.batch_alter_table("casesubmission") as batch_op:
+        for column in SUBMISSION_COLUMNS:
+            batch_op.add_column(column)
     # Submissions numbered before this revision whose case is listed with a recorded stage
     # started long ago; the others are left for the sweeper to confirm against Temporal.
     op.execute(
@@ -36,10 +32,10 @@ def upgrade() -> None:
     op.create_table(
         "stuckcase",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("activity", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
-        sa.Column("error_type", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("case_id", AutoString(length=120), nullable=False),
+        sa.Column("kind", AutoString(length=20), nullable=False),
+        sa.Column("activity", AutoString(length=80), nullable=True),
+        sa.Column("error_type", AutoString(length=120), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("since", models.db.UTCDateTime(timezone=True), nullable=False),
@@ -52,11 +48,11 @@ def upgrade() -> None:
         "actionreceipt",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("request_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("update_id", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("idempotency_key", AutoString(length=200), nullable=False),
+        sa.Column("request_hash", AutoString(length=64), nullable=False),
+        sa.Column("case_id", AutoString(length=120), nullable=False),
+        sa.Column("action", AutoString(length=40), nullable=False),
+        sa.Column("update_id", AutoString(length=80), nullable=False),
         sa.Column("recorded", sa.Boolean(), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("response", sa.JSON(), nullable=True),
@@ -74,7 +70,6 @@ def downgrade() -> None:
     op.drop_table("actionreceipt")
     op.drop_index("ix_stuckcase_case_id", table_name="stuckcase")
     op.drop_table("stuckcase")
-    with op.batch_alter_table("casesubmission", schema=None) as batch_op:
-        batch_op.drop_column("void_reason")
-        batch_op.drop_column("voided_at")
-        batch_op.drop_column("started_at")
+    with op.batch_alter_table("casesubmission") as batch_op:
+        for column in reversed(SUBMISSION_COLUMNS):
+            batch_op.drop_column(column.name)

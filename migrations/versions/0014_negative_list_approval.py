@@ -5,33 +5,28 @@ A resource becomes not-shared only through a negative-listing case (不予共享
 once the government's approval is recorded; the case number and the approval are kept on the
 resource, and refusals cite the approval. Existing not-shared marks have neither: operators
 list them (GET /api/v1/catalog/unapproved-not-shared) to regularize.
-
-Revision ID: 0014
-Revises: 0013
-Create Date: 2026-12-02 07:00:00.000000
 """
+
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision, down_revision = "0014", "0013"
+
+COLUMNS: list[sa.Column[Any]] = [  # catalogresource's
+    sa.Column("negative_list_case", sa.String(length=40), nullable=True),
+    sa.Column("negative_list_approval", sa.String(), nullable=False, server_default=""),
+]
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("negative_list_case", sa.String(length=40), nullable=True))
-        batch_op.add_column(
-            sa.Column(
-                "negative_list_approval",
-                sa.String(),
-                nullable=False,
-                server_default="",
-            )
-        )
+    with op.batch_alter_table("catalogresource") as batch_op:
+        for column in COLUMNS:
+            batch_op.add_column(column)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
-        batch_op.drop_column("negative_list_approval")
-        batch_op.drop_column("negative_list_case")
+    with op.batch_alter_table("catalogresource") as batch_op:
+        for column in reversed(COLUMNS):
+            batch_op.drop_column(column.name)

@@ -4,21 +4,16 @@
 interface, batch exchange or file. Through the interface the platform's grant is the delivery;
 by batch exchange or file a sharing application runs a delivery stage after the consent.
 Existing resources are shared through the platform's interface, as they always were.
-
-Revision ID: 0015
-Revises: 0014
-Create Date: 2026-12-02 09:00:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision, down_revision = "0015", "0014"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
+    with op.batch_alter_table("catalogresource") as batch_op:
         batch_op.add_column(
             sa.Column(
                 "delivery_method",
@@ -30,5 +25,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("catalogresource", schema=None) as batch_op:
+    with op.batch_alter_table("catalogresource") as batch_op:
         batch_op.drop_column("delivery_method")
