@@ -47,7 +47,8 @@ class _SharedAdapters(PydanticJSONPlainPayloadConverter):
     """Pydantic's JSON payload converter, its type adapters built once per type for the whole
     process. The SDK makes a payload converter for every workflow run it starts or replays; the
     stock one's adapters are its own, so each case rebuilt and kept its own adapters for the
-    same types (measured: about 90 KB and 10 ms a case, bench/README.md)."""
+    same types (about 90 KB a case, bench/README.md), and built them inside the sandbox, slow
+    enough under load to trip the SDK's 2-second deadlock detector."""
 
     def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
         try:
@@ -57,9 +58,11 @@ class _SharedAdapters(PydanticJSONPlainPayloadConverter):
         return adapter.validate_json(payload.data)
 
 
-# Types of the production worker's workflows are the passed-through modules' own (worker.py),
-# so few; the bound keeps a test's sandboxes, each with classes of its own, from piling up.
-_adapter = functools.lru_cache(maxsize=256)(TypeAdapter)
+# The production worker's workflows use the passed-through modules' types (worker.py): a few
+# dozen. The test suite's checking sandbox re-imports a process's own module for each run, so
+# its input and details types are new each time; the bound keeps those, and the sandboxes they
+# hold on to, from piling up.
+_adapter = functools.lru_cache(maxsize=128)(TypeAdapter)
 
 
 class PayloadConverter(CompositePayloadConverter):

@@ -31,7 +31,6 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import make_url
 from sqlmodel import Session
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
@@ -40,6 +39,7 @@ import worker as worker_module
 from models.db import engine_for, migrate
 from shixian.demo import DemoWorld, load_demo
 from shixian.settings import Settings
+from shixian.temporal import DATA_CONVERTER
 
 BIN = Path(sys.executable).parent
 
@@ -306,7 +306,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
     timers a finished test left behind (re-planned ones in particular) can hold the clock still
     for the next, and case ids, numbered afresh in each test's database, would collide."""
     async with await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         test_server_existing_path=str(BIN / "temporal-test-server"),
     ) as environment:
         yield environment
@@ -333,7 +333,7 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     deliver it when one comes, describe a workflow's pending task, list by search attribute.
     Real time: these tests never wait for a working-day limit. Each uses its own task queue."""
     async with await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         dev_server_existing_path=str(BIN / "temporal"),
         dev_server_extra_args=["--dynamic-config-value", REPORTED_PROBLEMS],
     ) as environment:

@@ -25,7 +25,6 @@ from temporalio.client import (
     ScheduleUpdateInput,
     WorkflowHandle,
 )
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.yearly_maintenance import OpenYearlyMaintenanceInput, open_yearly_maintenance
@@ -34,6 +33,7 @@ from shixian.demo import DemoWorld
 from shixian.run import temporal_cli
 from shixian.schedules import YEARLY_MAINTENANCE, ensure_schedules
 from shixian.settings import Settings
+from shixian.temporal import DATA_CONVERTER
 from worker import ACTIVITIES
 from workflows.yearly_maintenance import YearlyMaintenanceInput, YearlyMaintenanceWorkflow
 
@@ -89,7 +89,7 @@ async def test_the_schedule_fires_and_opens_each_departments_case_once(
     from worker import build_worker
 
     async with await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         dev_server_existing_path=str(temporal_cli()),
         dev_server_extra_args=["--headless"],
     ) as env:
