@@ -23,7 +23,7 @@ from calendars import ChinaCalendar, current_calendar
 from models.db import engine_for
 from regulations import Rulesets, current_rulesets
 from shixian.settings import Settings
-from shixian.temporal import connect
+from shixian.temporal import ANSWERING, connect
 
 T = TypeVar("T")
 
@@ -104,7 +104,7 @@ def lazy_client(settings: Settings) -> Callable[[], Awaitable[Client]]:
         nonlocal client
         async with lock:
             if client is None:
-                client = await asyncio.wait_for(connect(settings), timeout=5)
+                client = await asyncio.wait_for(connect(settings, ANSWERING), timeout=5)
             return client
 
     return get
