@@ -28,6 +28,7 @@ from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
     WorkflowHandle,
+    WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateHandle,
     WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -521,6 +522,12 @@ async def case_state(
 
     try:
         return await query()
+    except WorkflowQueryFailedError as error:
+        # The case's worker took the query up and could not answer it (its task failed, or
+        # took longer than the SDK allows): Temporal tells why.
+        raise await diagnosis.unanswered(
+            platform, temporal, submission.case_id, recorded=None
+        ) from error
     except RPCError as error:
         if error.status in (
             RPCStatusCode.CANCELLED,

@@ -20,7 +20,9 @@ from temporalio.client import (
     Client,
     Interceptor,
     OutboundInterceptor,
+    QueryWorkflowInput,
     StartWorkflowUpdateInput,
+    WorkflowQueryFailedError,
     WorkflowUpdateHandle,
 )
 from temporalio.service import RPCError, RPCStatusCode
@@ -288,6 +290,33 @@ async def test_an_action_lost_before_it_reached_temporal_is_answered_not_recorde
         again = await _approve(case_api, case, "approve-unsent")
         assert again.status_code == 200, again.text
         assert kinds(again.json()).count("approve") == 1
+
+
+class QueryFails(Interceptor):
+    """Every query fails in the worker, as one does when its activation trips the SDK's
+    deadlock detector on a loaded machine."""
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        return _FailingQueries(next)
+
+
+class _FailingQueries(OutboundInterceptor):
+    async def query_workflow(self, input: QueryWorkflowInput) -> Any:
+        raise WorkflowQueryFailedError("Potential deadlock detected")
+
+
+async def test_a_case_whose_worker_cannot_answer_a_query_is_503_not_an_error(
+    settings, dev_server, world
+):
+    async with live(settings, dev_server, QueryFails()) as case_api, case_api.worker():
+        case = await submit(
+            case_api.api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"]
+        )
+        response = await case_api.api.get(
+            f"/api/v1/cases/{case['case_id']}", headers=auth("hubei-provider")
+        )
+        assert response.status_code == 503
+        assert response.json()["code"] == "workflow_busy"
 
 
 async def test_an_action_on_a_closed_case_is_refused_as_closed(api):
