@@ -32,6 +32,7 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import make_url
 from sqlmodel import Session
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker._workflow import _WorkflowWorker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 import shixian.settings
@@ -298,6 +299,22 @@ class ValidatedOnce(SandboxedWorkflowRunner):
 # which re-imports and checks the workflow modules in the sandbox (production passes them
 # through; shixian.replay replays with that runner, and the replay tests hold it to every history).
 worker_module.RUNNER = ValidatedOnce(restrictions=worker_module.CHECKED)
+
+# The SDK calls a workflow activation that runs 2 seconds of wall time a deadlock. In the
+# checking sandbox a case's first activation imports and checks its process's modules and
+# builds their pydantic schemas (its classes are its own); on two cores shared with a second
+# suite that took longer, three times in a day. 10 s still fails a real deadlock.
+DEADLOCK_SECONDS = 10
+_start_workflow_worker = _WorkflowWorker.__init__
+
+
+def _patient(self: _WorkflowWorker, *args: Any, **kwargs: Any) -> None:
+    _start_workflow_worker(self, *args, **kwargs)
+    if self._deadlock_timeout_seconds is not None:
+        self._deadlock_timeout_seconds = DEADLOCK_SECONDS
+
+
+_WorkflowWorker.__init__ = _patient  # type: ignore[method-assign]
 
 
 @pytest.fixture
