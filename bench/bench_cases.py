@@ -23,12 +23,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bare import BareCase, Shape, nothing, shape_of
-from harness import Ratios, load
+from harness import Ratios, hubei_application, load
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -51,40 +50,13 @@ async def main(n: int, rounds: int) -> None:
     os.environ["SHIXIAN_DATA_DIR"] = str(scratch)
 
     from models.db import migrate, session_for
-    from regulations import load_rulesets
     from shixian.demo import load_demo
     from worker import build_worker
-    from workflows.common import Actor, Parties, Role
-    from workflows.sharing_application import (
-        SharingApplicationInput,
-        SharingApplicationWorkflow,
-        Track,
-    )
+    from workflows.sharing_application import SharingApplicationWorkflow
 
     migrate(url)
     with session_for(url) as session:
         load_demo(session)
-    plan = load_rulesets().get("hubei-419").sharing_application  # type: ignore[union-attr]
-    applicant = Actor(user_id=1, role=Role.CASEWORKER, department_id="hubei-civil")
-
-    def case(i: int) -> SharingApplicationInput:
-        number = f"HB419-2026-{i:06d}"
-        return SharingApplicationInput(
-            case_id=f"sharing-application/{number}",
-            case_number=number,
-            ruleset="hubei-419",
-            jurisdiction="hubei",
-            received_at=datetime.now(UTC),
-            parties=Parties("hubei-civil", "hubei-police", "hubei-bigdata"),
-            track=Track.UNCONDITIONAL,
-            plan=plan,  # type: ignore[arg-type]
-            submitted_by=applicant,
-            purpose="基准测试",
-            scenario="基准测试",
-            resource_id="hubei-org",
-            resource_name="公安机关机构名录",
-        )
-
     temporal = Path(sys.executable).parent / "temporal"
     async with await WorkflowEnvironment.start_local(
         data_converter=DATA_CONVERTER, dev_server_existing_path=str(temporal)
@@ -94,7 +66,7 @@ async def main(n: int, rounds: int) -> None:
         async def one_case(i: int) -> Any:
             return await client.execute_workflow(
                 SharingApplicationWorkflow.run,
-                case(i),
+                hubei_application(i, conditional=False),
                 id=f"sharing-application/HB419-2026-{i:06d}",
                 task_queue="bench-cases",
             )

@@ -19,13 +19,21 @@ import json
 import os
 import statistics
 import subprocess
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bare import BareCase, Shape, shape_of
 from bench_http import prepare
-from harness import PYTHON, ROOT, Processes, bare_worker, dev_server, load, scratch
+from harness import (
+    PYTHON,
+    ROOT,
+    Processes,
+    bare_worker,
+    dev_server,
+    hubei_application,
+    load,
+    scratch,
+)
 
 GOAL_KB = 150
 CASES = "bench-cases"
@@ -43,40 +51,16 @@ async def measure(address: str, workers: dict[str, subprocess.Popen[bytes]], n: 
     from temporalio.client import Client
     from temporalio.contrib.pydantic import pydantic_data_converter
 
-    from regulations import load_rulesets
     from workflows.case import SettleInput
-    from workflows.common import Actor, Parties, Role
-    from workflows.sharing_application import (
-        SharingApplicationInput,
-        SharingApplicationWorkflow,
-        Track,
-    )
+    from workflows.sharing_application import SharingApplicationWorkflow
 
     client = await Client.connect(address, data_converter=pydantic_data_converter)
-    plan = load_rulesets().get("hubei-419").sharing_application  # type: ignore[union-attr]
-    applicant = Actor(user_id=1, role=Role.CASEWORKER, department_id="hubei-civil")
 
     async def open_case(i: int) -> None:
-        number = f"HB419-2026-{i:06d}"
         handle = await client.start_workflow(
             SharingApplicationWorkflow.run,
-            SharingApplicationInput(
-                case_id=f"sharing-application/{number}",
-                case_number=number,
-                ruleset="hubei-419",
-                jurisdiction="hubei",
-                received_at=datetime.now(UTC),
-                parties=Parties("hubei-civil", "hubei-police", "hubei-bigdata"),
-                track=Track.CONDITIONAL,
-                plan=plan,  # type: ignore[arg-type]
-                submitted_by=applicant,
-                purpose="基准测试：按月核验本部门办理事项中的人口信息",
-                scenario="基准测试",
-                fields=["姓名", "公民身份号码"],
-                resource_id="hubei-hukou",
-                resource_name="人口户籍信息",
-            ),
-            id=f"sharing-application/{number}",
+            hubei_application(i, conditional=True),
+            id=f"sharing-application/HB419-2026-{i:06d}",
             task_queue=CASES,
         )
         await handle.execute_update(SharingApplicationWorkflow.settle, SettleInput())

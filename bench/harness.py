@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -160,3 +161,33 @@ def dev_server(processes: Processes, env: dict[str, str]) -> str:
 def bare_worker(processes: Processes, address: str, queue: str, env: dict[str, str]) -> None:
     code = f"import sys; sys.path.insert(0, {str(BENCH)!r}); import bare; bare.serve()"
     processes.start("bare-worker", [PYTHON, "-c", code, address, queue], env)
+
+
+def hubei_application(i: int, *, conditional: bool) -> Any:
+    """The workflow input of Hubei sharing application number `i` (hubei-419's plan, as the
+    demo world's departments): unconditional data is granted at once, conditional data waits
+    for its provider."""
+    from datetime import UTC, datetime
+
+    from regulations import load_rulesets
+    from workflows.common import Actor, Parties, Role
+    from workflows.sharing_application import SharingApplicationInput, Track
+
+    number = f"HB419-2026-{i:06d}"
+    resource = ("hubei-hukou", "人口户籍信息") if conditional else ("hubei-org", "公安机关机构名录")
+    return SharingApplicationInput(
+        case_id=f"sharing-application/{number}",
+        case_number=number,
+        ruleset="hubei-419",
+        jurisdiction="hubei",
+        received_at=datetime.now(UTC),
+        parties=Parties("hubei-civil", "hubei-police", "hubei-bigdata"),
+        track=Track.CONDITIONAL if conditional else Track.UNCONDITIONAL,
+        plan=load_rulesets().get("hubei-419").sharing_application,  # type: ignore[union-attr,arg-type]
+        submitted_by=Actor(user_id=1, role=Role.CASEWORKER, department_id="hubei-civil"),
+        purpose="基准测试：按月核验本部门办理事项中的人口信息",
+        scenario="基准测试",
+        fields=["姓名", "公民身份号码"] if conditional else [],
+        resource_id=resource[0],
+        resource_name=resource[1],
+    )
