@@ -893,12 +893,33 @@ async def execute(
     except WorkflowUpdateFailedError as error:
         raise from_update_failure(error) from error
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-        raise await diagnosis.unanswered(
-            platform, temporal, case_id, recorded=True, received_at=received_at
-        ) from None
+        state = await _applied_or_why(platform, temporal, taken, received_at)
     except RPCError as error:
         raise await _refused_by_temporal(platform, temporal, case_id, error) from error
     return await whole(platform, state)
+
+
+async def _applied_or_why(
+    platform: Platform,
+    temporal: Client,
+    taken: WorkflowUpdateHandle[Any],
+    received_at: datetime | None = None,
+) -> CaseState:
+    """A recorded action whose result did not come in time: the 503 that says why; or, where
+    the case has closed meanwhile (the action may be what closed it), the action's result,
+    which the closed case's history holds."""
+    why = await diagnosis.unanswered(
+        platform, temporal, taken.workflow_id, recorded=True, received_at=received_at
+    )
+    if why.code != "case_closed":
+        raise why
+    try:
+        state: CaseState = await taken.result(rpc_timeout=diagnosis.ASK)
+    except WorkflowUpdateFailedError as error:
+        raise from_update_failure(error) from error
+    except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        raise why from None
+    return state
 
 
 async def outcome_of(platform: Platform, case_id: str, update: Any, update_id: str) -> CaseState:
@@ -906,15 +927,14 @@ async def outcome_of(platform: Platform, case_id: str, update: Any, update_id: s
     temporal = await platform.temporal()
     handle: WorkflowHandle[Any, Any] = temporal.get_workflow_handle(case_id)
     wait = max(platform.settings.action_wait - diagnosis.ASK.total_seconds(), 1.0)
+    taken = handle.get_update_handle_for(update, update_id)
     try:
         async with asyncio.timeout(wait):
-            state: CaseState = await handle.get_update_handle_for(update, update_id).result(
-                rpc_timeout=timedelta(seconds=wait)
-            )
+            state: CaseState = await taken.result(rpc_timeout=timedelta(seconds=wait))
     except WorkflowUpdateFailedError as error:
         raise from_update_failure(error) from error
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-        raise await diagnosis.unanswered(platform, temporal, case_id, recorded=True) from None
+        state = await _applied_or_why(platform, temporal, taken)
     except RPCError as error:
         raise await _refused_by_temporal(platform, temporal, case_id, error) from error
     return await whole(platform, state)

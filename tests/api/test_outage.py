@@ -31,6 +31,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.notices import SendNoticeInput, send_notice
 from api.app import create_app
 from calendars import BEIJING
+from service import diagnosis
 from shixian.settings import Settings
 from tests.cases import act, done, kinds, submit, view
 from tests.conftest import RunningClock, auth, terminate_cases
@@ -174,6 +175,44 @@ async def test_an_action_accepted_but_not_finished_is_answered_503_recorded_and_
         replayed = await _approve(case_api, case, "approve-2")
         assert replayed.headers["Idempotent-Replayed"] == "true"
         assert replayed.json() == state
+
+
+CLOSING = Gate("approved")
+
+
+@activity.defn(name="send_notice")
+async def held_until_asked_why(request: SendNoticeInput) -> None:
+    if request.kind == CLOSING.kind:
+        CLOSING.reached.set()
+        await CLOSING.released.wait()
+    await asyncio.to_thread(send_notice, request)
+
+
+async def test_an_action_that_closed_its_case_while_the_api_asked_why_is_answered_applied(
+    settings, dev_server, world, monkeypatch
+):
+    """The API's wait for a recorded approval runs out; as it asks Temporal why, the approval
+    finishes and closes the case. It is answered with the approval's result, not "closed"."""
+    settings.action_wait = 4
+    activities = [held_until_asked_why if a is send_notice else a for a in ACTIVITIES]
+    asking = diagnosis.unanswered
+
+    async def closed_meanwhile(platform: Any, temporal: Any, case_id: str, **why: Any) -> Any:
+        CLOSING.released.set()
+        await dev_server.client.get_workflow_handle(case_id).result()
+        return await asking(platform, temporal, case_id, **why)
+
+    monkeypatch.setattr(diagnosis, "unanswered", closed_meanwhile)
+    async with live(settings, dev_server) as case_api, case_api.worker(activities):
+        case = await submit(
+            case_api.api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"]
+        )
+        response = await _approve(case_api, case, "approve-closing")
+        assert CLOSING.reached.is_set()
+        assert response.status_code == 200, response.text
+        state = response.json()
+        assert (state["status"], state["outcome"]) == ("closed", "granted")
+        assert kinds(state).count("approve") == 1
 
 
 async def test_actions_waiting_on_temporal_hold_no_database_connection(settings, dev_server, world):
