@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import psycopg
 import pytest
@@ -299,6 +300,13 @@ class ValidatedOnce(SandboxedWorkflowRunner):
 # which re-imports and checks the workflow modules in the sandbox (production passes them
 # through; shixian.replay replays with that runner, and the replay tests hold it to every history).
 worker_module.RUNNER = ValidatedOnce(restrictions=worker_module.CHECKED)
+
+# anyio imports its API on first use. Under pytest, which rewrites the modules of plugins such
+# as anyio, that import parses source into an `ast`, and CPython 3.11 fails ("AST constructor
+# recursion depth mismatch") when two threads build ASTs at once: it did once, where the first
+# file a test served imported `anyio.open_file` in a thread. Imported here, before any thread.
+for _name in dir(anyio):
+    getattr(anyio, _name)
 
 # The SDK calls a workflow activation that runs 2 seconds of wall time a deadlock. In the
 # checking sandbox a case's first activation imports and checks its process's modules and
