@@ -132,29 +132,30 @@ class Gate:
     reached: asyncio.Event = field(default_factory=asyncio.Event)
     released: asyncio.Event = field(default_factory=asyncio.Event)
 
+    def activities(self) -> list[Any]:
+        """The worker's activities, with the notice of `kind` held here."""
 
-GATE = Gate("approved")
+        @activity.defn(name="send_notice")
+        async def held(request: SendNoticeInput) -> None:
+            if request.kind == self.kind:
+                self.reached.set()
+                await self.released.wait()
+            await asyncio.to_thread(send_notice, request)
 
-
-@activity.defn(name="send_notice")
-async def gated_send_notice(request: SendNoticeInput) -> None:
-    if request.kind == GATE.kind:
-        GATE.reached.set()
-        await GATE.released.wait()
-    await asyncio.to_thread(send_notice, request)
+        return [held if a is send_notice else a for a in ACTIVITIES]
 
 
 async def test_an_action_accepted_but_not_finished_is_answered_503_recorded_and_applied_as_received(
     settings, dev_server, world
 ):
     settings.action_wait = 4
-    activities = [gated_send_notice if a is send_notice else a for a in ACTIVITIES]
-    async with live(settings, dev_server) as case_api, case_api.worker(activities):
+    gate = Gate("approved")
+    async with live(settings, dev_server) as case_api, case_api.worker(gate.activities()):
         case = await submit(
             case_api.api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"]
         )
         response = await _approve(case_api, case, "approve-2")
-        assert GATE.reached.is_set()
+        assert gate.reached.is_set()
         assert response.status_code == 503
         body = response.json()
         assert body["recorded"] is True
@@ -162,7 +163,7 @@ async def test_an_action_accepted_but_not_finished_is_answered_503_recorded_and_
         assert "无需重复提交" in body["message"]
         received = body["message"].split("平台收到时间：")[1][:19]
 
-        GATE.released.set()
+        gate.released.set()
         # Sent again with the same key: it waits for the update the case accepted (a second
         # approval would be refused, this stage having been decided).
         again = await _approve(case_api, case, "approve-2")
@@ -177,38 +178,27 @@ async def test_an_action_accepted_but_not_finished_is_answered_503_recorded_and_
         assert replayed.json() == state
 
 
-CLOSING = Gate("approved")
-
-
-@activity.defn(name="send_notice")
-async def held_until_asked_why(request: SendNoticeInput) -> None:
-    if request.kind == CLOSING.kind:
-        CLOSING.reached.set()
-        await CLOSING.released.wait()
-    await asyncio.to_thread(send_notice, request)
-
-
 async def test_an_action_that_closed_its_case_while_the_api_asked_why_is_answered_applied(
     settings, dev_server, world, monkeypatch
 ):
     """The API's wait for a recorded approval runs out; as it asks Temporal why, the approval
     finishes and closes the case. It is answered with the approval's result, not "closed"."""
     settings.action_wait = 4
-    activities = [held_until_asked_why if a is send_notice else a for a in ACTIVITIES]
+    gate = Gate("approved")
     asking = diagnosis.unanswered
 
     async def closed_meanwhile(platform: Any, temporal: Any, case_id: str, **why: Any) -> Any:
-        CLOSING.released.set()
+        gate.released.set()
         await dev_server.client.get_workflow_handle(case_id).result()
         return await asking(platform, temporal, case_id, **why)
 
     monkeypatch.setattr(diagnosis, "unanswered", closed_meanwhile)
-    async with live(settings, dev_server) as case_api, case_api.worker(activities):
+    async with live(settings, dev_server) as case_api, case_api.worker(gate.activities()):
         case = await submit(
             case_api.api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"]
         )
         response = await _approve(case_api, case, "approve-closing")
-        assert CLOSING.reached.is_set()
+        assert gate.reached.is_set()
         assert response.status_code == 200, response.text
         state = response.json()
         assert (state["status"], state["outcome"]) == ("closed", "granted")
