@@ -42,7 +42,7 @@ from service.platform import Platform
 from shixian.faults import FailureInterceptor, ObservedRunner
 from shixian.schedules import ensure_schedules
 from shixian.settings import Settings, get_settings
-from shixian.temporal import connect
+from shixian.temporal import connect, ignores_context
 from workflows import trust
 from workflows.registry import CASE_WORKFLOWS
 from workflows.yearly_maintenance import YearlyMaintenanceWorkflow
@@ -111,7 +111,9 @@ def build_worker(
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=activities,
-        workflow_runner=ObservedRunner(RUNNER),
+        workflow_runner=ObservedRunner(
+            RUNNER, context_free=ignores_context(client.data_converter)
+        ),
         # On shutdown, effects in flight finish rather than wait out their timeout elsewhere.
         graceful_shutdown_timeout=timedelta(seconds=10),
         # A case this worker ran goes to another worker 3 s after this one stops taking its

@@ -15,6 +15,7 @@ from temporalio.converter import (
     DataConverter,
     DefaultPayloadConverter,
     JSONPlainPayloadConverter,
+    WorkflowSerializationContext,
 )
 from temporalio.service import RetryConfig
 
@@ -73,16 +74,28 @@ class _SharedAdapters(PydanticJSONPlainPayloadConverter):
 _adapter = functools.lru_cache(maxsize=128)(TypeAdapter)
 
 
+# Made once, as the SDK's default ones are: the SDK makes a payload converter at every
+# workflow activation, and pydantic's builds a serializer when it is made.
+_ENCODINGS = tuple(
+    _SharedAdapters() if isinstance(converter, JSONPlainPayloadConverter) else converter
+    for converter in DefaultPayloadConverter.default_encoding_payload_converters
+)
+
+
 class PayloadConverter(CompositePayloadConverter):
     """Temporal's default payload converters, with pydantic's JSON in place of plain JSON."""
 
     def __init__(self) -> None:
-        super().__init__(
-            *(
-                _SharedAdapters() if isinstance(converter, JSONPlainPayloadConverter) else converter
-                for converter in DefaultPayloadConverter.default_encoding_payload_converters
-            )
-        )
+        super().__init__(*_ENCODINGS)
 
 
 DATA_CONVERTER = DataConverter(payload_converter_class=PayloadConverter)
+
+
+def ignores_context(converter: DataConverter) -> bool:
+    """Whether `converter` turns values into payloads the same way whatever the workflow,
+    activity or command they belong to: no part of it takes a serialization context, and it
+    stores nothing outside the history. Such a converter lets a worker skip asking each
+    workflow for the context of every payload it carries (faults.ObservedRunner)."""
+    context = WorkflowSerializationContext(namespace="", workflow_id="")
+    return converter.external_storage is None and converter.with_context(context) is converter
