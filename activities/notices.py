@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from temporalio import activity
 
 from activities.database import commit_once, session
@@ -104,12 +104,14 @@ def party_names(db: Session, parties: Parties | None) -> dict[str, str]:
     names = party_labels()
     if parties is None:
         return names
-    for part in READERS:
-        department_id = getattr(parties, str(part))
-        department = db.get(Department, department_id) if department_id else None
-        if department is not None:
-            names[str(part)] = department.name
+    ids = {str(part): getattr(parties, str(part)) for part in READERS}
+    found = _departments(db, [i for i in ids.values() if i])
+    names.update({part: found[i].name for part, i in ids.items() if i in found})
     return names
+
+
+def _departments(db: Session, ids: list[str]) -> dict[str, Department]:
+    return {d.id: d for d in db.exec(select(Department).where(col(Department.id).in_(ids)))}
 
 
 def render_notice(
@@ -153,32 +155,53 @@ def _store_once(
     )
     if db.exec(exists).first() is not None:
         return False
-    title, body = render_notice(request.kind, request.context, reader)
-    db.add(
-        Notice(
-            case_id=request.case_id,
-            key=request.key,
-            kind=request.kind,
-            recipient_department_id=department_id,
-            recipient_user_id=user_id,
-            title=title,
-            body=body,
-        )
-    )
+    db.add(_notice(request, reader, department_id=department_id, user_id=user_id))
     return commit_once(db)
+
+
+def _notice(
+    request: SendNoticeInput | SendUserNoticeInput,
+    reader: Reader,
+    *,
+    department_id: str | None = None,
+    user_id: int | None = None,
+) -> Notice:
+    title, body = render_notice(request.kind, request.context, reader)
+    return Notice(
+        case_id=request.case_id,
+        key=request.key,
+        kind=request.kind,
+        recipient_department_id=department_id,
+        recipient_user_id=user_id,
+        title=title,
+        body=body,
+    )
 
 
 @activity.defn
 def send_notice(request: SendNoticeInput) -> int:
     """Store the notice once per recipient, written for it; returns how many were new."""
-    created = 0
     with session() as db:
         names = party_names(db, request.parties)
-        for recipient in request.recipients:
-            if db.get(Department, recipient) is not None:
-                reader = reader_of(recipient, request.parties, names)
-                created += _store_once(db, request, reader, department_id=recipient)
-    return created
+        known = _departments(db, request.recipients)
+        recipients = [r for r in dict.fromkeys(request.recipients) if r in known]
+        held = select(Notice.recipient_department_id).where(
+            Notice.case_id == request.case_id,
+            Notice.key == request.key,
+            col(Notice.recipient_department_id).in_(recipients),
+        )
+        new = [r for r in recipients if r not in set(db.exec(held))]
+        for recipient in new:
+            reader = reader_of(recipient, request.parties, names)
+            db.add(_notice(request, reader, department_id=recipient))
+        # One commit for them all; where an attempt running at the same time stored one
+        # first, each recipient's notice is stored on its own, once.
+        if commit_once(db):
+            return len(new)
+        return sum(
+            _store_once(db, request, reader_of(r, request.parties, names), department_id=r)
+            for r in recipients
+        )
 
 
 @dataclass(frozen=True)
