@@ -33,10 +33,12 @@ def record_step(step: StepRecord) -> None:
     a step that tells someone runs this one activity, where it ran one for each notice and
     one for the record (workflows/case.py `_notify`)."""
     with session() as db:
-        for notice in step.notices:
-            add_notice(db, notice)
-        if step.state is not None:
-            _add_record(db, step.state)
+        # Everything is written at the commit: SQLite's write lock is held for no read.
+        with db.no_autoflush:
+            for notice in step.notices:
+                add_notice(db, notice)
+            if step.state is not None:
+                _add_record(db, step.state)
         if commit_once(db):
             return
     # An attempt running at the same time stored a notice first: each on its own, once.
