@@ -4,23 +4,25 @@ notices stored with its record (activities/projection.py `record_step`)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, datetime
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlmodel import Session, select
+from temporalio.client import WorkflowHistory
 
 import activities.notices as notices
 import activities.projection as projection
 from activities.notices import SendNoticeInput, send_notice
 from activities.projection import StepRecord, record_step
 from models import CaseRecord, Notice
+from tests.cases import projection_records
 from tests.conftest import both_databases
-from workflows.case import new_state
 from workflows.common import Parties
 
 PARTIES = Parties("hubei-civil", "hubei-police", "hubei-bigdata")
+HUBEI = Path(__file__).parents[1] / "replay" / "histories" / "hubei-approved-last-second.json"
 
 
 def dispute(case_id: str, recipients: list[str]) -> SendNoticeInput:
@@ -85,32 +87,25 @@ def test_an_attempt_that_loses_a_race_for_one_recipient_still_stores_the_others(
 def test_a_steps_notices_and_record_are_stored_together_once_even_against_a_racing_attempt(
     session, monkeypatch
 ):
-    opened = new_state(
-        case_id="case/3",
-        case_number="HB419-2026-000003",
-        process="sharing_application",
-        ruleset="hubei-419",
-        jurisdiction="hubei",
-        received_at=datetime(2026, 3, 2, 1, tzinfo=UTC),
-        parties=PARTIES,
-        details=None,
-    )
+    # A real case's first record (the stage it entered, with its events).
+    history = WorkflowHistory.from_json("case", json.loads(HUBEI.read_text()))
+    [opened, *_] = projection_records(history)
+    case_id = opened.case_id
     step = StepRecord(
-        [dispute("case/3", ["hubei-police"]), dispute("case/3", ["hubei-bigdata"])],
-        replace(opened, revision=1),
+        [dispute(case_id, ["hubei-police"]), dispute(case_id, ["hubei-bigdata"])], opened
     )
     first_commit = notices.commit_once
 
     def racing(db: Session) -> Any:
         monkeypatch.setattr(notices, "commit_once", first_commit)
         monkeypatch.setattr(projection, "commit_once", first_commit)
-        assert send_notice(dispute("case/3", ["hubei-bigdata"])) == 1  # the other attempt
+        assert send_notice(dispute(case_id, ["hubei-bigdata"])) == 1  # the other attempt
         return first_commit(db)
 
     monkeypatch.setattr(projection, "commit_once", racing)
     record_step(step)
     record_step(step)  # retried
 
-    assert [r for r, _ in stored(session, "case/3")] == ["hubei-bigdata", "hubei-police"]
-    row = session.get(CaseRecord, "case/3")
-    assert row is not None and (row.revision, row.stage) == (1, "received")
+    assert [r for r, _ in stored(session, case_id)] == ["hubei-bigdata", "hubei-police"]
+    row = session.get(CaseRecord, case_id)
+    assert row is not None and (row.revision, row.stage) == (opened.revision, opened.stage)
