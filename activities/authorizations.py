@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 from temporalio import activity
 
 from activities.catalog import add_case_entry
 from activities.database import commit_once, session
+from calendars import BEIJING
 from models import Authorization, CatalogResource
 from workflows.common import GrantedBy, ShareType
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
