@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 from temporalio import activity
 
-from activities.catalog import add_entry_once
+from activities.catalog import add_case_entry
 from activities.database import commit_once, session
+from calendars import BEIJING
 from models import Authorization, CatalogResource
 from workflows.common import GrantedBy, ShareType
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -90,21 +88,17 @@ def grant_authorization(request: GrantAuthorizationInput) -> int:
 @activity.defn
 def add_catalog_entry(request: AddCatalogEntryInput) -> str:
     """Data agreed under hubei 第二十二条 enters the catalog; the case number names it."""
-    resource_id = f"R-{request.case_number}"
     with session() as db:
-        add_entry_once(
+        return add_case_entry(
             db,
-            CatalogResource(
-                id=resource_id,
-                name=request.name,
-                provider_id=request.provider_id,
-                share_type=ShareType.CONDITIONAL,
-                legal_basis=request.legal_basis,
-                fields=list(request.fields),
-                created_by_case=request.case_id,
-            ),
+            request.case_id,
+            request.case_number,
+            name=request.name,
+            provider_id=request.provider_id,
+            share_type=ShareType.CONDITIONAL,
+            legal_basis=request.legal_basis,
+            fields=request.fields,
         )
-    return resource_id
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from temporalio.exceptions import ApplicationError
 from activities.database import commit_once, session
 from models import CatalogResource, DataCorrection
 from models.reference import utcnow
-from workflows.common import OpenStatus
+from workflows.common import OpenStatus, ShareType
 
 
 def catalog_resource(db: Session, resource_id: str) -> CatalogResource:
@@ -26,12 +26,36 @@ def catalog_resource(db: Session, resource_id: str) -> CatalogResource:
     return resource
 
 
-def add_entry_once(db: Session, entry: CatalogResource) -> None:
-    """A catalog entry a case names (R-<case number>): a retry, or a concurrent attempt,
-    finds it made and adds nothing."""
-    if db.get(CatalogResource, entry.id) is None:
-        db.add(entry)
+def add_case_entry(
+    db: Session,
+    case_id: str,
+    case_number: str,
+    *,
+    name: str,
+    provider_id: str,
+    share_type: ShareType,
+    legal_basis: str,
+    fields: list[str],
+    status_reason: str = "",
+) -> str:
+    """The catalog entry a case makes, named after it (R-<case number>): a retry, or a
+    concurrent attempt, finds it made and adds nothing. Returns its id."""
+    resource_id = f"R-{case_number}"
+    if db.get(CatalogResource, resource_id) is None:
+        db.add(
+            CatalogResource(
+                id=resource_id,
+                created_by_case=case_id,
+                name=name,
+                provider_id=provider_id,
+                share_type=share_type,
+                legal_basis=legal_basis,
+                fields=list(fields),
+                status_reason=status_reason,
+            )
+        )
         commit_once(db)
+    return resource_id
 
 
 @dataclass(frozen=True)

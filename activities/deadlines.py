@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from calendars import CalendarNotCoveredError, current_calendar, deadline, end_of_day
+from calendars import BEIJING, CalendarNotCoveredError, current_calendar, deadline, end_of_day
 from shixian.settings import get_settings
 from workflows.common import Basis, Lapse, PlannedDeadline, TimeLimit
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.catalog import add_entry_once, catalog_resource, save_new_version
+from activities.catalog import add_case_entry, catalog_resource, save_new_version
 from activities.database import session
-from models import Authorization, CatalogResource
+from models import Authorization
 from workflows.common import ShareType
 
 
@@ -42,21 +42,17 @@ def deliver_resource(request: DeliverResourceInput) -> str:
                 resource.status_reason = reason
                 save_new_version(db, resource)
             return resource.id
-        resource_id = f"R-{request.case_number}"
-        add_entry_once(
+        return add_case_entry(
             db,
-            CatalogResource(
-                id=resource_id,
-                name=request.name,
-                provider_id=request.provider_id,
-                share_type=ShareType(request.share_type),
-                legal_basis=request.legal_basis,
-                fields=list(request.fields),
-                created_by_case=request.case_id,
-                status_reason=reason,
-            ),
+            request.case_id,
+            request.case_number,
+            name=request.name,
+            provider_id=request.provider_id,
+            share_type=ShareType(request.share_type),
+            legal_basis=request.legal_basis,
+            fields=request.fields,
+            status_reason=reason,
         )
-        return resource_id
 
 
 @dataclass(frozen=True)

@@ -62,12 +62,17 @@ def fail(message: str) -> int:
     return 1
 
 
+def _actions(commands: Subcommands, name: str, help_text: str) -> Subcommands:
+    """A subcommand whose action (`shixian department add`) names what it does."""
+    parser = commands.add_parser(name, help=help_text)
+    return parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+
 # -- department ----------------------------------------------------------------------------
 
 
 def add_department_commands(commands: Subcommands) -> None:
-    parser = commands.add_parser("department", help="部门 (departments)")
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = _actions(commands, "department", "部门 (departments)")
     add = actions.add_parser("add", help="新增部门")
     add.add_argument("id", help="部门编码，如 hubei-health")
     add.add_argument("name", help="部门名称")
@@ -95,8 +100,7 @@ def department_add(args: argparse.Namespace) -> int:
 
 
 def add_user_commands(commands: Subcommands) -> None:
-    parser = commands.add_parser("user", help="用户 (users)")
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = _actions(commands, "user", "用户 (users)")
     add = actions.add_parser("add", help="新增用户并签发令牌")
     add.add_argument("name", help="姓名")
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
@@ -119,8 +123,7 @@ def print_token(token: str) -> None:
 
 
 def add_token_commands(commands: Subcommands) -> None:
-    parser = commands.add_parser("token", help="访问令牌 (API tokens)")
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = _actions(commands, "token", "访问令牌 (API tokens)")
     issue = actions.add_parser("issue", help="为用户签发新令牌")
     issue.add_argument("user_id", type=int)
     issue.set_defaults(run=token_issue)
@@ -146,8 +149,7 @@ def token_revoke(args: argparse.Namespace) -> int:
 
 
 def add_catalog_commands(commands: Subcommands) -> None:
-    parser = commands.add_parser("catalog", help="数据资源目录 (the catalog)")
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = _actions(commands, "catalog", "数据资源目录 (the catalog)")
     load = actions.add_parser(
         "import",
         help="从 CSV 导入目录资源",

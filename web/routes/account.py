@@ -50,9 +50,11 @@ def safe_next(target: str) -> str | None:
 def _anonymous_page(
     request: Request, platform: PlatformDep, template: str, status: int, **context: object
 ) -> Response:
-    """A page for a visitor not logged in, with the CSRF token its form posts back."""
+    """A page for a visitor not logged in, with the CSRF token its form posts back; the form
+    shows no error and an empty username unless `context` gives them."""
     token = anonymous_token(request)
-    response = page(None, template, status=status, csrf=token, **context)
+    shown = {"error": "", "username": "", **context}
+    response = page(None, template, status=status, csrf=token, **shown)
     set_anonymous_token(response, token, platform.settings)
     return response
 
@@ -68,7 +70,7 @@ def _login_page(
         next=request.query_params.get("next", ""),
         expired=request.query_params.get("expired") == "1",
         registration=platform.settings.public_registration,
-        **{"error": "", "username": "", **context},
+        **context,
     )
 
 
@@ -114,13 +116,7 @@ def log_out(request: Request, platform: PlatformDep, form: PostedForm) -> Respon
 def _register_page(
     request: Request, platform: PlatformDep, *, status: int = 200, **context: object
 ) -> Response:
-    return _anonymous_page(
-        request,
-        platform,
-        "register.html",
-        status,
-        **{"error": "", "username": "", "name": "", **context},
-    )
+    return _anonymous_page(request, platform, "register.html", status, **{"name": "", **context})
 
 
 @router.get("/register")
