@@ -111,9 +111,7 @@ def build_worker(
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=activities,
-        workflow_runner=ObservedRunner(
-            RUNNER, context_free=ignores_context(client.data_converter)
-        ),
+        workflow_runner=ObservedRunner(RUNNER, context_free=ignores_context(client.data_converter)),
         # On shutdown, effects in flight finish rather than wait out their timeout elsewhere.
         graceful_shutdown_timeout=timedelta(seconds=10),
         # A case this worker ran goes to another worker 3 s after this one stops taking its
