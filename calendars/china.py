@@ -313,6 +313,7 @@ class ChinaCalendar(Calendar):
 
         ``day`` itself is never counted, working day or not: that is both workalendar's rule
         and the legal one. ``delta == 0`` returns ``day``. O(1) without extra days.
+        workalendar's own ``sub_working_days`` counts back through this (``-abs(delta)``).
         """
         if not isinstance(day, date):
             raise UnsupportedDateType(f"`{day}` is of unsupported type ({type(day)})")
@@ -357,18 +358,6 @@ class ChinaCalendar(Calendar):
             if day in working or (day not in rest and self._working[self._index(day)]):
                 remaining -= 1
         return day
-
-    def sub_working_days(
-        self,
-        day: date,
-        delta: int,
-        extra_working_days: Iterable[date] | None = None,
-        extra_holidays: Iterable[date] | None = None,
-        keep_datetime: bool = False,
-    ) -> date:
-        return self.add_working_days(
-            day, -abs(delta), extra_working_days, extra_holidays, keep_datetime
-        )
 
     def get_working_days_delta(
         self,

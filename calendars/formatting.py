@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, MutableMapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from calendars.deadlines import BEIJING
@@ -45,18 +45,22 @@ def _beijing(moment: datetime) -> datetime:
     return moment.astimezone(BEIJING)
 
 
+def _read_local(value: Moment) -> date | datetime | None:
+    """`_read`, with an instant in Beijing time."""
+    found = _read(value)
+    return _beijing(found) if isinstance(found, datetime) else found
+
+
 def _day(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
 def day_text(value: Moment) -> str:
     """2026年11月16日: a day, or the Beijing day of an instant."""
-    found = _read(value)
+    found = _read_local(value)
     if found is None:
         return ""
-    if isinstance(found, datetime):
-        found = _beijing(found).date()
-    return _day(found)
+    return _day(found.date() if isinstance(found, datetime) else found)
 
 
 def day_end_text(value: Moment) -> str:
@@ -69,28 +73,22 @@ def due_text(value: Moment) -> str:
     """A due instant as the end of its last day (00:00 of the next day is 24时 of the day
     before: 2026年11月16日24时); a due at another time of day as an instant; a date as its
     last day's end."""
-    found = _read(value)
-    if found is None:
-        return ""
+    found = _read_local(value)
     if not isinstance(found, datetime):
         return day_end_text(found)
-    local = _beijing(found)
-    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
-        return day_end_text((local - timedelta(days=1)).date())
-    return instant_text(local, zone=False)
+    if found.time() == time():
+        return day_end_text(found.date() - timedelta(days=1))
+    return instant_text(found, zone=False)
 
 
 def instant_text(value: Moment, seconds: bool = False, zone: bool = True) -> str:
     """2026年11月16日 09:30（北京时间）; `seconds`: 09:30:05; `zone=False` where the column or
     the sentence already says 北京时间."""
-    found = _read(value)
-    if found is None:
-        return ""
+    found = _read_local(value)
     if not isinstance(found, datetime):
         return day_text(found)
-    local = _beijing(found)
-    clock = local.strftime("%H:%M:%S" if seconds else "%H:%M")
-    return f"{_day(local.date())} {clock}" + (ZONE if zone else "")
+    clock = found.strftime("%H:%M:%S" if seconds else "%H:%M")
+    return f"{_day(found.date())} {clock}" + (ZONE if zone else "")
 
 
 def days_text(first: Moment, last: Moment) -> str:

@@ -54,6 +54,7 @@ from workflows.common import (
 from workflows.process import Process
 
 with workflow.unsafe.imports_passed_through():
+    from activities.catalog import SetResourceStatusInput, set_resource_status
     from activities.deadlines import PlanDeadlineInput, plan_deadline
     from activities.notices import NoticeValue, SendNoticeInput, send_notice
     from activities.projection import StepRecord, record_case, record_step
@@ -754,6 +755,19 @@ class CaseWorkflow(Generic[InputT]):
             self._notices.append(notice)
         else:
             await effect(send_notice, notice)
+
+    async def _set_sharing_status(self, resource_id: str, status: str, reason: str) -> None:
+        """Set a catalog resource's sharing status (active, suspended, retired) for this case."""
+        await effect(
+            set_resource_status,
+            SetResourceStatusInput(
+                case_id=self.request.case_id,
+                case_number=self.request.case_number,
+                resource_id=resource_id,
+                status=status,
+                reason=reason,
+            ),
+        )
 
     async def _close_case(self, outcome: str, **detail: str) -> CaseState:
         self.state.status = Status.CLOSED

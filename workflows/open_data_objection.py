@@ -40,12 +40,7 @@ from workflows.process import Action, Choice, Process, Stage
 
 with workflow.unsafe.imports_passed_through():
     from activities.attachments import CiteAttachmentsInput, cite_attachments
-    from activities.catalog import (
-        SetOpenStatusInput,
-        SetResourceStatusInput,
-        set_open_status,
-        set_resource_status,
-    )
+    from activities.catalog import SetOpenStatusInput, set_open_status
     from activities.notices import NoticeValue, SendUserNoticeInput, send_user_notice
 
 
@@ -243,16 +238,7 @@ class OpenDataObjectionWorkflow(CaseWorkflow[OpenDataObjectionInput]):
         (`old_status`), which their history holds."""
         request = self.request
         if not workflow.patched(OPEN_STATUS_PATCH):
-            await effect(
-                set_resource_status,
-                SetResourceStatusInput(
-                    case_id=request.case_id,
-                    case_number=request.case_number,
-                    resource_id=request.resource_id,
-                    status=old_status,
-                    reason=reason,
-                ),
-            )
+            await self._set_sharing_status(request.resource_id, old_status, reason)
             return
         await effect(
             set_open_status,

@@ -37,7 +37,6 @@ from workflows.common import (
 from workflows.process import Action, Process, Stage
 
 with workflow.unsafe.imports_passed_through():
-    from activities.catalog import SetResourceStatusInput, set_resource_status
     from activities.deadlines import PlanDeadlineInput, plan_deadline
     from activities.green_channel import list_authorization_holders
     from activities.notices import NoticeValue
@@ -212,16 +211,11 @@ class ServiceChangeWorkflow(CaseWorkflow[ServiceChangeInput]):
                 if withdrawal is not None:  # what the wait waited for
                     return await self._withdraw(request, holders, withdrawal)
         if request.kind is ChangeKind.STOP:
-            await effect(
-                set_resource_status,
-                SetResourceStatusInput(
-                    case_id=request.case_id,
-                    case_number=request.case_number,
-                    resource_id=request.resource_id,
-                    status="retired",
-                    reason=f"共享告知 {request.case_number}：自{request.effective_on.isoformat()}"
-                    f"起停用。{request.description}",
-                ),
+            await self._set_sharing_status(
+                request.resource_id,
+                "retired",
+                f"共享告知 {request.case_number}：自{request.effective_on.isoformat()}"
+                f"起停用。{request.description}",
             )
         self._event("took_effect", None, change=request.kind.value)
         return await self._close_case(Outcome.TOOK_EFFECT, change=request.kind.value)
