@@ -14,7 +14,8 @@ from typing import Any
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from tests.cases import done, uploaded
+from tests.attachments import uploaded
+from tests.cases import done
 from tests.conftest import auth, both_databases
 from tests.processes import WALKS, Walk, largest, prepare, take_the_steps
 from workflows.common import CaseState

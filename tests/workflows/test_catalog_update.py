@@ -15,8 +15,9 @@ import httpx
 from sqlmodel import Session, select
 
 from models import CatalogChange, CatalogVersion
-from tests.cases import act, done, keep_history, kinds, notices, resource, settled, submit, view
+from tests.cases import act, done, keep_history, kinds, settled, submit, view
 from tests.conftest import auth
+from tests.records import notices, resource
 from workflows.yearly_maintenance import YearlyMaintenanceInput, YearlyMaintenanceWorkflow
 
 HEBEI_9 = "《河北省政务数据共享应用管理办法》第九条"

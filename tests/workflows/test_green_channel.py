@@ -18,19 +18,16 @@ from tests.cases import (
     act,
     at,
     done,
-    grants,
     green_channel_demand,
     keep_history,
     kinds,
-    notices,
-    notices_to,
     post_case,
-    resource,
     settled,
     submit,
     view,
 )
 from tests.conftest import auth
+from tests.records import grants, notices, notices_to, resource
 
 DY23 = "《东营市公共数据管理办法》第二十三条"
 SUCCESSOR = Path(__file__).parent.parent / "fixtures" / "dongying-successor.yaml"

@@ -21,17 +21,16 @@ from tests.cases import (
     act,
     at,
     done,
-    grants,
     green_channel_demand,
     keep_history,
     kinds,
-    notices,
     post_case,
     settled,
     submit,
     view,
 )
 from tests.conftest import auth
+from tests.records import grants, notices
 
 HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"
 LICHUAN_20 = "《利川市政务信息资源共享管理办法》第二十条"

@@ -16,26 +16,10 @@ from sqlmodel import Session, select
 
 from models import ApiToken, AttachmentCitation, User
 from service.access import hash_token
-from tests.cases import (
-    PDF,
-    PNG,
-    act,
-    at,
-    change_resource,
-    done,
-    grants,
-    keep_history,
-    kinds,
-    notices,
-    post_case,
-    resource,
-    settle,
-    settled,
-    submit,
-    uploaded,
-    view,
-)
+from tests.attachments import PDF, PNG, uploaded
+from tests.cases import act, at, done, keep_history, kinds, post_case, settle, settled, submit, view
 from tests.conftest import auth, both_databases
+from tests.records import change_resource, grants, notices, resource
 from workflows.common import Role
 
 HUBEI_28 = "《湖北省政务数据资源应用与管理办法》第二十八条"

@@ -15,21 +15,9 @@ import httpx
 from sqlmodel import Session
 
 from models import Authorization
-from tests.cases import (
-    act,
-    at,
-    done,
-    grants,
-    keep_history,
-    kinds,
-    notices,
-    notices_to,
-    resource,
-    settled,
-    submit,
-    view,
-)
+from tests.cases import act, at, done, keep_history, kinds, settled, submit, view
 from tests.conftest import auth
+from tests.records import grants, notices, notices_to, resource
 from workflows.common import GrantedBy
 
 DY20 = "《东营市公共数据管理办法》第二十条"

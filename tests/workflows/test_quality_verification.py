@@ -16,22 +16,10 @@ from sqlmodel import Session, select
 
 from models import ApiToken, CatalogResource, DataCorrection, Department, User
 from service.access import hash_token
-from tests.cases import (
-    act,
-    at,
-    done,
-    keep_history,
-    kinds,
-    notices,
-    post_case,
-    resource,
-    settle,
-    settled,
-    submit,
-    uploaded,
-    view,
-)
+from tests.attachments import uploaded
+from tests.cases import act, at, done, keep_history, kinds, post_case, settle, settled, submit, view
 from tests.conftest import auth
+from tests.records import notices, resource
 from workflows.common import DepartmentKind, OpenType, Role, ShareType
 
 HUBEI_13 = "《湖北省政务数据资源应用与管理办法》第十三条"

@@ -14,20 +14,9 @@ from typing import Any
 import httpx
 from sqlmodel import Session
 
-from tests.cases import (
-    act,
-    at,
-    change_resource,
-    done,
-    grants,
-    keep_history,
-    kinds,
-    notices,
-    settled,
-    submit,
-    view,
-)
+from tests.cases import act, at, done, keep_history, kinds, settled, submit, view
 from tests.conftest import auth, both_databases
+from tests.records import change_resource, grants, notices
 
 N809_22 = "《政务数据共享条例》第二十二条"
 HUKOU = {"resource_id": "hubei-hukou", "fields": ["姓名"]}

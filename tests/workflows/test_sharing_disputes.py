@@ -14,20 +14,9 @@ from typing import Any
 
 import httpx
 
-from tests.cases import (
-    act,
-    at,
-    done,
-    grants,
-    keep_history,
-    kinds,
-    notices,
-    notices_to,
-    settled,
-    submit,
-    view,
-)
+from tests.cases import act, at, done, keep_history, kinds, settled, submit, view
 from tests.conftest import auth, both_databases
+from tests.records import grants, notices, notices_to
 
 N809_28 = "《政务数据共享条例》第二十八条"
 HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"

@@ -8,21 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.cases import (
-    act,
-    at,
-    done,
-    grants,
-    keep_history,
-    kinds,
-    notices,
-    notices_to,
-    resource,
-    settled,
-    submit,
-    view,
-)
+from tests.cases import act, at, done, keep_history, kinds, settled, submit, view
 from tests.conftest import both_databases
+from tests.records import grants, notices, notices_to, resource
 
 HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"
 HUBEI_22 = "《湖北省政务数据资源应用与管理办法》第二十二条"

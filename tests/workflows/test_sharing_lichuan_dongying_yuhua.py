@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.cases import act, at, done, grants, keep_history, kinds, notices, settled, submit, view
+from tests.cases import act, at, done, keep_history, kinds, settled, submit, view
 from tests.conftest import auth
+from tests.records import grants, notices
 
 LICHUAN_20 = "《利川市政务信息资源共享管理办法》第二十条"
 HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"

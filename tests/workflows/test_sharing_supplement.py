@@ -10,20 +10,10 @@ from datetime import timedelta
 
 import pytest
 
-from tests.cases import (
-    act,
-    at,
-    done,
-    grants,
-    keep_history,
-    notices,
-    notices_to,
-    settled,
-    submit,
-    uploaded,
-    view,
-)
+from tests.attachments import uploaded
+from tests.cases import act, at, done, keep_history, settled, submit, view
 from tests.conftest import auth
+from tests.records import grants, notices, notices_to
 
 ITEMS = [
     {
