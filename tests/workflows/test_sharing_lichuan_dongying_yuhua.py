@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.cases import act, at, done, keep_history, kinds, settled, submit, view
+from tests.cases import act, at, done, keep_history, kinds, post_case, settled, submit, view
 from tests.conftest import auth
 from tests.records import grants, notices
 
@@ -150,14 +150,7 @@ async def test_yuhua_cases_have_no_deadline_and_end_on_the_providers_word(api, c
     await keep_history(env.client, case, "yuhua-refused")
 
     await clock.set(at("2023-05-14T09:00:00+08:00"))
-    ended = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "sharing_application",
-            "resource_id": "yuhua-org",
-            "purpose": "x",
-            "scenario": "y",
-        },
-        headers=auth("yuhua-applicant"),
+    ended = await post_case(
+        api, "yuhua-applicant", resource_id="yuhua-org", purpose="x", scenario="y"
     )
     assert ended.status_code == 422 and "2023年5月13日" in ended.json()["message"]
