@@ -54,18 +54,27 @@ async def negotiation_failed(
     return await done(api, applicant, case, "request_coordination", reason="请主管部门协调")
 
 
+async def first_rung_is(
+    api: httpx.AsyncClient, case: dict[str, Any], rung: str, skipped: str, refusal: str
+) -> None:
+    """The refused Hubei applicant may take `rung` (or withdraw); `skipped`, the other rung, is
+    answered 409 with `refusal`."""
+    assert (await view(api, "hubei-applicant", case))["actions"] == [rung, "withdraw"]
+    response = await act(api, "hubei-applicant", case, skipped, reason="x")
+    assert response.status_code == 409
+    assert response.json()["message"] == refusal
+
+
 async def test_negotiation_comes_first_and_the_providers_agreement_grants(api, session, env):
     case = await refused(api, "hubei", "hubei-hukou")
     told = notices_to(session, case["case_id"], "rejected", "hubei-civil")
     assert "申请协商" in told[0].body and "第二十八条" in told[0].body
-    assert (await view(api, "hubei-applicant", case))["actions"] == [
+    await first_rung_is(
+        api,
+        case,
         "request_negotiation",
-        "withdraw",
-    ]
-    skipped = await act(api, "hubei-applicant", case, "request_coordination", reason="x")
-    assert skipped.status_code == 409
-    assert skipped.json()["message"] == (
-        f"争议应当先协商解决，协商不成的方可申请协调（{N809_28}）：请先申请协商。"
+        skipped="request_coordination",
+        refusal=f"争议应当先协商解决，协商不成的方可申请协调（{N809_28}）：请先申请协商。",
     )
     silent = await act(api, "hubei-applicant", case, "request_negotiation")
     assert silent.status_code == 422
@@ -266,14 +275,12 @@ async def test_a_case_received_before_809_keeps_the_single_coordination_step(
     await clock.set(at("2025-07-31T10:00:00+08:00"))
     case = await refused(api, "hubei", "hubei-hukou")
     assert case["governed_by"] == ["hubei-419"]
-    assert (await view(api, "hubei-applicant", case))["actions"] == [
+    await first_rung_is(
+        api,
+        case,
         "request_coordination",
-        "withdraw",
-    ]
-    negotiate = await act(api, "hubei-applicant", case, "request_negotiation", reason="x")
-    assert negotiate.status_code == 409
-    assert negotiate.json()["message"] == (
-        "本案适用的规定未设协商程序：对不予共享有异议的，请办理“申请协调”。"
+        skipped="request_negotiation",
+        refusal="本案适用的规定未设协商程序：对不予共享有异议的，请办理“申请协调”。",
     )
     state = await done(api, "hubei-applicant", case, "request_coordination", reason="履职必需")
     assert state["stage"] == "coordination"
