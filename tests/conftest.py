@@ -388,6 +388,8 @@ class TestClock:
     """The API's clock in tests: a fixed start, moving exactly as the test server's clock does
     (real time passes between skips, so it is read back after every move)."""
 
+    __test__ = False  # not a test class, whatever its name says to pytest
+
     now: datetime
     env: WorkflowEnvironment
     server_start: datetime
