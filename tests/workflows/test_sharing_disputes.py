@@ -238,23 +238,11 @@ async def test_the_government_may_uphold_the_refusal(api, session, env):
     state = await negotiation_failed(api, "hebei", case)
     assert state["stage"] == "coordination"
     await done(api, "hebei-supervisor", case, "decide", decision="unresolved", reason="未能一致")
-    no_reason = await act(
-        api,
-        "hebei-supervisor",
-        case,
-        "record_government_uphold",
-        note="冀政字〔2026〕9号",
-        decision="2026-11-23",
-    )
+    decided = {"note": "冀政字〔2026〕9号", "decision": "2026-11-23"}
+    no_reason = await act(api, "hebei-supervisor", case, "record_government_uphold", **decided)
     assert no_reason.status_code == 422
     state = await done(
-        api,
-        "hebei-supervisor",
-        case,
-        "record_government_uphold",
-        note="冀政字〔2026〕9号",
-        decision="2026-11-23",
-        reason="法律禁止共享",
+        api, "hebei-supervisor", case, "record_government_uphold", **decided, reason="法律禁止共享"
     )
     assert (state["status"], state["outcome"]) == ("closed", "refused")
     closed = state["events"][-1]
