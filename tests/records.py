@@ -22,6 +22,11 @@ def notices(session: Session, case_id: str, kind: str | None = None) -> list[Not
     return list(session.exec(query.order_by(Notice.id)))  # type: ignore[arg-type]
 
 
+def recipients(notices: list[Notice]) -> set[str | None]:
+    """The departments `notices` went to."""
+    return {n.recipient_department_id for n in notices}
+
+
 def notices_to(session: Session, case_id: str, kind: str, department_id: str) -> list[Notice]:
     """The notices of `kind` the case sent to the department."""
     return [

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from models import Authorization
 from tests.cases import act, at, done, keep_history, kinds, settled, submit, view
 from tests.conftest import TestClock, auth
-from tests.records import grants, notices, notices_to, resource
+from tests.records import grants, notices, notices_to, recipients, resource
 from workflows.common import GrantedBy
 
 DY20 = "《东营市公共数据管理办法》第二十条"
@@ -108,7 +108,7 @@ async def test_temporary_share_type_shows_in_the_catalog_and_ends_at_midnight(
     assert restored is not None
     assert (restored.share_type, restored.reclassified_by_case) == ("conditional", None)
     assert "届满" in restored.share_type_reason
-    told = {n.recipient_department_id for n in notices(session, case["case_id"])}
+    told = recipients(notices(session, case["case_id"]))
     assert told == {"dongying-police", "dongying-bigdata"}
     await keep_history(env.client, case, "dongying-reclassified-until-end")
 

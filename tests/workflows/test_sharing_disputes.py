@@ -16,7 +16,7 @@ import httpx
 
 from tests.cases import act, at, done, keep_history, kinds, settled, submit, view
 from tests.conftest import auth, both_databases
-from tests.records import grants, notices, notices_to
+from tests.records import grants, notices, notices_to, recipients
 
 N809_28 = "《政务数据共享条例》第二十八条"
 HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"
@@ -91,10 +91,10 @@ async def test_negotiation_comes_first_and_the_providers_agreement_grants(api, s
     )
     assert deadline["cite"] == "运营目标（第二十八条未规定时限）：需求部门与提供部门协商"
     [asked] = notices(session, case["case_id"], "negotiation_requested")[:1]
-    assert {
-        n.recipient_department_id
-        for n in notices(session, case["case_id"], "negotiation_requested")
-    } == {"hubei-civil", "hubei-police"}
+    assert recipients(notices(session, case["case_id"], "negotiation_requested")) == {
+        "hubei-civil",
+        "hubei-police",
+    }
     assert "履职必需" in asked.body
     # Both parties may record; only the provider's consent is an agreement.
     assert (await view(api, "hubei-provider", case))["actions"] == ["record_negotiation"]
@@ -123,7 +123,7 @@ async def test_negotiation_comes_first_and_the_providers_agreement_grants(api, s
     [grant] = grants(session, case["case_id"])
     assert (grant.granted_by, grant.cite) == ("provider", N809_28)
     recorded = notices(session, case["case_id"], "negotiation_recorded")
-    assert {n.recipient_department_id for n in recorded} == {"hubei-civil", "hubei-police"}
+    assert recipients(recorded) == {"hubei-civil", "hubei-police"}
     assert "协商一致" in recorded[0].title
     timeline = await api.get(f"/api/v1/cases/{case['case_id']}/timeline", headers=auth("auditor"))
     assert timeline.status_code == 200
@@ -149,7 +149,7 @@ async def test_a_negotiation_whose_target_passes_is_deemed_failed(api, clock, se
     assert lapsed["limit"]["on_time"] is False
     assert state["actions"] == ["request_coordination", "withdraw"]
     told = notices(session, case["case_id"], "negotiation_recorded")
-    assert {n.recipient_department_id for n in told} == {"hubei-civil", "hubei-police"}
+    assert recipients(told) == {"hubei-civil", "hubei-police"}
     assert "视为协商不成" in told[0].body and "2026年12月7日24时" in told[0].body
     late = await act(api, "hubei-provider", case, "record_negotiation", decision="agreed")
     assert late.status_code == 409
@@ -224,11 +224,7 @@ async def test_an_unresolved_coordination_goes_to_the_peoples_government(api, cl
     assert grant.granted_by == "government"
     assert grant.cite == f"{N809_28}（本级人民政府决定，东政字〔2026〕5号，2026年11月16日）"
     told = notices(session, case["case_id"], "government_decided")
-    assert {n.recipient_department_id for n in told} == {
-        "dongying-civil",
-        "dongying-police",
-        "dongying-bigdata",
-    }
+    assert recipients(told) == {"dongying-civil", "dongying-police", "dongying-bigdata"}
     assert "东政字〔2026〕5号" in told[0].body
     await keep_history(env.client, case, "dongying-government-decided")
 
@@ -322,11 +318,7 @@ async def test_lichuans_service_centre_takes_part_in_the_negotiation_and_the_aut
     state = await done(api, "lichuan-applicant", case, "request_negotiation", reason="履职必需")
     assert state["stage"] == "negotiation"
     asked = notices(session, case["case_id"], "negotiation_requested")
-    assert {n.recipient_department_id for n in asked} == {
-        "lichuan-civil",
-        "lichuan-police",
-        "lichuan-centre",
-    }
+    assert recipients(asked) == {"lichuan-civil", "lichuan-police", "lichuan-centre"}
     await done(
         api, "lichuan-provider", case, "record_negotiation", decision="failed", reason="不同意"
     )
@@ -350,6 +342,6 @@ async def test_an_applicant_who_withdraws_during_the_negotiation_ends_it_and_the
     state = await done(api, "hubei-applicant", case, "withdraw", reason="已通过其他途径解决")
     assert (state["status"], state["outcome"]) == ("closed", "refused")
     told = notices(session, case["case_id"], "dispute_withdrawn")
-    assert {n.recipient_department_id for n in told} == {"hubei-civil", "hubei-police"}
+    assert recipients(told) == {"hubei-civil", "hubei-police"}
     assert "已通过其他途径解决" in told[0].body
     assert grants(session, case["case_id"]) == []

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from tests.cases import act, at, done, keep_history, kinds, post_case, settled, submit, view
 from tests.conftest import auth
-from tests.records import grants, notices
+from tests.records import grants, notices, recipients
 
 LICHUAN_20 = "《利川市政务信息资源共享管理办法》第二十条"
 HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"
@@ -40,7 +40,7 @@ async def test_lichuan_provider_late_at_two_days_is_still_inside_hubeis_ten(api,
     assert state["deadline"]["on_timeout"] == "deemed_consent"
     assert state["deadline"]["due"] == "2026-12-08T00:00:00+08:00"
     assert [d["passed"] for d in state["deadlines"]] == [True, False]
-    told = {n.recipient_department_id for n in notices(session, case["case_id"], "overdue")}
+    told = recipients(notices(session, case["case_id"], "overdue"))
     assert told == {"lichuan-police", "lichuan-centre", "hubei-bigdata"}
 
     await clock.advance_to(at("2026-11-27T10:00:00+08:00"))
@@ -79,7 +79,7 @@ async def test_lichuan_unconditional_data_is_authorized_by_the_platform_on_accep
     case = await submit(api, "lichuan-applicant", resource_id="lichuan-org", fields=["机构名称"])
     state = await done(api, "lichuan-centre", case, "accept")
     assert (state["outcome"], state["details"]["granted_by"]) == ("granted", "platform")
-    told = {n.recipient_department_id for n in notices(session, case["case_id"], "granted")}
+    told = recipients(notices(session, case["case_id"], "granted"))
     assert told == {"lichuan-civil", "lichuan-police"}  # 授权结果应同步告知提供部门
     await keep_history(env.client, case, "lichuan-unconditional")
 
@@ -95,9 +95,7 @@ async def test_dongying_silence_is_overdue_not_consent(api, clock, session, env)
     state = await settled(clock, api, "dongying-supervisor", case)
     assert state["overdue"]
     assert state["status"] == "open" and "deemed_consent" not in kinds(state)
-    assert "dongying-bigdata" in {
-        n.recipient_department_id for n in notices(session, case["case_id"], "overdue")
-    }
+    assert "dongying-bigdata" in recipients(notices(session, case["case_id"], "overdue"))
     listed = await api.get("/api/v1/cases?overdue=true", headers=auth("dongying-supervisor"))
     assert [c["case_id"] for c in listed.json()["items"]] == [case["case_id"]]
 
