@@ -1,21 +1,18 @@
-"""Helpers for case tests: submit and act through the API, settle cases and keep their histories.
+"""Helpers for case tests: submit and act through the API, and settle cases.
 
 What a case leaves in the database is read with tests/records.py; attachments are made with
-tests/attachments.py."""
+tests/attachments.py; histories are kept for the replay suite with tests/histories.py."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 from dataclasses import replace
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 from sqlmodel import Session, select
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from models import CaseSubmission
@@ -24,9 +21,7 @@ from tests.conftest import TestClock, auth
 from workflows import trust
 from workflows.case import CaseWorkflow, SettleInput
 
-HISTORIES = Path(__file__).parent / "replay" / "histories"
 Signable = TypeVar("Signable")
-RECORD = os.environ.get("SHIXIAN_RECORD_HISTORIES") == "1"
 
 
 # A conditional application whole, for the tests that send it as it is.
@@ -102,16 +97,6 @@ def at(text: str) -> datetime:
 
 def kinds(case: dict[str, Any]) -> list[str]:
     return [event["kind"] for event in case["events"]]
-
-
-async def keep_history(client: Client, case: dict[str, Any], name: str) -> None:
-    """With SHIXIAN_RECORD_HISTORIES=1, save the case's history for the replay suite."""
-    if not RECORD:
-        return
-    history = await client.get_workflow_handle(case["case_id"]).fetch_history()
-    HISTORIES.mkdir(parents=True, exist_ok=True)
-    path = HISTORIES / f"{name}.json"
-    path.write_text(json.dumps(json.loads(history.to_json()), ensure_ascii=False, indent=1))
 
 
 async def settle(clock: TestClock, case_id: str) -> None:

@@ -15,8 +15,9 @@ import httpx
 from sqlmodel import Session, select
 
 from models import CatalogChange, CatalogVersion
-from tests.cases import act, done, keep_history, kinds, settled, submit, view
+from tests.cases import act, done, kinds, settled, submit, view
 from tests.conftest import auth
+from tests.histories import keep_history
 from tests.records import notices, recipients, resource
 from workflows.yearly_maintenance import YearlyMaintenanceInput, YearlyMaintenanceWorkflow
 

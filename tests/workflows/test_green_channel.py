@@ -14,19 +14,9 @@ from typing import Any
 
 import httpx
 
-from tests.cases import (
-    act,
-    at,
-    done,
-    green_channel_demand,
-    keep_history,
-    kinds,
-    post_case,
-    settled,
-    submit,
-    view,
-)
+from tests.cases import act, at, done, green_channel_demand, kinds, post_case, settled, submit, view
 from tests.conftest import auth
+from tests.histories import keep_history
 from tests.records import grants, notices, notices_to, recipients, resource
 
 DY23 = "《东营市公共数据管理办法》第二十三条"

@@ -17,19 +17,9 @@ from typing import Any
 
 import httpx
 
-from tests.cases import (
-    act,
-    at,
-    done,
-    green_channel_demand,
-    keep_history,
-    kinds,
-    post_case,
-    settled,
-    submit,
-    view,
-)
+from tests.cases import act, at, done, green_channel_demand, kinds, post_case, settled, submit, view
 from tests.conftest import auth
+from tests.histories import keep_history
 from tests.records import grants, notices, recipients
 
 HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"

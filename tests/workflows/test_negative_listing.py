@@ -19,8 +19,9 @@ from sqlmodel import Session, select
 
 from models import CaseSubmission
 from tests.api.test_catalog import HEADER, import_catalog
-from tests.cases import act, at, done, keep_history, kinds, post_case, settle_all, settled, submit
+from tests.cases import act, at, done, kinds, post_case, settle_all, settled, submit
 from tests.conftest import TestClock, auth, both_databases
+from tests.histories import keep_history
 from tests.records import notices, recipients, resource
 
 N809_14 = "《政务数据共享条例》第十四条"

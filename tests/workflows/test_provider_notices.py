@@ -16,8 +16,9 @@ import pytest
 from sqlmodel import Session
 
 from models import Authorization
-from tests.cases import act, at, done, keep_history, kinds, settled, submit, view
+from tests.cases import act, at, done, kinds, settled, submit, view
 from tests.conftest import TestClock, auth
+from tests.histories import keep_history
 from tests.records import grants, notices, notices_to, recipients, resource
 from workflows.common import GrantedBy
 

@@ -17,8 +17,9 @@ from sqlmodel import Session, select
 from models import ApiToken, CatalogResource, DataCorrection, Department, User
 from service.access import hash_token
 from tests.attachments import uploaded
-from tests.cases import act, at, done, keep_history, kinds, post_case, settle, settled, submit, view
+from tests.cases import act, at, done, kinds, post_case, settle, settled, submit, view
 from tests.conftest import auth
+from tests.histories import keep_history
 from tests.records import notices, recipients, resource
 from workflows.common import DepartmentKind, OpenType, Role, ShareType
 

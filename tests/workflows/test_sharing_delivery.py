@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 from sqlmodel import Session
 
-from tests.cases import act, at, done, keep_history, kinds, settled, submit, view
+from tests.cases import act, at, done, kinds, settled, submit, view
 from tests.conftest import auth, both_databases
+from tests.histories import keep_history
 from tests.records import change_resource, grants, notices, recipients
 
 N809_22 = "《政务数据共享条例》第二十二条"

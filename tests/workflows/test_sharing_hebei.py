@@ -4,7 +4,8 @@ Saturdays 2026-02-14 and 2026-02-28 are working days)."""
 
 from __future__ import annotations
 
-from tests.cases import act, at, done, keep_history, submit, view
+from tests.cases import act, at, done, submit, view
+from tests.histories import keep_history
 from tests.records import grants, notices, notices_to, recipients
 
 HEBEI_15 = "《河北省政务数据共享应用管理办法》第十五条"

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.cases import act, at, done, keep_history, kinds, settled, submit, view
+from tests.cases import act, at, done, kinds, settled, submit, view
 from tests.conftest import both_databases
+from tests.histories import keep_history
 from tests.records import grants, notices, notices_to, recipients, resource
 
 HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"

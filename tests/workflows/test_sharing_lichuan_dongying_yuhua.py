@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.cases import act, at, done, keep_history, kinds, post_case, settled, submit, view
+from tests.cases import act, at, done, kinds, post_case, settled, submit, view
 from tests.conftest import auth
+from tests.histories import keep_history
 from tests.records import grants, notices, recipients
 
 LICHUAN_20 = "《利川市政务信息资源共享管理办法》第二十条"

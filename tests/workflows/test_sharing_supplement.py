@@ -11,8 +11,9 @@ from datetime import timedelta
 import pytest
 
 from tests.attachments import uploaded
-from tests.cases import act, at, done, keep_history, settled, submit, view
+from tests.cases import act, at, done, settled, submit, view
 from tests.conftest import auth
+from tests.histories import keep_history
 from tests.records import grants, notices, notices_to, recipients
 
 ITEMS = [
