@@ -32,7 +32,7 @@ from activities.green_channel import (
 )
 from activities.negative_list import list_not_shared
 from activities.notices import send_notice, send_user_notice
-from activities.projection import record_case
+from activities.projection import record_case, record_step
 from activities.yearly_maintenance import open_yearly_maintenance
 from models import CaseSubmission
 from models.db import migrate
@@ -53,6 +53,7 @@ ACTIVITIES: list[Callable[..., Any]] = [
     send_notice,
     send_user_notice,
     record_case,
+    record_step,
     grant_authorization,
     add_catalog_entry,
     end_emergency_grants,
@@ -111,9 +112,7 @@ def build_worker(
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=activities,
-        workflow_runner=ObservedRunner(
-            RUNNER, context_free=ignores_context(client.data_converter)
-        ),
+        workflow_runner=ObservedRunner(RUNNER, context_free=ignores_context(client.data_converter)),
         # On shutdown, effects in flight finish rather than wait out their timeout elsewhere.
         graceful_shutdown_timeout=timedelta(seconds=10),
         # A case this worker ran goes to another worker 3 s after this one stops taking its

@@ -182,26 +182,42 @@ def _notice(
 def send_notice(request: SendNoticeInput) -> int:
     """Store the notice once per recipient, written for it; returns how many were new."""
     with session() as db:
-        names = party_names(db, request.parties)
-        known = _departments(db, request.recipients)
-        recipients = [r for r in dict.fromkeys(request.recipients) if r in known]
-        held = select(Notice.recipient_department_id).where(
-            Notice.case_id == request.case_id,
-            Notice.key == request.key,
-            col(Notice.recipient_department_id).in_(recipients),
-        )
-        new = [r for r in recipients if r not in set(db.exec(held))]
-        for recipient in new:
-            reader = reader_of(recipient, request.parties, names)
-            db.add(_notice(request, reader, department_id=recipient))
+        new = add_notice(db, request)
         # One commit for them all; where an attempt running at the same time stored one
         # first, each recipient's notice is stored on its own, once.
         if commit_once(db):
-            return len(new)
-        return sum(
-            _store_once(db, request, reader_of(r, request.parties, names), department_id=r)
-            for r in recipients
-        )
+            return new
+        return store_one_by_one(db, request)
+
+
+def add_notice(db: Session, request: SendNoticeInput) -> int:
+    """Add, uncommitted, the notice of each recipient that does not have it yet: how many."""
+    names = party_names(db, request.parties)
+    held = select(Notice.recipient_department_id).where(
+        Notice.case_id == request.case_id,
+        Notice.key == request.key,
+        col(Notice.recipient_department_id).in_(request.recipients),
+    )
+    new = [r for r in _recipients(db, request) if r not in set(db.exec(held))]
+    for recipient in new:
+        reader = reader_of(recipient, request.parties, names)
+        db.add(_notice(request, reader, department_id=recipient))
+    return len(new)
+
+
+def store_one_by_one(db: Session, request: SendNoticeInput) -> int:
+    """Commit each recipient's notice on its own, once: how many were new."""
+    names = party_names(db, request.parties)
+    return sum(
+        _store_once(db, request, reader_of(r, request.parties, names), department_id=r)
+        for r in _recipients(db, request)
+    )
+
+
+def _recipients(db: Session, request: SendNoticeInput) -> list[str]:
+    """The request's recipients that are departments, each once."""
+    known = _departments(db, request.recipients)
+    return [r for r in dict.fromkeys(request.recipients) if r in known]
 
 
 @dataclass(frozen=True)

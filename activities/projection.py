@@ -2,18 +2,48 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from pydantic import TypeAdapter
+from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.database import session
+from activities.database import commit_once, session
+from activities.notices import SendNoticeInput, add_notice, send_notice
 from models import CaseRecord
 from workflows.common import CaseState
 
 STATE = TypeAdapter(CaseState)
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What one step of a case leaves: its notices, and its record where the step changed
+    the case (`record_case`'s input; None for notices alone, such as a reminder's)."""
+
+    notices: list[SendNoticeInput] = field(default_factory=list)
+    state: CaseState | None = None
+
+
+@activity.defn
+def record_step(step: StepRecord) -> None:
+    """Store the step's notices, each recipient's once, and its record, in one transaction:
+    a step that tells someone runs this one activity, where it ran one for each notice and
+    one for the record (workflows/case.py `_notify`)."""
+    with session() as db:
+        for notice in step.notices:
+            add_notice(db, notice)
+        if step.state is not None:
+            _add_record(db, step.state)
+        if commit_once(db):
+            return
+    # An attempt running at the same time stored a notice first: each on its own, once.
+    for notice in step.notices:
+        send_notice(notice)
+    if step.state is not None:
+        record_case(step.state)
 
 
 @activity.defn
@@ -23,48 +53,53 @@ def record_case(state: CaseState) -> None:
     `state` carries the events from `state.events_from` on; the row holds the earlier ones
     (a case records every step, and its events, once recorded, do not change)."""
     with session() as db:
-        row = db.get(CaseRecord, state.case_id, with_for_update=True)
-        if row is not None and row.revision >= state.revision:
-            return
-        deadline = state.deadline if state.status == "open" else None
-        snapshot = STATE.dump_python(replace(state, events_from=0), mode="json")
-        if state.events_from:
-            held = row.state["events"] if row is not None else []
-            if len(held) < state.events_from:
-                raise ApplicationError(
-                    f"案件列表中本案仅存 {len(held)} 个步骤，少于已记录的 {state.events_from} 个，"
-                    "无法续记。",
-                    type="projection_behind",
-                    non_retryable=True,
-                )
-            snapshot["events"] = held[: state.events_from] + snapshot["events"]
-        closing = next((e for e in reversed(state.events) if e.kind == "closed"), None)
-        fields = {
-            "case_number": state.case_number,
-            "process": state.process,
-            "ruleset": state.ruleset,
-            "jurisdiction": state.jurisdiction,
-            "status": state.status.value,
-            "stage": state.stage,
-            "outcome": state.outcome,
-            "applicant_department_id": state.parties.applicant,
-            "provider_department_id": state.parties.provider,
-            "second_provider_department_id": state.parties.second_provider,
-            "received_at": state.received_at,
-            "due": deadline.due if deadline else None,
-            "last_day": deadline.last_day if deadline else None,
-            "counted_from": deadline.counted_from if deadline else None,
-            "provisional": bool(deadline and deadline.provisional),
-            "overdue": state.overdue,
-            "closed_at": closing.at if closing and state.status == "closed" else None,
-            "granted_by": (snapshot.get("details") or {}).get("granted_by"),
-            "revision": state.revision,
-            "state": snapshot,
-            "updated_at": datetime.now(UTC),
-        }
-        if row is None:
-            row = CaseRecord(case_id=state.case_id, **fields)
-        else:
-            row.sqlmodel_update(fields)
-        db.add(row)
+        _add_record(db, state)
         db.commit()
+
+
+def _add_record(db: Session, state: CaseState) -> None:
+    """Add, uncommitted, the case's row as `state` has it, unless it holds a later revision."""
+    row = db.get(CaseRecord, state.case_id, with_for_update=True)
+    if row is not None and row.revision >= state.revision:
+        return
+    deadline = state.deadline if state.status == "open" else None
+    snapshot = STATE.dump_python(replace(state, events_from=0), mode="json")
+    if state.events_from:
+        held = row.state["events"] if row is not None else []
+        if len(held) < state.events_from:
+            raise ApplicationError(
+                f"案件列表中本案仅存 {len(held)} 个步骤，少于已记录的 {state.events_from} 个，"
+                "无法续记。",
+                type="projection_behind",
+                non_retryable=True,
+            )
+        snapshot["events"] = held[: state.events_from] + snapshot["events"]
+    closing = next((e for e in reversed(state.events) if e.kind == "closed"), None)
+    fields = {
+        "case_number": state.case_number,
+        "process": state.process,
+        "ruleset": state.ruleset,
+        "jurisdiction": state.jurisdiction,
+        "status": state.status.value,
+        "stage": state.stage,
+        "outcome": state.outcome,
+        "applicant_department_id": state.parties.applicant,
+        "provider_department_id": state.parties.provider,
+        "second_provider_department_id": state.parties.second_provider,
+        "received_at": state.received_at,
+        "due": deadline.due if deadline else None,
+        "last_day": deadline.last_day if deadline else None,
+        "counted_from": deadline.counted_from if deadline else None,
+        "provisional": bool(deadline and deadline.provisional),
+        "overdue": state.overdue,
+        "closed_at": closing.at if closing and state.status == "closed" else None,
+        "granted_by": (snapshot.get("details") or {}).get("granted_by"),
+        "revision": state.revision,
+        "state": snapshot,
+        "updated_at": datetime.now(UTC),
+    }
+    if row is None:
+        row = CaseRecord(case_id=state.case_id, **fields)
+    else:
+        row.sqlmodel_update(fields)
+    db.add(row)

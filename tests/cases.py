@@ -12,14 +12,17 @@ from typing import Any, TypeVar
 
 import httpx
 from sqlmodel import Session, select
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
+from activities.projection import StepRecord
 from models import CaseSubmission
 from shixian.settings import Settings
 from tests.conftest import TestClock, auth
 from workflows import trust
 from workflows.case import CaseWorkflow, SettleInput
+from workflows.common import CaseState
 
 Signable = TypeVar("Signable")
 
@@ -147,3 +150,21 @@ def signed(
         request.payload(),  # type: ignore[attr-defined]
     )
     return replace(request, assertion=assertion)  # type: ignore[type-var]
+
+
+def projection_records(history: WorkflowHistory) -> list[CaseState]:
+    """The states a case sent its projection, in order: `record_case`'s inputs, and the
+    records `record_step` carried with a step's notices."""
+    converter = pydantic_data_converter.payload_converter
+    records: list[CaseState] = []
+    for event in history.events:
+        if not event.HasField("activity_task_scheduled_event_attributes"):
+            continue
+        scheduled = event.activity_task_scheduled_event_attributes
+        payloads = list(scheduled.input.payloads)
+        if scheduled.activity_type.name == "record_case":
+            records.extend(converter.from_payloads(payloads, [CaseState]))
+        elif scheduled.activity_type.name == "record_step":
+            [step] = converter.from_payloads(payloads, [StepRecord])
+            records.extend([step.state] if step.state is not None else [])
+    return records

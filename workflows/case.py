@@ -56,7 +56,11 @@ from workflows.process import Process
 with workflow.unsafe.imports_passed_through():
     from activities.deadlines import PlanDeadlineInput, plan_deadline
     from activities.notices import NoticeValue, SendNoticeInput, send_notice
-    from activities.projection import record_case
+    from activities.projection import StepRecord, record_case, record_step
+
+# A step's notices are stored with its record, or before the case next waits, in one
+# activity (`record_step`); cases started before were sent one activity per notice.
+NOTICES_WITH_RECORD = "notices-with-record"
 
 ParamT = TypeVar("ParamT")
 ReturnT = TypeVar("ReturnT")
@@ -228,6 +232,8 @@ class CaseWorkflow(Generic[InputT]):
         self._retries_asked = 0
         # How many of the case's events its projection holds (`_record`).
         self._events_recorded = 0
+        # Notices of the step in progress, stored with its record (`_notify`).
+        self._notices: list[SendNoticeInput] = []
 
     def _open_case(self, details: CaseDetails) -> None:
         """Record the receipt, with what the case is about."""
@@ -300,7 +306,13 @@ class CaseWorkflow(Generic[InputT]):
             self._idle = None
 
     async def _wait(self, ready: Callable[[], bool], timeout: timedelta | None) -> None:
-        """`workflow.wait_condition`, idle for `settle`; TimeoutError once `timeout` passes."""
+        """`workflow.wait_condition`, idle for `settle`; TimeoutError once `timeout` passes.
+        Notices no record took along (a reminder's) are stored first; the wait still ends
+        when `timeout` from now would have."""
+        if self._notices:
+            wake_at = None if timeout is None else self.now() + timeout
+            await self._store_step(None)
+            timeout = None if wake_at is None else max(wake_at - self.now(), timedelta(0))
         with self._idle_while(ready, timeout):
             await workflow.wait_condition(ready, timeout=timeout)
 
@@ -649,7 +661,7 @@ class CaseWorkflow(Generic[InputT]):
             **_provenance(deadline),
             **extra,
         )
-        # Shown overdue once those who must act are told (a query may come in between).
+        # Recorded overdue in the step that stores the notices telling those who must act.
         self.state.overdue = True
         await self._record()
 
@@ -708,8 +720,16 @@ class CaseWorkflow(Generic[InputT]):
             events=self.state.events[held:],
             events_from=held,
         )
-        await effect(record_case, change)
+        if self._notices:
+            await self._store_step(change)
+        else:
+            await effect(record_case, change)
         self._events_recorded = held + len(change.events)
+
+    async def _store_step(self, change: CaseState | None) -> None:
+        """The step's notices and record (`change`, if any), in one activity."""
+        notices, self._notices = self._notices, []
+        await effect(record_step, StepRecord(notices, change))
 
     async def _notify(
         self, kind: str, departments: list[str | None], **context: NoticeValue
@@ -717,22 +737,23 @@ class CaseWorkflow(Generic[InputT]):
         recipients = sorted({d for d in departments if d})
         if not recipients:
             return
-        await effect(
-            send_notice,
-            SendNoticeInput(
-                case_id=self.state.case_id,
-                key=f"{len(self.state.events)}-{kind}",
-                kind=kind,
-                recipients=recipients,
-                context={
-                    "case_number": self.state.case_number,
-                    "process": self.state.process,
-                    "ruleset": self.state.ruleset,
-                    **context,
-                },
-                parties=self.state.parties,
-            ),
+        notice = SendNoticeInput(
+            case_id=self.state.case_id,
+            key=f"{len(self.state.events)}-{kind}",
+            kind=kind,
+            recipients=recipients,
+            context={
+                "case_number": self.state.case_number,
+                "process": self.state.process,
+                "ruleset": self.state.ruleset,
+                **context,
+            },
+            parties=self.state.parties,
         )
+        if workflow.patched(NOTICES_WITH_RECORD):
+            self._notices.append(notice)
+        else:
+            await effect(send_notice, notice)
 
     async def _close_case(self, outcome: str, **detail: str) -> CaseState:
         self.state.status = Status.CLOSED

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 import activities.notices as notices
 from activities.notices import SendNoticeInput, send_notice
 from models import Notice
+from tests.conftest import both_databases
 from workflows.common import Parties
 
 PARTIES = Parties("hubei-civil", "hubei-police", "hubei-bigdata")
@@ -34,6 +35,7 @@ def stored(session: Session, case_id: str) -> list[tuple[str | None, str]]:
     return sorted(rows, key=lambda row: row[0] or "")
 
 
+@both_databases
 @pytest.mark.usefixtures("world")
 def test_each_known_recipient_gets_its_notice_once_however_often_it_is_sent(session):
     request = dispute(
@@ -50,6 +52,7 @@ def test_each_known_recipient_gets_its_notice_once_however_often_it_is_sent(sess
     assert "请决定" in authority and "对本部门的校核结果" in provider
 
 
+@both_databases
 @pytest.mark.usefixtures("world")
 def test_an_attempt_that_loses_a_race_for_one_recipient_still_stores_the_others(
     session, monkeypatch

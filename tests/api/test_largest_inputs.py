@@ -9,13 +9,11 @@ largest today is about 200 KB.
 
 from __future__ import annotations
 
-from typing import Any
-
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from tests.attachments import uploaded
-from tests.cases import done
+from tests.cases import done, projection_records
 from tests.conftest import auth, both_databases
 from tests.processes import WALKS, Walk, largest, prepare, take_the_steps
 from workflows.common import CaseState
@@ -61,28 +59,27 @@ async def walk_with_the_largest_inputs(api, clock, env, walk: Walk) -> None:
     kinds = [event["kind"] for event in state["events"]]
     assert [event.kind for change in recorded for event in change.events] == kinds
     assert sum(len(answer.events) for answer in answers) <= len(kinds), walk.process
+    # A step's notices travel with its record (`record_step`): none runs an activity alone.
+    scheduled = [
+        event.activity_task_scheduled_event_attributes.activity_type.name
+        for event in history.events
+        if event.HasField("activity_task_scheduled_event_attributes")
+    ]
+    assert "send_notice" not in scheduled and "record_step" in scheduled, walk.process
 
 
 def carried_states(history: WorkflowHistory) -> tuple[list[CaseState], list[CaseState]]:
-    """The states the case sent its projection (`record_case`), and its updates' answers."""
-
-    def decoded(payloads: Any) -> CaseState:
-        [state] = pydantic_data_converter.payload_converter.from_payloads(
-            list(payloads), [CaseState]
-        )
-        return state  # type: ignore[no-any-return]
-
-    recorded, answers = [], []
+    """The states the case sent its projection, and its updates' answers."""
+    answers = []
     for event in history.events:
-        if event.HasField("activity_task_scheduled_event_attributes"):
-            scheduled = event.activity_task_scheduled_event_attributes
-            if scheduled.activity_type.name == "record_case":
-                recorded.append(decoded(scheduled.input.payloads))
         if event.HasField("workflow_execution_update_completed_event_attributes"):
             outcome = event.workflow_execution_update_completed_event_attributes.outcome
             if outcome.HasField("success"):
-                answers.append(decoded(outcome.success.payloads))
-    return recorded, answers
+                [answer] = pydantic_data_converter.payload_converter.from_payloads(
+                    list(outcome.success.payloads), [CaseState]
+                )
+                answers.append(answer)
+    return projection_records(history), answers
 
 
 async def test_a_draft_stops_growing_before_its_case_could_wedge(api, env):

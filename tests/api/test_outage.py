@@ -28,7 +28,7 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from activities.notices import SendNoticeInput, send_notice
+from activities.projection import StepRecord, record_step
 from api.app import create_app
 from calendars import BEIJING
 from service import diagnosis
@@ -125,24 +125,24 @@ async def test_an_action_no_worker_takes_up_is_answered_503_not_recorded_and_nev
 
 @dataclass
 class Gate:
-    """Holds the notice of `kind` until released: the action that sends it is accepted, and
-    cannot finish."""
+    """Holds the step whose notices include one of `kind` until released: the action that
+    sends it is accepted, and cannot finish."""
 
     kind: str
     reached: asyncio.Event = field(default_factory=asyncio.Event)
     released: asyncio.Event = field(default_factory=asyncio.Event)
 
     def activities(self) -> list[Any]:
-        """The worker's activities, with the notice of `kind` held here."""
+        """The worker's activities, with the step that sends the notice of `kind` held here."""
 
-        @activity.defn(name="send_notice")
-        async def held(request: SendNoticeInput) -> None:
-            if request.kind == self.kind:
+        @activity.defn(name="record_step")
+        async def held(step: StepRecord) -> None:
+            if any(notice.kind == self.kind for notice in step.notices):
                 self.reached.set()
                 await self.released.wait()
-            await asyncio.to_thread(send_notice, request)
+            await asyncio.to_thread(record_step, step)
 
-        return [held if a is send_notice else a for a in ACTIVITIES]
+        return [held if a is record_step else a for a in ACTIVITIES]
 
 
 async def test_an_action_accepted_but_not_finished_is_answered_503_recorded_and_applied_as_received(

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy.exc import DataError, OperationalError
 from temporalio import activity
+from temporalio.client import WorkflowExecutionStatus
 
 from activities.deadlines import PlanDeadlineInput, plan_deadline
-from activities.notices import SendNoticeInput, send_notice
+from activities.projection import StepRecord, record_step
 from calendars import CalendarNotCoveredError
 from shixian.faults import permanent
 from tests.api.test_outage import live
@@ -34,20 +35,20 @@ class Unstorable:
     def __init__(self, kind: str) -> None:
         self.kind, self.fixed, self.calls = kind, False, 0
 
-    async def send(self, request: SendNoticeInput) -> None:
-        if request.kind == self.kind:
+    async def record(self, step: StepRecord) -> None:
+        if any(notice.kind == self.kind for notice in step.notices):
             self.calls += 1
             if not self.fixed:
                 raise DataError("INSERT INTO notice", {}, ValueError(NUL))
-        await asyncio.to_thread(send_notice, request)
+        await asyncio.to_thread(record_step, step)
 
 
 UNSTORABLE = Unstorable("approved")
 
 
-@activity.defn(name="send_notice")
-async def unstorable_send_notice(request: SendNoticeInput) -> None:
-    await UNSTORABLE.send(request)
+@activity.defn(name="record_step")
+async def unstorable_record_step(step: StepRecord) -> None:
+    await UNSTORABLE.record(step)
 
 
 async def test_an_effect_that_fails_for_good_stops_the_case_lists_it_and_goes_on_when_retried(
@@ -60,7 +61,7 @@ async def test_an_effect_that_fails_for_good_stops_the_case_lists_it_and_goes_on
     # The case takes an action up within 3 s of its receipt (half of 6): a loaded machine's
     # worker needs them; the stuck effect then holds the answer for the rest.
     settings.action_wait = 6
-    activities = [unstorable_send_notice if a is send_notice else a for a in ACTIVITIES]
+    activities = [unstorable_record_step if a is record_step else a for a in ACTIVITIES]
 
     async def temporal() -> Any:
         return env.client
@@ -76,10 +77,13 @@ async def test_an_effect_that_fails_for_good_stops_the_case_lists_it_and_goes_on
         assert response.status_code == 503
         body = response.json()
         assert (body["code"], body["recorded"]) == ("case_stuck", True)
-        assert "send_notice" in body["message"] and "已列入待运维处理" in body["message"]
+        assert "record_step" in body["message"] and "已列入待运维处理" in body["message"]
 
-        state = await settled(clock, api, "hubei-applicant", case)
-        assert state["status"] == "open"  # neither failed nor closed: waiting
+        await settled(clock, api, "hubei-applicant", case)
+        # The grant is made; the step's notices and record wait for an operator: the case's
+        # workflow neither failed nor ended.
+        running = await env.client.get_workflow_handle(case["case_id"]).describe()
+        assert running.status is WorkflowExecutionStatus.RUNNING
         assert UNSTORABLE.calls == 1  # not retried: it can never succeed as it is
 
         listed = await api.get("/api/v1/cases/stuck", headers=auth("auditor"))
@@ -88,7 +92,7 @@ async def test_an_effect_that_fails_for_good_stops_the_case_lists_it_and_goes_on
         assert (stuck["case_id"], stuck["kind"], stuck["step"]) == (
             case["case_id"],
             "effect",
-            "send_notice",
+            "record_step",
         )
         assert NUL in stuck["error"]
         health = await api.get("/healthz")

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from calendars import ChinaCalendar, load_calendar
 from regulations import Rulesets, load_rulesets
 from service.audit import Timeline, compose_timeline, planned_deadlines, render_timeline
 from service.labels import label
 from service.submissions import PROCESSES
+from tests.cases import projection_records
 from workflows import (
     catalog_update,
     emergency_reclassification,
@@ -49,18 +49,12 @@ TRANSLATED_DETAILS = (
 
 
 def last_recorded_state(history: WorkflowHistory) -> CaseState:
-    """The case as the workflow last wrote it to the projection: `record_case`'s inputs, each
-    with the events since the one before (a whole state in histories recorded before)."""
+    """The case as the workflow last wrote it to the projection: its records, each with the
+    events since the one before (a whole state in histories recorded before)."""
     state: CaseState | None = None
-    for event in history.events:
-        if event.HasField("activity_task_scheduled_event_attributes"):
-            scheduled = event.activity_task_scheduled_event_attributes
-            if scheduled.activity_type.name == "record_case":
-                [change] = pydantic_data_converter.payload_converter.from_payloads(
-                    list(scheduled.input.payloads), [CaseState]
-                )
-                held = state.events[: change.events_from] if state else []
-                state = replace(change, events=held + change.events, events_from=0)
+    for change in projection_records(history):
+        held = state.events[: change.events_from] if state else []
+        state = replace(change, events=held + change.events, events_from=0)
     assert state is not None
     return state
 

@@ -18,14 +18,14 @@ from temporalio import activity
 from temporalio.client import WorkflowUpdateStage
 from temporalio.testing import WorkflowEnvironment
 
-from activities.projection import record_case
+from activities.projection import StepRecord, record_step
 from models import CaseSubmission
 from shixian.settings import Settings
 from tests.cases import signed, submit
 from tests.histories import keep_history
 from tests.records import grants
 from worker import ACTIVITIES, build_worker
-from workflows.common import ActionInput, Actor, CaseState, Role
+from workflows.common import ActionInput, Actor, Role
 from workflows.sharing_application import SharingApplicationWorkflow
 
 
@@ -37,25 +37,25 @@ class Gate:
     reached: asyncio.Event = field(default_factory=asyncio.Event)
     released: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def record(self, state: CaseState) -> None:
-        if state.stage == self.stage and not self.reached.is_set():
+    async def record(self, step: StepRecord) -> None:
+        if step.state and step.state.stage == self.stage and not self.reached.is_set():
             self.reached.set()
             await self.released.wait()
-        await asyncio.to_thread(record_case, state)
+        await asyncio.to_thread(record_step, step)
 
 
 GATE = Gate("provider_review")
 
 
-@activity.defn(name="record_case")
-async def gated_record_case(state: CaseState) -> None:
-    await GATE.record(state)
+@activity.defn(name="record_step")
+async def gated_record_step(step: StepRecord) -> None:
+    await GATE.record(step)
 
 
 @pytest.fixture
 async def worker(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[object]:
-    """The suite's worker, with the projection activity behind the gate."""
-    activities = [gated_record_case if a is record_case else a for a in ACTIVITIES]
+    """The suite's worker, with the step that records the first stage behind the gate."""
+    activities = [gated_record_step if a is record_step else a for a in ACTIVITIES]
     running = build_worker(env.client, settings.task_queue, activities=activities)
     async with running:
         yield running

@@ -85,7 +85,7 @@ async def test_a_refusal_sent_around_the_api_with_nul_stops_the_case_for_an_oper
         assert (stuck["case_id"], stuck["kind"], stuck["step"]) == (
             case["case_id"],
             "effect",
-            "send_notice",
+            "record_step",
         )
         assert UNSTORABLE in stuck["error"] or "NUL" in stuck["error"]
         # The API still answers about it: no 500.
