@@ -24,11 +24,10 @@ import json
 import random
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -327,32 +326,14 @@ def measure(url: str, label: str) -> list[Ratios]:
     return results
 
 
-@contextmanager
-def local_postgres() -> Iterator[str | None]:
+def local_postgres() -> AbstractContextManager[str | None]:
     """A throwaway PostgreSQL from the machine's binaries, as the test suite starts one."""
     import sys
 
     sys.path.insert(0, str(ROOT))
-    from tests.conftest import _as_postgres, _local_postgres, _pg_bin
+    from tests import conftest
 
-    bindir = _pg_bin()
-    if bindir is None:
-        yield None
-        return
-    home = Path(tempfile.mkdtemp(prefix="shixian-pg-"))
-    home.chmod(0o777)
-    try:
-        url = _local_postgres(home / "data")
-    except (subprocess.CalledProcessError, OSError):
-        shutil.rmtree(home, ignore_errors=True)
-        yield None
-        return
-    try:
-        yield url
-    finally:
-        stop = [str(bindir / "pg_ctl"), "-D", str(home / "data"), "-m", "fast", "stop"]
-        subprocess.run([*_as_postgres(), *stop], capture_output=True)
-        shutil.rmtree(home, ignore_errors=True)
+    return conftest.local_postgres()
 
 
 def main() -> None:

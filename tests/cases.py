@@ -1,34 +1,30 @@
-"""Helpers for case tests: submit and act through the API, read effects from the database."""
+"""Helpers for case tests: submit and act through the API, and settle cases.
+
+What a case leaves in the database is read with tests/records.py; attachments are made with
+tests/attachments.py; histories are kept for the replay suite with tests/histories.py."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import struct
-import zlib
 from dataclasses import replace
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 from sqlmodel import Session, select
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHistory
+from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
 from activities.projection import StepRecord
-from models import Authorization, CaseSubmission, CatalogResource, Notice
+from models import CaseSubmission
 from shixian.settings import Settings
 from tests.conftest import TestClock, auth
 from workflows import trust
 from workflows.case import CaseWorkflow, SettleInput
 from workflows.common import CaseState
 
-HISTORIES = Path(__file__).parent / "replay" / "histories"
 Signable = TypeVar("Signable")
-RECORD = os.environ.get("SHIXIAN_RECORD_HISTORIES") == "1"
 
 
 # A conditional application whole, for the tests that send it as it is.
@@ -98,90 +94,12 @@ async def view(api: httpx.AsyncClient, key: str, case: dict[str, Any]) -> dict[s
     return response.json()  # type: ignore[no-any-return]
 
 
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-# Small complete files of each accepted type (both ends are checked, not only the first bytes).
-PDF = b"%PDF-1.7\n" + b"0" * 2048 + b"\n%%EOF\n"
-PNG = (
-    b"\x89PNG\r\n\x1a\n"
-    + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
-    + png_chunk(b"IDAT", zlib.compress(b"\x00\x00"))
-    + png_chunk(b"IEND", b"")
-)
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"2" * 256 + b"\xff\xd9"
-
-
-async def upload(
-    api: httpx.AsyncClient,
-    key: str,
-    data: bytes,
-    content_type: str = "application/pdf",
-    name: str = "户籍证明.pdf",
-) -> httpx.Response:
-    return await api.post(
-        "/api/v1/attachments", files={"file": (name, data, content_type)}, headers=auth(key)
-    )
-
-
-async def uploaded(api: httpx.AsyncClient, key: str, data: bytes = PDF, **kw: Any) -> int:
-    response = await upload(api, key, data, **kw)
-    assert response.status_code == 201, response.text
-    return int(response.json()["id"])
-
-
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
 def kinds(case: dict[str, Any]) -> list[str]:
     return [event["kind"] for event in case["events"]]
-
-
-def grants(session: Session, case_id: str) -> list[Authorization]:
-    session.expire_all()
-    return list(session.exec(select(Authorization).where(Authorization.case_id == case_id)))
-
-
-def notices(session: Session, case_id: str, kind: str | None = None) -> list[Notice]:
-    session.expire_all()
-    query = select(Notice).where(Notice.case_id == case_id)
-    if kind:
-        query = query.where(Notice.kind == kind)
-    return list(session.exec(query.order_by(Notice.id)))  # type: ignore[arg-type]
-
-
-def notices_to(session: Session, case_id: str, kind: str, department_id: str) -> list[Notice]:
-    """The notices of `kind` the case sent to the department."""
-    return [
-        n for n in notices(session, case_id, kind) if n.recipient_department_id == department_id
-    ]
-
-
-def resource(session: Session, resource_id: str) -> CatalogResource | None:
-    session.expire_all()
-    return session.get(CatalogResource, resource_id)
-
-
-def change_resource(session: Session, resource_id: str, **values: Any) -> None:
-    """Change a catalog entry in the database, behind the API's back."""
-    entry = resource(session, resource_id)
-    assert entry is not None
-    for name, value in values.items():
-        setattr(entry, name, value)
-    session.add(entry)
-    session.commit()
-
-
-async def keep_history(client: Client, case: dict[str, Any], name: str) -> None:
-    """With SHIXIAN_RECORD_HISTORIES=1, save the case's history for the replay suite."""
-    if not RECORD:
-        return
-    history = await client.get_workflow_handle(case["case_id"]).fetch_history()
-    HISTORIES.mkdir(parents=True, exist_ok=True)
-    path = HISTORIES / f"{name}.json"
-    path.write_text(json.dumps(json.loads(history.to_json()), ensure_ascii=False, indent=1))
 
 
 async def settle(clock: TestClock, case_id: str) -> None:

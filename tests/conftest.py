@@ -130,37 +130,40 @@ def _local_postgres(data: Path) -> str:
     return f"postgresql+psycopg://postgres@/postgres?host={data}"
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str | None]:
-    """TEST_DATABASE_URL, or a server started from local binaries, or None (tests skip).
-    Requested only by PostgreSQL tests: a run without them starts none."""
-    url = os.environ.get("TEST_DATABASE_URL")
+@contextmanager
+def local_postgres() -> Iterator[str | None]:
+    """A throwaway PostgreSQL from the machine's binaries (`_local_postgres`), stopped and
+    removed after; None where there are no binaries or the server does not start."""
     pg_bin = _pg_bin()
-    if url or pg_bin is None:
-        yield url
+    if pg_bin is None:
+        yield None
         return
     # Outside pytest's own temporary tree, which only root may enter.
     home = Path(tempfile.mkdtemp(prefix="shixian-pg-"))
     home.chmod(0o777)
     try:
-        url = _local_postgres(home / "data")
+        url: str | None = _local_postgres(home / "data")
     except (subprocess.CalledProcessError, OSError):
         url = None
-    yield url
-    if url is not None:
-        subprocess.run(
-            [
-                *_as_postgres(),
-                str(pg_bin / "pg_ctl"),
-                "-D",
-                str(home / "data"),
-                "-m",
-                "fast",
-                "stop",
-            ],
-            capture_output=True,
-        )
-    shutil.rmtree(home, ignore_errors=True)
+    try:
+        yield url
+    finally:
+        if url is not None:
+            stop = [str(pg_bin / "pg_ctl"), "-D", str(home / "data"), "-m", "fast", "stop"]
+            subprocess.run([*_as_postgres(), *stop], capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str | None]:
+    """TEST_DATABASE_URL, or a server started from local binaries, or None (tests skip).
+    Requested only by PostgreSQL tests: a run without them starts none."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    with local_postgres() as started:
+        yield started
 
 
 def _with_database(server: str, name: str) -> str:
@@ -384,6 +387,8 @@ class RunningClock:
 class TestClock:
     """The API's clock in tests: a fixed start, moving exactly as the test server's clock does
     (real time passes between skips, so it is read back after every move)."""
+
+    __test__ = False  # not a test class, whatever its name says to pytest
 
     now: datetime
     env: WorkflowEnvironment

@@ -18,7 +18,7 @@ from typing import Any
 
 from shixian.demo import USERS
 from shixian.settings import Settings
-from tests.cases import PDF
+from tests.attachments import PDF
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOCK = re.compile(r"^```sh\n(.*?)^```$", re.S | re.M)

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from models import Attachment
 from shixian.settings import Settings
-from tests.cases import JPEG, PDF, PNG, upload, uploaded
+from tests.attachments import JPEG, PDF, PNG, upload, uploaded
 from tests.conftest import auth
 
 

@@ -1,7 +1,8 @@
 """Filters of the case list that take times and bodies users type by hand."""
 
-from tests.cases import act, change_resource, done, post_case, settle, submit
+from tests.cases import act, done, post_case, settle, submit
 from tests.conftest import auth
+from tests.records import change_resource
 
 
 async def test_a_time_without_a_zone_in_a_filter_means_beijing_time(api, clock):

@@ -23,9 +23,11 @@ from service.submissions.catalog_update import DraftEdit
 from service.views import ActionBody
 from tests.api.test_catalog import import_catalog
 from tests.api.test_rulesets_calendars import YEAR_2027 as YEAR
-from tests.cases import done, notices, post_case, uploaded
+from tests.attachments import uploaded
+from tests.cases import done, post_case
 from tests.conftest import auth, both_databases
 from tests.processes import WALKS, Walk, ordinary, prepare, take_the_steps
+from tests.records import notices
 
 CHARACTERS = {"NUL": "\x00", "surrogate": "\ud800", "RLO": "\u202e"}
 HOSTILE = {kind: f"不符合{char}条件" for kind, char in CHARACTERS.items()}

@@ -12,7 +12,8 @@ from __future__ import annotations
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from tests.cases import done, projection_records, uploaded
+from tests.attachments import uploaded
+from tests.cases import done, projection_records
 from tests.conftest import auth, both_databases
 from tests.processes import WALKS, Walk, largest, prepare, take_the_steps
 from workflows.common import CaseState

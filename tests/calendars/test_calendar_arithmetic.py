@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import warnings
 from datetime import date, datetime, timedelta
 
 import chinese_calendar
 import pytest
-from workalendar.asia import China
 from workalendar.core import Calendar, CoreCalendar
 
 from calendars import CalendarNotCoveredError, ChinaCalendar, DayKind, load_calendar
+from tests.calendars.workalendar_china import workalendar_china
 
 SAT_MAKEUP_2026 = date(2026, 2, 14)  # 调休上班 for 春节, 国办发明电〔2025〕7号
 
@@ -52,9 +51,7 @@ def test_working_days_delta_matches_workalendars_algorithm(cal: ChinaCalendar) -
 def test_same_answers_as_workalendar_china_and_chinese_calendar_in_2023(
     cal: ChinaCalendar,
 ) -> None:
-    china = China()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with workalendar_china() as china:
         for day in (date(2023, 1, 3) + timedelta(days=i) for i in range(0, 300, 7)):
             for delta in (1, 4, 9):
                 ours = cal.add_working_days(day, delta)
@@ -84,12 +81,8 @@ def test_extra_working_days_are_merged_with_the_official_ones_not_replacing_them
     assert cal.is_working_day(SAT_MAKEUP_2026, extra_working_days=[extra_saturday])
     assert cal.is_working_day(extra_saturday, extra_working_days=[extra_saturday])
     # workalendar's China drops its own adjusted days when given any extra one.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        workalendar_china = China()
-        assert not workalendar_china.is_working_day(
-            date(2023, 1, 28), extra_working_days=[date(2023, 3, 4)]
-        )
+    with workalendar_china() as china:
+        assert not china.is_working_day(date(2023, 1, 28), extra_working_days=[date(2023, 3, 4)])
     assert cal.is_working_day(date(2023, 1, 28), extra_working_days=[date(2023, 3, 4)])
 
 

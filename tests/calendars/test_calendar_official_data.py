@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from datetime import date, timedelta
 
 import chinese_calendar
 import pytest
-from workalendar.asia import China
 
 from calendars import ChinaCalendar, load_calendar
+from tests.calendars.workalendar_china import workalendar_china
 
 # workalendar lacks the 2020 Spring Festival extension (国办发明电〔2020〕1号).
 WORKALENDAR_MISSES_2020_EXTENSION = {date(2020, 1, 31), date(2020, 2, 1)}
@@ -40,9 +39,7 @@ def test_every_day_2018_to_2026_agrees_with_chinese_calendar(cal: ChinaCalendar)
 def test_every_day_2018_to_2023_agrees_with_workalendar_except_the_2020_extension(
     cal: ChinaCalendar,
 ) -> None:
-    china = China()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with workalendar_china() as china:
         disagreements = {
             day
             for day in days(date(2018, 1, 1), date(2023, 12, 31))

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from models import CaseRecord
 from tests import conftest as fixtures
-from tests.cases import PDF
+from tests.attachments import PDF
 from tests.web.conftest import needs_chromium, password_of
 
 pytestmark = [pytest.mark.browser, needs_chromium]

@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 from calendars import BEIJING
 from models import ApiToken, Notice, User
 from service.accounts import hash_password
-from tests.cases import PDF, done, submit
+from tests.attachments import PDF
+from tests.cases import done, submit
 from tests.conftest import auth
 from tests.web.conftest import Browser, ManualClock, give_passwords, password_of
 from tests.workflows.test_open_data_objection import object_to, suspended

@@ -19,8 +19,9 @@ from models import CaseRecord, CaseSubmission
 from service import register
 from service.cases import adapter
 from shixian.settings import Settings
-from tests.cases import APPLICATION, at, grants, kinds, settled, submit
+from tests.cases import APPLICATION, at, kinds, settled, submit
 from tests.conftest import TestClock, auth, both_databases, terminate_cases
+from tests.records import grants
 from worker import build_worker
 from workflows.sharing_application import SharingApplicationInput
 

@@ -15,8 +15,10 @@ import httpx
 from sqlmodel import Session, select
 
 from models import CatalogChange, CatalogVersion
-from tests.cases import act, done, keep_history, kinds, notices, resource, settled, submit, view
+from tests.cases import act, done, kinds, settled, submit, view
 from tests.conftest import auth
+from tests.histories import keep_history
+from tests.records import notices, recipients, resource
 from workflows.yearly_maintenance import YearlyMaintenanceInput, YearlyMaintenanceWorkflow
 
 HEBEI_9 = "《河北省政务数据共享应用管理办法》第九条"
@@ -130,7 +132,7 @@ async def test_hubei_draft_is_published_as_a_version_with_a_readable_diff(
     # The list holds what each version changed, as the version itself does.
     assert listed["items"][0]["changes"] == version["changes"]
     published = notices(session, case["case_id"], "catalog_published")
-    assert {n.recipient_department_id for n in published} == {"hubei-police", "hubei-bigdata"}
+    assert recipients(published) == {"hubei-police", "hubei-bigdata"}
     await keep_history(env.client, case, "hubei-catalog-published")
 
 
@@ -166,7 +168,7 @@ async def test_a_trigger_registered_late_is_overdue_at_filing(api, clock, sessio
     [overdue] = [e for e in state["events"] if e["kind"] == "overdue"]
     assert overdue["detail"]["late_at_filing"] == "登记时已逾期"
     told = notices(session, case["case_id"], "overdue")
-    assert {n.recipient_department_id for n in told} == {"hebei-police", "hebei-data"}
+    assert recipients(told) == {"hebei-police", "hebei-data"}
     assert all("登记时已逾期" in n.body for n in told)
     await keep_history(env.client, case, "hebei-catalog-late-at-filing")
 

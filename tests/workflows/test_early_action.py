@@ -21,7 +21,9 @@ from temporalio.testing import WorkflowEnvironment
 from activities.projection import StepRecord, record_step
 from models import CaseSubmission
 from shixian.settings import Settings
-from tests.cases import grants, keep_history, signed, submit
+from tests.cases import signed, submit
+from tests.histories import keep_history
+from tests.records import grants
 from worker import ACTIVITIES, build_worker
 from workflows.common import ActionInput, Actor, Role
 from workflows.sharing_application import SharingApplicationWorkflow

@@ -14,23 +14,10 @@ from typing import Any
 
 import httpx
 
-from tests.cases import (
-    act,
-    at,
-    done,
-    grants,
-    green_channel_demand,
-    keep_history,
-    kinds,
-    notices,
-    notices_to,
-    post_case,
-    resource,
-    settled,
-    submit,
-    view,
-)
+from tests.cases import act, at, done, green_channel_demand, kinds, post_case, settled, submit, view
 from tests.conftest import auth
+from tests.histories import keep_history
+from tests.records import grants, notices, notices_to, recipients, resource
 
 DY23 = "《东营市公共数据管理办法》第二十三条"
 SUCCESSOR = Path(__file__).parent.parent / "fixtures" / "dongying-successor.yaml"
@@ -69,7 +56,7 @@ async def test_approved_demand_is_answered_and_delivered_across_national_day(
     await clock.advance(timedelta(seconds=2))
     state = await settled(clock, api, "dongying-supervisor", case)
     assert state["overdue"]
-    told = {n.recipient_department_id for n in notices(session, case["case_id"], "overdue")}
+    told = recipients(notices(session, case["case_id"], "overdue"))
     assert told == {"dongying-police", "dongying-bigdata"}
     # Still waiting: the next limit is the availability, 5 WD from the approval.
     assert state["deadline"]["due"] == "2026-10-14T00:00:00+08:00"
@@ -92,9 +79,7 @@ async def test_approved_demand_is_answered_and_delivered_across_national_day(
     [grant] = grants(session, case["case_id"])
     assert (grant.applicant_department_id, grant.resource_id) == ("dongying-civil", delivered.id)
     assert (grant.granted_by, grant.cite, grant.stage) == ("provider", DY23, "delivery")
-    assert {n.recipient_department_id for n in notices(session, case["case_id"], "delivered")} >= {
-        "dongying-civil"
-    }
+    assert recipients(notices(session, case["case_id"], "delivered")) >= {"dongying-civil"}
     timeline = await api.get(
         f"/api/v1/cases/{case['case_id']}/timeline", headers=auth("dongying-supervisor")
     )

@@ -17,21 +17,10 @@ from typing import Any
 
 import httpx
 
-from tests.cases import (
-    act,
-    at,
-    done,
-    grants,
-    green_channel_demand,
-    keep_history,
-    kinds,
-    notices,
-    post_case,
-    settled,
-    submit,
-    view,
-)
+from tests.cases import act, at, done, green_channel_demand, kinds, post_case, settled, submit, view
 from tests.conftest import auth
+from tests.histories import keep_history
+from tests.records import grants, notices, recipients
 
 HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"
 LICHUAN_20 = "《利川市政务信息资源共享管理办法》第二十条"
@@ -148,7 +137,7 @@ async def test_a_dongying_application_after_its_last_day_runs_under_809(api, clo
     await clock.advance(timedelta(seconds=2))
     state = await settled(clock, api, "dongying-supervisor", case)
     assert (state["status"], state["overdue"]) == ("open", True)
-    told = {n.recipient_department_id for n in notices(session, case["case_id"], "overdue")}
+    told = recipients(notices(session, case["case_id"], "overdue"))
     assert told == {"dongying-police", "dongying-bigdata"}
     state = await done(api, "dongying-provider", case, "approve")
     assert state["details"]["granted_by"] == "provider"
@@ -249,10 +238,7 @@ async def test_a_hubei_extension_granted_then_answered(api, clock, session, env)
     assert deadline["due"] == "2026-12-15T00:00:00+08:00"
     assert deadline["cite"].startswith(HUBEI_20) and N809_21 in deadline["cite"]
     assert deadline["on_timeout"] == "deemed_consent"
-    told = {
-        n.recipient_department_id
-        for n in notices(session, case["case_id"], "reply_extension_decided")
-    }
+    told = recipients(notices(session, case["case_id"], "reply_extension_decided"))
     assert told == {"hubei-civil", "hubei-police"}  # the applicant is told
     again = await act(api, "hubei-provider", case, "request_extension", working_days=1, reason="x")
     assert again.status_code == 409
@@ -377,11 +363,7 @@ async def test_a_hubei_department_asking_the_hebei_police_is_governed_by_hebei_a
     assert waiting["detail"]["authority"] == "国务院政务数据共享主管部门"
     assert state["deadline"]["cite"].startswith("运营目标（第二十八条")
     told = notices(session, case["case_id"], "superior_authority_missing")
-    assert {n.recipient_department_id for n in told} == {
-        "hubei-civil",
-        "hebei-police",
-        "hebei-data",
-    }
+    assert recipients(told) == {"hubei-civil", "hebei-police", "hebei-data"}
     assert "国务院政务数据共享主管部门" in told[0].title
     for key in ("hebei-supervisor", "hubei-supervisor"):  # neither is the common superior
         wrong = await act(api, key, case, "decide", decision="grant", reason="x")

@@ -19,20 +19,10 @@ from sqlmodel import Session, select
 
 from models import CaseSubmission
 from tests.api.test_catalog import HEADER, import_catalog
-from tests.cases import (
-    act,
-    at,
-    done,
-    keep_history,
-    kinds,
-    notices,
-    post_case,
-    resource,
-    settle_all,
-    settled,
-    submit,
-)
+from tests.cases import act, at, done, kinds, post_case, settle_all, settled, submit
 from tests.conftest import TestClock, auth, both_databases
+from tests.histories import keep_history
+from tests.records import notices, recipients, resource
 
 N809_14 = "《政务数据共享条例》第十四条"
 HB23 = "《湖北省政务数据资源应用与管理办法》第二十三条"
@@ -139,7 +129,7 @@ async def test_approved_listing_makes_the_resource_not_shared_and_refusals_cite_
     assert "鄂政函〔2026〕88号" in entry.negative_list_approval
     assert "《中华人民共和国居民身份证法》第十九条" in entry.share_type_reason
     told = notices(session, case["case_id"], "negative_listing_decided")
-    assert {n.recipient_department_id for n in told} == {"hubei-police", "hubei-bigdata"}
+    assert recipients(told) == {"hubei-police", "hubei-bigdata"}
     assert any("鄂政函〔2026〕88号" in n.body for n in told)
 
     refusal = await post_case(

@@ -16,26 +16,11 @@ from sqlmodel import Session, select
 
 from models import ApiToken, AttachmentCitation, User
 from service.access import hash_token
-from tests.cases import (
-    PDF,
-    PNG,
-    act,
-    at,
-    change_resource,
-    done,
-    grants,
-    keep_history,
-    kinds,
-    notices,
-    post_case,
-    resource,
-    settle,
-    settled,
-    submit,
-    uploaded,
-    view,
-)
+from tests.attachments import PDF, PNG, uploaded
+from tests.cases import act, at, done, kinds, post_case, settle, settled, submit, view
 from tests.conftest import auth, both_databases
+from tests.histories import keep_history
+from tests.records import change_resource, grants, notices, recipients, resource
 from workflows.common import Role
 
 HUBEI_28 = "《湖北省政务数据资源应用与管理办法》第二十八条"
@@ -369,7 +354,7 @@ async def test_assessment_past_target_is_overdue_for_the_supervisor(api, clock, 
     assert state["overdue"]
     assert state["stage"] == "provider_assessment"
     assert "reminded" in kinds(state) and "overdue" in kinds(state)
-    told = {n.recipient_department_id for n in notices(session, case["case_id"], "overdue")}
+    told = recipients(notices(session, case["case_id"], "overdue"))
     assert told == {"hubei-police", "hubei-bigdata"}
     listed = await api.get("/api/v1/cases?overdue=true", headers=auth("hubei-supervisor"))
     assert [c["case_id"] for c in listed.json()["items"]] == [case["case_id"]]

@@ -12,28 +12,25 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import Session
 
 from models import Authorization
-from tests.cases import (
-    act,
-    at,
-    done,
-    grants,
-    keep_history,
-    kinds,
-    notices,
-    notices_to,
-    resource,
-    settled,
-    submit,
-    view,
-)
-from tests.conftest import auth
+from tests.cases import act, at, done, kinds, settled, submit, view
+from tests.conftest import TestClock, auth
+from tests.histories import keep_history
+from tests.records import grants, notices, notices_to, recipients, resource
 from workflows.common import GrantedBy
 
 DY20 = "《东营市公共数据管理办法》第二十条"
 NAME = ["姓名"]
+
+
+@pytest.fixture
+async def clock(clock: TestClock) -> TestClock:
+    """Every test here files on Wednesday 2026-09-30 (above), at 10:00."""
+    await clock.set(at("2026-09-30T10:00:00+08:00"))
+    return clock
 
 
 async def file(
@@ -73,7 +70,6 @@ def service_change(**body: Any) -> dict[str, Any]:
 
 
 async def test_a_temporary_share_type_must_end_after_today_and_within_90_days(api, clock, session):
-    await clock.set(at("2026-09-30T10:00:00+08:00"))
     past = await file(api, **reclassification(until="2026-09-29"))
     assert (past.status_code, past.json()["code"]) == (422, "until_in_past")
     far = await file(api, **reclassification(until="2026-12-30"))
@@ -88,7 +84,6 @@ async def test_a_temporary_share_type_must_end_after_today_and_within_90_days(ap
 async def test_temporary_share_type_shows_in_the_catalog_and_ends_at_midnight(
     api, clock, session, env
 ):
-    await clock.set(at("2026-09-30T10:00:00+08:00"))
     case = await filed(api, **reclassification())
     assert case["stage"] == "reclassified" and case["actions"] == ["restore"]
     shown = await api.get("/api/v1/catalog/dongying-hukou", headers=auth("dongying-applicant"))
@@ -114,7 +109,7 @@ async def test_temporary_share_type_shows_in_the_catalog_and_ends_at_midnight(
     assert restored is not None
     assert (restored.share_type, restored.reclassified_by_case) == ("conditional", None)
     assert "届满" in restored.share_type_reason
-    told = {n.recipient_department_id for n in notices(session, case["case_id"])}
+    told = recipients(notices(session, case["case_id"]))
     assert told == {"dongying-police", "dongying-bigdata"}
     await keep_history(env.client, case, "dongying-reclassified-until-end")
 
@@ -122,7 +117,6 @@ async def test_temporary_share_type_shows_in_the_catalog_and_ends_at_midnight(
 async def test_provider_restores_early_and_only_more_open_types_are_allowed(
     api, clock, session, env
 ):
-    await clock.set(at("2026-09-30T10:00:00+08:00"))
     less_open = await file(
         api, **reclassification(resource_id="dongying-org", share_type="conditional")
     )
@@ -156,7 +150,6 @@ async def test_provider_restores_early_and_only_more_open_types_are_allowed(
 async def test_an_early_restore_revokes_emergency_grants_unless_ordinarily_approved_since(
     api, clock, session, env
 ):
-    await clock.set(at("2026-09-30T10:00:00+08:00"))
     # Before the emergency: an ordinary (conditional) application, still with the provider.
     ordinary = await submit(api, "dongying-applicant", resource_id="dongying-hukou", fields=NAME)
     assert ordinary["stage"] == "provider_review"
@@ -220,7 +213,6 @@ async def test_an_early_restore_revokes_emergency_grants_unless_ordinarily_appro
 async def test_emergency_grants_end_at_midnight_and_late_consent_grants_nothing(
     api, clock, session, env
 ):
-    await clock.set(at("2026-09-30T10:00:00+08:00"))
     # dongying-case is not shared; for the emergency it is conditional until 8 October.
     case = await filed(
         api, **reclassification(resource_id="dongying-case", share_type="conditional")
@@ -272,7 +264,6 @@ async def test_timely_stop_notice_tells_each_holder_once_and_retires_the_resourc
 ):
     authorize(session, "dongying-civil", "sharing-application/DY26-2026-000901")
     authorize(session, "dongying-civil", "sharing-application/DY26-2026-000902")
-    await clock.set(at("2026-09-30T10:00:00+08:00"))
     case = await filed(api, **service_change())
     assert case["ruleset"] == "dongying-2021-26"
     state = await settled(clock, api, "dongying-provider", case)
@@ -303,7 +294,6 @@ async def test_late_notice_is_flagged_on_the_case_in_the_notices_and_in_the_list
     api, clock, session, env
 ):
     authorize(session, "dongying-civil", "sharing-application/DY26-2026-000901")
-    await clock.set(at("2026-09-30T10:00:00+08:00"))
     # Effective on the period's last day: one day short.
     case = await filed(api, **service_change(kind="upgrade", effective_on="2026-10-20"))
     state = await settled(clock, api, "dongying-supervisor", case)
@@ -329,7 +319,6 @@ async def test_a_withdrawn_stop_notice_tells_the_holders_and_leaves_the_service(
     api, clock, session, env
 ):
     authorize(session, "dongying-civil", "sharing-application/DY26-2026-000901")
-    await clock.set(at("2026-09-30T10:00:00+08:00"))
     case = await filed(api, **service_change())
     state = await settled(clock, api, "dongying-provider", case)
     assert state["stage"] == "announced"
@@ -351,7 +340,6 @@ async def test_a_withdrawn_stop_notice_tells_the_holders_and_leaves_the_service(
 
 
 async def test_a_stop_whose_day_has_come_takes_effect_at_once_and_is_late(api, clock, session):
-    await clock.set(at("2026-09-30T10:00:00+08:00"))
     case = await filed(api, **service_change(effective_on="2026-09-30"))
     state = await settled(clock, api, "dongying-provider", case)
     assert state["status"] == "closed"
@@ -363,7 +351,6 @@ async def test_a_stop_whose_day_has_come_takes_effect_at_once_and_is_late(api, c
 async def test_an_effective_day_before_the_filing_day_is_refused_and_changes_nothing(
     api, clock, session
 ):
-    await clock.set(at("2026-09-30T10:00:00+08:00"))
     typo = await file(api, **service_change(effective_on="2020-12-20"))
     assert (typo.status_code, typo.json()["code"]) == (422, "effective_on_in_past")
     assert "早于告知之日" in typo.json()["message"]
@@ -392,7 +379,6 @@ async def test_a_stop_is_filed_with_its_reason_the_holders_consulted_and_the_aut
     """809 第二十七条第三款: only for good reason, after consulting the requesters, filed (备案)
     with the authority; Dongying's 10-working-day notice stays on top."""
     authorize(session, "dongying-civil", "sharing-application/DY26-2026-000901")
-    await clock.set(at("2026-09-30T10:00:00+08:00"))
     unreasoned = await file(api, **service_change(reason=""))
     assert (unreasoned.status_code, unreasoned.json()["code"]) == (422, "reason_required")
     assert "第二十七条" in unreasoned.json()["message"]

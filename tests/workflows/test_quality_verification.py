@@ -16,22 +16,11 @@ from sqlmodel import Session, select
 
 from models import ApiToken, CatalogResource, DataCorrection, Department, User
 from service.access import hash_token
-from tests.cases import (
-    act,
-    at,
-    done,
-    keep_history,
-    kinds,
-    notices,
-    post_case,
-    resource,
-    settle,
-    settled,
-    submit,
-    uploaded,
-    view,
-)
+from tests.attachments import uploaded
+from tests.cases import act, at, done, kinds, post_case, settle, settled, submit, view
 from tests.conftest import auth
+from tests.histories import keep_history
+from tests.records import notices, recipients, resource
 from workflows.common import DepartmentKind, OpenType, Role, ShareType
 
 HUBEI_13 = "《湖北省政务数据资源应用与管理办法》第十三条"
@@ -119,9 +108,7 @@ async def test_hubei_provider_repairs_within_three_days_and_the_data_version_mov
     )
     result = notices(session, case["case_id"], "verification_result")[0]
     assert "已修复" in result.body and f"修复后的数据版本：{after.version}" in result.body
-    assert {
-        n.recipient_department_id for n in notices(session, case["case_id"], "verification_result")
-    } == {
+    assert recipients(notices(session, case["case_id"], "verification_result")) == {
         "hubei-civil",
         "hubei-police",
     }

@@ -14,20 +14,10 @@ from typing import Any
 import httpx
 from sqlmodel import Session
 
-from tests.cases import (
-    act,
-    at,
-    change_resource,
-    done,
-    grants,
-    keep_history,
-    kinds,
-    notices,
-    settled,
-    submit,
-    view,
-)
+from tests.cases import act, at, done, kinds, settled, submit, view
 from tests.conftest import auth, both_databases
+from tests.histories import keep_history
+from tests.records import change_resource, grants, notices, recipients
 
 N809_22 = "《政务数据共享条例》第二十二条"
 HUKOU = {"resource_id": "hubei-hukou", "fields": ["姓名"]}
@@ -116,7 +106,7 @@ async def test_a_delivery_at_midnight_after_the_last_day_is_overdue_and_listed(
     await clock.advance_to(at("2026-12-22T00:00:00+08:00"))
     state = await settled(clock, api, "hubei-supervisor", case)
     assert (state["stage"], state["overdue"]) == ("delivery", True)
-    told = {n.recipient_department_id for n in notices(session, case["case_id"], "overdue")}
+    told = recipients(notices(session, case["case_id"], "overdue"))
     assert told == {"hubei-police", "hubei-bigdata"}
     [overdue] = notices(session, case["case_id"], "overdue")[:1]
     assert N809_22 in overdue.body
@@ -234,7 +224,7 @@ async def test_a_dongying_case_under_809_is_delivered_by_file(api, clock, sessio
     assert state["details"]["delivery"]["on_time"] is True
     state = await done(api, "dongying-applicant", case, "confirm_receipt", note="已收到并核对")
     assert (state["status"], state["outcome"]) == ("closed", "granted")
-    told = {n.recipient_department_id for n in notices(session, case["case_id"], "data_delivered")}
+    told = recipients(notices(session, case["case_id"], "data_delivered"))
     assert told == {"dongying-civil", "dongying-police"}
     await keep_history(env.client, case, "dongying-delivered-by-file")
 

@@ -14,20 +14,10 @@ from typing import Any
 
 import httpx
 
-from tests.cases import (
-    act,
-    at,
-    done,
-    grants,
-    keep_history,
-    kinds,
-    notices,
-    notices_to,
-    settled,
-    submit,
-    view,
-)
+from tests.cases import act, at, done, kinds, settled, submit, view
 from tests.conftest import auth, both_databases
+from tests.histories import keep_history
+from tests.records import grants, notices, notices_to, recipients
 
 N809_28 = "《政务数据共享条例》第二十八条"
 HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"
@@ -65,18 +55,27 @@ async def negotiation_failed(
     return await done(api, applicant, case, "request_coordination", reason="请主管部门协调")
 
 
+async def first_rung_is(
+    api: httpx.AsyncClient, case: dict[str, Any], rung: str, skipped: str, refusal: str
+) -> None:
+    """The refused Hubei applicant may take `rung` (or withdraw); `skipped`, the other rung, is
+    answered 409 with `refusal`."""
+    assert (await view(api, "hubei-applicant", case))["actions"] == [rung, "withdraw"]
+    response = await act(api, "hubei-applicant", case, skipped, reason="x")
+    assert response.status_code == 409
+    assert response.json()["message"] == refusal
+
+
 async def test_negotiation_comes_first_and_the_providers_agreement_grants(api, session, env):
     case = await refused(api, "hubei", "hubei-hukou")
     told = notices_to(session, case["case_id"], "rejected", "hubei-civil")
     assert "申请协商" in told[0].body and "第二十八条" in told[0].body
-    assert (await view(api, "hubei-applicant", case))["actions"] == [
+    await first_rung_is(
+        api,
+        case,
         "request_negotiation",
-        "withdraw",
-    ]
-    skipped = await act(api, "hubei-applicant", case, "request_coordination", reason="x")
-    assert skipped.status_code == 409
-    assert skipped.json()["message"] == (
-        f"争议应当先协商解决，协商不成的方可申请协调（{N809_28}）：请先申请协商。"
+        skipped="request_coordination",
+        refusal=f"争议应当先协商解决，协商不成的方可申请协调（{N809_28}）：请先申请协商。",
     )
     silent = await act(api, "hubei-applicant", case, "request_negotiation")
     assert silent.status_code == 422
@@ -93,10 +92,10 @@ async def test_negotiation_comes_first_and_the_providers_agreement_grants(api, s
     )
     assert deadline["cite"] == "运营目标（第二十八条未规定时限）：需求部门与提供部门协商"
     [asked] = notices(session, case["case_id"], "negotiation_requested")[:1]
-    assert {
-        n.recipient_department_id
-        for n in notices(session, case["case_id"], "negotiation_requested")
-    } == {"hubei-civil", "hubei-police"}
+    assert recipients(notices(session, case["case_id"], "negotiation_requested")) == {
+        "hubei-civil",
+        "hubei-police",
+    }
     assert "履职必需" in asked.body
     # Both parties may record; only the provider's consent is an agreement.
     assert (await view(api, "hubei-provider", case))["actions"] == ["record_negotiation"]
@@ -125,7 +124,7 @@ async def test_negotiation_comes_first_and_the_providers_agreement_grants(api, s
     [grant] = grants(session, case["case_id"])
     assert (grant.granted_by, grant.cite) == ("provider", N809_28)
     recorded = notices(session, case["case_id"], "negotiation_recorded")
-    assert {n.recipient_department_id for n in recorded} == {"hubei-civil", "hubei-police"}
+    assert recipients(recorded) == {"hubei-civil", "hubei-police"}
     assert "协商一致" in recorded[0].title
     timeline = await api.get(f"/api/v1/cases/{case['case_id']}/timeline", headers=auth("auditor"))
     assert timeline.status_code == 200
@@ -151,7 +150,7 @@ async def test_a_negotiation_whose_target_passes_is_deemed_failed(api, clock, se
     assert lapsed["limit"]["on_time"] is False
     assert state["actions"] == ["request_coordination", "withdraw"]
     told = notices(session, case["case_id"], "negotiation_recorded")
-    assert {n.recipient_department_id for n in told} == {"hubei-civil", "hubei-police"}
+    assert recipients(told) == {"hubei-civil", "hubei-police"}
     assert "视为协商不成" in told[0].body and "2026年12月7日24时" in told[0].body
     late = await act(api, "hubei-provider", case, "record_negotiation", decision="agreed")
     assert late.status_code == 409
@@ -226,11 +225,7 @@ async def test_an_unresolved_coordination_goes_to_the_peoples_government(api, cl
     assert grant.granted_by == "government"
     assert grant.cite == f"{N809_28}（本级人民政府决定，东政字〔2026〕5号，2026年11月16日）"
     told = notices(session, case["case_id"], "government_decided")
-    assert {n.recipient_department_id for n in told} == {
-        "dongying-civil",
-        "dongying-police",
-        "dongying-bigdata",
-    }
+    assert recipients(told) == {"dongying-civil", "dongying-police", "dongying-bigdata"}
     assert "东政字〔2026〕5号" in told[0].body
     await keep_history(env.client, case, "dongying-government-decided")
 
@@ -240,23 +235,11 @@ async def test_the_government_may_uphold_the_refusal(api, session, env):
     state = await negotiation_failed(api, "hebei", case)
     assert state["stage"] == "coordination"
     await done(api, "hebei-supervisor", case, "decide", decision="unresolved", reason="未能一致")
-    no_reason = await act(
-        api,
-        "hebei-supervisor",
-        case,
-        "record_government_uphold",
-        note="冀政字〔2026〕9号",
-        decision="2026-11-23",
-    )
+    decided = {"note": "冀政字〔2026〕9号", "decision": "2026-11-23"}
+    no_reason = await act(api, "hebei-supervisor", case, "record_government_uphold", **decided)
     assert no_reason.status_code == 422
     state = await done(
-        api,
-        "hebei-supervisor",
-        case,
-        "record_government_uphold",
-        note="冀政字〔2026〕9号",
-        decision="2026-11-23",
-        reason="法律禁止共享",
+        api, "hebei-supervisor", case, "record_government_uphold", **decided, reason="法律禁止共享"
     )
     assert (state["status"], state["outcome"]) == ("closed", "refused")
     closed = state["events"][-1]
@@ -277,14 +260,12 @@ async def test_a_case_received_before_809_keeps_the_single_coordination_step(
     await clock.set(at("2025-07-31T10:00:00+08:00"))
     case = await refused(api, "hubei", "hubei-hukou")
     assert case["governed_by"] == ["hubei-419"]
-    assert (await view(api, "hubei-applicant", case))["actions"] == [
+    await first_rung_is(
+        api,
+        case,
         "request_coordination",
-        "withdraw",
-    ]
-    negotiate = await act(api, "hubei-applicant", case, "request_negotiation", reason="x")
-    assert negotiate.status_code == 409
-    assert negotiate.json()["message"] == (
-        "本案适用的规定未设协商程序：对不予共享有异议的，请办理“申请协调”。"
+        skipped="request_negotiation",
+        refusal="本案适用的规定未设协商程序：对不予共享有异议的，请办理“申请协调”。",
     )
     state = await done(api, "hubei-applicant", case, "request_coordination", reason="履职必需")
     assert state["stage"] == "coordination"
@@ -338,11 +319,7 @@ async def test_lichuans_service_centre_takes_part_in_the_negotiation_and_the_aut
     state = await done(api, "lichuan-applicant", case, "request_negotiation", reason="履职必需")
     assert state["stage"] == "negotiation"
     asked = notices(session, case["case_id"], "negotiation_requested")
-    assert {n.recipient_department_id for n in asked} == {
-        "lichuan-civil",
-        "lichuan-police",
-        "lichuan-centre",
-    }
+    assert recipients(asked) == {"lichuan-civil", "lichuan-police", "lichuan-centre"}
     await done(
         api, "lichuan-provider", case, "record_negotiation", decision="failed", reason="不同意"
     )
@@ -366,6 +343,6 @@ async def test_an_applicant_who_withdraws_during_the_negotiation_ends_it_and_the
     state = await done(api, "hubei-applicant", case, "withdraw", reason="已通过其他途径解决")
     assert (state["status"], state["outcome"]) == ("closed", "refused")
     told = notices(session, case["case_id"], "dispute_withdrawn")
-    assert {n.recipient_department_id for n in told} == {"hubei-civil", "hubei-police"}
+    assert recipients(told) == {"hubei-civil", "hubei-police"}
     assert "已通过其他途径解决" in told[0].body
     assert grants(session, case["case_id"]) == []

@@ -4,7 +4,9 @@ Saturdays 2026-02-14 and 2026-02-28 are working days)."""
 
 from __future__ import annotations
 
-from tests.cases import act, at, done, grants, keep_history, notices, notices_to, submit, view
+from tests.cases import act, at, done, submit, view
+from tests.histories import keep_history
+from tests.records import grants, notices, notices_to, recipients
 
 HEBEI_15 = "《河北省政务数据共享应用管理办法》第十五条"
 
@@ -92,7 +94,7 @@ async def test_refusal_must_rest_on_law_and_an_objection_is_decided_by_the_autho
     assert (state["status"], state["outcome"]) == ("closed", "refused")
     assert grants(session, case["case_id"]) == []
     decided = notices(session, case["case_id"], "coordination_decided")
-    assert {n.recipient_department_id for n in decided} == {"hebei-hrss", "hebei-police"}
+    assert recipients(decided) == {"hebei-hrss", "hebei-police"}
     # hebei-refusal-upheld.json keeps the single step recorded before 809's ladder.
     await keep_history(env.client, case, "hebei-negotiation-failed-upheld")
 

@@ -8,21 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.cases import (
-    act,
-    at,
-    done,
-    grants,
-    keep_history,
-    kinds,
-    notices,
-    notices_to,
-    resource,
-    settled,
-    submit,
-    view,
-)
+from tests.cases import act, at, done, kinds, settled, submit, view
 from tests.conftest import both_databases
+from tests.histories import keep_history
+from tests.records import grants, notices, notices_to, recipients, resource
 
 HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"
 HUBEI_22 = "《湖北省政务数据资源应用与管理办法》第二十二条"
@@ -88,7 +77,7 @@ async def test_silent_provider_is_deemed_to_consent_at_midnight_and_not_a_second
     [grant] = grants(session, case["case_id"])
     assert grant.granted_by == "deemed_consent"
     assert grant.cite == HUBEI_20
-    told = {n.recipient_department_id for n in notices(session, case["case_id"], "deemed_consent")}
+    told = recipients(notices(session, case["case_id"], "deemed_consent"))
     assert told == {"hubei-civil", "hubei-police"}
     [notice] = notices(session, case["case_id"], "deemed_consent")[:1]
     assert "2026年12月7日24时" in notice.body and "视为同意" in notice.body
@@ -212,7 +201,7 @@ async def test_data_not_in_the_catalog_becomes_overdue_without_deemed_consent(ap
     state = await settled(clock, api, "hubei-supervisor", case)
     assert state["overdue"]
     assert state["status"] == "open" and state["stage"] == "provider_review"
-    told = {n.recipient_department_id for n in notices(session, case["case_id"], "overdue")}
+    told = recipients(notices(session, case["case_id"], "overdue"))
     assert told == {"hubei-police", "hubei-bigdata"}
     assert grants(session, case["case_id"]) == []
     state = await done(api, "hubei-provider", case, "approve")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.cases import act, at, done, grants, keep_history, kinds, notices, settled, submit, view
+from tests.cases import act, at, done, kinds, post_case, settled, submit, view
 from tests.conftest import auth
+from tests.histories import keep_history
+from tests.records import grants, notices, recipients
 
 LICHUAN_20 = "《利川市政务信息资源共享管理办法》第二十条"
 HUBEI_20 = "《湖北省政务数据资源应用与管理办法》第二十条"
@@ -39,7 +41,7 @@ async def test_lichuan_provider_late_at_two_days_is_still_inside_hubeis_ten(api,
     assert state["deadline"]["on_timeout"] == "deemed_consent"
     assert state["deadline"]["due"] == "2026-12-08T00:00:00+08:00"
     assert [d["passed"] for d in state["deadlines"]] == [True, False]
-    told = {n.recipient_department_id for n in notices(session, case["case_id"], "overdue")}
+    told = recipients(notices(session, case["case_id"], "overdue"))
     assert told == {"lichuan-police", "lichuan-centre", "hubei-bigdata"}
 
     await clock.advance_to(at("2026-11-27T10:00:00+08:00"))
@@ -78,7 +80,7 @@ async def test_lichuan_unconditional_data_is_authorized_by_the_platform_on_accep
     case = await submit(api, "lichuan-applicant", resource_id="lichuan-org", fields=["机构名称"])
     state = await done(api, "lichuan-centre", case, "accept")
     assert (state["outcome"], state["details"]["granted_by"]) == ("granted", "platform")
-    told = {n.recipient_department_id for n in notices(session, case["case_id"], "granted")}
+    told = recipients(notices(session, case["case_id"], "granted"))
     assert told == {"lichuan-civil", "lichuan-police"}  # 授权结果应同步告知提供部门
     await keep_history(env.client, case, "lichuan-unconditional")
 
@@ -94,9 +96,7 @@ async def test_dongying_silence_is_overdue_not_consent(api, clock, session, env)
     state = await settled(clock, api, "dongying-supervisor", case)
     assert state["overdue"]
     assert state["status"] == "open" and "deemed_consent" not in kinds(state)
-    assert "dongying-bigdata" in {
-        n.recipient_department_id for n in notices(session, case["case_id"], "overdue")
-    }
+    assert "dongying-bigdata" in recipients(notices(session, case["case_id"], "overdue"))
     listed = await api.get("/api/v1/cases?overdue=true", headers=auth("dongying-supervisor"))
     assert [c["case_id"] for c in listed.json()["items"]] == [case["case_id"]]
 
@@ -149,14 +149,7 @@ async def test_yuhua_cases_have_no_deadline_and_end_on_the_providers_word(api, c
     await keep_history(env.client, case, "yuhua-refused")
 
     await clock.set(at("2023-05-14T09:00:00+08:00"))
-    ended = await api.post(
-        "/api/v1/cases",
-        json={
-            "process": "sharing_application",
-            "resource_id": "yuhua-org",
-            "purpose": "x",
-            "scenario": "y",
-        },
-        headers=auth("yuhua-applicant"),
+    ended = await post_case(
+        api, "yuhua-applicant", resource_id="yuhua-org", purpose="x", scenario="y"
     )
     assert ended.status_code == 422 and "2023年5月13日" in ended.json()["message"]

@@ -10,20 +10,11 @@ from datetime import timedelta
 
 import pytest
 
-from tests.cases import (
-    act,
-    at,
-    done,
-    grants,
-    keep_history,
-    notices,
-    notices_to,
-    settled,
-    submit,
-    uploaded,
-    view,
-)
+from tests.attachments import uploaded
+from tests.cases import act, at, done, settled, submit, view
 from tests.conftest import auth
+from tests.histories import keep_history
+from tests.records import grants, notices, notices_to, recipients
 
 ITEMS = [
     {
@@ -217,7 +208,7 @@ async def test_an_unsupplemented_application_lapses_at_the_target_without_deemed
     state = await done(api, "lichuan-provider", case, "request_supplement", items=ITEMS[1:])
     assert (state["stage"], state["deadline"]["last_day"]) == ("supplement", "2026-12-07")
     told = notices(session, case["case_id"], "supplement_requested")
-    assert {n.recipient_department_id for n in told} == {"lichuan-civil", "lichuan-police"}
+    assert recipients(told) == {"lichuan-civil", "lichuan-police"}
 
     await clock.advance_to(at("2026-12-07T23:59:58+08:00"))
     state = await settled(clock, api, "lichuan-applicant", case)
@@ -230,7 +221,7 @@ async def test_an_unsupplemented_application_lapses_at_the_target_without_deemed
     [closed] = [e for e in state["events"] if e["kind"] == "closed"]
     assert closed["detail"]["cite"] == TARGET
     lapsed = notices(session, case["case_id"], "supplement_lapsed")
-    assert {n.recipient_department_id for n in lapsed} == {"lichuan-civil", "lichuan-police"}
+    assert recipients(lapsed) == {"lichuan-civil", "lichuan-police"}
     assert "本申请终止" in lapsed[0].body
     late = await act(api, "lichuan-applicant", case, "supplement", note="迟到的补正")
     assert late.status_code == 409

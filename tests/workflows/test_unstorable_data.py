@@ -21,8 +21,9 @@ from activities.deadlines import BEFORE_CALENDAR, PlanDeadlineInput, plan_deadli
 from activities.notices import SendNoticeInput, send_notice
 from calendars import BEIJING
 from shixian.demo import DemoWorld
-from tests.cases import notices, settle, signed, submit, view
+from tests.cases import settle, signed, submit, view
 from tests.conftest import auth, both_databases
+from tests.records import notices
 from workflows.common import ActionInput, Actor, Lapse, Role, TimeLimit
 from workflows.sharing_application import SharingApplicationWorkflow
 
