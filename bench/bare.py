@@ -25,8 +25,9 @@ from temporalio import activity, workflow
 
 @dataclass(frozen=True)
 class Shape:
-    """What a case's history holds, in order: "activity" or "local" steps before its first
-    action and after it; `waits`: the case waits (on a timer) for that action."""
+    """What a case's history holds, in order: "activity", "local" or "patch" steps before its
+    first action and after it; `waits`: the case waits (on a timer) for that action. A patch
+    is a `workflow.patched` marker, with the search attribute upsert Temporal adds to it."""
 
     before: list[str] = field(default_factory=list)
     after: list[str] = field(default_factory=list)
@@ -34,7 +35,9 @@ class Shape:
 
     def describe(self) -> str:
         def steps(kinds: list[str]) -> str:
-            counts = [f"{kinds.count(k)} {k}" for k in ("activity", "local") if k in kinds]
+            counts = [
+                f"{kinds.count(k)} {k}" for k in ("activity", "local", "patch") if k in kinds
+            ]
             return ", ".join(counts) or "nothing"
 
         if not self.waits:
@@ -74,7 +77,9 @@ class BareCase:
 
     async def _steps(self, kinds: list[str]) -> None:
         for step, kind in enumerate(kinds):
-            if kind == "local":
+            if kind == "patch":
+                workflow.patched(f"step-{step}")
+            elif kind == "local":
                 await workflow.execute_local_activity(
                     nothing, step, start_to_close_timeout=timedelta(seconds=30)
                 )
@@ -95,6 +100,9 @@ class BareCase:
         return "finished"
 
 
+MARKERS = {"core_local_activity": "local", "core_patch": "patch"}
+
+
 def shape_of(history: dict[str, Any], action: str = "approve") -> Shape:
     """The shape of a recorded case history (`WorkflowHistory.to_json()`, parsed)."""
     before: list[str] = []
@@ -106,8 +114,9 @@ def shape_of(history: dict[str, Any], action: str = "approve") -> Shape:
         if kind == "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED":
             steps.append("activity")
         elif kind == "EVENT_TYPE_MARKER_RECORDED":
-            if event["markerRecordedEventAttributes"]["markerName"] == "core_local_activity":
-                steps.append("local")
+            marker = event["markerRecordedEventAttributes"]["markerName"]
+            if marker in MARKERS:
+                steps.append(MARKERS[marker])
         elif kind == "EVENT_TYPE_TIMER_STARTED":
             waits = True
         elif kind == "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED":
