@@ -35,9 +35,7 @@ class Shape:
 
     def describe(self) -> str:
         def steps(kinds: list[str]) -> str:
-            counts = [
-                f"{kinds.count(k)} {k}" for k in ("activity", "local", "patch") if k in kinds
-            ]
+            counts = [f"{kinds.count(k)} {k}" for k in ("activity", "local", "patch") if k in kinds]
             return ", ".join(counts) or "nothing"
 
         if not self.waits:
