@@ -482,9 +482,24 @@ def auth(key: str) -> dict[str, str]:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port no one else is handed for a minute, for a server this test starts.
+
+    A port merely bound and closed goes back to the pool at once: Linux hands ports out at
+    random, so another test's (or the Temporal dev server's own) next pick, or any outgoing
+    connection, could take it before our server binds it, and the server then exits. Closing
+    an accepted connection from the listening side leaves the port in TIME_WAIT, which keeps
+    it out of every automatic pick, while a server setting SO_REUSEADDR (all of ours do) binds it.
+    """
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT inherits it
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = int(listener.getsockname()[1])
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            accepted, _ = listener.accept()
+            accepted.close()
+            client.recv(1)  # the close has arrived: the listening side closed first
+    return port
 
 
 @pytest.fixture

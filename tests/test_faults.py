@@ -125,9 +125,12 @@ class Deployment:
 
     async def start_temporal(self) -> None:
         self.temporal.start()
-        ready = await run._wait_for_temporal(
-            self.settings, self.temporal.alive, threading.Event(), READY
-        )
+        try:
+            ready = await run._wait_for_temporal(
+                self.settings, self.temporal.alive, threading.Event(), READY
+            )
+        except run.LaunchError as error:
+            raise AssertionError("\n".join([str(error), *self.temporal.lines[-40:]])) from None
         assert ready
 
     def start_worker(self) -> None:
