@@ -66,12 +66,7 @@ def grant_authorization(request: GrantAuthorizationInput) -> int:
             valid_until=request.valid_until,
             reclassified_by_case=request.reclassified_by_case,
         )
-        resource = db.get(CatalogResource, request.resource_id)
-        if (
-            request.reclassified_by_case is not None
-            and resource is not None
-            and resource.reclassified_by_case != request.reclassified_by_case
-        ):
+        if request.reclassified_by_case is not None and _restored(db, request):
             # Consent came after the temporary type was restored: the grant it would have been
             # ended with the restore, so it is recorded revoked from the start.
             grant.revoked_at = request.granted_at
@@ -83,6 +78,12 @@ def grant_authorization(request: GrantAuthorizationInput) -> int:
         if not commit_once(db):
             return db.exec(query).one().id or 0
         return grant.id or 0
+
+
+def _restored(db: Session, request: GrantAuthorizationInput) -> bool:
+    """The resource is no longer under the emergency reclassification the request came in."""
+    resource = db.get(CatalogResource, request.resource_id)
+    return resource is not None and resource.reclassified_by_case != request.reclassified_by_case
 
 
 @activity.defn

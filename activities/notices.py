@@ -3,6 +3,7 @@ a member of the public, who has no department, addressed to the user."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,17 +102,28 @@ def party_labels() -> dict[str, str]:
 
 def party_names(db: Session, parties: Parties | None) -> dict[str, str]:
     """Each part's department name; the part's label where there is none."""
-    names = party_labels()
+    return _named(parties, department_names(db, _party_ids(parties)))
+
+
+def _party_ids(parties: Parties | None) -> list[str]:
     if parties is None:
-        return names
-    ids = {str(part): getattr(parties, str(part)) for part in READERS}
-    found = _departments(db, [i for i in ids.values() if i])
-    names.update({part: found[i].name for part, i in ids.items() if i in found})
+        return []
+    return [i for part in READERS if (i := getattr(parties, str(part)))]
+
+
+def _named(parties: Parties | None, departments: dict[str, str]) -> dict[str, str]:
+    names = party_labels()
+    for part in READERS if parties is not None else ():
+        department = getattr(parties, str(part))
+        if department in departments:
+            names[str(part)] = departments[department]
     return names
 
 
-def _departments(db: Session, ids: list[str]) -> dict[str, Department]:
-    return {d.id: d for d in db.exec(select(Department).where(col(Department.id).in_(ids)))}
+def department_names(db: Session, ids: Iterable[str]) -> dict[str, str]:
+    """Each of `ids` that is a department, with its name."""
+    query = select(Department.id, Department.name).where(col(Department.id).in_(set(ids)))
+    return dict(db.exec(query).all())
 
 
 def render_notice(
@@ -182,7 +194,7 @@ def _notice(
 def send_notice(request: SendNoticeInput) -> int:
     """Store the notice once per recipient, written for it; returns how many were new."""
     with session() as db:
-        new = add_notice(db, request)
+        new = add_notices(db, [request])
         # One commit for them all; where an attempt running at the same time stored one
         # first, each recipient's notice is stored on its own, once.
         if commit_once(db):
@@ -190,34 +202,44 @@ def send_notice(request: SendNoticeInput) -> int:
         return store_one_by_one(db, request)
 
 
-def add_notice(db: Session, request: SendNoticeInput) -> int:
-    """Add, uncommitted, the notice of each recipient that does not have it yet: how many."""
-    names = party_names(db, request.parties)
-    held = select(Notice.recipient_department_id).where(
-        Notice.case_id == request.case_id,
-        Notice.key == request.key,
-        col(Notice.recipient_department_id).in_(request.recipients),
+def add_notices(db: Session, requests: Sequence[SendNoticeInput]) -> int:
+    """Add, uncommitted, each request's notice for each recipient that does not have it yet:
+    how many. Two reads, however many notices and recipients."""
+    if not requests:
+        return 0
+    departments = department_names(
+        db, {i for r in requests for i in (*r.recipients, *_party_ids(r.parties))}
     )
-    new = [r for r in _recipients(db, request) if r not in set(db.exec(held))]
-    for recipient in new:
-        reader = reader_of(recipient, request.parties, names)
-        db.add(_notice(request, reader, department_id=recipient))
-    return len(new)
+    held_query = select(Notice.case_id, Notice.key, Notice.recipient_department_id).where(
+        col(Notice.case_id).in_({r.case_id for r in requests}),
+        col(Notice.key).in_({r.key for r in requests}),
+    )
+    held = {tuple(row) for row in db.exec(held_query)}
+    new = 0
+    for request in requests:
+        names = _named(request.parties, departments)
+        for recipient in _recipients(request, departments):
+            if (request.case_id, request.key, recipient) not in held:
+                held.add((request.case_id, request.key, recipient))
+                reader = reader_of(recipient, request.parties, names)
+                db.add(_notice(request, reader, department_id=recipient))
+                new += 1
+    return new
 
 
 def store_one_by_one(db: Session, request: SendNoticeInput) -> int:
     """Commit each recipient's notice on its own, once: how many were new."""
-    names = party_names(db, request.parties)
+    departments = department_names(db, {*request.recipients, *_party_ids(request.parties)})
+    names = _named(request.parties, departments)
     return sum(
         _store_once(db, request, reader_of(r, request.parties, names), department_id=r)
-        for r in _recipients(db, request)
+        for r in _recipients(request, departments)
     )
 
 
-def _recipients(db: Session, request: SendNoticeInput) -> list[str]:
+def _recipients(request: SendNoticeInput, departments: dict[str, str]) -> list[str]:
     """The request's recipients that are departments, each once."""
-    known = _departments(db, request.recipients)
-    return [r for r in dict.fromkeys(request.recipients) if r in known]
+    return [r for r in dict.fromkeys(request.recipients) if r in departments]
 
 
 @dataclass(frozen=True)

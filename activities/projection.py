@@ -11,7 +11,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.database import commit_once, session
-from activities.notices import SendNoticeInput, add_notice, send_notice
+from activities.notices import SendNoticeInput, add_notices, send_notice
 from models import CaseRecord
 from workflows.common import CaseState
 
@@ -35,8 +35,7 @@ def record_step(step: StepRecord) -> None:
     with session() as db:
         # Everything is written at the commit: SQLite's write lock is held for no read.
         with db.no_autoflush:
-            for notice in step.notices:
-                add_notice(db, notice)
+            add_notices(db, step.notices)
             if step.state is not None:
                 _add_record(db, step.state)
         if commit_once(db):
