@@ -853,13 +853,13 @@ async def execute(
     """Run one of the case's updates, waiting at most `action_wait` in all; a refused or
     impossible one is a domain error.
 
-    The update is sent and waited for in two stages. Until the case accepts it (its validator
-    passed: the action is in the case's history) nothing is recorded: an action not accepted
-    in time is answered 503 "not recorded", and the case will refuse it if it comes to it
-    later (it carries the instant it may be accepted until: `assertion`). Once accepted it is
-    recorded and will be applied as of its receipt; an action accepted but not applied in
-    time is answered 503 "recorded". Either 503 says why (service/diagnosis.py). No database
-    session is held meanwhile."""
+    One call sends the update and waits for its result. Until the case accepts it (its
+    validator passed: the action is in the case's history) nothing is recorded. With no answer
+    in time, Temporal is asked whether the case accepted it: if not, the answer is 503 "not
+    recorded", and the case will refuse it if it comes to it later (it carries the instant it
+    may be accepted until: `assertion`); if so, it is recorded and will be applied as of its
+    receipt, and the answer is 503 "recorded". Either 503 says why (service/diagnosis.py). No
+    database session is held meanwhile."""
     temporal = await platform.temporal()
     handle: WorkflowHandle[Any, Any] = temporal.get_workflow_handle(case_id)
     update_id = update_id or str(uuid.uuid4())
@@ -875,7 +875,7 @@ async def execute(
                 update,
                 request,
                 id=update_id,
-                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                wait_for_stage=WorkflowUpdateStage.COMPLETED,
                 rpc_timeout=timedelta(seconds=wait),
             )
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
