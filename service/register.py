@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from pydantic import BaseModel, Field
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -48,14 +49,14 @@ TAKEN = "该编号在工作流服务中已被其他案件占用（数据库可�
 
 
 def mark_started(session: Session, *, case_id: str, at: datetime) -> None:
-    """Temporal confirmed the case's workflow."""
-    submission = session.exec(
-        select(CaseSubmission).where(CaseSubmission.case_id == case_id)
-    ).first()
-    if submission is not None and submission.started_at is None:
-        submission.started_at = at
-        session.add(submission)
-        session.commit()
+    """Temporal confirmed the case's workflow. One statement: the submission (its start input
+    is the largest column) is not read."""
+    session.execute(
+        update(CaseSubmission)
+        .where(col(CaseSubmission.case_id) == case_id, col(CaseSubmission.started_at).is_(None))
+        .values(started_at=at)
+    )
+    session.commit()
 
 
 def void(session: Session, *, case_id: str, reason: str, at: datetime) -> bool:
