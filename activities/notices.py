@@ -6,14 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio import activity
 
 from activities.database import commit_once, session
 from calendars import formatting
 from models import Department, Notice, User
+from models.reference import utcnow
 from workflows.common import PARTY_LABELS, Parties, Party
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -167,7 +171,7 @@ def _store_once(
     )
     if db.exec(exists).first() is not None:
         return False
-    db.add(_notice(request, reader, department_id=department_id, user_id=user_id))
+    db.add(Notice(**_notice(request, reader, department_id=department_id, user_id=user_id)))
     return commit_once(db)
 
 
@@ -177,36 +181,51 @@ def _notice(
     *,
     department_id: str | None = None,
     user_id: int | None = None,
-) -> Notice:
+) -> dict[str, Any]:
+    """The notice's row, written for `reader`."""
     title, body = render_notice(request.kind, request.context, reader)
-    return Notice(
-        case_id=request.case_id,
-        key=request.key,
-        kind=request.kind,
-        recipient_department_id=department_id,
-        recipient_user_id=user_id,
-        title=title,
-        body=body,
-    )
+    return {
+        "case_id": request.case_id,
+        "key": request.key,
+        "kind": request.kind,
+        "recipient_department_id": department_id,
+        "recipient_user_id": user_id,
+        "title": title,
+        "body": body,
+        "created_at": utcnow(),
+    }
 
 
 @activity.defn
 def send_notice(request: SendNoticeInput) -> int:
     """Store the notice once per recipient, written for it; returns how many were new."""
     with session() as db:
-        new = add_notices(db, [request])
+        rows = new_notices(db, [request])
         # One commit for them all; where an attempt running at the same time stored one
         # first, each recipient's notice is stored on its own, once.
-        if commit_once(db):
-            return new
+        if commit_with(db, rows):
+            return len(rows)
         return store_one_by_one(db, request)
 
 
-def add_notices(db: Session, requests: Sequence[SendNoticeInput]) -> int:
-    """Add, uncommitted, each request's notice for each recipient that does not have it yet:
-    how many. Two reads, however many notices and recipients."""
+def commit_with(db: Session, notices: list[dict[str, Any]]) -> bool:
+    """Insert the rows of `notices` and commit the session's other changes, in one
+    transaction; False, rolled back, where an attempt running at the same time stored one
+    of them first. The rows go in as one statement: no ORM object is made for any."""
+    try:
+        if notices:
+            db.execute(insert(Notice), notices)
+    except IntegrityError:
+        db.rollback()
+        return False
+    return commit_once(db)
+
+
+def new_notices(db: Session, requests: Sequence[SendNoticeInput]) -> list[dict[str, Any]]:
+    """The rows of each request's notice for each recipient that does not have it yet. Two
+    reads, however many notices and recipients; nothing is written."""
     if not requests:
-        return 0
+        return []
     departments = department_names(
         db, {i for r in requests for i in (*r.recipients, *_party_ids(r.parties))}
     )
@@ -215,16 +234,15 @@ def add_notices(db: Session, requests: Sequence[SendNoticeInput]) -> int:
         col(Notice.key).in_({r.key for r in requests}),
     )
     held = {tuple(row) for row in db.exec(held_query)}
-    new = 0
+    rows = []
     for request in requests:
         names = _named(request.parties, departments)
         for recipient in _recipients(request, departments):
             if (request.case_id, request.key, recipient) not in held:
                 held.add((request.case_id, request.key, recipient))
                 reader = reader_of(recipient, request.parties, names)
-                db.add(_notice(request, reader, department_id=recipient))
-                new += 1
-    return new
+                rows.append(_notice(request, reader, department_id=recipient))
+    return rows
 
 
 def store_one_by_one(db: Session, request: SendNoticeInput) -> int:

@@ -10,8 +10,8 @@ from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.database import commit_once, session
-from activities.notices import SendNoticeInput, add_notices, send_notice
+from activities.database import session
+from activities.notices import SendNoticeInput, commit_with, new_notices, send_notice
 from models import CaseRecord
 from workflows.common import CaseState
 
@@ -35,10 +35,10 @@ def record_step(step: StepRecord) -> None:
     with session() as db:
         # Everything is written at the commit: SQLite's write lock is held for no read.
         with db.no_autoflush:
-            add_notices(db, step.notices)
+            notices = new_notices(db, step.notices)
             if step.state is not None:
                 _add_record(db, step.state)
-        if commit_once(db):
+        if commit_with(db, notices):
             return
     # An attempt running at the same time stored a notice first: each on its own, once.
     for notice in step.notices:

@@ -68,14 +68,14 @@ def test_an_attempt_that_loses_a_race_for_one_recipient_still_stores_the_others(
     """Another attempt of the same activity commits the provider's notice after this one
     looked: this one's single commit is refused, and it stores what is still missing."""
     request = dispute("case/2", ["hubei-bigdata", "hubei-police"])
-    first_commit = notices.commit_once
+    first_commit = notices.commit_with
 
-    def racing(db: Session) -> Any:
-        monkeypatch.setattr(notices, "commit_once", first_commit)
+    def racing(db: Session, rows: list[dict[str, Any]]) -> Any:
+        monkeypatch.setattr(notices, "commit_with", first_commit)
         assert send_notice(dispute("case/2", ["hubei-police"])) == 1  # the other attempt
-        return first_commit(db)
+        return first_commit(db, rows)
 
-    monkeypatch.setattr(notices, "commit_once", racing)
+    monkeypatch.setattr(notices, "commit_with", racing)
 
     assert send_notice(request) == 1
     rows = stored(session, "case/2")
@@ -94,15 +94,15 @@ def test_a_steps_notices_and_record_are_stored_together_once_even_against_a_raci
     step = StepRecord(
         [dispute(case_id, ["hubei-police"]), dispute(case_id, ["hubei-bigdata"])], opened
     )
-    first_commit = notices.commit_once
+    first_commit = notices.commit_with
 
-    def racing(db: Session) -> Any:
-        monkeypatch.setattr(notices, "commit_once", first_commit)
-        monkeypatch.setattr(projection, "commit_once", first_commit)
+    def racing(db: Session, rows: list[dict[str, Any]]) -> Any:
+        monkeypatch.setattr(notices, "commit_with", first_commit)
+        monkeypatch.setattr(projection, "commit_with", first_commit)
         assert send_notice(dispute(case_id, ["hubei-bigdata"])) == 1  # the other attempt
-        return first_commit(db)
+        return first_commit(db, rows)
 
-    monkeypatch.setattr(projection, "commit_once", racing)
+    monkeypatch.setattr(projection, "commit_with", racing)
     record_step(step)
     record_step(step)  # retried
 
