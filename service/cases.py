@@ -415,6 +415,8 @@ def _next_number(session: Session, ruleset: str, year: int) -> int:
         .where(col(CaseCounter.ruleset) == ruleset, col(CaseCounter.year) == year)
         .values(last=col(CaseCounter.last) + 1)
         .returning(col(CaseCounter.last))
+        # No counter is loaded in the session to bring up to date.
+        .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     if taken is not None:
         return int(taken)

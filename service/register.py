@@ -55,6 +55,7 @@ def mark_started(session: Session, *, case_id: str, at: datetime) -> None:
         update(CaseSubmission)
         .where(col(CaseSubmission.case_id) == case_id, col(CaseSubmission.started_at).is_(None))
         .values(started_at=at)
+        .execution_options(synchronize_session=False)  # nothing loaded to bring up to date
     )
     session.commit()
 
