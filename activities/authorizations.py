@@ -45,13 +45,13 @@ class AddCatalogEntryInput:
 @activity.defn
 def grant_authorization(request: GrantAuthorizationInput) -> int:
     """Keyed by case and stage: a retry returns the first grant's id and grants nothing."""
-    query = select(Authorization).where(
+    query = select(Authorization.id).where(
         Authorization.case_id == request.case_id, Authorization.stage == request.stage
     )
     with session() as db:
         existing = db.exec(query).first()
         if existing is not None:
-            return existing.id or 0
+            return existing
         grant = Authorization(
             case_id=request.case_id,
             stage=request.stage,
@@ -76,7 +76,7 @@ def grant_authorization(request: GrantAuthorizationInput) -> int:
             )
         db.add(grant)
         if not commit_once(db):
-            return db.exec(query).one().id or 0
+            return db.exec(query).one() or 0
         return grant.id or 0
 
 
