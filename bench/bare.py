@@ -60,7 +60,7 @@ class BareCase:
 
     @workflow.run
     async def run(self, shape: Shape) -> str:
-        await self._steps(shape.before)
+        await self._steps("before", shape.before)
         if shape.waits:
             self.waiting = True
             try:
@@ -68,15 +68,16 @@ class BareCase:
             except TimeoutError:
                 pass
             self.waiting = False
-            await self._steps(shape.after)
+            await self._steps("after", shape.after)
         self.finished = True
         await workflow.wait_condition(workflow.all_handlers_finished)
         return "done"
 
-    async def _steps(self, kinds: list[str]) -> None:
+    async def _steps(self, phase: str, kinds: list[str]) -> None:
         for step, kind in enumerate(kinds):
             if kind == "patch":
-                workflow.patched(f"step-{step}")
+                # An id of its own: a patch id already checked records no second marker.
+                workflow.patched(f"{phase}-{step}")
             elif kind == "local":
                 await workflow.execute_local_activity(
                     nothing, step, start_to_close_timeout=timedelta(seconds=30)
