@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import TypeAdapter
 from sqlmodel import Session
@@ -63,8 +64,7 @@ def _add_record(db: Session, state: CaseState) -> None:
     row = db.get(CaseRecord, state.case_id, with_for_update=True)
     if row is not None and row.revision >= state.revision:
         return
-    deadline = state.deadline if state.status == "open" else None
-    snapshot = STATE.dump_python(replace(state, events_from=0), mode="json")
+    fields = record_fields(state)
     if state.events_from:
         held = row.state["events"] if row is not None else []
         if len(held) < state.events_from:
@@ -74,9 +74,22 @@ def _add_record(db: Session, state: CaseState) -> None:
                 type="projection_behind",
                 non_retryable=True,
             )
-        snapshot["events"] = held[: state.events_from] + snapshot["events"]
+        fields["state"]["events"] = held[: state.events_from] + fields["state"]["events"]
+    if row is None:
+        row = CaseRecord(case_id=state.case_id, **fields)
+    else:
+        row.sqlmodel_update(fields)
+    db.add(row)
+
+
+def record_fields(state: CaseState) -> dict[str, Any]:
+    """The case's row as `state` has it, but for its key and the applicant's jurisdiction
+    (which the submission knows, not the workflow). The `state` column holds the events
+    `state` carries: from `state.events_from` on."""
+    deadline = state.deadline if state.status == "open" else None
+    snapshot = STATE.dump_python(replace(state, events_from=0), mode="json")
     closing = next((e for e in reversed(state.events) if e.kind == "closed"), None)
-    fields = {
+    return {
         "case_number": state.case_number,
         "process": state.process,
         "ruleset": state.ruleset,
@@ -99,8 +112,3 @@ def _add_record(db: Session, state: CaseState) -> None:
         "state": snapshot,
         "updated_at": datetime.now(UTC),
     }
-    if row is None:
-        row = CaseRecord(case_id=state.case_id, **fields)
-    else:
-        row.sqlmodel_update(fields)
-    db.add(row)

@@ -38,6 +38,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.projection import record_fields
 from calendars import BEIJING, ChinaCalendar, Deadline, deadline, end_of_day, working_days_left
 from models import ActionReceipt, CaseCounter, CaseRecord, CaseSubmission, Department
 from regulations import Ruleset, RulesetNotApplicable
@@ -569,19 +570,8 @@ def _listed(submission: CaseSubmission) -> CaseRecord:
     state = _received(submission)
     return CaseRecord(
         case_id=state.case_id,
-        case_number=state.case_number,
-        process=state.process,
-        ruleset=state.ruleset,
-        jurisdiction=state.jurisdiction,
         applicant_jurisdiction=submission.applicant_jurisdiction,
-        status=state.status.value,
-        stage=state.stage,
-        applicant_department_id=state.parties.applicant,
-        provider_department_id=state.parties.provider,
-        second_provider_department_id=state.parties.second_provider,
-        received_at=state.received_at,
-        revision=0,
-        state=STATE.dump_python(state, mode="json"),
+        **record_fields(state),
     )
 
 
