@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -18,19 +16,10 @@ from activities.database import commit_once, session
 from calendars import formatting
 from models import Department, Notice, User
 from models.reference import utcnow
+from service.rendering import template_environment
 from workflows.common import PARTY_LABELS, Parties, Party
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
-
-environment = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+environment = template_environment(keep_trailing_newline=True)
 formatting.install(environment)
 
 

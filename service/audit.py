@@ -11,10 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -28,6 +26,7 @@ from service.cases import case_state
 from service.errors import from_rpc
 from service.labels import DAY_DETAILS, detail_name, detail_value, install, label, party_rows
 from service.platform import Platform
+from service.rendering import template_environment
 from service.submissions import PROCESSES
 from shixian.replay import ReplayOutcome, replay
 from workflows.common import (
@@ -38,15 +37,7 @@ from workflows.common import (
     PlannedDeadline,
 )
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
-environment = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+environment = template_environment()
 install(environment)
 
 
