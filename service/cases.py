@@ -892,15 +892,27 @@ async def execute(
             platform, temporal, handle, update, update_id, signed, until, dropped=True
         )
     left = max(until - loop.time(), 0.1)
+    return await _wait_for_result(platform, temporal, taken, left, received_at)
+
+
+async def _wait_for_result(
+    platform: Platform,
+    temporal: Client,
+    taken: WorkflowUpdateHandle[Any],
+    wait: float,
+    received_at: datetime | None = None,
+) -> CaseState:
+    """An accepted update's result, waited for at most `wait` seconds, whole; a failure inside
+    the workflow, or no result in time, is the domain error that says so."""
     try:
-        async with asyncio.timeout(left):
-            state: CaseState = await taken.result(rpc_timeout=timedelta(seconds=left))
+        async with asyncio.timeout(wait):
+            state: CaseState = await taken.result(rpc_timeout=timedelta(seconds=wait))
     except WorkflowUpdateFailedError as error:
         raise from_update_failure(error) from error
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         state = await _applied_or_why(platform, temporal, taken, received_at)
     except RPCError as error:
-        raise await _refused_by_temporal(platform, temporal, case_id, error) from error
+        raise await _refused_by_temporal(platform, temporal, taken.workflow_id, error) from error
     return await whole(platform, state)
 
 
@@ -933,16 +945,7 @@ async def outcome_of(platform: Platform, case_id: str, update: Any, update_id: s
     handle: WorkflowHandle[Any, Any] = temporal.get_workflow_handle(case_id)
     wait = max(platform.settings.action_wait - diagnosis.ASK.total_seconds(), 1.0)
     taken = handle.get_update_handle_for(update, update_id)
-    try:
-        async with asyncio.timeout(wait):
-            state: CaseState = await taken.result(rpc_timeout=timedelta(seconds=wait))
-    except WorkflowUpdateFailedError as error:
-        raise from_update_failure(error) from error
-    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-        state = await _applied_or_why(platform, temporal, taken)
-    except RPCError as error:
-        raise await _refused_by_temporal(platform, temporal, case_id, error) from error
-    return await whole(platform, state)
+    return await _wait_for_result(platform, temporal, taken, wait)
 
 
 async def whole(platform: Platform, answer: CaseState) -> CaseState:
