@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
@@ -17,6 +17,8 @@ from workflows.common import GrantedBy, ShareType
 
 @dataclass(frozen=True)
 class GrantAuthorizationInput:
+    """An authorization row's columns as the case decided them: stored as they are."""
+
     case_id: str
     stage: str
     applicant_department_id: str
@@ -52,20 +54,7 @@ def grant_authorization(request: GrantAuthorizationInput) -> int:
         existing = db.exec(query).first()
         if existing is not None:
             return existing
-        grant = Authorization(
-            case_id=request.case_id,
-            stage=request.stage,
-            applicant_department_id=request.applicant_department_id,
-            resource_id=request.resource_id,
-            granted_by=request.granted_by,
-            fields=list(request.fields),
-            purpose=request.purpose,
-            scenario=request.scenario,
-            cite=request.cite,
-            granted_at=request.granted_at,
-            valid_until=request.valid_until,
-            reclassified_by_case=request.reclassified_by_case,
-        )
+        grant = Authorization(**asdict(request))
         if request.reclassified_by_case is not None and _restored(db, request):
             # Consent came after the temporary type was restored: the grant it would have been
             # ended with the restore, so it is recorded revoked from the start.
