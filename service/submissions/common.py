@@ -158,9 +158,13 @@ def parties_for(
     provider: str | None,
     stages: list[StagePlan],
     jurisdiction: str | None = None,
+    *,
+    second_provider: str | None = None,
+    stage_label: Callable[[str], str] = any_stage_label,
 ) -> Parties:
     """The parties of a case whose duties are owed in `jurisdiction` (the caller's if None):
-    its authority and service centre are that jurisdiction's."""
+    its authority and service centre are that jurisdiction's. A stage's actor missing is
+    refused, naming the stage by `stage_label`."""
     jurisdiction = jurisdiction if jurisdiction is not None else caller.jurisdiction or ""
     own = caller.jurisdiction or ""
     superior = None
@@ -171,11 +175,14 @@ def parties_for(
         provider=provider,
         authority=find_department(session, jurisdiction, DepartmentKind.COMPETENT_AUTHORITY),
         service_centre=find_department(session, jurisdiction, DepartmentKind.SERVICE_CENTRE),
+        second_provider=second_provider,
         superior_authority=superior,
     )
     # The common superior authority may be missing: the case says so and waits for it.
     require_departments(
-        parties, [stage for stage in stages if stage.actor is not Party.SUPERIOR_AUTHORITY]
+        parties,
+        [stage for stage in stages if stage.actor is not Party.SUPERIOR_AUTHORITY],
+        stage_label,
     )
     return parties
 
