@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 from models import CatalogResource, Department
 from regulations.compose import Composed, common_jurisdiction
 from service.access import Caller
-from service.errors import Invalid
+from service.catalog import catalog_resource
+from service.errors import Conflict, Forbidden, Invalid
 from service.labels import any_stage_label
 from service.text import Identifier
 from workflows.case import CaseWorkflow
@@ -204,3 +205,16 @@ def provider_jurisdiction(session: Session, resource: CatalogResource) -> str:
     provider = session.get(Department, resource.provider_id)
     assert provider is not None
     return provider.jurisdiction
+
+
+def own_resource(session: Session, caller: Caller, resource_id: str) -> CatalogResource:
+    """A live catalog resource of the caller's department: what a provider files about."""
+    resource = catalog_resource(session, resource_id)
+    if resource.provider_id != caller.user.department_id:
+        raise Forbidden(
+            f"数据资源“{resource.name}”不由本部门提供，只有数据提供部门可以办理。",
+            "not_provider",
+        )
+    if resource.status == "retired":
+        raise Conflict(f"数据资源“{resource.name}”已停用。", "resource_retired")
+    return resource
