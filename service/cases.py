@@ -453,15 +453,28 @@ async def _open(
         )
         return await whole(platform, state)
     except WorkflowUpdateRPCTimeoutOrCancelledError as error:
+        await _read_start_failure(start)
         # No answer in time: no worker has taken the case up yet, or Temporal itself did not
         # answer. `submit` asks Temporal whether the case started: one that did is received.
         raise Unavailable("工作流服务未在规定时间内答复。", "temporal_unavailable") from error
     except RPCError as error:
+        await _read_start_failure(start)
         if error.status is RPCStatusCode.ALREADY_EXISTS:
             raise WorkflowAlreadyStartedError(submission.case_id, process.name) from error
         # The start may have happened before the wait failed (a server answering a deadline
         # it could not keep with an error): `submit` asks Temporal whether the case started.
         raise from_rpc(error) from error
+
+
+async def _read_start_failure(start: WithStartWorkflowOperation[Any, Any]) -> None:
+    """The SDK hands a failed update-with-start to the start operation's handle as well, which
+    nothing else reads: read here, so that asyncio does not log the failure a second time, as
+    "Future exception was never retrieved", when the operation is collected. The SDK has
+    settled the handle before the call raises, so this does not wait."""
+    try:
+        await start.workflow_handle()
+    except Exception:
+        pass  # the failure the caller is handling; a start that succeeded returns the handle
 
 
 async def restart(temporal: Client, submission: CaseSubmission, task_queue: str) -> None:
