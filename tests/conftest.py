@@ -41,7 +41,7 @@ import worker as worker_module
 from models.db import engine_for, migrate
 from shixian.demo import DemoWorld, load_demo
 from shixian.settings import Settings
-from shixian.temporal import DATA_CONVERTER
+from shixian.temporal import ANSWERING, DATA_CONVERTER
 
 BIN = Path(sys.executable).parent
 
@@ -341,6 +341,10 @@ class TimeSkippingServers:
             WorkflowEnvironment.start_time_skipping(
                 data_converter=DATA_CONVERTER,
                 test_server_existing_path=str(BIN / "temporal-test-server"),
+                # As the API's own client retries. The test server sometimes fails an
+                # update-with-start whose wait ran out with "Application error processing
+                # RPC", which the SDK's default retries for up to ten seconds.
+                retry_config=ANSWERING,
             )
         )
 
