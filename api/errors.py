@@ -100,16 +100,28 @@ def install(app: FastAPI) -> None:
             return error_response(domain.status, domain.code, domain.message)
 
 
-class LastResort:
-    """Answers an unexpected exception with a JSON 500 and does not re-raise it."""
+class HttpMiddleware:
+    """A pure ASGI middleware that acts on HTTP requests only: anything else (the lifespan)
+    goes straight through to the app. Here rather than in api/guard.py, which imports this
+    module, so that `LastResort` can be one too."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "http":
+            await self.http(scope, receive, send)
+        else:
             await self.app(scope, receive, send)
-            return
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class LastResort(HttpMiddleware):
+    """Answers an unexpected exception with a JSON 500 and does not re-raise it."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def watch(message: Message) -> None:

@@ -20,7 +20,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_response
+from api.errors import HttpMiddleware, error_response
 from api.schemas import MAX_BODY
 from service.text import TextRefused, check_text
 
@@ -48,18 +48,14 @@ def _size(limit: int) -> str:
     return f" {limit} 字节"
 
 
-class RequestText:
+class RequestText(HttpMiddleware):
     """Refuses a path or query string that is not UTF-8 or breaks the single-line text rule."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            problem = _request_line_problem(scope)
-            if problem is not None:
-                await error_response(422, "invalid_request", problem)(scope, receive, send)
-                return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = _request_line_problem(scope)
+        if problem is not None:
+            await error_response(422, "invalid_request", problem)(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 
@@ -89,18 +85,15 @@ def _request_line_problem(scope: Scope) -> str | None:
     return None
 
 
-class BodyLimit:
+class BodyLimit(HttpMiddleware):
     """At most the route's declared limit (`api.schemas.body_limit`), or `default`, bytes of
     request body. Checked when the route first reads its body: the route is known then."""
 
     def __init__(self, app: ASGIApp, *, default: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.default = default
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit: int | None = None
         received = 0
 
@@ -128,15 +121,8 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+class SecurityHeaders(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)

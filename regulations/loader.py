@@ -238,6 +238,11 @@ class RulesetSpec(_Spec):
     processes: ProcessesSpec
 
 
+def _holds(day: date, start: date | None, until: date | None) -> bool:
+    """Whether a window (open where an end is None; `until` inclusive) holds `day`."""
+    return (start is None or start <= day) and (until is None or day <= until)
+
+
 @dataclass(frozen=True)
 class NegativeListingRules:
     """One instrument's part of the negative list; `regulations.compose` makes the plan."""
@@ -276,12 +281,7 @@ class Ruleset:
 
     def parent_applies_on(self, day: date) -> bool:
         """Whether the window in which this instrument's parent applies to it holds `day`."""
-        parent = self.spec.parent
-        if not isinstance(parent, ParentSpec):
-            return True
-        return (parent.from_ is None or parent.from_ <= day) and (
-            parent.until is None or day <= parent.until
-        )
+        return _holds(day, *self.parent_window())
 
     def parent_window(self) -> tuple[date | None, date | None]:
         parent = self.spec.parent
@@ -291,7 +291,7 @@ class Ruleset:
 
     def in_force_on(self, day: date) -> bool:
         window = self.spec.in_force
-        return window.from_ <= day and (window.until is None or day <= window.until)
+        return _holds(day, window.from_, window.until)
 
     def covers(self, jurisdiction: str) -> bool:
         if self.national:

@@ -454,12 +454,12 @@ async def _open(
         )
         return await whole(platform, state)
     except WorkflowUpdateRPCTimeoutOrCancelledError as error:
-        await _read_start_failure(start)
+        _read_start_failure(start)
         # No answer in time: no worker has taken the case up yet, or Temporal itself did not
         # answer. `submit` asks Temporal whether the case started: one that did is received.
         raise Unavailable("工作流服务未在规定时间内答复。", "temporal_unavailable") from error
     except RPCError as error:
-        await _read_start_failure(start)
+        _read_start_failure(start)
         if error.status is RPCStatusCode.ALREADY_EXISTS:
             raise WorkflowAlreadyStartedError(submission.case_id, process.name) from error
         # The start may have happened before the wait failed (a server answering a deadline
@@ -467,15 +467,15 @@ async def _open(
         raise from_rpc(error) from error
 
 
-async def _read_start_failure(start: WithStartWorkflowOperation[Any, Any]) -> None:
+def _read_start_failure(start: WithStartWorkflowOperation[Any, Any]) -> None:
     """The SDK hands a failed update-with-start to the start operation's handle as well, which
-    nothing else reads: read here, so that asyncio does not log the failure a second time, as
-    "Future exception was never retrieved", when the operation is collected. The SDK has
-    settled the handle before the call raises, so this does not wait."""
-    try:
-        await start.workflow_handle()
-    except Exception:
-        pass  # the failure the caller is handling; a start that succeeded returns the handle
+    nothing else reads: read it here, so that asyncio does not log the failure a second time
+    ("Future exception was never retrieved") when the operation is collected. The handle has
+    no public read that does not wait, and waiting is unsafe where it was never settled (a
+    call that failed before it reached the SDK's start), hence its future, read only if done."""
+    handle = getattr(start, "_workflow_handle", None)
+    if isinstance(handle, asyncio.Future) and handle.done() and not handle.cancelled():
+        handle.exception()
 
 
 async def restart(temporal: Client, submission: CaseSubmission, task_queue: str) -> None:

@@ -41,7 +41,7 @@ import worker as worker_module
 from models.db import engine_for, migrate
 from shixian.demo import DemoWorld, load_demo
 from shixian.settings import Settings
-from shixian.temporal import DATA_CONVERTER
+from shixian.temporal import ANSWERING, DATA_CONVERTER
 
 BIN = Path(sys.executable).parent
 
@@ -328,15 +328,48 @@ def _patient(self: _WorkflowWorker, *args: Any, **kwargs: Any) -> None:
 _WorkflowWorker.__init__ = _patient  # type: ignore[method-assign]
 
 
+class TimeSkippingServers:
+    """Time-skipping servers, each started while the test before it runs. A start takes the
+    SDK a tenth of a second (the server listens within 30 ms; the SDK polls for it), which
+    was half of a short test's setup."""
+
+    def __init__(self) -> None:
+        self.next: asyncio.Task[WorkflowEnvironment] | None = None
+
+    def _start(self) -> asyncio.Task[WorkflowEnvironment]:
+        return asyncio.ensure_future(
+            WorkflowEnvironment.start_time_skipping(
+                data_converter=DATA_CONVERTER,
+                test_server_existing_path=str(BIN / "temporal-test-server"),
+                # As the API's own client retries. The test server sometimes fails an
+                # update-with-start whose wait ran out with "Application error processing
+                # RPC", which the SDK's default retries for up to ten seconds.
+                retry_config=ANSWERING,
+            )
+        )
+
+    async def take(self) -> WorkflowEnvironment:
+        started, self.next = self.next or self._start(), self._start()
+        return await started
+
+    async def close(self) -> None:
+        if self.next is not None:
+            await (await self.next).shutdown()
+
+
+@pytest.fixture(scope="session")
+async def time_skipping_servers() -> AsyncIterator[TimeSkippingServers]:
+    servers = TimeSkippingServers()
+    yield servers
+    await servers.close()
+
+
 @pytest.fixture
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server per test (it starts in a tenth of a second): on a shared one,
-    timers a finished test left behind (re-planned ones in particular) can hold the clock still
-    for the next, and case ids, numbered afresh in each test's database, would collide."""
-    async with await WorkflowEnvironment.start_time_skipping(
-        data_converter=DATA_CONVERTER,
-        test_server_existing_path=str(BIN / "temporal-test-server"),
-    ) as environment:
+async def env(time_skipping_servers: TimeSkippingServers) -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server per test: on a shared one, timers a finished test left behind
+    (re-planned ones in particular) can hold the clock still for the next, and case ids,
+    numbered afresh in each test's database, would collide."""
+    async with await time_skipping_servers.take() as environment:
         yield environment
 
 

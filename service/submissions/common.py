@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 from models import CatalogResource, Department
 from regulations.compose import Composed, common_jurisdiction
 from service.access import Caller
-from service.errors import Invalid
+from service.catalog import catalog_resource
+from service.errors import Conflict, Forbidden, Invalid
 from service.labels import any_stage_label
 from service.text import Identifier
 from workflows.case import CaseWorkflow
@@ -158,9 +159,13 @@ def parties_for(
     provider: str | None,
     stages: list[StagePlan],
     jurisdiction: str | None = None,
+    *,
+    second_provider: str | None = None,
+    stage_label: Callable[[str], str] = any_stage_label,
 ) -> Parties:
     """The parties of a case whose duties are owed in `jurisdiction` (the caller's if None):
-    its authority and service centre are that jurisdiction's."""
+    its authority and service centre are that jurisdiction's. A stage's actor missing is
+    refused, naming the stage by `stage_label`."""
     jurisdiction = jurisdiction if jurisdiction is not None else caller.jurisdiction or ""
     own = caller.jurisdiction or ""
     superior = None
@@ -171,11 +176,14 @@ def parties_for(
         provider=provider,
         authority=find_department(session, jurisdiction, DepartmentKind.COMPETENT_AUTHORITY),
         service_centre=find_department(session, jurisdiction, DepartmentKind.SERVICE_CENTRE),
+        second_provider=second_provider,
         superior_authority=superior,
     )
     # The common superior authority may be missing: the case says so and waits for it.
     require_departments(
-        parties, [stage for stage in stages if stage.actor is not Party.SUPERIOR_AUTHORITY]
+        parties,
+        [stage for stage in stages if stage.actor is not Party.SUPERIOR_AUTHORITY],
+        stage_label,
     )
     return parties
 
@@ -197,3 +205,16 @@ def provider_jurisdiction(session: Session, resource: CatalogResource) -> str:
     provider = session.get(Department, resource.provider_id)
     assert provider is not None
     return provider.jurisdiction
+
+
+def own_resource(session: Session, caller: Caller, resource_id: str) -> CatalogResource:
+    """A live catalog resource of the caller's department: what a provider files about."""
+    resource = catalog_resource(session, resource_id)
+    if resource.provider_id != caller.user.department_id:
+        raise Forbidden(
+            f"数据资源“{resource.name}”不由本部门提供，只有数据提供部门可以办理。",
+            "not_provider",
+        )
+    if resource.status == "retired":
+        raise Conflict(f"数据资源“{resource.name}”已停用。", "resource_retired")
+    return resource

@@ -14,8 +14,7 @@ from models import CaseRecord, CaseSubmission
 from regulations.compose import Composed
 from service.access import Caller
 from service.errors import Conflict, Invalid
-from service.submissions.common import Draft, Process, Ruleset, parties_for
-from service.submissions.provider_notices import own_resource
+from service.submissions.common import Draft, Process, Ruleset, own_resource, parties_for
 from service.text import DESCRIPTION, LEGAL_BASIS, Identifier, Text
 from service.views import RequestBody
 from workflows.common import Role

@@ -10,13 +10,11 @@ from pydantic import ConfigDict, Field
 from sqlmodel import Session
 
 from calendars import BEIJING, end_of_day
-from models import CatalogResource
 from regulations.compose import Composed
 from service.access import Caller
 from service.bounds import Day
-from service.catalog import catalog_resource
-from service.errors import Conflict, Forbidden, Invalid
-from service.submissions.common import Draft, Process, Ruleset, parties_for
+from service.errors import Conflict, Invalid
+from service.submissions.common import Draft, Process, Ruleset, own_resource, parties_for
 from service.text import DESCRIPTION, Identifier, Text
 from service.views import RequestBody
 from workflows.common import Role, ShareType
@@ -31,19 +29,6 @@ from workflows.service_change import (
     ServiceChangePlan,
     ServiceChangeWorkflow,
 )
-
-
-def own_resource(session: Session, caller: Caller, resource_id: str) -> CatalogResource:
-    resource = catalog_resource(session, resource_id)
-    if resource.provider_id != caller.user.department_id:
-        raise Forbidden(
-            f"数据资源“{resource.name}”不由本部门提供，只有数据提供部门可以办理。",
-            "not_provider",
-        )
-    if resource.status == "retired":
-        raise Conflict(f"数据资源“{resource.name}”已停用。", "resource_retired")
-    return resource
-
 
 # -- service change --------------------------------------------------------------------------
 

@@ -23,13 +23,12 @@ from service.submissions.common import (
     Draft,
     Process,
     Ruleset,
-    find_department,
+    parties_for,
     provider_jurisdiction,
-    require_departments,
 )
 from service.text import DESCRIPTION, FieldNames, Identifier, RecordIds, Text
 from service.views import RequestBody
-from workflows.common import DepartmentKind, Parties, Role
+from workflows.common import Role
 from workflows.quality_verification import (
     QualityVerificationInput,
     QualityVerificationPlan,
@@ -92,18 +91,16 @@ def prepare(
                 "数据不一致的另一数据资源须由另一部门提供。", "conflicting_resource_same_provider"
             )
     attachments = cited_by_caller(session, caller, request.attachments)
-    jurisdiction = jurisdiction_of(session, caller, request)
-    parties = Parties(
-        applicant=caller.user.department_id,
-        provider=resource.provider_id,
-        authority=find_department(session, jurisdiction, DepartmentKind.COMPETENT_AUTHORITY),
-        service_centre=find_department(session, jurisdiction, DepartmentKind.SERVICE_CENTRE),
-        second_provider=other.provider_id if other else None,
-    )
     stages = [plan.verification, plan.dispute_period, plan.dispute_review]
     stages += [s for s in (plan.forwarding, plan.joint_verification if other else None) if s]
-    require_departments(
-        parties, stages, lambda stage: label("stages", "quality_verification", stage)
+    parties = parties_for(
+        session,
+        caller,
+        resource.provider_id,
+        stages,
+        provider_jurisdiction(session, resource),
+        second_provider=other.provider_id if other else None,
+        stage_label=lambda stage: label("stages", "quality_verification", stage),
     )
 
     return Draft.about(

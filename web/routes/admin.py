@@ -40,6 +40,13 @@ STATUSES = tuple(RESOURCE_STATUS_LABELS.items())
 DELIVERY_METHODS = tuple((m.value, n) for m, n in DELIVERY_METHOD_LABELS.items())
 
 
+def _departments(platform: PlatformDep, viewer: Viewer) -> dict[str, object]:
+    """Every department, for a page that offers them (`departments`, as choices) and names
+    them (`names`, by id)."""
+    found = reference.list_departments(platform, viewer.caller, limit=1000).items
+    return {"departments": [(d.id, d.name) for d in found], "names": {d.id: d.name for d in found}}
+
+
 def _values(form: FormData, *names: str) -> dict[str, str]:
     return {name: form_text(form, name) for name in names}
 
@@ -107,15 +114,13 @@ def _users_page(
     platform: PlatformDep, viewer: Viewer, *, status: int = 200, **context: object
 ) -> Response:
     users = reference.list_users(platform, viewer.caller, limit=1000).items
-    departments = reference.list_departments(platform, viewer.caller, limit=1000).items
     return page(
         viewer,
         "admin/users.html",
         status=status,
         users=users,
         roles=ROLES,
-        departments=[(d.id, d.name) for d in departments],
-        names={d.id: d.name for d in departments},
+        **_departments(platform, viewer),
         **{"values": {}, "error": "", "token": "", "made": None, **context},
     )
 
@@ -232,15 +237,13 @@ def _catalog_page(
 ) -> Response:
     resources = catalog.list_resources(platform, viewer.caller, limit=1000).items
     unapproved = catalog.list_unapproved_not_shared(platform, viewer.caller, limit=1000).items
-    departments = reference.list_departments(platform, viewer.caller, limit=1000).items
     return page(
         viewer,
         "admin/catalog.html",
         status=status,
         resources=resources,
         unapproved=unapproved,
-        departments=[(d.id, d.name) for d in departments],
-        names={d.id: d.name for d in departments},
+        **_departments(platform, viewer),
         share_types=SHARE_TYPES,
         open_types=OPEN_TYPES,
         statuses=STATUSES,
