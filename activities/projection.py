@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass, field
 
 from pydantic import TypeAdapter
 from sqlmodel import Session
@@ -14,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 from activities.database import session
 from activities.notices import SendNoticeInput, commit_with, new_notices, send_notice
 from models import CaseRecord
+from models.cases import record_fields
 from workflows.common import CaseState
 
 STATE = TypeAdapter(CaseState)
@@ -80,35 +79,3 @@ def _add_record(db: Session, state: CaseState) -> None:
     else:
         row.sqlmodel_update(fields)
     db.add(row)
-
-
-def record_fields(state: CaseState) -> dict[str, Any]:
-    """The case's row as `state` has it, but for its key and the applicant's jurisdiction
-    (which the submission knows, not the workflow). The `state` column holds the events
-    `state` carries: from `state.events_from` on."""
-    deadline = state.deadline if state.status == "open" else None
-    snapshot = STATE.dump_python(replace(state, events_from=0), mode="json")
-    closing = next((e for e in reversed(state.events) if e.kind == "closed"), None)
-    return {
-        "case_number": state.case_number,
-        "process": state.process,
-        "ruleset": state.ruleset,
-        "jurisdiction": state.jurisdiction,
-        "status": state.status.value,
-        "stage": state.stage,
-        "outcome": state.outcome,
-        "applicant_department_id": state.parties.applicant,
-        "provider_department_id": state.parties.provider,
-        "second_provider_department_id": state.parties.second_provider,
-        "received_at": state.received_at,
-        "due": deadline.due if deadline else None,
-        "last_day": deadline.last_day if deadline else None,
-        "counted_from": deadline.counted_from if deadline else None,
-        "provisional": bool(deadline and deadline.provisional),
-        "overdue": state.overdue,
-        "closed_at": closing.at if closing and state.status == "closed" else None,
-        "granted_by": (snapshot.get("details") or {}).get("granted_by"),
-        "revision": state.revision,
-        "state": snapshot,
-        "updated_at": datetime.now(UTC),
-    }

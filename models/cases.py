@@ -6,14 +6,17 @@ workflow keeps current through an activity, so that lists and filters are plain 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.db import UTCDateTime
 from models.reference import utcnow
+from workflows.common import CaseState
 
 
 class CaseRecord(SQLModel, table=True):
@@ -109,3 +112,38 @@ class CaseCounter(SQLModel, table=True):
     ruleset: str = Field(max_length=40)
     year: int
     last: int = 0
+
+
+_STATE = TypeAdapter(CaseState)
+
+
+def record_fields(state: CaseState) -> dict[str, Any]:
+    """The case's row as `state` has it, but for its key and the applicant's jurisdiction
+    (which the submission knows, not the workflow). The `state` column holds the events
+    `state` carries: from `state.events_from` on."""
+    deadline = state.deadline if state.status == "open" else None
+    snapshot = _STATE.dump_python(replace(state, events_from=0), mode="json")
+    closing = next((e for e in reversed(state.events) if e.kind == "closed"), None)
+    return {
+        "case_number": state.case_number,
+        "process": state.process,
+        "ruleset": state.ruleset,
+        "jurisdiction": state.jurisdiction,
+        "status": state.status.value,
+        "stage": state.stage,
+        "outcome": state.outcome,
+        "applicant_department_id": state.parties.applicant,
+        "provider_department_id": state.parties.provider,
+        "second_provider_department_id": state.parties.second_provider,
+        "received_at": state.received_at,
+        "due": deadline.due if deadline else None,
+        "last_day": deadline.last_day if deadline else None,
+        "counted_from": deadline.counted_from if deadline else None,
+        "provisional": bool(deadline and deadline.provisional),
+        "overdue": state.overdue,
+        "closed_at": closing.at if closing and state.status == "closed" else None,
+        "granted_by": (snapshot.get("details") or {}).get("granted_by"),
+        "revision": state.revision,
+        "state": snapshot,
+        "updated_at": datetime.now(UTC),
+    }

@@ -38,9 +38,9 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.projection import record_fields
 from calendars import BEIJING, ChinaCalendar, Deadline, deadline, end_of_day, working_days_left
 from models import ActionReceipt, CaseCounter, CaseRecord, CaseSubmission, Department
+from models.cases import record_fields
 from regulations import Ruleset, RulesetNotApplicable
 from regulations.compose import Composed, compose
 from service import diagnosis
