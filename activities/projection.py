@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pydantic import TypeAdapter
 from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -14,8 +13,6 @@ from activities.notices import SendNoticeInput, commit_with, new_notices, send_n
 from models import CaseRecord
 from models.cases import record_fields
 from workflows.common import CaseState
-
-STATE = TypeAdapter(CaseState)
 
 
 @dataclass(frozen=True)
