@@ -131,11 +131,20 @@ def serve() -> None:
     from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.worker import Worker
 
+    from worker import NEW_CASES_POLL_RATIO
+
     address, queue = sys.argv[1], sys.argv[2]
 
     async def run() -> None:
         client = await Client.connect(address, data_converter=pydantic_data_converter)
-        async with Worker(client, task_queue=queue, workflows=[BareCase], activities=[nothing]):
+        async with Worker(
+            client,
+            task_queue=queue,
+            workflows=[BareCase],
+            activities=[nothing],
+            # Polled as the case worker polls (worker.py): the same shape in this too.
+            nonsticky_to_sticky_poll_ratio=NEW_CASES_POLL_RATIO,
+        ):
             await asyncio.Event().wait()
 
     asyncio.run(run())

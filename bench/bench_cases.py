@@ -51,7 +51,7 @@ async def main(n: int, rounds: int) -> None:
 
     from models.db import migrate, session_for
     from shixian.demo import load_demo
-    from worker import build_worker
+    from worker import NEW_CASES_POLL_RATIO, build_worker
     from workflows.sharing_application import SharingApplicationWorkflow
 
     migrate(url)
@@ -72,7 +72,13 @@ async def main(n: int, rounds: int) -> None:
             )
 
         async with (
-            Worker(client, task_queue="bench-bare", workflows=[BareCase], activities=[nothing]),
+            Worker(
+                client,
+                task_queue="bench-bare",
+                workflows=[BareCase],
+                activities=[nothing],
+                nonsticky_to_sticky_poll_ratio=NEW_CASES_POLL_RATIO,  # as the case worker's
+            ),
             build_worker(client, "bench-cases"),
         ):
             await one_case(0)  # warm-up, and the history whose shape the baseline copies
