@@ -155,7 +155,7 @@ class ChinaCalendar(Calendar):
                 running += 1
         self._count[self._size] = running
         self._names = names
-        # cited_for's answers: a calendar never changes once built.
+        # cited_after's answers: a calendar never changes once built.
         self._cited: dict[tuple[date, date], tuple[bool, tuple[str, ...]]] = {}
 
     def _not_covered(self, year: int) -> CalendarNotCoveredError:
@@ -230,15 +230,17 @@ class ChinaCalendar(Calendar):
                 cited.append(provisional_marker(year))
         return tuple(dict.fromkeys(cited))
 
-    def cited_for(self, start: date, end: date) -> tuple[bool, tuple[str, ...]]:
-        """``spans_provisional`` and ``notices_for`` of ``start..end``, remembered: every
-        deadline asks for both, and computing them took most of a deadline's time."""
-        key = (start, end)
+    def cited_after(self, received_on: date, last_day: date) -> tuple[bool, tuple[str, ...]]:
+        """``spans_provisional`` and ``notices_for`` of the days counted after a receipt on
+        ``received_on`` through ``last_day``, remembered: every deadline asks for both, and
+        computing them took most of a deadline's time."""
+        key = (received_on, last_day)
         found = self._cited.get(key)
         if found is None:
+            first_counted = received_on + timedelta(days=1)
             found = self._cited[key] = (
-                self.spans_provisional(start, end),
-                self.notices_for(start, end),
+                self.spans_provisional(first_counted, last_day),
+                self.notices_for(first_counted, last_day),
             )
         return found
 
