@@ -9,7 +9,7 @@ is granted at once; the baseline runs the same steps as the first case's recorde
 alternates too), N workflows each, all started together; the figure is the median of the
 rounds' ratios of workflows per second, with their spread.
 
-    .venv/bin/python bench/bench_cases.py [N] [--rounds 7]
+    .venv/bin/python bench/bench_cases.py [N] [--rounds 8]
 """
 
 from __future__ import annotations
@@ -116,9 +116,10 @@ async def main(n: int, rounds: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("n", nargs="?", type=int, default=100)
-    # A round takes seconds, and this machine's speed swings from one minute to the next: the
-    # median of seven is steadier than that of three.
-    parser.add_argument("--rounds", type=int, default=7)
+    # A round of 100 took 2-4 s, and this machine's speed swings from one second to the next
+    # (rounds of one run ranged 0.58..1.06): longer rounds, and more of them, steady the median.
+    parser.add_argument("n", nargs="?", type=int, default=200)
+    # Even, so that each side goes first as often as the other (harness.py).
+    parser.add_argument("--rounds", type=int, default=8)
     args = parser.parse_args()
     asyncio.run(main(args.n, args.rounds))
