@@ -46,27 +46,39 @@ class AddCatalogEntryInput:
 
 @activity.defn
 def grant_authorization(request: GrantAuthorizationInput) -> int:
-    """Keyed by case and stage: a retry returns the first grant's id and grants nothing."""
+    """Keyed by case and stage: a retry returns the first grant's id and grants nothing.
+    Cases started before grants went with their step's record (`record_step`) run this."""
+    with session() as db:
+        existing = held_grant(db, request)
+        if existing is not None:
+            return existing
+        grant = new_grant(db, request)
+        if not commit_once(db):
+            return held_grant(db, request) or 0
+        return grant.id or 0
+
+
+def held_grant(db: Session, request: GrantAuthorizationInput) -> int | None:
+    """The id of the grant the request's case made at its stage, if it made it already."""
     query = select(Authorization.id).where(
         Authorization.case_id == request.case_id, Authorization.stage == request.stage
     )
-    with session() as db:
-        existing = db.exec(query).first()
-        if existing is not None:
-            return existing
-        grant = Authorization(**asdict(request))
-        if request.reclassified_by_case is not None and _restored(db, request):
-            # Consent came after the temporary type was restored: the grant it would have been
-            # ended with the restore, so it is recorded revoked from the start.
-            grant.revoked_at = request.granted_at
-            grant.revoked_reason = (
-                f"突发公共事件临时调整 {request.reclassified_by_case} 已恢复原共享类型，"
-                "临时调整期间受理的申请不再授权。"
-            )
-        db.add(grant)
-        if not commit_once(db):
-            return db.exec(query).one() or 0
-        return grant.id or 0
+    return db.exec(query).first()
+
+
+def new_grant(db: Session, request: GrantAuthorizationInput) -> Authorization:
+    """Add, uncommitted, the request's grant: its row is the request."""
+    grant = Authorization(**asdict(request))
+    if request.reclassified_by_case is not None and _restored(db, request):
+        # Consent came after the temporary type was restored: the grant it would have been
+        # ended with the restore, so it is recorded revoked from the start.
+        grant.revoked_at = request.granted_at
+        grant.revoked_reason = (
+            f"突发公共事件临时调整 {request.reclassified_by_case} 已恢复原共享类型，"
+            "临时调整期间受理的申请不再授权。"
+        )
+    db.add(grant)
+    return grant
 
 
 def _restored(db: Session, request: GrantAuthorizationInput) -> bool:

@@ -54,6 +54,7 @@ from workflows.common import (
 from workflows.process import Process
 
 with workflow.unsafe.imports_passed_through():
+    from activities.authorizations import GrantAuthorizationInput, grant_authorization
     from activities.catalog import SetResourceStatusInput, set_resource_status
     from activities.deadlines import PlanDeadlineInput, plan_deadline
     from activities.notices import NoticeValue, SendNoticeInput, send_notice
@@ -62,6 +63,9 @@ with workflow.unsafe.imports_passed_through():
 # A step's notices are stored with its record, or before the case next waits, in one
 # activity (`record_step`); cases started before were sent one activity per notice.
 NOTICES_WITH_RECORD = "notices-with-record"
+# A grant is stored with its step's record too, in the same activity and transaction; cases
+# started before ran an activity of its own for it.
+GRANT_WITH_RECORD = "grant-with-record"
 
 ParamT = TypeVar("ParamT")
 ReturnT = TypeVar("ReturnT")
@@ -233,8 +237,10 @@ class CaseWorkflow(Generic[InputT]):
         self._retries_asked = 0
         # How many of the case's events its projection holds (`_record`).
         self._events_recorded = 0
-        # Notices of the step in progress, stored with its record (`_notify`).
+        # Notices of the step in progress, stored with its record (`_notify`), and its grant
+        # (`_authorize`).
         self._notices: list[SendNoticeInput] = []
+        self._step_grant: GrantAuthorizationInput | None = None
 
     def _open_case(self, details: CaseDetails) -> None:
         """Record the receipt, with what the case is about."""
@@ -308,9 +314,9 @@ class CaseWorkflow(Generic[InputT]):
 
     async def _wait(self, ready: Callable[[], bool], timeout: timedelta | None) -> None:
         """`workflow.wait_condition`, idle for `settle`; TimeoutError once `timeout` passes.
-        Notices no record took along (a reminder's) are stored first; the wait still ends
-        when `timeout` from now would have."""
-        if self._notices:
+        Notices no record took along (a reminder's) are stored first, and a grant; the wait
+        still ends when `timeout` from now would have."""
+        if self._notices or self._step_grant is not None:
             wake_at = None if timeout is None else self.now() + timeout
             await self._store_step(None)
             timeout = None if wake_at is None else max(wake_at - self.now(), timedelta(0))
@@ -721,16 +727,27 @@ class CaseWorkflow(Generic[InputT]):
             events=self.state.events[held:],
             events_from=held,
         )
-        if self._notices:
+        if self._notices or self._step_grant is not None:
             await self._store_step(change)
         else:
             await effect(record_case, change)
         self._events_recorded = held + len(change.events)
 
     async def _store_step(self, change: CaseState | None) -> None:
-        """The step's notices and record (`change`, if any), in one activity."""
+        """The step's grant, notices and record (`change`, if any), in one activity."""
         notices, self._notices = self._notices, []
-        await effect(record_step, StepRecord(notices, change))
+        grant, self._step_grant = self._step_grant, None
+        granted = await effect(record_step, StepRecord(notices, change, grant))
+        if grant is not None:
+            self.state.details.authorization_id = granted
+
+    async def _authorize(self, grant: GrantAuthorizationInput) -> None:
+        """Grant what the case decided; the details of a process that grants name the
+        authorization once it is stored, with the step's record (`_store_step`)."""
+        if workflow.patched(GRANT_WITH_RECORD):
+            self._step_grant = grant
+        else:
+            self.state.details.authorization_id = await effect(grant_authorization, grant)
 
     async def _notify(
         self, kind: str, departments: list[str | None], **context: NoticeValue

@@ -40,7 +40,7 @@ from workflows.common import (
 from workflows.process import Action, Choice, Process, Stage
 
 with workflow.unsafe.imports_passed_through():
-    from activities.authorizations import GrantAuthorizationInput, grant_authorization
+    from activities.authorizations import GrantAuthorizationInput
     from activities.green_channel import DeliverResourceInput, deliver_resource
 
 
@@ -241,8 +241,7 @@ class GreenChannelWorkflow(CaseWorkflow[GreenChannelInput]):
                 fields=list(request.fields),
             ),
         )
-        authorization_id = await effect(
-            grant_authorization,
+        await self._authorize(
             GrantAuthorizationInput(
                 case_id=request.case_id,
                 stage="delivery",
@@ -257,7 +256,6 @@ class GreenChannelWorkflow(CaseWorkflow[GreenChannelInput]):
             ),
         )
         self.details.resource_id = resource_id
-        self.details.authorization_id = authorization_id
         await self._tell("delivered", decision, cite=track.delivery.cite)
         return await self._close_case(Outcome.DELIVERED, resource_id=resource_id)
 

@@ -94,7 +94,6 @@ with workflow.unsafe.imports_passed_through():
         AddCatalogEntryInput,
         GrantAuthorizationInput,
         add_catalog_entry,
-        grant_authorization,
     )
     from activities.deadlines import PlanDeadlineInput, plan_deadline
 
@@ -828,8 +827,7 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
                 ),
             )
             self.details.resource_id = resource_id
-        authorization_id = await effect(
-            grant_authorization,
+        await self._authorize(
             GrantAuthorizationInput(
                 case_id=request.case_id,
                 stage=self.state.stage,
@@ -845,7 +843,6 @@ class SharingApplicationWorkflow(CaseWorkflow[SharingApplicationInput]):
                 reclassified_by_case=request.reclassified_by_case,
             ),
         )
-        self.details.authorization_id = authorization_id
         self.details.granted_by = granted_by
         delivery = request.plan.delivery
         if (

@@ -1,10 +1,11 @@
 """A notice is stored once for each recipient department, however often its activity runs,
 even when two attempts of it run at the same time (activities/notices.py); so are a step's
-notices stored with its record (activities/projection.py `record_step`)."""
+notices and its grant stored with its record (activities/projection.py `record_step`)."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,13 @@ from temporalio.client import WorkflowHistory
 
 import activities.notices as notices
 import activities.projection as projection
+from activities.authorizations import GrantAuthorizationInput, grant_authorization
 from activities.notices import SendNoticeInput, send_notice
 from activities.projection import StepRecord, record_step
-from models import CaseRecord, Notice
+from models import Authorization, CaseRecord, Notice
 from tests.cases import projection_records
 from tests.conftest import both_databases
-from workflows.common import Parties
+from workflows.common import GrantedBy, Parties
 
 PARTIES = Parties("hubei-civil", "hubei-police", "hubei-bigdata")
 HUBEI = Path(__file__).parents[1] / "replay" / "histories" / "hubei-approved-last-second.json"
@@ -109,3 +111,45 @@ def test_a_steps_notices_and_record_are_stored_together_once_even_against_a_raci
     assert [r for r, _ in stored(session, case_id)] == ["hubei-bigdata", "hubei-police"]
     row = session.get(CaseRecord, case_id)
     assert row is not None and (row.revision, row.stage) == (opened.revision, opened.stage)
+
+
+def grant_of(case_id: str, stage: str) -> GrantAuthorizationInput:
+    return GrantAuthorizationInput(
+        case_id=case_id,
+        stage=stage,
+        applicant_department_id="hubei-civil",
+        resource_id="hubei-hukou",
+        granted_by=GrantedBy.PROVIDER,
+        purpose="核验申请人户籍信息",
+        scenario="最低生活保障资格审核",
+        granted_at=datetime(2026, 3, 2, 9, tzinfo=UTC),
+        cite="《湖北省政务数据资源应用与管理办法》第二十条",
+    )
+
+
+@both_databases
+@pytest.mark.usefixtures("world")
+@pytest.mark.parametrize("race", [False, True], ids=["alone", "against-a-racing-attempt"])
+def test_a_steps_grant_is_made_once_with_its_record_which_names_it(session, monkeypatch, race):
+    history = WorkflowHistory.from_json("case", json.loads(HUBEI.read_text()))
+    [opened, *_] = projection_records(history)
+    grant = grant_of(opened.case_id, opened.stage)
+    step = StepRecord([dispute(opened.case_id, ["hubei-police"])], opened, grant)
+    if race:
+        first_grant = projection.new_grant
+
+        def racing(db: Session, request: GrantAuthorizationInput) -> Authorization:
+            monkeypatch.setattr(projection, "new_grant", first_grant)
+            grant_authorization(request)  # the other attempt grants first
+            return first_grant(db, request)
+
+        monkeypatch.setattr(projection, "new_grant", racing)
+
+    granted = record_step(step)
+    assert record_step(step) == granted  # retried
+
+    [made] = session.exec(select(Authorization).where(Authorization.case_id == opened.case_id))
+    assert made.id == granted and made.stage == opened.stage
+    row = session.get(CaseRecord, opened.case_id)
+    assert row is not None and row.state["details"]["authorization_id"] == granted
+    assert [r for r, _ in stored(session, opened.case_id)] == ["hubei-police"]

@@ -59,13 +59,15 @@ async def walk_with_the_largest_inputs(api, clock, env, walk: Walk) -> None:
     kinds = [event["kind"] for event in state["events"]]
     assert [event.kind for change in recorded for event in change.events] == kinds
     assert sum(len(answer.events) for answer in answers) <= len(kinds), walk.process
-    # A step's notices travel with its record (`record_step`): none runs an activity alone.
+    # A step's notices and grant travel with its record (`record_step`): none runs an
+    # activity alone.
     scheduled = [
         event.activity_task_scheduled_event_attributes.activity_type.name
         for event in history.events
         if event.HasField("activity_task_scheduled_event_attributes")
     ]
-    assert "send_notice" not in scheduled and "record_step" in scheduled, walk.process
+    assert "record_step" in scheduled, walk.process
+    assert not {"send_notice", "grant_authorization"} & set(scheduled), walk.process
 
 
 def carried_states(history: WorkflowHistory) -> tuple[list[CaseState], list[CaseState]]:

@@ -87,6 +87,7 @@ async def test_authorizations_are_read_by_the_parties_their_supervisors_and_audi
         api, "/api/v1/authorizations", "hubei-applicant", case_id=approved["case_id"]
     )
     (grant,) = one["items"]
+    assert grant["id"] == approved["details"]["authorization_id"]  # the case names its grant
     assert (grant["resource_id"], grant["resource_name"]) == ("hubei-hukou", "户籍人口基本信息")
     assert (grant["applicant_department_id"], grant["provider_department_id"]) == (
         "hubei-civil",

@@ -136,11 +136,11 @@ class Gate:
         """The worker's activities, with the step that sends the notice of `kind` held here."""
 
         @activity.defn(name="record_step")
-        async def held(step: StepRecord) -> None:
+        async def held(step: StepRecord) -> int | None:
             if any(notice.kind == self.kind for notice in step.notices):
                 self.reached.set()
                 await self.released.wait()
-            await asyncio.to_thread(record_step, step)
+            return await asyncio.to_thread(record_step, step)
 
         return [held if a is record_step else a for a in ACTIVITIES]
 

@@ -35,20 +35,20 @@ class Unstorable:
     def __init__(self, kind: str) -> None:
         self.kind, self.fixed, self.calls = kind, False, 0
 
-    async def record(self, step: StepRecord) -> None:
+    async def record(self, step: StepRecord) -> int | None:
         if any(notice.kind == self.kind for notice in step.notices):
             self.calls += 1
             if not self.fixed:
                 raise DataError("INSERT INTO notice", {}, ValueError(NUL))
-        await asyncio.to_thread(record_step, step)
+        return await asyncio.to_thread(record_step, step)
 
 
 UNSTORABLE = Unstorable("approved")
 
 
 @activity.defn(name="record_step")
-async def unstorable_record_step(step: StepRecord) -> None:
-    await UNSTORABLE.record(step)
+async def unstorable_record_step(step: StepRecord) -> int | None:
+    return await UNSTORABLE.record(step)
 
 
 async def test_an_effect_that_fails_for_good_stops_the_case_lists_it_and_goes_on_when_retried(

@@ -37,19 +37,19 @@ class Gate:
     reached: asyncio.Event = field(default_factory=asyncio.Event)
     released: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def record(self, step: StepRecord) -> None:
+    async def record(self, step: StepRecord) -> int | None:
         if step.state and step.state.stage == self.stage and not self.reached.is_set():
             self.reached.set()
             await self.released.wait()
-        await asyncio.to_thread(record_step, step)
+        return await asyncio.to_thread(record_step, step)
 
 
 GATE = Gate("provider_review")
 
 
 @activity.defn(name="record_step")
-async def gated_record_step(step: StepRecord) -> None:
-    await GATE.record(step)
+async def gated_record_step(step: StepRecord) -> int | None:
+    return await GATE.record(step)
 
 
 @pytest.fixture
