@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
+from temporalio.api.common.v1 import Payload
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
@@ -119,22 +120,27 @@ class Timeline:
 
 
 def planned_deadlines(recorded: WorkflowHistory) -> list[PlannedDeadline]:
-    """Every deadline the case's deadline activity returned, in order (re-plans included)."""
+    """Every deadline the case's deadline activity returned, in order (re-plans included): from
+    its local activities' markers, or, for cases started before it ran locally, from its
+    activity tasks."""
     scheduled: set[int] = set()
-    planned: list[PlannedDeadline] = []
-    converter = pydantic_data_converter.payload_converter
+    results: list[Payload] = []
     for event in recorded.events:
-        if event.HasField("activity_task_scheduled_event_attributes"):
+        if event.HasField("marker_recorded_event_attributes"):
+            marker = event.marker_recorded_event_attributes
+            if marker.marker_name == "core_local_activity" and "result" in marker.details:
+                [data] = marker.details["data"].payloads
+                if json.loads(data.data)["activity_type"] == "plan_deadline":
+                    results += marker.details["result"].payloads
+        elif event.HasField("activity_task_scheduled_event_attributes"):
             if event.activity_task_scheduled_event_attributes.activity_type.name == "plan_deadline":
                 scheduled.add(event.event_id)
         elif event.HasField("activity_task_completed_event_attributes"):
             completed = event.activity_task_completed_event_attributes
-            if completed.scheduled_event_id in scheduled and completed.result.payloads:
-                [value] = converter.from_payloads(
-                    list(completed.result.payloads), [PlannedDeadline]
-                )
-                planned.append(value)
-    return planned
+            if completed.scheduled_event_id in scheduled:
+                results += completed.result.payloads
+    converter = pydantic_data_converter.payload_converter
+    return [converter.from_payloads([result], [PlannedDeadline])[0] for result in results]
 
 
 async def timeline(platform: Platform, caller: Caller, case_id: str) -> Timeline:

@@ -66,6 +66,10 @@ NOTICES_WITH_RECORD = "notices-with-record"
 # A grant is stored with its step's record too, in the same activity and transaction; cases
 # started before ran an activity of its own for it.
 GRANT_WITH_RECORD = "grant-with-record"
+# Deadline planning is short work on the worker's own calendar: a local activity, its result
+# recorded in a marker rather than through an activity task of the server's; cases started
+# before ran it as an activity.
+DEADLINES_LOCAL = "deadlines-local"
 
 ParamT = TypeVar("ParamT")
 ReturnT = TypeVar("ReturnT")
@@ -79,14 +83,17 @@ async def effect(activity: Callable[[ParamT], ReturnT], arg: ParamT) -> ReturnT:
     case as stuck) leaves the case waiting, as it stands, for an operator's `retry_effects`
     after the cause is fixed; then the effect runs again. It no longer fails the workflow,
     which ended the case with nothing to show for it."""
+    local = activity is plan_deadline and workflow.patched(DEADLINES_LOCAL)
+    run: Any = workflow.execute_local_activity if local else workflow.execute_activity
     while True:
         try:
-            return await workflow.execute_activity(
+            result: ReturnT = await run(
                 activity,
                 arg,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
             )
+            return result
         except ActivityError as error:
             case = workflow.instance()
             cause = error.cause

@@ -27,7 +27,7 @@ from workflows import (
     quality_verification,
     sharing_application,
 )
-from workflows.common import CaseState
+from workflows.common import CaseState, PlannedDeadline
 
 HISTORIES_DIR = Path(__file__).parent.parent / "replay" / "histories"
 HISTORIES = sorted(HISTORIES_DIR.glob("*.json"))
@@ -220,3 +220,18 @@ def test_a_catalog_update_timeline_lists_its_department_once_and_the_day_of_the_
     assert (
         "适用规则</dt><dd>《湖北省政务数据资源应用与管理办法》（湖北省人民政府令第419号）" in page
     )
+
+
+@pytest.mark.parametrize("name", ["hebei-spring-festival", "hubei-extension-granted-answered"])
+def test_deadlines_read_from_local_activities_are_those_activity_tasks_gave(name: str):
+    """Cases plan their deadlines in local activities (patch `deadlines-local`), whose results
+    are markers; cases started before planned them in activity tasks. The timeline reads both:
+    the same path recorded either way plans the same deadlines."""
+    before = planned_deadlines(recorded(HISTORIES_DIR / f"{name}.json"))
+    after = planned_deadlines(recorded(HISTORIES_DIR / f"{name}-deadlines-local.json"))
+
+    def planned(deadlines: list[PlannedDeadline]) -> list[tuple[object, ...]]:
+        return [(d.stage, d.working_days, d.cite, d.last_day, d.provisional) for d in deadlines]
+
+    assert len(before) >= 3
+    assert planned(after) == planned(before)
