@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -17,7 +18,7 @@ from activities.authorizations import (
 )
 from activities.database import session
 from activities.notices import SendNoticeInput, commit_with, new_notices, send_notice
-from models import CaseRecord
+from models import CaseRecord, CaseSubmission
 from models.cases import record_fields
 from workflows.common import CaseState
 
@@ -112,6 +113,18 @@ def _add_record(
                 non_retryable=True,
             )
         fields["state"]["events"] = held[: state.events_from] + fields["state"]["events"]
+    if row is not None and row.revision == 0:
+        # The workflow's first record replaces the row listed at submission: the case runs, so
+        # its submission started (service/register.py), which its answer need not write.
+        db.execute(
+            update(CaseSubmission)
+            .where(
+                col(CaseSubmission.case_id) == state.case_id,
+                col(CaseSubmission.started_at).is_(None),
+            )
+            .values(started_at=fields["updated_at"])
+            .execution_options(synchronize_session=False)  # nothing loaded to bring up to date
+        )
     if row is None:
         row = CaseRecord(case_id=state.case_id, **fields)
     else:

@@ -203,6 +203,9 @@ async def submit(
             if not started:
                 raise await _unopened(platform, submission, error, started) from error
             state = _received(submission)
+        else:
+            # Its workflow's first record marked the submission started (record_case).
+            return present(state, platform.now(), platform.calendar()), True
         await platform.run(
             partial(register_.mark_started, case_id=submission.case_id, at=platform.now())
         )
@@ -955,8 +958,11 @@ async def whole(platform: Platform, answer: CaseState) -> CaseState:
         return answer
 
     def recorded(session: Session) -> list[CaseEvent]:
-        row = session.get(CaseRecord, answer.case_id)
-        held = row.state["events"][: answer.events_from] if row is not None else []
+        # The events alone: the rest of the row's state is the answer's already.
+        events = session.exec(
+            select(CaseRecord.state["events"]).where(CaseRecord.case_id == answer.case_id)
+        ).first()
+        held = (events or [])[: answer.events_from]
         if len(held) < answer.events_from:
             raise Unavailable(
                 "本次操作已办理，但案件记录尚未写全，请稍后刷新查看。",

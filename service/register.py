@@ -50,7 +50,8 @@ TAKEN = "该编号在工作流服务中已被其他案件占用（数据库可�
 
 def mark_started(session: Session, *, case_id: str, at: datetime) -> None:
     """Temporal confirmed the case's workflow. One statement: the submission (its start input
-    is the largest column) is not read."""
+    is the largest column) is not read. A case answered with its first stage needs none: its
+    workflow's first record marked it (activities/projection.py)."""
     session.execute(
         update(CaseSubmission)
         .where(col(CaseSubmission.case_id) == case_id, col(CaseSubmission.started_at).is_(None))

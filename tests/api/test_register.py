@@ -165,3 +165,25 @@ async def test_the_sweeper_starts_or_voids_what_an_interrupted_submission_left(
     state = await settled(clock, api, "hubei-provider", {"case_id": kept.case_id})
     assert state["stage"] == "provider_review"
     await terminate_cases(env, settings)
+
+
+async def test_a_submission_answered_with_its_first_stage_is_marked_started_by_its_case(
+    api, env, settings, clock, session
+):
+    """The case's first record marks its submission started, before the submitter's answer:
+    the sweeper finds nothing to confirm, however long after."""
+    case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
+    assert case["stage"] == "provider_review"
+    [submission] = session.exec(select(CaseSubmission)).all()
+    assert submission.started_at is not None and submission.voided_at is None
+    listed = session.get(CaseRecord, case["case_id"])
+    assert listed is not None and listed.revision >= 1  # the workflow's record, not the listing
+
+    platform = Platform.using(settings, env.client, clock)
+
+    async def start(temporal: Any, submission: CaseSubmission) -> None:
+        raise AssertionError(f"{submission.case_id} started twice")
+
+    await clock.advance(register.SWEEP_AFTER + timedelta(minutes=1))
+    assert await register.sweep(platform, start) == register.Swept()
+    await terminate_cases(env, settings)
