@@ -456,6 +456,10 @@ async def _open(
             rpc_timeout=timedelta(seconds=platform.settings.first_stage_wait),
         )
         return await whole(platform, state)
+    except WorkflowUpdateFailedError as error:
+        # The case started, and failed before its first stage: `submit` asks Temporal.
+        _read_start_failure(start)
+        raise from_update_failure(error) from error
     except WorkflowUpdateRPCTimeoutOrCancelledError as error:
         _read_start_failure(start)
         # No answer in time: no worker has taken the case up yet, or Temporal itself did not

@@ -94,9 +94,11 @@ async def effect(activity: Callable[[ParamT], ReturnT], arg: ParamT) -> ReturnT:
                 retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
             )
             return result
-        except ActivityError as error:
+        except (ActivityError, ApplicationError) as error:
             case = workflow.instance()
-            cause = error.cause
+            # An activity task's failure comes wrapped in an ActivityError; a local activity's,
+            # as the activity raised it.
+            cause = error.cause if isinstance(error, ActivityError) else error
             if not (
                 isinstance(case, CaseWorkflow)
                 and isinstance(cause, ApplicationError)

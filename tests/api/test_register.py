@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 from sqlmodel import col, select
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.app import create_app
@@ -43,6 +45,14 @@ class Refusing:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.client, name)
+
+
+class Failing(Refusing):
+    """Temporal, where the case's workflow failed before its first stage: its `settle` update
+    fails (the workflow never started here, so Temporal then says there is no such case)."""
+
+    async def execute_update_with_start_workflow(self, *args: Any, **kwargs: Any) -> Any:
+        raise WorkflowUpdateFailedError(ApplicationError("workflow failed", type="Boom"))
 
 
 class Blind:
@@ -92,6 +102,17 @@ async def test_a_submission_temporal_refuses_is_voided_with_its_reason_and_shown
     ).status_code == 403
     shown = await api.get(f"/api/v1/cases/{voided_id}", headers=auth("hubei-applicant"))
     assert (shown.status_code, shown.json()["code"]) == (404, "case_voided")
+
+
+async def test_a_submission_whose_first_stage_failed_is_answered_not_accepted_never_500(
+    api, env, settings, clock
+):
+    async with _api_on(settings, clock, Failing(env.client)) as failing:
+        answer = await failing.post(
+            "/api/v1/cases", json=APPLICATION, headers=auth("hubei-applicant")
+        )
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["recorded"] is False and "申请未受理" in answer.json()["message"]
 
 
 async def test_a_registered_submission_is_started_by_its_retry_as_of_its_first_receipt(
