@@ -160,10 +160,11 @@ def uncounted_plan_deadline(request: PlanDeadlineInput) -> Any:
 async def test_a_local_effect_that_fails_for_good_is_listed_and_goes_on_when_retried(
     settings, env, world, clock
 ):
-    settings.first_stage_wait = 2
     async with api_with_worker(settings, env, clock, plan_deadline, uncounted_plan_deadline) as api:
         case = await submit(api, "hubei-applicant", resource_id="hubei-hukou", fields=["姓名"])
         assert case["stage"] == "received"  # no stage could be planned
+        # Idle only once the failure is listed: waited for, not timed, on a loaded machine too.
+        await settled(clock, api, "hubei-applicant", case)
         [stuck] = (await api.get("/api/v1/cases/stuck", headers=auth("admin"))).json()["cases"]
         assert (stuck["case_id"], stuck["kind"], stuck["step"]) == (
             case["case_id"],
